@@ -1,0 +1,494 @@
+//! The command line: every run the window can make, reproducible headless.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use flowscope::coupling::{CouplingMethod, MAX_K, couple};
+use flowscope::data::{DistConfig, Points, build_sampler, catalog, write_atomically};
+use flowscope::device::{self, DeviceChoice};
+use flowscope::flow::{Activation, Solver};
+use flowscope::geometry::SpaceKind;
+use flowscope::metrics;
+use flowscope::rng::Rng;
+use flowscope::scene::Scene;
+use flowscope::session::{METRICS_FILE, Session};
+
+#[derive(Parser)]
+#[command(
+    name = "flowscope",
+    version,
+    about = "Train flow-matching models in the plane, on the sphere and on the torus, and watch their paths."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Train a model and write DIR/metrics.json, DIR/scene.toml and DIR/model.bpk.
+    Train(TrainArgs),
+    /// Push source samples through a trained model.
+    Sample(SampleArgs),
+    /// Match two equal-size samples by exact or entropic OT; JSON on stdout.
+    Couple(CoupleArgs),
+    /// W2 and energy distance between two samples; JSON on stdout.
+    Metrics(MetricsArgs),
+    /// List the distributions and their parameters.
+    Datasets,
+    /// Write samples of a distribution to CSV.
+    Draw(DrawArgs),
+    /// Measure training, OT and sampling speed; JSON on stdout.
+    Bench(BenchArgs),
+}
+
+#[derive(Args)]
+struct TrainArgs {
+    /// Scene file (TOML) to start from; flags override its settings.
+    #[arg(long)]
+    scene: Option<PathBuf>,
+    #[arg(long, value_enum)]
+    space: Option<SpaceKind>,
+    /// Source distribution (see `flowscope datasets`).
+    #[arg(long)]
+    source: Option<String>,
+    /// Target distribution (see `flowscope datasets`).
+    #[arg(long)]
+    target: Option<String>,
+    #[arg(long, value_enum)]
+    coupling: Option<CouplingMethod>,
+    /// OT batch size: points matched per solve.
+    #[arg(long)]
+    k: Option<usize>,
+    /// Sinkhorn regularisation.
+    #[arg(long)]
+    epsilon: Option<f64>,
+    #[arg(long)]
+    batch: Option<usize>,
+    #[arg(long)]
+    steps: Option<usize>,
+    #[arg(long)]
+    lr: Option<f64>,
+    #[arg(long)]
+    width: Option<usize>,
+    #[arg(long)]
+    depth: Option<usize>,
+    #[arg(long, value_enum)]
+    activation: Option<Activation>,
+    #[arg(long)]
+    seed: Option<u64>,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
+    /// Output directory.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct SampleArgs {
+    /// Run directory written by `flowscope train`.
+    #[arg(long)]
+    run: PathBuf,
+    #[arg(long, default_value_t = 1000)]
+    n: usize,
+    #[arg(long, value_enum)]
+    solver: Option<Solver>,
+    #[arg(long)]
+    steps: Option<usize>,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
+    /// Final positions (CSV).
+    #[arg(long)]
+    out: PathBuf,
+    /// Every step of every particle (CSV: step,t,particle,coordinates...).
+    #[arg(long)]
+    trajectories: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum OtMethod {
+    Exact,
+    Sinkhorn,
+}
+
+#[derive(Args)]
+struct CoupleArgs {
+    #[arg(long, value_enum)]
+    space: SpaceKind,
+    #[arg(long, value_enum)]
+    method: OtMethod,
+    #[arg(long, default_value_t = 0.05)]
+    epsilon: f64,
+    #[arg(long)]
+    source: PathBuf,
+    #[arg(long)]
+    target: PathBuf,
+    /// Seed for drawing pairs from the Sinkhorn plan.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+}
+
+#[derive(Args)]
+struct MetricsArgs {
+    #[arg(long, value_enum)]
+    space: SpaceKind,
+    #[arg(long)]
+    a: PathBuf,
+    #[arg(long)]
+    b: PathBuf,
+}
+
+#[derive(Args)]
+struct DrawArgs {
+    #[arg(long, value_enum)]
+    space: SpaceKind,
+    #[arg(long)]
+    dist: String,
+    #[arg(long, default_value_t = 1000)]
+    n: usize,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Image file, for the `image` distribution.
+    #[arg(long)]
+    path: Option<PathBuf>,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// A shorter run with fewer repetitions.
+    #[arg(long)]
+    quick: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        None => {
+            println!(
+                "flowscope {}: the desktop window is not in this build yet; the command line is.",
+                env!("CARGO_PKG_VERSION")
+            );
+            println!(
+                "Try `flowscope train --out run1`, then `flowscope sample --run run1 --out samples.csv`."
+            );
+            println!("`flowscope --help` lists every command.");
+            Ok(())
+        }
+        Some(Command::Train(args)) => train(args),
+        Some(Command::Sample(args)) => sample(args),
+        Some(Command::Couple(args)) => couple_files(args),
+        Some(Command::Metrics(args)) => metrics_files(args),
+        Some(Command::Datasets) => {
+            print!("{}", datasets_text());
+            Ok(())
+        }
+        Some(Command::Draw(args)) => draw(args),
+        Some(Command::Bench(args)) => {
+            let training = select_device(args.device)?;
+            let report = flowscope::bench::run(args.quick, &training.device)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+    }
+}
+
+fn select_device(choice: DeviceChoice) -> Result<device::TrainingDevice> {
+    let selected = device::select(choice)?;
+    eprintln!("device: {}", selected.description);
+    Ok(selected)
+}
+
+/// The default source and target of a space, used when `--space` changes it.
+fn default_distributions(space: SpaceKind) -> (&'static str, &'static str) {
+    match space {
+        SpaceKind::Plane => ("gaussian", "moons"),
+        SpaceKind::Sphere => ("uniform", "vmf"),
+        SpaceKind::Torus => ("uniform", "wrapped_gaussians"),
+    }
+}
+
+fn scene_from_args(args: &TrainArgs) -> Result<Scene> {
+    let mut scene = match &args.scene {
+        Some(path) => Scene::load(path)?,
+        None => Scene::default(),
+    };
+    if let Some(space) = args.space {
+        if space != scene.space {
+            let (source, target) = default_distributions(space);
+            scene.space = space;
+            scene.source = DistConfig::named(source);
+            scene.target = DistConfig::named(target);
+        }
+    }
+    if let Some(name) = &args.source {
+        scene.source = DistConfig::named(name);
+    }
+    if let Some(name) = &args.target {
+        scene.target = DistConfig::named(name);
+    }
+    if let Some(method) = args.coupling {
+        scene.coupling.method = method;
+    }
+    if let Some(k) = args.k {
+        scene.coupling.k = k;
+    }
+    if let Some(epsilon) = args.epsilon {
+        scene.coupling.epsilon = epsilon;
+    }
+    if let Some(batch) = args.batch {
+        scene.train.batch = batch;
+    }
+    if let Some(steps) = args.steps {
+        scene.train.steps = steps;
+    }
+    if let Some(lr) = args.lr {
+        scene.train.lr = lr;
+    }
+    if let Some(width) = args.width {
+        scene.model.width = width;
+    }
+    if let Some(depth) = args.depth {
+        scene.model.depth = depth;
+    }
+    if let Some(activation) = args.activation {
+        scene.model.activation = activation;
+    }
+    if let Some(seed) = args.seed {
+        scene.train.seed = seed;
+    }
+    scene.validate()?;
+    Ok(scene)
+}
+
+/// A one-line progress bar on a terminal, silent otherwise.
+struct Progress {
+    total: usize,
+    enabled: bool,
+    start: Instant,
+    last_draw: Instant,
+}
+
+impl Progress {
+    fn new(total: usize) -> Self {
+        let now = Instant::now();
+        Self {
+            total,
+            enabled: std::io::stderr().is_terminal(),
+            start: now,
+            last_draw: now,
+        }
+    }
+
+    fn update(&mut self, step: usize, loss: f32) {
+        if !self.enabled || (self.last_draw.elapsed().as_millis() < 100 && step < self.total) {
+            return;
+        }
+        self.last_draw = Instant::now();
+        let fraction = step as f64 / self.total.max(1) as f64;
+        let filled = (fraction * 30.0) as usize;
+        let rate = step as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
+        eprint!(
+            "\r[{}{}] step {step}/{} loss {loss:.4} ({rate:.0} steps/s) ",
+            "#".repeat(filled),
+            " ".repeat(30 - filled),
+            self.total
+        );
+        if step >= self.total {
+            eprintln!();
+        }
+        let _ = std::io::stderr().flush();
+    }
+}
+
+fn train(args: TrainArgs) -> Result<()> {
+    let scene = scene_from_args(&args)?;
+    let training = select_device(args.device)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
+    let mut session = Session::new(scene, &training.device)?;
+    let mut progress = Progress::new(session.scene().train.steps);
+    let outcome = session.train(|report| progress.update(report.step, report.loss));
+    if let Err(error) = outcome {
+        if progress.enabled {
+            eprintln!();
+        }
+        // Keep the last good weights so the run can be inspected or resumed.
+        session.save_checkpoint(&args.out)?;
+        return Err(error.into());
+    }
+    session.save_checkpoint(&args.out)?;
+    let report = session.report()?;
+    write_atomically(
+        &args.out.join(METRICS_FILE),
+        serde_json::to_string_pretty(&report)?.as_bytes(),
+    )?;
+    eprintln!(
+        "trained {} steps at {:.0} steps/s: W2 {:.4}, NPE {:.4}, straightness {:.4} -> {}",
+        report.steps,
+        report.steps_per_sec,
+        report.metrics.w2,
+        report.metrics.npe,
+        report.metrics.straightness,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn sample(args: SampleArgs) -> Result<()> {
+    if args.n < 1 || args.n > flowscope::scene::MAX_POINTS {
+        bail!("--n must be between 1 and {}", flowscope::scene::MAX_POINTS);
+    }
+    let training = select_device(args.device)?;
+    let session = Session::load_checkpoint(&args.run, &training.device)?;
+    let scene = session.scene();
+    let solver = args.solver.unwrap_or(scene.sample.solver);
+    let steps = args.steps.unwrap_or(scene.sample.steps);
+    let space = scene.space;
+    let record = args.trajectories.is_some();
+    let (_, flow) = session.sample(args.n, args.seed, solver, steps, record)?;
+    flow.final_points().write_csv(&args.out, space)?;
+    if let Some(path) = &args.trajectories {
+        write_trajectories(path, space, &flow)?;
+    }
+    eprintln!(
+        "sampled {} particles with {} NFE each -> {}",
+        args.n,
+        flow.nfe,
+        args.out.display()
+    );
+    Ok(())
+}
+
+fn write_trajectories(
+    path: &Path,
+    space: SpaceKind,
+    flow: &flowscope::flow::Integration,
+) -> Result<()> {
+    let mut text = format!("step,t,particle,{}\n", space.columns().join(","));
+    let size = flow.n * flow.dim;
+    for (step, (state, t)) in flow
+        .trajectory
+        .chunks_exact(size)
+        .zip(&flow.times)
+        .enumerate()
+    {
+        for (particle, p) in state.chunks_exact(flow.dim).enumerate() {
+            let coords: Vec<String> = p.iter().map(|v| v.to_string()).collect();
+            text.push_str(&format!("{step},{t},{particle},{}\n", coords.join(",")));
+        }
+    }
+    write_atomically(path, text.as_bytes())?;
+    Ok(())
+}
+
+fn couple_files(args: CoupleArgs) -> Result<()> {
+    let source = Points::read_csv(&args.source, args.space)?;
+    let target = Points::read_csv(&args.target, args.space)?;
+    if source.len() != target.len() {
+        bail!(
+            "the source has {} rows and the target {}; coupling needs equal sizes",
+            source.len(),
+            target.len()
+        );
+    }
+    if source.len() > MAX_K {
+        bail!(
+            "at most {MAX_K} rows can be coupled at once, got {}",
+            source.len()
+        );
+    }
+    if !(args.epsilon.is_finite() && args.epsilon > 0.0) {
+        bail!("--epsilon must be positive, got {}", args.epsilon);
+    }
+    let method = match args.method {
+        OtMethod::Exact => CouplingMethod::Exact,
+        OtMethod::Sinkhorn => CouplingMethod::Sinkhorn,
+    };
+    let start = Instant::now();
+    let matching = couple(
+        args.space,
+        method,
+        args.epsilon,
+        &source,
+        &target,
+        &mut Rng::new(args.seed),
+    );
+    let millis = start.elapsed().as_secs_f64() * 1e3;
+    let output = serde_json::json!({
+        "k": source.len(),
+        "method": method.name(),
+        "cost": matching.cost,
+        "assignment": matching.assignment,
+        "millis": millis,
+    });
+    println!("{output}");
+    Ok(())
+}
+
+fn metrics_files(args: MetricsArgs) -> Result<()> {
+    let a = Points::read_csv(&args.a, args.space)?;
+    let b = Points::read_csv(&args.b, args.space)?;
+    if a.len() != b.len() {
+        bail!(
+            "W2 is computed between equal-size samples; {} has {} rows and {} has {}",
+            args.a.display(),
+            a.len(),
+            args.b.display(),
+            b.len()
+        );
+    }
+    let output = serde_json::json!({
+        "w2": metrics::w2(args.space, &a, &b)?,
+        "energy_distance": metrics::energy_distance(args.space, &a, &b),
+    });
+    println!("{output}");
+    Ok(())
+}
+
+fn datasets_text() -> String {
+    let mut text = String::new();
+    for space in [SpaceKind::Plane, SpaceKind::Sphere, SpaceKind::Torus] {
+        text.push_str(&format!("{}:\n", space.name()));
+        for info in catalog().iter().filter(|d| d.space == space) {
+            text.push_str(&format!("  {:<18} {}", info.name, info.summary));
+            if let Some(labels) = info.labels {
+                text.push_str(&format!("; labels: {labels}"));
+            }
+            text.push('\n');
+            for p in info.params {
+                text.push_str(&format!(
+                    "      {:<16} = {:<8} {}\n",
+                    p.name, p.default, p.help
+                ));
+            }
+        }
+    }
+    text
+}
+
+fn draw(args: DrawArgs) -> Result<()> {
+    if args.n < 1 || args.n > flowscope::scene::MAX_POINTS {
+        bail!("--n must be between 1 and {}", flowscope::scene::MAX_POINTS);
+    }
+    let mut config = DistConfig::named(&args.dist);
+    config.path = args.path;
+    let sampler = build_sampler(args.space, &config)?;
+    let points = sampler.sample(args.n, &mut Rng::stream(args.seed, "draw"));
+    points.write_csv(&args.out, args.space)?;
+    eprintln!(
+        "wrote {} {} samples of {} -> {}",
+        args.n,
+        args.space.name(),
+        args.dist,
+        args.out.display()
+    );
+    Ok(())
+}

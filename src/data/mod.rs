@@ -1,0 +1,74 @@
+//! Distributions to flow between, all seeded and deterministic, and point sets read from CSV.
+//!
+//! Every sampler draws points one at a time from its own random stream, so `n` draws in one
+//! call equal `n` calls of one draw: couplings of any size see the same sequence.
+
+mod catalog;
+mod image_density;
+mod planar;
+mod points;
+mod spherical;
+mod toroidal;
+
+pub use catalog::{DistConfig, DistInfo, ParamInfo, build_sampler, catalog};
+pub use points::{Points, write_atomically};
+
+use crate::rng::Rng;
+
+/// A distribution that draws points (and, for labelled sets, a class label).
+pub trait Sampler: Send + Sync {
+    /// Coordinates per point.
+    fn dim(&self) -> usize;
+    /// Number of class labels; 0 for unlabelled distributions.
+    fn num_labels(&self) -> usize {
+        0
+    }
+    /// Draws one point into `out` and returns its label (0 for unlabelled distributions).
+    fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32;
+
+    /// Draws `n` points.
+    fn sample(&self, n: usize, rng: &mut Rng) -> Points {
+        let dim = self.dim();
+        let mut data = vec![0.0; n * dim];
+        let mut labels = Vec::with_capacity(n);
+        for chunk in data.chunks_exact_mut(dim) {
+            labels.push(self.sample_one(rng, chunk));
+        }
+        Points::new(dim, data, (self.num_labels() > 0).then_some(labels))
+    }
+}
+
+/// A sampler defined by a closure that draws one point: every catalog distribution is one.
+pub(crate) struct FnSampler<F> {
+    dim: usize,
+    num_labels: usize,
+    draw: F,
+}
+
+impl<F> FnSampler<F>
+where
+    F: Fn(&mut Rng, &mut [f64]) -> u32 + Send + Sync + 'static,
+{
+    pub(crate) fn boxed(dim: usize, num_labels: usize, draw: F) -> Box<dyn Sampler> {
+        Box::new(Self {
+            dim,
+            num_labels,
+            draw,
+        })
+    }
+}
+
+impl<F> Sampler for FnSampler<F>
+where
+    F: Fn(&mut Rng, &mut [f64]) -> u32 + Send + Sync,
+{
+    fn dim(&self) -> usize {
+        self.dim
+    }
+    fn num_labels(&self) -> usize {
+        self.num_labels
+    }
+    fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
+        (self.draw)(rng, out)
+    }
+}

@@ -1,0 +1,110 @@
+//! Distributions on the unit sphere S².
+
+use std::f64::consts::{PI, TAU};
+
+use super::catalog::Params;
+use super::{FnSampler, Sampler};
+use crate::Result;
+use crate::geometry::{Space, Sphere};
+
+/// `n` directions spread evenly over the sphere (Fibonacci lattice).
+pub(crate) fn fibonacci_directions(n: usize) -> Vec<[f64; 3]> {
+    let golden_angle = PI * (3.0 - 5f64.sqrt());
+    (0..n)
+        .map(|i| {
+            let z = 1.0 - (2 * i + 1) as f64 / n as f64;
+            let r = (1.0 - z * z).sqrt();
+            let a = golden_angle * i as f64;
+            [r * a.cos(), r * a.sin(), z]
+        })
+        .collect()
+}
+
+/// Two unit vectors completing `mu` to an orthonormal basis.
+fn tangent_basis(mu: [f64; 3]) -> ([f64; 3], [f64; 3]) {
+    let helper = if mu[0].abs() < 0.9 {
+        [1.0, 0.0, 0.0]
+    } else {
+        [0.0, 1.0, 0.0]
+    };
+    let d = helper[0] * mu[0] + helper[1] * mu[1] + helper[2] * mu[2];
+    let mut b1 = [
+        helper[0] - d * mu[0],
+        helper[1] - d * mu[1],
+        helper[2] - d * mu[2],
+    ];
+    let n = (b1[0] * b1[0] + b1[1] * b1[1] + b1[2] * b1[2]).sqrt();
+    b1.iter_mut().for_each(|c| *c /= n);
+    let b2 = [
+        mu[1] * b1[2] - mu[2] * b1[1],
+        mu[2] * b1[0] - mu[0] * b1[2],
+        mu[0] * b1[1] - mu[1] * b1[0],
+    ];
+    (b1, b2)
+}
+
+fn from_lat_lon(lat: f64, lon: f64) -> [f64; 3] {
+    [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
+}
+
+pub(crate) fn build(name: &str, p: &Params) -> Result<Box<dyn Sampler>> {
+    Ok(match name {
+        "uniform" => FnSampler::boxed(3, 0, |rng, out| {
+            Sphere.sample_uniform(rng, out);
+            0
+        }),
+        "vmf" => {
+            let k = p.count("components", 1, 256)?;
+            let kappa = p.positive("concentration")?;
+            let centres: Vec<_> = fibonacci_directions(k)
+                .into_iter()
+                .map(|mu| (mu, tangent_basis(mu)))
+                .collect();
+            FnSampler::boxed(3, k, move |rng, out| {
+                let c = rng.below(k);
+                let (mu, (b1, b2)) = centres[c];
+                // Wood's method in 3-D: the cosine to the mean has a closed-form inverse CDF.
+                let u = rng.uniform();
+                let w =
+                    (1.0 + (u + (1.0 - u) * (-2.0 * kappa).exp()).ln() / kappa).clamp(-1.0, 1.0);
+                let a = rng.uniform_in(0.0, TAU);
+                let r = (1.0 - w * w).max(0.0).sqrt();
+                for i in 0..3 {
+                    out[i] = w * mu[i] + r * (a.cos() * b1[i] + a.sin() * b2[i]);
+                }
+                Sphere.project(out);
+                c as u32
+            })
+        }
+        "checkerboard" => {
+            let lon_cells = p.count("lon_cells", 1, 256)?;
+            let lat_cells = p.count("lat_cells", 1, 256)?;
+            FnSampler::boxed(3, 0, move |rng, out| {
+                loop {
+                    Sphere.sample_uniform(rng, out);
+                    let lat = out[2].clamp(-1.0, 1.0).asin();
+                    let lon = out[1].atan2(out[0]).rem_euclid(TAU);
+                    let i = ((lon / TAU) * lon_cells as f64) as usize;
+                    let j = (((lat + PI / 2.0) / PI) * lat_cells as f64) as usize;
+                    if (i.min(lon_cells - 1) + j.min(lat_cells - 1)) % 2 == 0 {
+                        return 0;
+                    }
+                }
+            })
+        }
+        "spiral" => {
+            let turns = p.get("turns");
+            let width = p.non_negative("width")?;
+            FnSampler::boxed(3, 0, move |rng, out| {
+                let s = rng.uniform();
+                let centre = from_lat_lon(PI * (0.45 - 0.9 * s), TAU * turns * s);
+                let (b1, b2) = tangent_basis(centre);
+                let (g1, g2) = (width * rng.normal(), width * rng.normal());
+                let v: Vec<f64> = (0..3).map(|i| g1 * b1[i] + g2 * b2[i]).collect();
+                Sphere.exp(&centre, &v, out);
+                0
+            })
+        }
+        other => unreachable!("catalog entry '{other}' has no sphere sampler"),
+    })
+}

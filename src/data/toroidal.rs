@@ -1,0 +1,93 @@
+//! Distributions on the flat torus [0, 2π)².
+
+use std::f64::consts::TAU;
+
+use super::catalog::Params;
+use super::{FnSampler, Sampler};
+use crate::Result;
+use crate::geometry::{Space, Torus};
+
+/// A wrapped Gaussian mode: centre and standard deviation per angle, in radians.
+#[derive(Clone, Copy)]
+struct Mode {
+    centre: [f64; 2],
+    std: [f64; 2],
+}
+
+fn mixture(modes: Vec<Mode>, weights: Vec<f64>) -> Box<dyn Sampler> {
+    let total: f64 = weights.iter().sum();
+    let cumulative: Vec<f64> = weights
+        .iter()
+        .scan(0.0, |acc, w| {
+            *acc += w / total;
+            Some(*acc)
+        })
+        .collect();
+    let k = modes.len();
+    FnSampler::boxed(2, k, move |rng, out| {
+        let u = rng.uniform();
+        let c = cumulative.iter().position(|&c| u < c).unwrap_or(k - 1);
+        let m = modes[c];
+        out[0] = m.centre[0] + m.std[0] * rng.normal();
+        out[1] = m.centre[1] + m.std[1] * rng.normal();
+        Torus.project(out);
+        c as u32
+    })
+}
+
+pub(crate) fn build(name: &str, p: &Params) -> Result<Box<dyn Sampler>> {
+    Ok(match name {
+        "uniform" => FnSampler::boxed(2, 0, |rng, out| {
+            Torus.sample_uniform(rng, out);
+            0
+        }),
+        "wrapped_gaussians" => {
+            let k = p.count("components", 1, 64)?;
+            let std = p.positive("std")?;
+            let modes = (0..k)
+                .map(|i| Mode {
+                    centre: [
+                        TAU * (i as f64 + 0.5) / k as f64,
+                        TAU * (((2 * i) % k) as f64 + 0.5) / k as f64,
+                    ],
+                    std: [std, std],
+                })
+                .collect();
+            mixture(modes, vec![1.0; k])
+        }
+        "checkerboard" => {
+            let cells = p.count("cells", 1, 64)?;
+            let size = TAU / cells as f64;
+            FnSampler::boxed(2, 0, move |rng, out| {
+                let (col, row) = loop {
+                    let (col, row) = (rng.below(cells), rng.below(cells));
+                    if (col + row) % 2 == 0 {
+                        break (col, row);
+                    }
+                };
+                out[0] = size * (col as f64 + rng.uniform());
+                out[1] = size * (row as f64 + rng.uniform());
+                Torus.project(out);
+                0
+            })
+        }
+        "ramachandran" => {
+            let spread = p.positive("spread")?;
+            let deg = |d: f64| d.to_radians();
+            // (φ, ψ) modes of protein backbones: right-handed α-helix, β-sheet, left-handed helix.
+            let modes = [
+                ([-63.0, -43.0], [15.0, 15.0]),
+                ([-120.0, 130.0], [25.0, 20.0]),
+                ([57.0, 47.0], [12.0, 12.0]),
+            ]
+            .iter()
+            .map(|&(c, s)| Mode {
+                centre: [deg(c[0]), deg(c[1])],
+                std: [spread * deg(s[0]), spread * deg(s[1])],
+            })
+            .collect();
+            mixture(modes, vec![0.5, 0.35, 0.15])
+        }
+        other => unreachable!("catalog entry '{other}' has no torus sampler"),
+    })
+}

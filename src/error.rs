@@ -1,0 +1,45 @@
+//! The library's error type: every variant reads as one clear sentence for the user.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in flowscope's library code.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unknown {kind} '{name}' (choose one of: {choices})")]
+    UnknownName {
+        kind: &'static str,
+        name: String,
+        choices: String,
+    },
+    #[error("invalid setting: {0}")]
+    InvalidSetting(String),
+    #[error("{path}: {message}")]
+    BadFile { path: PathBuf, message: String },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "training diverged at step {step} (loss is {loss}); the last good weights were kept — try a smaller learning rate"
+    )]
+    Diverged { step: usize, loss: f32 },
+    #[error("device: {0}")]
+    Device(String),
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint { path: PathBuf, message: String },
+}
+
+/// Library result type.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    pub(crate) fn invalid(message: impl Into<String>) -> Self {
+        Error::InvalidSetting(message.into())
+    }
+}

@@ -1,0 +1,21 @@
+//! Flow matching: probability paths, the velocity model, the training step and ODE solvers.
+
+mod model;
+mod solver;
+mod train;
+
+pub use model::{Activation, ModelConfig, VelocityField};
+pub use solver::{Integration, Solver, integrate};
+pub use train::{StepReport, TrainConfig, Trainer};
+
+use serde::{Deserialize, Serialize};
+
+use crate::geometry::Scheduler;
+
+/// The conditional probability path x_t between a coupled pair (x0, x1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct PathConfig {
+    /// κ(t) along the geodesic from x0 (t = 0) to x1 (t = 1).
+    pub scheduler: Scheduler,
+}

@@ -1,0 +1,179 @@
+//! The velocity field v_θ(x, t [, label]): an MLP on the space's features, a sinusoidal time
+//! embedding and an optional class-label embedding with an extra null label for guidance.
+
+use burn::module::Module;
+use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::tensor::activation::{relu, selu, silu};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::geometry::SpaceKind;
+use crate::{Error, Result};
+
+/// Non-linearity between hidden layers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Activation {
+    Silu,
+    Selu,
+    Relu,
+}
+
+impl Activation {
+    fn apply(self, x: Tensor<2>) -> Tensor<2> {
+        match self {
+            Activation::Silu => silu(x),
+            Activation::Selu => selu(x),
+            Activation::Relu => relu(x),
+        }
+    }
+}
+
+/// Architecture of the velocity field.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ModelConfig {
+    /// Units per hidden layer.
+    pub width: usize,
+    /// Number of hidden layers.
+    pub depth: usize,
+    pub activation: Activation,
+    /// Sinusoidal frequencies of the time embedding (each gives a sin and a cos feature).
+    pub time_frequencies: usize,
+    /// Number of class labels the model is conditioned on (0: unconditional). Label
+    /// `labels` is the null label used for classifier-free guidance.
+    pub labels: usize,
+    /// Size of the label embedding.
+    pub label_dim: usize,
+}
+
+impl Default for ModelConfig {
+    fn default() -> Self {
+        Self {
+            width: 64,
+            depth: 3,
+            activation: Activation::Selu,
+            time_frequencies: 4,
+            labels: 0,
+            label_dim: 16,
+        }
+    }
+}
+
+/// Largest accepted width and depth (larger ones do not train interactively on a laptop).
+const MAX_WIDTH: usize = 4096;
+const MAX_DEPTH: usize = 32;
+
+impl ModelConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.width == 0 || self.width > MAX_WIDTH {
+            return Err(Error::invalid(format!(
+                "width must be between 1 and {MAX_WIDTH}, got {}",
+                self.width
+            )));
+        }
+        if self.depth == 0 || self.depth > MAX_DEPTH {
+            return Err(Error::invalid(format!(
+                "depth must be between 1 and {MAX_DEPTH}, got {}",
+                self.depth
+            )));
+        }
+        if self.time_frequencies > 64 {
+            return Err(Error::invalid("time_frequencies must be at most 64"));
+        }
+        Ok(())
+    }
+
+    /// A freshly initialised field for `space` on `device` (weights drawn from burn's seeded RNG).
+    pub fn init(&self, space: SpaceKind, device: &Device) -> VelocityField {
+        let geometry = space.space();
+        let time_features = 1 + 2 * self.time_frequencies;
+        let label_features = if self.labels > 0 { self.label_dim } else { 0 };
+        let mut input = geometry.feature_dim() + time_features + label_features;
+        let mut hidden = Vec::with_capacity(self.depth);
+        for _ in 0..self.depth {
+            hidden.push(LinearConfig::new(input, self.width).init(device));
+            input = self.width;
+        }
+        let output_dim = match space {
+            SpaceKind::Plane | SpaceKind::Torus => 2,
+            SpaceKind::Sphere => 3,
+        };
+        // Frequencies π·2^k: the lowest resolves the whole [0, 1], the highest fine detail.
+        let frequencies: Vec<f32> = (0..self.time_frequencies)
+            .map(|k| std::f32::consts::PI * 2f32.powi(k as i32))
+            .collect();
+        VelocityField {
+            hidden,
+            output: LinearConfig::new(input, output_dim).init(device),
+            label_embedding: (self.labels > 0)
+                .then(|| EmbeddingConfig::new(self.labels + 1, self.label_dim).init(device)),
+            frequencies: Tensor::from_data(
+                TensorData::new(frequencies, [1, self.time_frequencies]),
+                device,
+            ),
+            activation: self.activation,
+            null_label: self.labels,
+        }
+    }
+}
+
+/// The learned velocity field.
+#[derive(Module, Debug)]
+pub struct VelocityField {
+    hidden: Vec<Linear>,
+    output: Linear,
+    label_embedding: Option<Embedding>,
+    frequencies: Tensor<2>,
+    #[module(skip)]
+    activation: Activation,
+    null_label: usize,
+}
+
+impl VelocityField {
+    /// Raw network output (not yet projected to the tangent space).
+    ///
+    /// # Shapes
+    /// - features `[N, F]` (from `Space::features_tensor`), t `[N, 1]`, labels `[N]`
+    /// - returns `[N, out]` with out = 2 (plane, torus) or 3 (sphere)
+    pub fn forward(
+        &self,
+        features: Tensor<2>,
+        t: Tensor<2>,
+        labels: Option<Tensor<1, Int>>,
+    ) -> Tensor<2> {
+        let mut inputs = vec![features, t.clone()];
+        if self.frequencies.dims()[1] > 0 {
+            let phase = t.matmul(self.frequencies.clone());
+            inputs.push(phase.clone().sin());
+            inputs.push(phase.cos());
+        }
+        if let Some(embedding) = &self.label_embedding {
+            let n = inputs[0].dims()[0];
+            let device = inputs[0].device();
+            let labels = labels.unwrap_or_else(|| {
+                Tensor::<1, Int>::from_data(
+                    TensorData::new(vec![self.null_label as i64; n], [n]),
+                    &device,
+                )
+            });
+            let embedded = embedding.forward(labels.reshape([n, 1]));
+            inputs.push(embedded.reshape([n as i32, -1]));
+        }
+        let mut x = Tensor::cat(inputs, 1);
+        for layer in &self.hidden {
+            x = self.activation.apply(layer.forward(x));
+        }
+        self.output.forward(x)
+    }
+
+    /// Whether the field takes class labels.
+    pub fn is_conditional(&self) -> bool {
+        self.label_embedding.is_some()
+    }
+
+    /// The null label (the unconditional model under classifier-free guidance).
+    pub fn null_label(&self) -> usize {
+        self.null_label
+    }
+}

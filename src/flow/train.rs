@@ -1,0 +1,234 @@
+//! One flow-matching training step: couple, interpolate, regress the velocity, update.
+
+use burn::grad_clipping::GradientClippingConfig;
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use super::{PathConfig, VelocityField};
+use crate::coupling::PairBatch;
+use crate::geometry::SpaceKind;
+use crate::rng::Rng;
+use crate::{Error, Result};
+
+/// Optimiser settings of a scene.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrainConfig {
+    pub steps: usize,
+    pub batch: usize,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Clip the gradient norm to this value (0 disables clipping).
+    pub grad_clip: f64,
+    pub seed: u64,
+    /// Probability that a label is replaced by the null label (conditional models only).
+    pub p_drop: f64,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            steps: 2000,
+            batch: 512,
+            lr: 1e-3,
+            grad_clip: 0.0,
+            seed: 0,
+            p_drop: 0.2,
+        }
+    }
+}
+
+/// Largest accepted batch.
+pub const MAX_BATCH: usize = 65536;
+
+impl TrainConfig {
+    pub fn validate(&self) -> Result<()> {
+        if self.batch == 0 || self.batch > MAX_BATCH {
+            return Err(Error::invalid(format!(
+                "batch must be between 1 and {MAX_BATCH}, got {}",
+                self.batch
+            )));
+        }
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(Error::invalid(format!(
+                "learning rate must be positive, got {}",
+                self.lr
+            )));
+        }
+        if !(self.grad_clip.is_finite() && self.grad_clip >= 0.0) {
+            return Err(Error::invalid(format!(
+                "grad_clip must be 0 (off) or positive, got {}",
+                self.grad_clip
+            )));
+        }
+        if !(0.0..=1.0).contains(&self.p_drop) {
+            return Err(Error::invalid(format!(
+                "p_drop must be between 0 and 1, got {}",
+                self.p_drop
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What one step did.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct StepReport {
+    pub step: usize,
+    pub loss: f32,
+    pub coupling_cost: f64,
+}
+
+/// A model with its optimiser, trained step by step on the autodiff version of a device.
+pub struct Trainer {
+    space: SpaceKind,
+    path: PathConfig,
+    config: TrainConfig,
+    device: Device,
+    model: VelocityField,
+    /// The weights before the last update: restored when that update made the loss non-finite.
+    last_good: VelocityField,
+    optimizer: ModuleOptimizer,
+    time_rng: Rng,
+    steps_done: usize,
+}
+
+impl Trainer {
+    pub fn new(
+        space: SpaceKind,
+        path: PathConfig,
+        config: TrainConfig,
+        model: VelocityField,
+        device: &Device,
+    ) -> Self {
+        let device = device.clone().autodiff();
+        let model = model.to_device(&device);
+        Self {
+            space,
+            path,
+            time_rng: Rng::stream(config.seed, "train-time"),
+            optimizer: new_optimizer(&config),
+            config,
+            last_good: model.clone(),
+            model,
+            device,
+            steps_done: 0,
+        }
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.steps_done
+    }
+
+    pub fn set_steps_done(&mut self, steps: usize) {
+        self.steps_done = steps;
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Changes the learning rate from the next step on, keeping the weights.
+    pub fn set_learning_rate(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    /// The current weights, detached from autodiff for sampling.
+    pub fn model(&self) -> VelocityField {
+        self.model.valid()
+    }
+
+    /// One optimisation step on a batch of coupled pairs. A non-finite loss leaves the weights
+    /// untouched and returns [`Error::Diverged`].
+    pub fn step(&mut self, batch: &PairBatch) -> Result<StepReport> {
+        let n = batch.x0.len();
+        let dim = self.space.dim();
+        let geometry = self.space.space();
+        let mut times = Vec::with_capacity(n);
+        let mut kappa = Vec::with_capacity(n);
+        let mut dkappa = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = self.time_rng.uniform();
+            times.push(t as f32);
+            kappa.push(self.path.scheduler.kappa(t) as f32);
+            dkappa.push(self.path.scheduler.dkappa(t) as f32);
+        }
+        let labels = self.training_labels(batch);
+        let device = &self.device;
+        let column =
+            |values: Vec<f32>| Tensor::<2>::from_data(TensorData::new(values, [n, 1]), device);
+        let x0 = Tensor::<2>::from_data(TensorData::new(batch.x0.to_f32(), [n, dim]), device);
+        let x1 = Tensor::<2>::from_data(TensorData::new(batch.x1.to_f32(), [n, dim]), device);
+        let (xt, ut) = geometry.interpolate_tensor(x0, x1, column(kappa), column(dkappa));
+        let raw = self
+            .model
+            .forward(geometry.features_tensor(xt.clone()), column(times), labels);
+        let v = geometry.project_tangent_tensor(xt, raw);
+        let loss = (v - ut).square().sum_dim(1).mean();
+        let loss_value: f32 = loss.clone().into_scalar();
+        let step = self.steps_done + 1;
+        if !loss_value.is_finite() {
+            self.model = self.last_good.clone();
+            self.optimizer = new_optimizer(&self.config);
+            return Err(Error::Diverged {
+                step,
+                loss: loss_value,
+            });
+        }
+        let gradients = GradientsParams::from_grads(loss.backward(), &self.model);
+        let updated = self
+            .optimizer
+            .step(self.config.lr, self.model.clone(), gradients);
+        self.last_good = std::mem::replace(&mut self.model, updated);
+        self.steps_done = step;
+        Ok(StepReport {
+            step,
+            loss: loss_value,
+            coupling_cost: batch.coupling_cost,
+        })
+    }
+
+    /// Replaces the weights (e.g. from a checkpoint), keeping the optimiser settings.
+    pub fn load_model(&mut self, model: VelocityField) {
+        self.model = model.to_device(&self.device).train();
+        self.last_good = self.model.clone();
+        self.optimizer = new_optimizer(&self.config);
+    }
+
+    /// Target labels with classifier-free dropout applied, for conditional models.
+    fn training_labels(&mut self, batch: &PairBatch) -> Option<Tensor<1, Int>> {
+        if !self.model.is_conditional() {
+            return None;
+        }
+        let null = self.model.null_label() as i64;
+        let n = batch.x1.len();
+        let labels: Vec<i64> = match batch.x1.labels() {
+            Some(labels) => labels
+                .iter()
+                .map(|&l| {
+                    if self.time_rng.uniform() < self.config.p_drop {
+                        null
+                    } else {
+                        l as i64
+                    }
+                })
+                .collect(),
+            None => vec![null; n],
+        };
+        Some(Tensor::from_data(
+            TensorData::new(labels, [n]),
+            &self.device,
+        ))
+    }
+}
+
+fn new_optimizer(config: &TrainConfig) -> ModuleOptimizer {
+    let clip =
+        (config.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(config.grad_clip as f32));
+    AdamConfig::new()
+        .with_epsilon(1e-8)
+        .with_grad_clipping(clip)
+        .init()
+}

@@ -1,0 +1,150 @@
+use burn::tensor::Tensor;
+
+use super::{Space, SpaceKind, squared_norm};
+use crate::rng::Rng;
+
+/// The unit sphere S² embedded in R³.
+pub struct Sphere;
+
+/// Below this angle exp/log use their small-angle limits.
+const SMALL_ANGLE: f64 = 1e-9;
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+impl Space for Sphere {
+    fn kind(&self) -> SpaceKind {
+        SpaceKind::Sphere
+    }
+    fn dim(&self) -> usize {
+        3
+    }
+    fn exp(&self, x: &[f64], v: &[f64], out: &mut [f64]) {
+        let n = dot(v, v).sqrt();
+        let (c, s_over_n) = if n < SMALL_ANGLE {
+            (1.0, 1.0)
+        } else {
+            (n.cos(), n.sin() / n)
+        };
+        for i in 0..3 {
+            out[i] = c * x[i] + s_over_n * v[i];
+        }
+        self.project(out);
+    }
+    fn log(&self, x: &[f64], y: &[f64], out: &mut [f64]) {
+        let c = dot(x, y).clamp(-1.0, 1.0);
+        let mut w = [y[0] - c * x[0], y[1] - c * x[1], y[2] - c * x[2]];
+        let wn = dot(&w, &w).sqrt();
+        let theta = wn.atan2(c);
+        let scale = if wn < SMALL_ANGLE { 1.0 } else { theta / wn };
+        for (o, wi) in out.iter_mut().zip(w.iter_mut()) {
+            *o = scale * *wi;
+        }
+    }
+    fn squared_distance(&self, x: &[f64], y: &[f64]) -> f64 {
+        let c = dot(x, y);
+        let cross = [
+            x[1] * y[2] - x[2] * y[1],
+            x[2] * y[0] - x[0] * y[2],
+            x[0] * y[1] - x[1] * y[0],
+        ];
+        let theta = dot(&cross, &cross).sqrt().atan2(c);
+        theta * theta
+    }
+    fn project_tangent(&self, x: &[f64], v: &mut [f64]) {
+        let d = dot(x, v);
+        for i in 0..3 {
+            v[i] -= d * x[i];
+        }
+    }
+    fn project(&self, x: &mut [f64]) {
+        let n = dot(x, x).sqrt();
+        if n > 0.0 {
+            x.iter_mut().for_each(|c| *c /= n);
+        } else {
+            x.copy_from_slice(&[0.0, 0.0, 1.0]);
+        }
+    }
+    fn sample_uniform(&self, rng: &mut Rng, out: &mut [f64]) {
+        loop {
+            for c in out.iter_mut() {
+                *c = rng.normal();
+            }
+            if dot(out, out) > 1e-12 {
+                break;
+            }
+        }
+        self.project(out);
+    }
+    fn interpolate(
+        &self,
+        x0: &[f64],
+        x1: &[f64],
+        kappa: f64,
+        dkappa: f64,
+        xt: &mut [f64],
+        ut: &mut [f64],
+    ) {
+        // x_t = cos(κθ)·x0 + sin(κθ)·e, with e the unit direction of log_{x0} x1.
+        let mut v = [0.0; 3];
+        self.log(x0, x1, &mut v);
+        let theta = dot(&v, &v).sqrt();
+        if theta < SMALL_ANGLE {
+            xt.copy_from_slice(x0);
+            for i in 0..3 {
+                ut[i] = dkappa * v[i];
+            }
+            return;
+        }
+        let (s, c) = (kappa * theta).sin_cos();
+        for i in 0..3 {
+            let e = v[i] / theta;
+            xt[i] = c * x0[i] + s * e;
+            ut[i] = dkappa * theta * (-s * x0[i] + c * e);
+        }
+    }
+    fn exp_tensor(&self, x: Tensor<2>, v: Tensor<2>) -> Tensor<2> {
+        let n = squared_norm(v.clone()).sqrt().clamp_min(1e-7);
+        let out = x * n.clone().cos() + v * (n.clone().sin() / n);
+        normalize(out)
+    }
+    fn log_tensor(&self, x: Tensor<2>, y: Tensor<2>) -> Tensor<2> {
+        let c = (x.clone() * y.clone()).sum_dim(1).clamp(-1.0, 1.0);
+        let w = y - x * c.clone();
+        let wn = squared_norm(w.clone()).sqrt();
+        let theta = wn.clone().atan2(c);
+        w * (theta / wn.clamp_min(1e-7))
+    }
+    fn project_tangent_tensor(&self, x: Tensor<2>, v: Tensor<2>) -> Tensor<2> {
+        let d = (x.clone() * v.clone()).sum_dim(1);
+        v - x * d
+    }
+    fn interpolate_tensor(
+        &self,
+        x0: Tensor<2>,
+        x1: Tensor<2>,
+        kappa: Tensor<2>,
+        dkappa: Tensor<2>,
+    ) -> (Tensor<2>, Tensor<2>) {
+        let v = self.log_tensor(x0.clone(), x1);
+        let theta = squared_norm(v.clone()).sqrt();
+        let e = v / theta.clone().clamp_min(1e-7);
+        let angle = kappa * theta.clone();
+        let (s, c) = (angle.clone().sin(), angle.cos());
+        let xt = x0.clone() * c.clone() + e.clone() * s.clone();
+        let ut = (e * c - x0 * s) * (dkappa * theta);
+        (xt, ut)
+    }
+    fn features_tensor(&self, x: Tensor<2>) -> Tensor<2> {
+        x
+    }
+    fn feature_dim(&self) -> usize {
+        3
+    }
+}
+
+fn normalize(x: Tensor<2>) -> Tensor<2> {
+    let n = squared_norm(x.clone()).sqrt().clamp_min(1e-12);
+    x / n
+}

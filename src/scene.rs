@@ -1,0 +1,183 @@
+//! A scene: every setting needed to reproduce a run, read from and written to TOML.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::coupling::CouplingConfig;
+use crate::data::{DistConfig, build_sampler};
+use crate::flow::{ModelConfig, PathConfig, Solver, TrainConfig};
+use crate::geometry::SpaceKind;
+use crate::{Error, Result};
+
+/// How particles are integrated for display and for `flowscope sample`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SampleConfig {
+    pub solver: Solver,
+    pub steps: usize,
+    /// Particles drawn from the source and followed along the flow.
+    pub particles: usize,
+}
+
+impl Default for SampleConfig {
+    fn default() -> Self {
+        Self {
+            solver: Solver::Euler,
+            steps: 100,
+            particles: 1000,
+        }
+    }
+}
+
+/// How a trained model is scored (DESIGN.md: 1000 held-out points, 100 Euler steps).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvalConfig {
+    pub points: usize,
+    pub steps: usize,
+}
+
+impl Default for EvalConfig {
+    fn default() -> Self {
+        Self {
+            points: 1000,
+            steps: 100,
+        }
+    }
+}
+
+/// Largest accepted particle or evaluation count.
+pub const MAX_POINTS: usize = 1_000_000;
+
+/// Every setting of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scene {
+    /// A title shown in the window and written with exports.
+    #[serde(default)]
+    pub title: String,
+    pub space: SpaceKind,
+    pub source: DistConfig,
+    pub target: DistConfig,
+    #[serde(default)]
+    pub coupling: CouplingConfig,
+    #[serde(default)]
+    pub path: PathConfig,
+    #[serde(default)]
+    pub model: ModelConfig,
+    #[serde(default)]
+    pub train: TrainConfig,
+    #[serde(default)]
+    pub sample: SampleConfig,
+    #[serde(default)]
+    pub eval: EvalConfig,
+}
+
+impl Default for Scene {
+    fn default() -> Self {
+        Self {
+            title: "Gaussian → moons".to_string(),
+            space: SpaceKind::Plane,
+            source: DistConfig::named("gaussian"),
+            target: DistConfig::named("moons"),
+            coupling: CouplingConfig::default(),
+            path: PathConfig::default(),
+            model: ModelConfig::default(),
+            train: TrainConfig::default(),
+            sample: SampleConfig::default(),
+            eval: EvalConfig::default(),
+        }
+    }
+}
+
+impl Scene {
+    /// A scene parsed from TOML text; errors name the line and column.
+    pub fn from_toml(text: &str) -> std::result::Result<Scene, String> {
+        toml::from_str(text).map_err(|e| {
+            let message = e.message().trim().to_string();
+            match e.span() {
+                Some(span) => {
+                    let before = &text[..span.start.min(text.len())];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    format!("line {line}, column {column}: {message}")
+                }
+                None => message,
+            }
+        })
+    }
+
+    /// Reads and validates a scene file.
+    pub fn load(path: &Path) -> Result<Scene> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let scene = Self::from_toml(&text).map_err(|message| Error::BadFile {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        scene.validate()?;
+        Ok(scene)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("scenes always serialise to TOML")
+    }
+
+    /// Writes the scene as TOML, atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        crate::data::write_atomically(path, self.to_toml().as_bytes())
+    }
+
+    /// Checks every setting, including that the distributions exist on the scene's space.
+    pub fn validate(&self) -> Result<()> {
+        build_sampler(self.space, &self.source)?;
+        let target = build_sampler(self.space, &self.target)?;
+        self.coupling.validate()?;
+        self.path.scheduler.validate()?;
+        self.model.validate()?;
+        self.train.validate()?;
+        if self.model.labels > 0 && target.num_labels() == 0 {
+            return Err(Error::invalid(format!(
+                "a conditional model needs a labelled target, and '{}' has no labels",
+                self.target.name
+            )));
+        }
+        if self.model.labels > 0 && self.model.labels != target.num_labels() {
+            return Err(Error::invalid(format!(
+                "model.labels is {} but the target '{}' has {} labels",
+                self.model.labels,
+                self.target.name,
+                target.num_labels()
+            )));
+        }
+        for (name, value) in [
+            ("sample.steps", self.sample.steps),
+            ("eval.steps", self.eval.steps),
+        ] {
+            if value == 0 || value > 100_000 {
+                return Err(Error::invalid(format!(
+                    "{name} must be between 1 and 100000, got {value}"
+                )));
+            }
+        }
+        for (name, value) in [
+            ("sample.particles", self.sample.particles),
+            ("eval.points", self.eval.points),
+        ] {
+            if !(2..=MAX_POINTS).contains(&value) {
+                return Err(Error::invalid(format!(
+                    "{name} must be between 2 and {MAX_POINTS}, got {value}"
+                )));
+            }
+        }
+        if self.sample.solver == Solver::Dopri5 && self.space != SpaceKind::Plane {
+            return Err(Error::invalid(
+                "the dopri5 solver is available in the plane only",
+            ));
+        }
+        Ok(())
+    }
+}

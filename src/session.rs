@@ -1,0 +1,260 @@
+//! A training run: the scene's data, coupling, model and optimiser, stepped on demand.
+//!
+//! The CLI drives a session directly; the window runs the same session on a worker thread.
+
+use std::path::Path;
+use std::time::Instant;
+
+use burn::module::Module;
+use burn::tensor::Device;
+use serde::Serialize;
+
+use crate::coupling::{CouplingConfig, PairStream};
+use crate::data::{Points, build_sampler};
+use crate::flow::{Integration, Solver, StepReport, Trainer, VelocityField, integrate};
+use crate::metrics::{FlowMetrics, evaluate_flow};
+use crate::rng::Rng;
+use crate::scene::Scene;
+use crate::{Error, Result};
+
+/// File names inside a run directory.
+pub const SCENE_FILE: &str = "scene.toml";
+pub const MODEL_FILE: &str = "model.bpk";
+pub const METRICS_FILE: &str = "metrics.json";
+
+/// A live training run.
+pub struct Session {
+    scene: Scene,
+    device: Device,
+    pairs: PairStream,
+    trainer: Trainer,
+    loss_curve: Vec<(usize, f32)>,
+    coupling_costs: Vec<f64>,
+    training_secs: f64,
+}
+
+/// What `flowscope train` writes to metrics.json.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    #[serde(flatten)]
+    pub metrics: FlowMetrics,
+    /// Mean coupling cost over the last tenth of training.
+    pub coupling_cost: f64,
+    pub final_loss: f32,
+    pub steps: usize,
+    pub steps_per_sec: f64,
+    pub loss_curve: Vec<(usize, f32)>,
+}
+
+impl Session {
+    /// A fresh run of `scene` on `device` (weights seeded by the scene's seed).
+    pub fn new(scene: Scene, device: &Device) -> Result<Self> {
+        scene.validate()?;
+        device.seed(scene.train.seed);
+        let model = scene.model.init(scene.space, &device.clone().autodiff());
+        Self::with_model(scene, device, model)
+    }
+
+    fn with_model(scene: Scene, device: &Device, model: VelocityField) -> Result<Self> {
+        let source = build_sampler(scene.space, &scene.source)?;
+        let target = build_sampler(scene.space, &scene.target)?;
+        let pairs = PairStream::new(
+            scene.space,
+            scene.coupling.clone(),
+            source,
+            target,
+            scene.train.seed,
+        );
+        let trainer = Trainer::new(
+            scene.space,
+            scene.path.clone(),
+            scene.train.clone(),
+            model,
+            device,
+        );
+        Ok(Self {
+            scene,
+            device: device.clone(),
+            pairs,
+            trainer,
+            loss_curve: Vec::new(),
+            coupling_costs: Vec::new(),
+            training_secs: 0.0,
+        })
+    }
+
+    pub fn scene(&self) -> &Scene {
+        &self.scene
+    }
+
+    pub fn steps_done(&self) -> usize {
+        self.trainer.steps_done()
+    }
+
+    pub fn loss_curve(&self) -> &[(usize, f32)] {
+        &self.loss_curve
+    }
+
+    /// The current weights, for sampling.
+    pub fn model(&self) -> VelocityField {
+        self.trainer.model()
+    }
+
+    /// Changes the coupling (method, k, ε) while keeping the weights.
+    pub fn set_coupling(&mut self, coupling: CouplingConfig) -> Result<()> {
+        coupling.validate()?;
+        self.scene.coupling = coupling.clone();
+        self.pairs.set_config(coupling);
+        Ok(())
+    }
+
+    /// Changes the learning rate while keeping the weights.
+    pub fn set_learning_rate(&mut self, lr: f64) -> Result<()> {
+        let mut train = self.scene.train.clone();
+        train.lr = lr;
+        train.validate()?;
+        self.scene.train.lr = lr;
+        self.trainer.set_learning_rate(lr);
+        Ok(())
+    }
+
+    /// One training step.
+    pub fn step(&mut self) -> Result<StepReport> {
+        let start = Instant::now();
+        let batch = self.pairs.next_batch(self.scene.train.batch);
+        let report = self.trainer.step(&batch)?;
+        self.training_secs += start.elapsed().as_secs_f64();
+        self.loss_curve.push((report.step, report.loss));
+        self.coupling_costs.push(report.coupling_cost);
+        Ok(report)
+    }
+
+    /// Trains until the scene's step count, calling `progress` after each step.
+    pub fn train(&mut self, mut progress: impl FnMut(&StepReport)) -> Result<()> {
+        while self.steps_done() < self.scene.train.steps {
+            let report = self.step()?;
+            progress(&report);
+        }
+        Ok(())
+    }
+
+    /// Integrates `n` source particles drawn with `seed` through the current model.
+    pub fn sample(
+        &self,
+        n: usize,
+        seed: u64,
+        solver: Solver,
+        steps: usize,
+        record_trajectory: bool,
+    ) -> Result<(Points, Integration)> {
+        let source = build_sampler(self.scene.space, &self.scene.source)?;
+        let x0 = source.sample(n, &mut Rng::stream(seed, "sample-source"));
+        let integration = integrate(
+            &self.model(),
+            self.scene.space,
+            &x0,
+            solver,
+            steps,
+            record_trajectory,
+            &self.device,
+        )?;
+        Ok((x0, integration))
+    }
+
+    /// Scores the current model on held-out source and target samples with Euler steps.
+    pub fn evaluate(&self) -> Result<FlowMetrics> {
+        let eval = &self.scene.eval;
+        let seed = self.scene.train.seed;
+        let source = build_sampler(self.scene.space, &self.scene.source)?;
+        let target = build_sampler(self.scene.space, &self.scene.target)?;
+        let x0 = source.sample(eval.points, &mut Rng::stream(seed, "eval-source"));
+        let reference = target.sample(eval.points, &mut Rng::stream(seed, "eval-target"));
+        let flow = integrate(
+            &self.model(),
+            self.scene.space,
+            &x0,
+            Solver::Euler,
+            eval.steps,
+            false,
+            &self.device,
+        )?;
+        evaluate_flow(
+            self.scene.space,
+            &x0,
+            &flow.final_points(),
+            &reference,
+            flow.path_energy,
+            flow.nfe,
+        )
+    }
+
+    /// Evaluation plus training statistics, as written to metrics.json.
+    pub fn report(&self) -> Result<RunReport> {
+        let tail = (self.coupling_costs.len() / 10)
+            .max(1)
+            .min(self.coupling_costs.len());
+        let recent = &self.coupling_costs[self.coupling_costs.len() - tail..];
+        Ok(RunReport {
+            metrics: self.evaluate()?,
+            coupling_cost: if recent.is_empty() {
+                0.0
+            } else {
+                recent.iter().sum::<f64>() / recent.len() as f64
+            },
+            final_loss: self.loss_curve.last().map_or(f32::NAN, |&(_, l)| l),
+            steps: self.steps_done(),
+            steps_per_sec: if self.training_secs > 0.0 {
+                self.loss_curve.len() as f64 / self.training_secs
+            } else {
+                0.0
+            },
+            loss_curve: self.loss_curve.clone(),
+        })
+    }
+
+    /// Writes scene.toml and the model checkpoint into `dir` (created if needed).
+    pub fn save_checkpoint(&self, dir: &Path) -> Result<()> {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let mut scene = self.scene.clone();
+        scene.train.steps = self.steps_done();
+        scene.save(&dir.join(SCENE_FILE))?;
+        let path = dir.join(MODEL_FILE);
+        let partial = dir.join(".model.bpk.partial");
+        self.model()
+            .save_file(&partial)
+            .map_err(|e| Error::Checkpoint {
+                path: path.clone(),
+                message: format!("could not write the weights: {e}"),
+            })?;
+        std::fs::rename(&partial, &path).map_err(|source| Error::Write { path, source })
+    }
+
+    /// Reopens a run saved by [`Session::save_checkpoint`]: its scene and weights.
+    pub fn load_checkpoint(dir: &Path, device: &Device) -> Result<Self> {
+        let scene = Scene::load(&dir.join(SCENE_FILE))?;
+        let path = dir.join(MODEL_FILE);
+        if !path.is_file() {
+            return Err(Error::Checkpoint {
+                path,
+                message:
+                    "no model checkpoint here (expected a run directory written by flowscope train)"
+                        .into(),
+            });
+        }
+        let model = scene
+            .model
+            .init(scene.space, &device.clone().autodiff())
+            .try_load_file(&path)
+            .map_err(|e| Error::Checkpoint {
+                path: path.clone(),
+                message: format!("does not match the model described by scene.toml ({e})"),
+            })?;
+        let steps = scene.train.steps;
+        let mut session = Self::with_model(scene, device, model)?;
+        session.trainer.set_steps_done(steps);
+        Ok(session)
+    }
+}

@@ -1,0 +1,518 @@
+//! The command line as scripts use it: outputs, JSON keys, and a one-line error with a non-zero
+//! exit for every kind of bad input.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn flowscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// Asserts a clean failure: non-zero exit, one `error:` line naming `expected`, no panic.
+fn fails_with(args: &[&str], expected: &str) {
+    let output = flowscope(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{args:?} should fail");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("RUST_BACKTRACE"),
+        "{args:?} panicked: {stderr}"
+    );
+    let error_lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(
+        error_lines.len(),
+        1,
+        "{args:?}: expected one error line in {stderr:?}"
+    );
+    assert!(
+        error_lines[0]
+            .to_lowercase()
+            .contains(&expected.to_lowercase()),
+        "{args:?}: {:?} does not mention {expected:?}",
+        error_lines[0]
+    );
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(&stdout(output)).expect("JSON on stdout")
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn path(dir: &Path, name: &str) -> String {
+    dir.join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn datasets_lists_every_distribution_with_its_defaults() {
+    let output = flowscope(&["datasets"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    for name in [
+        "8gaussians",
+        "moons",
+        "checkerboard",
+        "pinwheel",
+        "image",
+        "vmf",
+        "spiral",
+        "wrapped_gaussians",
+        "ramachandran",
+    ] {
+        assert!(text.contains(name), "missing {name}");
+    }
+    assert!(text.contains("variance") && text.contains("0.1"));
+}
+
+#[test]
+fn draw_couple_and_metrics_work_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = path(dir.path(), "a.csv");
+    let b = path(dir.path(), "b.csv");
+    assert!(
+        flowscope(&[
+            "draw", "--space", "plane", "--dist", "gaussian", "--n", "300", "--seed", "1", "--out",
+            &a
+        ])
+        .status
+        .success()
+    );
+    assert!(
+        flowscope(&[
+            "draw",
+            "--space",
+            "plane",
+            "--dist",
+            "8gaussians",
+            "--n",
+            "300",
+            "--seed",
+            "2",
+            "--out",
+            &b
+        ])
+        .status
+        .success()
+    );
+    let labelled = std::fs::read_to_string(&b).unwrap();
+    assert!(labelled.starts_with("x,y,label\n"));
+    assert_eq!(labelled.lines().count(), 301);
+
+    let exact = json(&flowscope(&[
+        "couple", "--space", "plane", "--method", "exact", "--source", &a, "--target", &b,
+    ]));
+    assert_eq!(exact["k"], 300);
+    let mut assignment: Vec<u64> = exact["assignment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assignment.sort();
+    assert_eq!(assignment, (0..300).collect::<Vec<u64>>(), "a permutation");
+    assert!(exact["millis"].as_f64().unwrap() >= 0.0);
+    let sinkhorn = json(&flowscope(&[
+        "couple",
+        "--space",
+        "plane",
+        "--method",
+        "sinkhorn",
+        "--epsilon",
+        "0.5",
+        "--source",
+        &a,
+        "--target",
+        &b,
+    ]));
+    assert!(sinkhorn["cost"].as_f64().unwrap() >= exact["cost"].as_f64().unwrap() - 1e-9);
+
+    let metrics = json(&flowscope(&[
+        "metrics", "--space", "plane", "--a", &b, "--b", &b,
+    ]));
+    assert!(metrics["w2"].as_f64().unwrap().abs() < 1e-9);
+    let metrics = json(&flowscope(&[
+        "metrics", "--space", "plane", "--a", &a, "--b", &b,
+    ]));
+    let w2 = metrics["w2"].as_f64().unwrap();
+    assert!(
+        (w2 * w2 - exact["cost"].as_f64().unwrap()).abs() < 1e-6,
+        "W2² equals the exact coupling cost"
+    );
+    assert!(metrics["energy_distance"].as_f64().unwrap() > 0.0);
+}
+
+#[test]
+fn train_then_sample_reproduces_headless() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = path(dir.path(), "run");
+    let output = flowscope(&[
+        "train",
+        "--space",
+        "torus",
+        "--coupling",
+        "exact",
+        "--k",
+        "128",
+        "--batch",
+        "64",
+        "--steps",
+        "40",
+        "--width",
+        "32",
+        "--depth",
+        "2",
+        "--activation",
+        "silu",
+        "--seed",
+        "3",
+        "--device",
+        "cpu",
+        "--out",
+        &run,
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("device:")).count(),
+        1,
+        "device printed once: {stderr}"
+    );
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("run/metrics.json")).unwrap(),
+    )
+    .unwrap();
+    for key in [
+        "w2",
+        "energy_distance",
+        "path_energy",
+        "npe",
+        "straightness",
+        "transport_cost",
+        "coupling_cost",
+        "final_loss",
+        "steps_per_sec",
+        "nfe",
+        "loss_curve",
+    ] {
+        assert!(!metrics[key].is_null(), "metrics.json lacks {key}");
+    }
+    assert_eq!(metrics["nfe"], 100);
+    assert_eq!(metrics["loss_curve"].as_array().unwrap().len(), 40);
+    let scene = std::fs::read_to_string(dir.path().join("run/scene.toml")).unwrap();
+    assert!(scene.contains("space = \"torus\"") && scene.contains("k = 128"));
+    assert!(dir.path().join("run/model.bpk").is_file());
+
+    let out = path(dir.path(), "samples.csv");
+    let trajectories = path(dir.path(), "paths.csv");
+    let sample = |out: &str| {
+        flowscope(&[
+            "sample",
+            "--run",
+            &run,
+            "--n",
+            "25",
+            "--solver",
+            "midpoint",
+            "--steps",
+            "10",
+            "--device",
+            "cpu",
+            "--out",
+            out,
+            "--trajectories",
+            &trajectories,
+        ])
+    };
+    assert!(sample(&out).status.success());
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.starts_with("theta,phi\n"));
+    assert_eq!(text.lines().count(), 26);
+    let paths = std::fs::read_to_string(&trajectories).unwrap();
+    assert!(paths.starts_with("step,t,particle,theta,phi\n"));
+    assert_eq!(paths.lines().count(), 1 + 11 * 25);
+    let again = path(dir.path(), "again.csv");
+    assert!(sample(&again).status.success());
+    assert_eq!(
+        text,
+        std::fs::read_to_string(&again).unwrap(),
+        "same seed, same samples"
+    );
+
+    // A scene file plus flag overrides.
+    let scene_file = dir
+        .path()
+        .join("run/scene.toml")
+        .to_string_lossy()
+        .into_owned();
+    let rerun = path(dir.path(), "rerun");
+    let output = flowscope(&[
+        "train",
+        "--scene",
+        &scene_file,
+        "--steps",
+        "5",
+        "--device",
+        "cpu",
+        "--out",
+        &rerun,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let resolved = std::fs::read_to_string(dir.path().join("rerun/scene.toml")).unwrap();
+    assert!(resolved.contains("steps = 5") && resolved.contains("width = 32"));
+}
+
+#[test]
+fn shipped_scenes_are_valid() {
+    let scenes = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/scenes")).unwrap();
+    let mut count = 0;
+    for entry in scenes {
+        let path = entry.unwrap().path();
+        flowscope::scene::Scene::load(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        count += 1;
+    }
+    assert!(count >= 5);
+}
+
+#[test]
+fn bad_names_and_settings_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = path(dir.path(), "run");
+    fails_with(
+        &["train", "--target", "moon", "--steps", "1", "--out", &out],
+        "moons",
+    );
+    fails_with(
+        &[
+            "train", "--space", "sphere", "--target", "moons", "--steps", "1", "--out", &out,
+        ],
+        "sphere distribution",
+    );
+    fails_with(
+        &[
+            "train",
+            "--coupling",
+            "exact",
+            "--k",
+            "0",
+            "--steps",
+            "1",
+            "--out",
+            &out,
+        ],
+        "k must be between 1",
+    );
+    fails_with(
+        &[
+            "train",
+            "--coupling",
+            "exact",
+            "--k",
+            "100000",
+            "--steps",
+            "1",
+            "--out",
+            &out,
+        ],
+        "k must be between 1",
+    );
+    fails_with(
+        &["train", "--lr=-1", "--steps", "1", "--out", &out],
+        "learning rate",
+    );
+    fails_with(
+        &["train", "--batch", "0", "--steps", "1", "--out", &out],
+        "batch",
+    );
+    fails_with(
+        &["draw", "--space", "torus", "--dist", "vmf", "--out", &out],
+        "torus distribution",
+    );
+    fails_with(
+        &["draw", "--space", "plane", "--dist", "image", "--out", &out],
+        "path",
+    );
+    let missing = path(dir.path(), "missing.png");
+    fails_with(
+        &[
+            "draw", "--space", "plane", "--dist", "image", "--path", &missing, "--out", &out,
+        ],
+        "cannot read",
+    );
+}
+
+#[test]
+fn malformed_point_files_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = write(d, "good.csv", "x,y\n0,0\n1,1\n2,2\n");
+    let cases = [
+        ("noheader.csv", "0,0\n1,1\n", "header"),
+        ("columns.csv", "x,y\n0,0\n1\n", "columns"),
+        ("word.csv", "x,y\n0,0\n1,one\n", "not a number"),
+        ("nan.csv", "x,y\n0,0\n1,nan\n", "finite"),
+        ("short.csv", "x,y\n0,0\n", "at least 2"),
+        ("two.csv", "x,y\n0,0\n1,1\n", "equal sizes"),
+    ];
+    for (name, text, expected) in cases {
+        let bad = write(d, name, text);
+        fails_with(
+            &[
+                "couple", "--space", "plane", "--method", "exact", "--source", &good, "--target",
+                &bad,
+            ],
+            expected,
+        );
+    }
+    let sphere = write(d, "sphere.csv", "x,y,z\n1,0,0\n0,0.5,0\n");
+    fails_with(
+        &[
+            "metrics", "--space", "sphere", "--a", &sphere, "--b", &sphere,
+        ],
+        "unit length",
+    );
+    let nowhere = path(d, "nowhere.csv");
+    fails_with(
+        &["metrics", "--space", "plane", "--a", &nowhere, "--b", &good],
+        "cannot read",
+    );
+    fails_with(
+        &[
+            "couple",
+            "--space",
+            "plane",
+            "--method",
+            "sinkhorn",
+            "--epsilon",
+            "0",
+            "--source",
+            &good,
+            "--target",
+            &good,
+        ],
+        "epsilon",
+    );
+}
+
+#[test]
+fn bad_scene_files_and_paths_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = path(d, "run");
+    let broken = write(
+        d,
+        "broken.toml",
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target\nname = \"moons\"\n",
+    );
+    fails_with(&["train", "--scene", &broken, "--out", &out], "line 4");
+    let typo = write(
+        d,
+        "typo.toml",
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\n[train]\nstepz = 3\n",
+    );
+    fails_with(&["train", "--scene", &typo, "--out", &out], "stepz");
+    let missing = path(d, "missing.toml");
+    fails_with(
+        &["train", "--scene", &missing, "--out", &out],
+        "cannot read",
+    );
+    let file = write(d, "file", "not a directory");
+    let inside_file = format!("{file}/run");
+    fails_with(
+        &[
+            "train",
+            "--steps",
+            "1",
+            "--device",
+            "cpu",
+            "--out",
+            &inside_file,
+        ],
+        "cannot create",
+    );
+    let draws_into_file = format!("{file}/points.csv");
+    fails_with(
+        &[
+            "draw",
+            "--space",
+            "plane",
+            "--dist",
+            "moons",
+            "--out",
+            &draws_into_file,
+        ],
+        "cannot write",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--run",
+            &path(d, "no-run"),
+            "--device",
+            "cpu",
+            "--out",
+            &path(d, "s.csv"),
+        ],
+        "cannot read",
+    );
+    // A corrupt checkpoint is refused with a message.
+    let run = path(d, "run2");
+    assert!(
+        flowscope(&["train", "--steps", "2", "--device", "cpu", "--out", &run])
+            .status
+            .success()
+    );
+    std::fs::write(d.join("run2/model.bpk"), b"garbage").unwrap();
+    fails_with(
+        &[
+            "sample",
+            "--run",
+            &run,
+            "--device",
+            "cpu",
+            "--out",
+            &path(d, "s.csv"),
+        ],
+        "model.bpk",
+    );
+    assert!(!d.join("s.csv").exists(), "no partial output");
+}
+
+#[test]
+fn a_diverging_run_names_the_step_and_keeps_the_checkpoint() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = path(dir.path(), "run");
+    fails_with(
+        &[
+            "train", "--lr", "1e12", "--steps", "200", "--device", "cpu", "--out", &run,
+        ],
+        "smaller learning rate",
+    );
+    let output = flowscope(&[
+        "train", "--lr", "1e12", "--steps", "200", "--device", "cpu", "--out", &run,
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("diverged at step"), "{stderr}");
+    assert!(
+        dir.path().join("run/model.bpk").is_file() && dir.path().join("run/scene.toml").is_file()
+    );
+    assert!(!dir.path().join("run/metrics.json").exists());
+}

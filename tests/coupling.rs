@@ -1,0 +1,294 @@
+//! Couplings: exact OT is a permutation with the optimal cost, Sinkhorn has the right
+//! marginals, k = 1 is the independent coupling, and pairs are served as DESIGN.md says.
+
+use flowscope::coupling::{
+    CostMatrix, CouplingConfig, CouplingMethod, PairStream, SinkhornPlan, couple, mean_pair_cost,
+    solve_assignment,
+};
+use flowscope::data::{DistConfig, Points, build_sampler};
+use flowscope::geometry::SpaceKind;
+use flowscope::rng::Rng;
+
+fn sample(space: SpaceKind, name: &str, n: usize, seed: u64) -> Points {
+    build_sampler(space, &DistConfig::named(name))
+        .expect("known distribution")
+        .sample(n, &mut Rng::new(seed))
+}
+
+fn is_permutation(assignment: &[usize]) -> bool {
+    let mut seen = vec![false; assignment.len()];
+    assignment
+        .iter()
+        .all(|&j| j < seen.len() && !std::mem::replace(&mut seen[j], true))
+}
+
+fn total(cost: &CostMatrix, assignment: &[usize]) -> f64 {
+    assignment
+        .iter()
+        .enumerate()
+        .map(|(i, &j)| cost.get(i, j) as f64)
+        .sum()
+}
+
+/// Minimum over all permutations, by enumeration.
+fn brute_force(cost: &CostMatrix) -> f64 {
+    fn search(cost: &CostMatrix, row: usize, used: &mut Vec<bool>, partial: f64, best: &mut f64) {
+        if row == cost.n() {
+            *best = best.min(partial);
+            return;
+        }
+        for j in 0..cost.n() {
+            if !used[j] {
+                used[j] = true;
+                search(cost, row + 1, used, partial + cost.get(row, j) as f64, best);
+                used[j] = false;
+            }
+        }
+    }
+    let mut best = f64::INFINITY;
+    search(cost, 0, &mut vec![false; cost.n()], 0.0, &mut best);
+    best
+}
+
+/// An independent exact solver: the O(n³) Hungarian method with potentials.
+fn hungarian(cost: &CostMatrix) -> f64 {
+    let n = cost.n();
+    let (mut u, mut v) = (vec![0.0f64; n + 1], vec![0.0f64; n + 1]);
+    let (mut p, mut way) = (vec![0usize; n + 1], vec![0usize; n + 1]);
+    for i in 1..=n {
+        p[0] = i;
+        let mut j0 = 0;
+        let mut minv = vec![f64::INFINITY; n + 1];
+        let mut used = vec![false; n + 1];
+        loop {
+            used[j0] = true;
+            let i0 = p[j0];
+            let (mut delta, mut j1) = (f64::INFINITY, 0);
+            for j in 1..=n {
+                if !used[j] {
+                    let cur = cost.get(i0 - 1, j - 1) as f64 - u[i0] - v[j];
+                    if cur < minv[j] {
+                        minv[j] = cur;
+                        way[j] = j0;
+                    }
+                    if minv[j] < delta {
+                        delta = minv[j];
+                        j1 = j;
+                    }
+                }
+            }
+            for j in 0..=n {
+                if used[j] {
+                    u[p[j]] += delta;
+                    v[j] -= delta;
+                } else {
+                    minv[j] -= delta;
+                }
+            }
+            j0 = j1;
+            if p[j0] == 0 {
+                break;
+            }
+        }
+        loop {
+            let j1 = way[j0];
+            p[j0] = p[j1];
+            j0 = j1;
+            if j0 == 0 {
+                break;
+            }
+        }
+    }
+    (1..=n).map(|j| cost.get(p[j] - 1, j - 1) as f64).sum()
+}
+
+#[test]
+fn exact_ot_is_optimal_against_brute_force_for_small_k() {
+    for space in [SpaceKind::Plane, SpaceKind::Sphere, SpaceKind::Torus] {
+        for (k, seed) in [(1, 0), (2, 1), (3, 2), (5, 3), (7, 4), (8, 5)] {
+            let (source, target) = if space == SpaceKind::Plane {
+                ("gaussian", "moons")
+            } else {
+                ("uniform", "uniform")
+            };
+            let a = sample(space, source, k, seed);
+            let b = sample(space, target, k, seed + 100);
+            let cost = CostMatrix::squared_geodesic(space, &a, &b);
+            let assignment = solve_assignment(&cost);
+            assert!(
+                is_permutation(&assignment),
+                "{space:?} k={k}: not a permutation"
+            );
+            let optimum = brute_force(&cost);
+            assert!(
+                total(&cost, &assignment) <= optimum * (1.0 + 1e-9) + 1e-12,
+                "{space:?} k={k}: not optimal"
+            );
+        }
+    }
+}
+
+#[test]
+fn exact_ot_matches_the_hungarian_method_on_geometric_costs() {
+    for (space, source, target, k) in [
+        (SpaceKind::Plane, "gaussian", "8gaussians", 300),
+        (SpaceKind::Plane, "gaussian", "moons", 257),
+        (SpaceKind::Sphere, "uniform", "vmf", 200),
+        (SpaceKind::Torus, "uniform", "wrapped_gaussians", 200),
+    ] {
+        let a = sample(space, source, k, 7);
+        let b = sample(space, target, k, 8);
+        let cost = CostMatrix::squared_geodesic(space, &a, &b);
+        let assignment = solve_assignment(&cost);
+        assert!(is_permutation(&assignment));
+        let ours = total(&cost, &assignment);
+        let reference = hungarian(&cost);
+        assert!(
+            (ours - reference).abs() <= 1e-6 * reference,
+            "{space:?}: {ours} vs Hungarian {reference}"
+        );
+    }
+}
+
+#[test]
+fn exact_ot_handles_ties_and_identical_points() {
+    let n = 50;
+    let same = Points::new(2, vec![1.0; 2 * n], None);
+    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &same, &same);
+    assert!(is_permutation(&solve_assignment(&cost)));
+    // A grid matched to itself: the identity is the unique zero-cost answer.
+    let grid: Vec<f64> = (0..n)
+        .flat_map(|i| [(i % 10) as f64, (i / 10) as f64])
+        .collect();
+    let grid = Points::new(2, grid, None);
+    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &grid, &grid);
+    let assignment = solve_assignment(&cost);
+    assert_eq!(assignment, (0..n).collect::<Vec<_>>());
+}
+
+#[test]
+fn ot_pairs_cost_less_than_independent_pairs() {
+    let a = sample(SpaceKind::Plane, "gaussian", 512, 1);
+    let b = sample(SpaceKind::Plane, "8gaussians", 512, 2);
+    let mut rng = Rng::new(0);
+    let exact = couple(
+        SpaceKind::Plane,
+        CouplingMethod::Exact,
+        0.05,
+        &a,
+        &b,
+        &mut rng,
+    );
+    let independent = mean_pair_cost(SpaceKind::Plane, &a, &b);
+    assert!(
+        exact.cost < 0.6 * independent,
+        "OT {} vs independent {independent}",
+        exact.cost
+    );
+}
+
+#[test]
+fn sinkhorn_plan_has_uniform_marginals() {
+    let a = sample(SpaceKind::Plane, "gaussian", 64, 1);
+    let b = sample(SpaceKind::Plane, "moons", 64, 2);
+    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+    let plan = SinkhornPlan::solve(&cost, 0.5);
+    let n = 64;
+    for i in 0..n {
+        let row: f64 = (0..n).map(|j| plan.plan(&cost, i, j)).sum();
+        let column: f64 = (0..n).map(|j| plan.plan(&cost, j, i)).sum();
+        assert!((row - 1.0 / n as f64).abs() < 1e-6, "row {i} sums to {row}");
+        assert!(
+            (column - 1.0 / n as f64).abs() < 1e-6,
+            "column {i} sums to {column}"
+        );
+    }
+    // Small ε concentrates the plan on the exact OT matching.
+    let sharp = SinkhornPlan::solve(&cost, 0.01);
+    let columns = sharp.sample_columns(&cost, &mut Rng::new(3));
+    let exact = solve_assignment(&cost);
+    let agreeing = columns.iter().zip(&exact).filter(|(a, b)| a == b).count();
+    assert!(
+        agreeing > 50,
+        "only {agreeing}/64 Sinkhorn draws match the exact plan"
+    );
+}
+
+fn stream(method: CouplingMethod, k: usize) -> PairStream {
+    let source = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian")).unwrap();
+    let target = build_sampler(SpaceKind::Plane, &DistConfig::named("8gaussians")).unwrap();
+    let config = CouplingConfig {
+        method,
+        k,
+        epsilon: 0.05,
+    };
+    PairStream::new(SpaceKind::Plane, config, source, target, 42)
+}
+
+#[test]
+fn k_equal_one_is_the_independent_coupling() {
+    let mut independent = stream(CouplingMethod::Independent, 256);
+    let mut exact_k1 = stream(CouplingMethod::Exact, 1);
+    for _ in 0..3 {
+        let a = independent.next_batch(64);
+        let b = exact_k1.next_batch(64);
+        assert_eq!(a.x0, b.x0);
+        assert_eq!(a.x1, b.x1);
+    }
+}
+
+#[test]
+fn large_k_serves_consecutive_batches_from_one_solve() {
+    // k = 256 with batch 64: four batches come from one matching of the same 256 draws.
+    let mut pairs = stream(CouplingMethod::Exact, 256);
+    let batches: Vec<_> = (0..4).map(|_| pairs.next_batch(64)).collect();
+    let mut x0 = batches[0].x0.clone();
+    let mut x1 = batches[0].x1.clone();
+    for b in &batches[1..] {
+        x0.extend(&b.x0);
+        x1.extend(&b.x1);
+    }
+    let source = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian")).unwrap();
+    let target = build_sampler(SpaceKind::Plane, &DistConfig::named("8gaussians")).unwrap();
+    let draws0 = source.sample(256, &mut Rng::stream(42, "train-source"));
+    let draws1 = target.sample(256, &mut Rng::stream(42, "train-target"));
+    assert_eq!(x0, draws0, "sources served in draw order");
+    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &draws0, &draws1);
+    let optimum = hungarian(&cost) / 256.0;
+    let served = mean_pair_cost(SpaceKind::Plane, &x0, &x1);
+    assert!(
+        (served - optimum).abs() < 1e-5 * optimum,
+        "served pairs are the k=256 OT matching"
+    );
+    // Each target draw is used exactly once.
+    let mut used: Vec<_> = x1
+        .iter()
+        .map(|p| (p[0].to_bits(), p[1].to_bits()))
+        .collect();
+    used.sort();
+    used.dedup();
+    assert_eq!(used.len(), 256);
+}
+
+#[test]
+fn small_k_solves_several_problems_per_batch() {
+    // k = 16 with batch 64: four independent 16-point matchings fill one batch.
+    let mut pairs = stream(CouplingMethod::Exact, 16);
+    let batch = pairs.next_batch(64);
+    assert_eq!(batch.x0.len(), 64);
+    for block in 0..4 {
+        let order: Vec<usize> = (block * 16..(block + 1) * 16).collect();
+        let a = batch.x0.reordered(&order);
+        let b = batch.x1.reordered(&order);
+        let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+        let identity: Vec<usize> = (0..16).collect();
+        assert!(
+            (total(&cost, &identity) - hungarian(&cost)).abs() < 1e-4,
+            "block {block} is an optimal matching"
+        );
+    }
+    assert!(
+        batch.x1.labels().is_some(),
+        "labelled targets keep their labels through the coupling"
+    );
+}

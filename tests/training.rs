@@ -1,0 +1,202 @@
+//! Training and sampling: a model learns (W2 falls), divergence is caught and the last good
+//! weights kept, checkpoints round-trip, and every solver keeps particles on the space.
+
+use burn::tensor::Device;
+use flowscope::Error;
+use flowscope::coupling::CouplingMethod;
+use flowscope::data::DistConfig;
+use flowscope::flow::Solver;
+use flowscope::geometry::SpaceKind;
+use flowscope::scene::Scene;
+use flowscope::session::Session;
+
+fn small_scene(space: SpaceKind, source: &str, target: &str, steps: usize) -> Scene {
+    let mut scene = Scene::default();
+    scene.space = space;
+    scene.source = DistConfig::named(source);
+    scene.target = DistConfig::named(target);
+    scene.train.steps = steps;
+    scene.train.batch = 256;
+    scene.eval.points = 400;
+    scene.eval.steps = 50;
+    scene
+}
+
+#[test]
+fn training_lowers_w2_on_every_space() {
+    let device = Device::flex();
+    for (space, source, target) in [
+        (SpaceKind::Plane, "gaussian", "8gaussians"),
+        (SpaceKind::Sphere, "uniform", "vmf"),
+        (SpaceKind::Torus, "uniform", "wrapped_gaussians"),
+    ] {
+        let mut scene = small_scene(space, source, target, 600);
+        scene.coupling.method = CouplingMethod::Exact;
+        scene.coupling.k = 256;
+        scene.model.width = 96;
+        let mut session = Session::new(scene, &device).unwrap();
+        let before = session.evaluate().unwrap();
+        session.train(|_| {}).unwrap();
+        let after = session.evaluate().unwrap();
+        assert!(
+            after.w2 < 0.5 * before.w2,
+            "{space:?}: W2 {:.3} → {:.3} (source–target {:.3})",
+            before.w2,
+            after.w2,
+            after.source_target_w2
+        );
+        let losses = session.loss_curve();
+        let early: f32 = losses[..50].iter().map(|l| l.1).sum::<f32>() / 50.0;
+        let late: f32 = losses[losses.len() - 50..].iter().map(|l| l.1).sum::<f32>() / 50.0;
+        assert!(late < early, "{space:?}: loss {early} → {late}");
+    }
+}
+
+#[test]
+fn ot_coupling_gives_straighter_paths_than_independent() {
+    let device = Device::flex();
+    let mut straightness = Vec::new();
+    for method in [CouplingMethod::Independent, CouplingMethod::Exact] {
+        let mut scene = small_scene(SpaceKind::Plane, "gaussian", "8gaussians", 800);
+        scene.coupling.method = method;
+        scene.coupling.k = 256;
+        let mut session = Session::new(scene, &device).unwrap();
+        session.train(|_| {}).unwrap();
+        straightness.push(session.evaluate().unwrap().straightness);
+    }
+    assert!(
+        straightness[1] < 0.5 * straightness[0],
+        "independent {} vs OT {}",
+        straightness[0],
+        straightness[1]
+    );
+}
+
+#[test]
+fn a_diverging_run_stops_names_the_step_and_keeps_finite_weights() {
+    let device = Device::flex();
+    let mut scene = small_scene(SpaceKind::Plane, "gaussian", "moons", 200);
+    scene.train.lr = 1e12;
+    let mut session = Session::new(scene, &device).unwrap();
+    let error = session
+        .train(|_| {})
+        .expect_err("a learning rate of 1e12 diverges");
+    let Error::Diverged { step, .. } = error else {
+        panic!("expected a divergence error, got {error}");
+    };
+    assert!(step >= 1 && step <= 200);
+    assert!(error.to_string().contains("smaller learning rate"));
+    assert_eq!(
+        session.steps_done(),
+        step - 1,
+        "the failed step is not counted"
+    );
+    // The kept weights are the last ones whose loss was finite: a step with a tiny learning
+    // rate from them trains again.
+    session.set_learning_rate(1e-9).unwrap();
+    let report = session
+        .step()
+        .expect("training resumes from the last good weights");
+    assert!(report.loss.is_finite());
+}
+
+#[test]
+fn checkpoints_round_trip_to_identical_samples() {
+    let device = Device::flex();
+    let mut session = Session::new(
+        small_scene(SpaceKind::Sphere, "uniform", "vmf", 30),
+        &device,
+    )
+    .unwrap();
+    session.train(|_| {}).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    session.save_checkpoint(dir.path()).unwrap();
+    let reopened = Session::load_checkpoint(dir.path(), &device).unwrap();
+    assert_eq!(reopened.steps_done(), 30);
+    let (_, a) = session.sample(50, 7, Solver::Rk4, 10, false).unwrap();
+    let (_, b) = reopened.sample(50, 7, Solver::Rk4, 10, false).unwrap();
+    assert_eq!(a.trajectory, b.trajectory);
+}
+
+#[test]
+fn a_checkpoint_of_another_model_size_is_refused() {
+    let device = Device::flex();
+    let session = Session::new(
+        small_scene(SpaceKind::Plane, "gaussian", "moons", 1),
+        &device,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    session.save_checkpoint(dir.path()).unwrap();
+    let scene_path = dir.path().join("scene.toml");
+    let text = std::fs::read_to_string(&scene_path)
+        .unwrap()
+        .replace("width = 64", "width = 32");
+    std::fs::write(&scene_path, text).unwrap();
+    let error = Session::load_checkpoint(dir.path(), &device)
+        .err()
+        .expect("mismatch refused")
+        .to_string();
+    assert!(error.contains("does not match"), "{error}");
+}
+
+#[test]
+fn every_solver_keeps_particles_on_the_space_and_counts_evaluations() {
+    let device = Device::flex();
+    for space in [SpaceKind::Sphere, SpaceKind::Torus] {
+        let (source, target) = if space == SpaceKind::Sphere {
+            ("uniform", "vmf")
+        } else {
+            ("uniform", "ramachandran")
+        };
+        let session = Session::new(small_scene(space, source, target, 1), &device).unwrap();
+        for (solver, per_step) in [(Solver::Euler, 1), (Solver::Midpoint, 2), (Solver::Rk4, 4)] {
+            let (_, flow) = session.sample(64, 1, solver, 8, true).unwrap();
+            assert_eq!(flow.nfe, 8 * per_step);
+            assert_eq!(flow.trajectory.len(), 9 * 64 * space.dim());
+            for p in flow.trajectory.chunks(space.dim()) {
+                match space {
+                    SpaceKind::Sphere => {
+                        let norm = p.iter().map(|v| v * v).sum::<f32>().sqrt();
+                        assert!(
+                            (norm - 1.0).abs() < 1e-4,
+                            "{solver:?} left the sphere: |x| = {norm}"
+                        );
+                    }
+                    _ => assert!(
+                        p.iter().all(|a| (0.0..=std::f32::consts::TAU).contains(a)),
+                        "{solver:?}: {p:?}"
+                    ),
+                }
+            }
+        }
+        let error = session
+            .sample(8, 1, Solver::Dopri5, 4, false)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(error.contains("plane only"), "{error}");
+    }
+}
+
+#[test]
+fn dopri5_agrees_with_rk4_in_the_plane() {
+    let device = Device::flex();
+    let mut session = Session::new(
+        small_scene(SpaceKind::Plane, "gaussian", "moons", 100),
+        &device,
+    )
+    .unwrap();
+    session.train(|_| {}).unwrap();
+    let (_, rk4) = session.sample(100, 3, Solver::Rk4, 200, false).unwrap();
+    let (_, dopri) = session.sample(100, 3, Solver::Dopri5, 5, false).unwrap();
+    let (a, b) = (rk4.final_points(), dopri.final_points());
+    let worst = a
+        .data()
+        .iter()
+        .zip(b.data())
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 2e-3, "dopri5 and rk4 differ by {worst}");
+    assert!(dopri.nfe >= 6 * 5);
+}
