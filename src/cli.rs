@@ -156,8 +156,22 @@ struct DrawArgs {
     /// Image file, for the `image` distribution.
     #[arg(long)]
     path: Option<PathBuf>,
+    /// A parameter override, NAME=VALUE (repeatable; see `flowscope datasets`).
+    #[arg(long = "param", value_parser = parse_param)]
+    params: Vec<(String, f64)>,
     #[arg(long)]
     out: PathBuf,
+}
+
+fn parse_param(text: &str) -> std::result::Result<(String, f64), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not NAME=VALUE"))?;
+    let value: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{value}' in '{text}' is not a number"))?;
+    Ok((name.trim().to_string(), value))
 }
 
 #[derive(Args)]
@@ -480,6 +494,7 @@ fn draw(args: DrawArgs) -> Result<()> {
     }
     let mut config = DistConfig::named(&args.dist);
     config.path = args.path;
+    config.params.extend(args.params);
     let sampler = build_sampler(args.space, &config)?;
     let points = sampler.sample(args.n, &mut Rng::stream(args.seed, "draw"));
     points.write_csv(&args.out, args.space)?;

@@ -31,6 +31,8 @@ pub enum Error {
     Diverged { step: usize, loss: f32 },
     #[error("device: {0}")]
     Device(String),
+    #[error("internal error: {0}")]
+    Internal(String),
     #[error("checkpoint {path}: {message}")]
     Checkpoint { path: PathBuf, message: String },
 }

@@ -9,7 +9,7 @@ use burn::module::Module;
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::coupling::{CouplingConfig, PairStream};
+use crate::coupling::{CouplingConfig, PairStream, PrefetchedPairs};
 use crate::data::{Points, build_sampler};
 use crate::flow::{Integration, Solver, StepReport, Trainer, VelocityField, integrate};
 use crate::metrics::{FlowMetrics, evaluate_flow};
@@ -26,7 +26,7 @@ pub const METRICS_FILE: &str = "metrics.json";
 pub struct Session {
     scene: Scene,
     device: Device,
-    pairs: PairStream,
+    pairs: PrefetchedPairs,
     trainer: Trainer,
     loss_curve: Vec<(usize, f32)>,
     coupling_costs: Vec<f64>,
@@ -75,7 +75,7 @@ impl Session {
         Ok(Self {
             scene,
             device: device.clone(),
-            pairs,
+            pairs: PrefetchedPairs::new(pairs),
             trainer,
             loss_curve: Vec::new(),
             coupling_costs: Vec::new(),
@@ -104,8 +104,7 @@ impl Session {
     pub fn set_coupling(&mut self, coupling: CouplingConfig) -> Result<()> {
         coupling.validate()?;
         self.scene.coupling = coupling.clone();
-        self.pairs.set_config(coupling);
-        Ok(())
+        self.pairs.set_config(coupling)
     }
 
     /// Changes the learning rate while keeping the weights.
@@ -121,7 +120,7 @@ impl Session {
     /// One training step.
     pub fn step(&mut self) -> Result<StepReport> {
         let start = Instant::now();
-        let batch = self.pairs.next_batch(self.scene.train.batch);
+        let batch = self.pairs.next_batch(self.scene.train.batch)?;
         let report = self.trainer.step(&batch)?;
         self.training_secs += start.elapsed().as_secs_f64();
         self.loss_curve.push((report.step, report.loss));

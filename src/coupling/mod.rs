@@ -3,10 +3,12 @@
 
 mod assignment;
 mod cost;
+mod prefetch;
 mod sinkhorn;
 
 pub use assignment::solve_assignment;
 pub use cost::CostMatrix;
+pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
 
 use serde::{Deserialize, Serialize};
