@@ -200,3 +200,24 @@ fn dopri5_agrees_with_rk4_in_the_plane() {
     assert!(worst < 2e-3, "dopri5 and rk4 differ by {worst}");
     assert!(dopri.nfe >= 6 * 5);
 }
+
+#[test]
+fn activations_match_their_definitions() {
+    use burn::tensor::activation::{relu, selu, silu};
+    use burn::tensor::{Tensor, TensorData};
+    use flowscope::flow::Activation;
+    let device = Device::flex();
+    let values: Vec<f32> = (-40..=40).map(|i| i as f32 * 0.2).collect();
+    let x = || Tensor::<2>::from_data(TensorData::new(values.clone(), [9, 9]), &device);
+    for (activation, reference) in [
+        (Activation::Selu, selu(x())),
+        (Activation::Silu, silu(x())),
+        (Activation::Relu, relu(x())),
+    ] {
+        let ours: Vec<f32> = activation.apply(x()).into_data().try_to_vec().unwrap();
+        let expected: Vec<f32> = reference.into_data().try_to_vec().unwrap();
+        for (a, b) in ours.iter().zip(&expected) {
+            assert!((a - b).abs() < 1e-5, "{activation:?}: {a} vs {b}");
+        }
+    }
+}

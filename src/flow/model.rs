@@ -3,7 +3,7 @@
 
 use burn::module::Module;
 use burn::nn::{Embedding, EmbeddingConfig, Linear, LinearConfig};
-use burn::tensor::activation::{relu, selu, silu};
+use burn::tensor::activation::{relu, silu};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
@@ -19,11 +19,21 @@ pub enum Activation {
     Relu,
 }
 
+/// SELU's constants (Klambauer et al., 2017).
+const SELU_ALPHA: f32 = 1.673_263_2;
+const SELU_LAMBDA: f32 = 1.050_701;
+
 impl Activation {
-    fn apply(self, x: Tensor<2>) -> Tensor<2> {
+    /// Applies the non-linearity element-wise.
+    pub fn apply(self, x: Tensor<2>) -> Tensor<2> {
         match self {
             Activation::Silu => silu(x),
-            Activation::Selu => selu(x),
+            // λ·(relu(x) + α·(exp(−relu(−x)) − 1)): burn's selu as plain element-wise ops,
+            // much faster on the CPU backend than its masked form.
+            Activation::Selu => {
+                let negative_part = relu(-x.clone());
+                (relu(x) + ((-negative_part).exp() - 1.0) * SELU_ALPHA) * SELU_LAMBDA
+            }
             Activation::Relu => relu(x),
         }
     }
@@ -108,10 +118,7 @@ impl ModelConfig {
             output: LinearConfig::new(input, output_dim).init(device),
             label_embedding: (self.labels > 0)
                 .then(|| EmbeddingConfig::new(self.labels + 1, self.label_dim).init(device)),
-            frequencies: Tensor::from_data(
-                TensorData::new(frequencies, [1, self.time_frequencies]),
-                device,
-            ),
+            frequencies,
             activation: self.activation,
             null_label: self.labels,
         }
@@ -124,30 +131,47 @@ pub struct VelocityField {
     hidden: Vec<Linear>,
     output: Linear,
     label_embedding: Option<Embedding>,
-    frequencies: Tensor<2>,
+    /// Angular frequencies of the sinusoidal time embedding.
+    #[module(skip)]
+    frequencies: Vec<f32>,
     #[module(skip)]
     activation: Activation,
     null_label: usize,
 }
 
 impl VelocityField {
+    /// Time features [t, sin(ω_k t), cos(ω_k t)] for each time, row-major `[N, 1 + 2F]`.
+    ///
+    /// Computed on the CPU: times are drawn there, and it keeps the embedding out of the
+    /// autodiff graph.
+    pub fn time_features(&self, times: &[f32]) -> Vec<f32> {
+        let mut out = Vec::with_capacity(times.len() * self.time_feature_dim());
+        for &t in times {
+            out.push(t);
+            out.extend(self.frequencies.iter().map(|w| (w * t).sin()));
+            out.extend(self.frequencies.iter().map(|w| (w * t).cos()));
+        }
+        out
+    }
+
+    /// Number of time features per point.
+    pub fn time_feature_dim(&self) -> usize {
+        1 + 2 * self.frequencies.len()
+    }
+
     /// Raw network output (not yet projected to the tangent space).
     ///
     /// # Shapes
-    /// - features `[N, F]` (from `Space::features_tensor`), t `[N, 1]`, labels `[N]`
+    /// - features `[N, F]` (from `Space::features_tensor`), time `[N, T]` (from
+    ///   [`Self::time_features`]), labels `[N]`
     /// - returns `[N, out]` with out = 2 (plane, torus) or 3 (sphere)
     pub fn forward(
         &self,
         features: Tensor<2>,
-        t: Tensor<2>,
+        time: Tensor<2>,
         labels: Option<Tensor<1, Int>>,
     ) -> Tensor<2> {
-        let mut inputs = vec![features, t.clone()];
-        if self.frequencies.dims()[1] > 0 {
-            let phase = t.matmul(self.frequencies.clone());
-            inputs.push(phase.clone().sin());
-            inputs.push(phase.cos());
-        }
+        let mut inputs = vec![features, time];
         if let Some(embedding) = &self.label_embedding {
             let n = inputs[0].dims()[0];
             let device = inputs[0].device();

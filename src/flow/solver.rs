@@ -72,7 +72,8 @@ pub fn integrate(
     let geometry = space.space();
     let (n, dim) = (x0.len(), x0.dim());
     let velocity = |x: &Tensor<2>, t: f64| -> Tensor<2> {
-        let time = Tensor::<2>::from_data(TensorData::new(vec![t as f32; n], [n, 1]), device);
+        let row = model.time_features(&[t as f32]);
+        let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
         let raw = model.forward(geometry.features_tensor(x.clone()), time, None);
         geometry.project_tangent_tensor(x.clone(), raw)
     };

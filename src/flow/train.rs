@@ -162,9 +162,13 @@ impl Trainer {
         let x0 = Tensor::<2>::from_data(TensorData::new(batch.x0.to_f32(), [n, dim]), device);
         let x1 = Tensor::<2>::from_data(TensorData::new(batch.x1.to_f32(), [n, dim]), device);
         let (xt, ut) = geometry.interpolate_tensor(x0, x1, column(kappa), column(dkappa));
-        let raw = self
-            .model
-            .forward(geometry.features_tensor(xt.clone()), column(times), labels);
+        let time_dim = self.model.time_feature_dim();
+        let time = TensorData::new(self.model.time_features(&times), [n, time_dim]);
+        let raw = self.model.forward(
+            geometry.features_tensor(xt.clone()),
+            Tensor::from_data(time, device),
+            labels,
+        );
         let v = geometry.project_tangent_tensor(xt, raw);
         let loss = (v - ut).square().sum_dim(1).mean();
         let loss_value: f32 = loss.clone().into_scalar();
