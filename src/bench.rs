@@ -30,9 +30,11 @@ pub struct BenchReport {
 }
 
 fn bench_scene(method: CouplingMethod) -> Scene {
-    let mut scene = Scene::default();
-    scene.source = DistConfig::named("gaussian");
-    scene.target = DistConfig::named("8gaussians");
+    let mut scene = Scene {
+        source: DistConfig::named("gaussian"),
+        target: DistConfig::named("8gaussians"),
+        ..Scene::default()
+    };
     scene.model.width = 64;
     scene.model.depth = 3;
     scene.model.activation = Activation::Selu;

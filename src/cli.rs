@@ -234,13 +234,13 @@ fn scene_from_args(args: &TrainArgs) -> Result<Scene> {
         Some(path) => Scene::load(path)?,
         None => Scene::default(),
     };
-    if let Some(space) = args.space {
-        if space != scene.space {
-            let (source, target) = default_distributions(space);
-            scene.space = space;
-            scene.source = DistConfig::named(source);
-            scene.target = DistConfig::named(target);
-        }
+    if let Some(space) = args.space
+        && space != scene.space
+    {
+        let (source, target) = default_distributions(space);
+        scene.space = space;
+        scene.source = DistConfig::named(source);
+        scene.target = DistConfig::named(target);
     }
     if let Some(name) = &args.source {
         scene.source = DistConfig::named(name);

@@ -516,3 +516,21 @@ fn a_diverging_run_names_the_step_and_keeps_the_checkpoint() {
     );
     assert!(!dir.path().join("run/metrics.json").exists());
 }
+
+#[test]
+fn asking_for_a_gpu_without_one_fails_with_a_pointer_to_the_cpu() {
+    // These machines have no hardware GPU (at most Mesa's software Vulkan), which never trains.
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        &[
+            "train",
+            "--steps",
+            "1",
+            "--device",
+            "gpu",
+            "--out",
+            &path(dir.path(), "run"),
+        ],
+        "--device cpu",
+    );
+}

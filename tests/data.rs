@@ -95,8 +95,8 @@ fn vmf_mixture_concentrates_around_its_components() {
     // With κ = 20 a component's points sit within ~0.3 rad of their mean direction.
     let spread = |p: &Points| {
         let m = mean(p);
-        let n = m.iter().map(|v| v * v).sum::<f64>().sqrt();
-        n
+
+        m.iter().map(|v| v * v).sum::<f64>().sqrt()
     };
     let first: Vec<usize> = (0..points.len()).filter(|&i| labels[i] == 0).collect();
     assert!(spread(&points.reordered(&first)) > 0.9);

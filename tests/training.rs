@@ -11,10 +11,12 @@ use flowscope::scene::Scene;
 use flowscope::session::Session;
 
 fn small_scene(space: SpaceKind, source: &str, target: &str, steps: usize) -> Scene {
-    let mut scene = Scene::default();
-    scene.space = space;
-    scene.source = DistConfig::named(source);
-    scene.target = DistConfig::named(target);
+    let mut scene = Scene {
+        space,
+        source: DistConfig::named(source),
+        target: DistConfig::named(target),
+        ..Scene::default()
+    };
     scene.train.steps = steps;
     scene.train.batch = 256;
     scene.eval.points = 400;
@@ -84,7 +86,7 @@ fn a_diverging_run_stops_names_the_step_and_keeps_finite_weights() {
     let Error::Diverged { step, .. } = error else {
         panic!("expected a divergence error, got {error}");
     };
-    assert!(step >= 1 && step <= 200);
+    assert!((1..=200).contains(&step));
     assert!(error.to_string().contains("smaller learning rate"));
     assert_eq!(
         session.steps_done(),

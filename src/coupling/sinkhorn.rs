@@ -40,21 +40,21 @@ impl SinkhornPlan {
         while iterations < MAX_ITERATIONS {
             iterations += 1;
             // f_i = ε log n − ε log Σ_j exp((g_j − c_ij)/ε), so that row i sums to 1/n.
-            for i in 0..n {
+            for (i, fi) in f.iter_mut().enumerate() {
                 let row = cost.row(i);
                 let lse = log_sum_exp(
                     row.iter()
                         .zip(&g)
                         .map(|(&c, &gj)| (gj - c as f64) / epsilon),
                 );
-                f[i] = epsilon * (log_n - lse);
+                *fi = epsilon * (log_n - lse);
             }
-            for j in 0..n {
-                for i in 0..n {
-                    column[i] = (f[i] - cost.get(i, j) as f64) / epsilon;
+            for (j, gj) in g.iter_mut().enumerate() {
+                for (i, (value, fi)) in column.iter_mut().zip(&f).enumerate() {
+                    *value = (fi - cost.get(i, j) as f64) / epsilon;
                 }
                 let lse = log_sum_exp(column.iter().copied());
-                g[j] = epsilon * (log_n - lse);
+                *gj = epsilon * (log_n - lse);
             }
             // Columns are exact after the g update; measure the rows.
             marginal_error = (0..n)

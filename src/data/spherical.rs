@@ -86,7 +86,7 @@ pub(crate) fn build(name: &str, p: &Params) -> Result<Box<dyn Sampler>> {
                     let lon = out[1].atan2(out[0]).rem_euclid(TAU);
                     let i = ((lon / TAU) * lon_cells as f64) as usize;
                     let j = (((lat + PI / 2.0) / PI) * lat_cells as f64) as usize;
-                    if (i.min(lon_cells - 1) + j.min(lat_cells - 1)) % 2 == 0 {
+                    if (i.min(lon_cells - 1) + j.min(lat_cells - 1)).is_multiple_of(2) {
                         return 0;
                     }
                 }

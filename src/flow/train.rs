@@ -230,7 +230,7 @@ impl Trainer {
 
 fn new_optimizer(config: &TrainConfig) -> ModuleOptimizer {
     let clip =
-        (config.grad_clip > 0.0).then(|| GradientClippingConfig::Norm(config.grad_clip as f32));
+        (config.grad_clip > 0.0).then_some(GradientClippingConfig::Norm(config.grad_clip as f32));
     AdamConfig::new()
         .with_epsilon(1e-8)
         .with_grad_clipping(clip)

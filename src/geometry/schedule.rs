@@ -3,19 +3,15 @@ use serde::{Deserialize, Serialize};
 /// The schedule κ(t) along the geodesic: κ(0) = 0 (source), κ(1) = 1 (target).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+#[derive(Default)]
 pub enum Scheduler {
     /// κ(t) = t: constant speed, the conditional-OT path.
+    #[default]
     Linear,
     /// κ(t) = (1 − cos πt)/2: slow at both ends.
     Cosine,
     /// κ(t) = t^exponent.
     Polynomial { exponent: f64 },
-}
-
-impl Default for Scheduler {
-    fn default() -> Self {
-        Scheduler::Linear
-    }
 }
 
 impl Scheduler {
@@ -38,12 +34,12 @@ impl Scheduler {
     }
 
     pub(crate) fn validate(&self) -> crate::Result<()> {
-        if let Scheduler::Polynomial { exponent } = *self {
-            if !(exponent.is_finite() && exponent >= 1.0) {
-                return Err(crate::Error::invalid(format!(
-                    "polynomial scheduler exponent must be at least 1, got {exponent}"
-                )));
-            }
+        if let Scheduler::Polynomial { exponent } = *self
+            && !(exponent.is_finite() && exponent >= 1.0)
+        {
+            return Err(crate::Error::invalid(format!(
+                "polynomial scheduler exponent must be at least 1, got {exponent}"
+            )));
         }
         Ok(())
     }
