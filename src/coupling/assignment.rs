@@ -207,8 +207,9 @@ struct Scratch {
     picked: Vec<(f64, u32)>,
 }
 
-/// Values are grouped in blocks this long to find a selection threshold quickly.
-const BLOCK: usize = 32;
+/// Rows are split into about this many blocks per kept candidate to find a selection
+/// threshold quickly: enough blocks that the threshold is tight, few enough to select among.
+const BLOCKS_PER_CANDIDATE: usize = 4;
 
 /// Recomputes row i's cheapest columns from the full row, and the next value as the bound.
 ///
@@ -229,8 +230,9 @@ fn rescan(
     } = scratch;
     values.clear();
     values.extend(row.iter().zip(prices).map(|(&c, &p)| c as f64 + p));
+    let block = (values.len() / (BLOCKS_PER_CANDIDATE * k)).max(1);
     block_minima.clear();
-    block_minima.extend(values.chunks(BLOCK).map(|b| {
+    block_minima.extend(values.chunks(block).map(|b| {
         b.iter()
             .fold(f64::INFINITY, |m, &v| if v < m { v } else { m })
     }));
