@@ -63,7 +63,7 @@ struct TrainArgs {
     /// OT batch size: points matched per solve.
     #[arg(long)]
     k: Option<usize>,
-    /// Sinkhorn regularisation.
+    /// Sinkhorn regularisation, as a fraction of the mean pairwise cost.
     #[arg(long)]
     epsilon: Option<f64>,
     #[arg(long)]
@@ -122,6 +122,7 @@ struct CoupleArgs {
     space: SpaceKind,
     #[arg(long, value_enum)]
     method: OtMethod,
+    /// Sinkhorn regularisation, as a fraction of the mean pairwise cost.
     #[arg(long, default_value_t = 0.05)]
     epsilon: f64,
     #[arg(long)]

@@ -50,7 +50,8 @@ pub struct CouplingConfig {
     pub method: CouplingMethod,
     /// OT batch size: points matched per solve. Ignored by the independent coupling.
     pub k: usize,
-    /// Entropic regularisation for Sinkhorn, in units of squared distance.
+    /// Entropic regularisation for Sinkhorn, as a fraction of the batch's mean pairwise cost
+    /// (so one value suits every space and scale).
     pub epsilon: f64,
 }
 
@@ -104,7 +105,9 @@ pub fn couple(
         CouplingMethod::Independent => (0..source.len()).collect(),
         CouplingMethod::Exact => solve_assignment(&costs),
         CouplingMethod::Sinkhorn => {
-            SinkhornPlan::solve(&costs, epsilon).sample_columns(&costs, rng)
+            let scale = costs.sum() / (costs.n() * costs.n()) as f64;
+            SinkhornPlan::solve(&costs, epsilon * scale.max(f64::MIN_POSITIVE))
+                .sample_columns(&costs, rng)
         }
     };
     let cost = mean_pair_cost(space, source, &target.reordered(&assignment));
