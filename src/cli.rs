@@ -368,6 +368,14 @@ fn sample(args: SampleArgs) -> Result<()> {
     let steps = args.steps.unwrap_or(scene.sample.steps);
     let space = scene.space;
     let record = args.trajectories.is_some();
+    // A trajectory CSV row per particle per step; beyond this the file would not fit in memory.
+    const MAX_TRAJECTORY_ROWS: usize = 20_000_000;
+    if record && args.n.saturating_mul(steps + 1) > MAX_TRAJECTORY_ROWS {
+        bail!(
+            "--trajectories would write {} rows (particles × (steps + 1)); keep it under {MAX_TRAJECTORY_ROWS}",
+            args.n.saturating_mul(steps + 1)
+        );
+    }
     let (_, flow) = session.sample(args.n, args.seed, solver, steps, record)?;
     flow.final_points().write_csv(&args.out, space)?;
     if let Some(path) = &args.trajectories {
@@ -451,6 +459,12 @@ fn couple_files(args: CoupleArgs) -> Result<()> {
 fn metrics_files(args: MetricsArgs) -> Result<()> {
     let a = Points::read_csv(&args.a, args.space)?;
     let b = Points::read_csv(&args.b, args.space)?;
+    if a.len() > MAX_K {
+        bail!(
+            "W2 is exact and computed on at most {MAX_K} points per sample, got {}; subsample first",
+            a.len()
+        );
+    }
     if a.len() != b.len() {
         bail!(
             "W2 is computed between equal-size samples; {} has {} rows and {} has {}",

@@ -163,13 +163,14 @@ impl Scene {
                 )));
             }
         }
-        for (name, value) in [
-            ("sample.particles", self.sample.particles),
-            ("eval.points", self.eval.points),
+        // Scores use exact W2, an assignment of eval.points × eval.points costs.
+        for (name, value, max) in [
+            ("sample.particles", self.sample.particles, MAX_POINTS),
+            ("eval.points", self.eval.points, crate::coupling::MAX_K),
         ] {
-            if !(2..=MAX_POINTS).contains(&value) {
+            if !(2..=max).contains(&value) {
                 return Err(Error::invalid(format!(
-                    "{name} must be between 2 and {MAX_POINTS}, got {value}"
+                    "{name} must be between 2 and {max}, got {value}"
                 )));
             }
         }

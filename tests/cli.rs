@@ -534,3 +534,41 @@ fn asking_for_a_gpu_without_one_fails_with_a_pointer_to_the_cpu() {
         "--device cpu",
     );
 }
+
+#[test]
+fn oversized_inputs_are_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = path(dir.path(), "big.csv");
+    assert!(
+        flowscope(&[
+            "draw", "--space", "plane", "--dist", "gaussian", "--n", "9000", "--out", &big
+        ])
+        .status
+        .success()
+    );
+    fails_with(
+        &["metrics", "--space", "plane", "--a", &big, "--b", &big],
+        "at most 8192",
+    );
+    fails_with(
+        &[
+            "couple", "--space", "plane", "--method", "exact", "--source", &big, "--target", &big,
+        ],
+        "at most 8192",
+    );
+    let scene = write(
+        dir.path(),
+        "scene.toml",
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\n[eval]\npoints = 100000\n",
+    );
+    fails_with(
+        &[
+            "train",
+            "--scene",
+            &scene,
+            "--out",
+            &path(dir.path(), "run"),
+        ],
+        "eval.points",
+    );
+}
