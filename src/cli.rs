@@ -80,6 +80,12 @@ struct TrainArgs {
     activation: Option<Activation>,
     #[arg(long)]
     seed: Option<u64>,
+    /// Held-out source/target points used to score the model (default 1000).
+    #[arg(long)]
+    eval_points: Option<usize>,
+    /// Euler steps used to score the model (default 100).
+    #[arg(long)]
+    eval_steps: Option<usize>,
     #[arg(long, value_enum, default_value = "auto")]
     device: DeviceChoice,
     /// Output directory.
@@ -278,6 +284,12 @@ fn scene_from_args(args: &TrainArgs) -> Result<Scene> {
     }
     if let Some(seed) = args.seed {
         scene.train.seed = seed;
+    }
+    if let Some(points) = args.eval_points {
+        scene.eval.points = points;
+    }
+    if let Some(steps) = args.eval_steps {
+        scene.eval.steps = steps;
     }
     scene.validate()?;
     Ok(scene)

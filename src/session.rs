@@ -28,8 +28,8 @@ pub struct Session {
     device: Device,
     pairs: PrefetchedPairs,
     trainer: Trainer,
-    loss_curve: Vec<(usize, f32)>,
-    coupling_costs: Vec<f64>,
+    /// Every step taken in this session: step, loss and coupling cost.
+    history: Vec<StepReport>,
     training_secs: f64,
 }
 
@@ -44,6 +44,8 @@ pub struct RunReport {
     pub steps: usize,
     pub steps_per_sec: f64,
     pub loss_curve: Vec<(usize, f32)>,
+    /// Mean coupling cost of each training batch.
+    pub coupling_cost_curve: Vec<(usize, f64)>,
 }
 
 impl Session {
@@ -77,8 +79,7 @@ impl Session {
             device: device.clone(),
             pairs: PrefetchedPairs::new(pairs),
             trainer,
-            loss_curve: Vec::new(),
-            coupling_costs: Vec::new(),
+            history: Vec::new(),
             training_secs: 0.0,
         })
     }
@@ -91,8 +92,9 @@ impl Session {
         self.trainer.steps_done()
     }
 
-    pub fn loss_curve(&self) -> &[(usize, f32)] {
-        &self.loss_curve
+    /// Every step taken in this session.
+    pub fn history(&self) -> &[StepReport] {
+        &self.history
     }
 
     /// The current weights, for sampling.
@@ -123,8 +125,7 @@ impl Session {
         let batch = self.pairs.next_batch(self.scene.train.batch)?;
         let report = self.trainer.step(&batch)?;
         self.training_secs += start.elapsed().as_secs_f64();
-        self.loss_curve.push((report.step, report.loss));
-        self.coupling_costs.push(report.coupling_cost);
+        self.history.push(report);
         Ok(report)
     }
 
@@ -189,25 +190,27 @@ impl Session {
 
     /// Evaluation plus training statistics, as written to metrics.json.
     pub fn report(&self) -> Result<RunReport> {
-        let tail = (self.coupling_costs.len() / 10)
-            .max(1)
-            .min(self.coupling_costs.len());
-        let recent = &self.coupling_costs[self.coupling_costs.len() - tail..];
+        let recent = &self.history[self.history.len() - self.history.len().div_ceil(10)..];
         Ok(RunReport {
             metrics: self.evaluate()?,
             coupling_cost: if recent.is_empty() {
                 0.0
             } else {
-                recent.iter().sum::<f64>() / recent.len() as f64
+                recent.iter().map(|r| r.coupling_cost).sum::<f64>() / recent.len() as f64
             },
-            final_loss: self.loss_curve.last().map_or(f32::NAN, |&(_, l)| l),
+            final_loss: self.history.last().map_or(f32::NAN, |r| r.loss),
             steps: self.steps_done(),
             steps_per_sec: if self.training_secs > 0.0 {
-                self.loss_curve.len() as f64 / self.training_secs
+                self.history.len() as f64 / self.training_secs
             } else {
                 0.0
             },
-            loss_curve: self.loss_curve.clone(),
+            loss_curve: self.history.iter().map(|r| (r.step, r.loss)).collect(),
+            coupling_cost_curve: self
+                .history
+                .iter()
+                .map(|r| (r.step, r.coupling_cost))
+                .collect(),
         })
     }
 

@@ -180,6 +180,10 @@ fn train_then_sample_reproduces_headless() {
         "silu",
         "--seed",
         "3",
+        "--eval-points",
+        "300",
+        "--eval-steps",
+        "50",
         "--device",
         "cpu",
         "--out",
@@ -211,8 +215,9 @@ fn train_then_sample_reproduces_headless() {
     ] {
         assert!(!metrics[key].is_null(), "metrics.json lacks {key}");
     }
-    assert_eq!(metrics["nfe"], 100);
+    assert_eq!(metrics["nfe"], 50, "--eval-steps reaches the evaluation");
     assert_eq!(metrics["loss_curve"].as_array().unwrap().len(), 40);
+    assert_eq!(metrics["coupling_cost_curve"].as_array().unwrap().len(), 40);
     let scene = std::fs::read_to_string(dir.path().join("run/scene.toml")).unwrap();
     assert!(scene.contains("space = \"torus\"") && scene.contains("k = 128"));
     assert!(dir.path().join("run/model.bpk").is_file());

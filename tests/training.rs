@@ -47,9 +47,13 @@ fn training_lowers_w2_on_every_space() {
             after.w2,
             after.source_target_w2
         );
-        let losses = session.loss_curve();
-        let early: f32 = losses[..50].iter().map(|l| l.1).sum::<f32>() / 50.0;
-        let late: f32 = losses[losses.len() - 50..].iter().map(|l| l.1).sum::<f32>() / 50.0;
+        let losses = session.history();
+        let early: f32 = losses[..50].iter().map(|r| r.loss).sum::<f32>() / 50.0;
+        let late: f32 = losses[losses.len() - 50..]
+            .iter()
+            .map(|r| r.loss)
+            .sum::<f32>()
+            / 50.0;
         assert!(late < early, "{space:?}: loss {early} → {late}");
     }
 }
