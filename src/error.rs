@@ -15,15 +15,16 @@ pub enum Error {
     InvalidSetting(String),
     #[error("{path}: {message}")]
     BadFile { path: PathBuf, message: String },
-    #[error("cannot read {path}: {source}")]
+    // The I/O error is part of the message, not a `source`, so it is printed once.
+    #[error("cannot read {path}: {cause}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error(
         "training diverged at step {step} (loss is {loss}); the last good weights were kept — try a smaller learning rate"

@@ -110,9 +110,9 @@ impl Scene {
 
     /// Reads and validates a scene file.
     pub fn load(path: &Path) -> Result<Scene> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| Error::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         let scene = Self::from_toml(&text).map_err(|message| Error::BadFile {
             path: path.to_path_buf(),

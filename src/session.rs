@@ -216,9 +216,9 @@ impl Session {
 
     /// Writes scene.toml and the model checkpoint into `dir` (created if needed).
     pub fn save_checkpoint(&self, dir: &Path) -> Result<()> {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Write {
+        std::fs::create_dir_all(dir).map_err(|cause| Error::Write {
             path: dir.to_path_buf(),
-            source,
+            cause,
         })?;
         let mut scene = self.scene.clone();
         scene.train.steps = self.steps_done();
@@ -231,7 +231,7 @@ impl Session {
                 path: path.clone(),
                 message: format!("could not write the weights: {e}"),
             })?;
-        std::fs::rename(&partial, &path).map_err(|source| Error::Write { path, source })
+        std::fs::rename(&partial, &path).map_err(|cause| Error::Write { path, cause })
     }
 
     /// Reopens a run saved by [`Session::save_checkpoint`]: its scene and weights.

@@ -12,9 +12,9 @@ pub(crate) fn build(path: &Path, p: &Params) -> Result<Box<dyn Sampler>> {
         path: path.to_path_buf(),
         message,
     };
-    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+    let bytes = std::fs::read(path).map_err(|cause| Error::Read {
         path: path.to_path_buf(),
-        source,
+        cause,
     })?;
     let image = image::load_from_memory(&bytes)
         .map_err(|e| bad(format!("not a readable PNG or JPEG image ({e})")))?

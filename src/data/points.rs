@@ -86,9 +86,9 @@ impl Points {
 
     /// Reads a CSV with a header row naming the space's columns (and optionally `label`).
     pub fn read_csv(path: &Path, space: SpaceKind) -> Result<Points> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| Error::Read {
             path: path.to_path_buf(),
-            source,
+            cause,
         })?;
         Self::parse_csv(&text, space).map_err(|message| Error::BadFile {
             path: path.to_path_buf(),
@@ -198,9 +198,9 @@ impl Points {
 /// Writes `bytes` to a temporary file beside `path`, then renames it into place, so a failure
 /// never leaves a partial file under the target name.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let write_error = |source| Error::Write {
+    let write_error = |cause| Error::Write {
         path: path.to_path_buf(),
-        source,
+        cause,
     };
     let file_name = path
         .file_name()
