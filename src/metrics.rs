@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::coupling::{CostMatrix, mean_pair_cost, solve_assignment};
+use crate::coupling::{CostMatrix, matched_cost, mean_pair_cost, solve_assignment};
 use crate::data::Points;
 use crate::geometry::SpaceKind;
 use crate::{Error, Result};
@@ -24,7 +24,7 @@ pub fn w2_squared(space: SpaceKind, a: &Points, b: &Points) -> Result<f64> {
     }
     let costs = CostMatrix::squared_geodesic(space, a, b);
     let assignment = solve_assignment(&costs);
-    Ok(mean_pair_cost(space, a, &b.reordered(&assignment)))
+    Ok(matched_cost(space, a, b, &assignment))
 }
 
 /// Energy distance 2E d(X,Y) − E d(X,X') − E d(Y,Y') with geodesic distance d (V-statistic).

@@ -110,8 +110,24 @@ pub fn couple(
                 .sample_columns(&costs, rng)
         }
     };
-    let cost = mean_pair_cost(space, source, &target.reordered(&assignment));
+    let cost = matched_cost(space, source, target, &assignment);
     Matching { assignment, cost }
+}
+
+/// Mean squared geodesic distance between source row i and target row `assignment[i]`, in f64.
+pub fn matched_cost(
+    space: SpaceKind,
+    source: &Points,
+    target: &Points,
+    assignment: &[usize],
+) -> f64 {
+    let geometry = space.space();
+    let total: f64 = assignment
+        .iter()
+        .enumerate()
+        .map(|(i, &j)| geometry.squared_distance(source.point(i), target.point(j)))
+        .sum();
+    total / assignment.len().max(1) as f64
 }
 
 /// Mean squared geodesic distance between row-aligned pairs, in f64.
