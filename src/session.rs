@@ -3,6 +3,7 @@
 //! The CLI drives a session directly; the window runs the same session on a worker thread.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 use burn::module::Module;
@@ -10,7 +11,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::coupling::{CouplingConfig, PairStream, PrefetchedPairs};
-use crate::data::{Points, build_sampler};
+use crate::data::{Points, Sampler, build_sampler};
 use crate::flow::{Integration, Solver, StepReport, Trainer, VelocityField, integrate};
 use crate::metrics::{FlowMetrics, evaluate_flow};
 use crate::rng::Rng;
@@ -26,6 +27,9 @@ pub const METRICS_FILE: &str = "metrics.json";
 pub struct Session {
     scene: Scene,
     device: Device,
+    /// The scene's distributions, built once (the image density reads its file).
+    source: Arc<dyn Sampler>,
+    target: Arc<dyn Sampler>,
     pairs: PrefetchedPairs,
     trainer: Trainer,
     /// Every step taken in this session: step, loss and coupling cost.
@@ -58,13 +62,13 @@ impl Session {
     }
 
     fn with_model(scene: Scene, device: &Device, model: VelocityField) -> Result<Self> {
-        let source = build_sampler(scene.space, &scene.source)?;
-        let target = build_sampler(scene.space, &scene.target)?;
+        let source: Arc<dyn Sampler> = build_sampler(scene.space, &scene.source)?.into();
+        let target: Arc<dyn Sampler> = build_sampler(scene.space, &scene.target)?.into();
         let pairs = PairStream::new(
             scene.space,
             scene.coupling.clone(),
-            source,
-            target,
+            source.clone(),
+            target.clone(),
             scene.train.seed,
         );
         let trainer = Trainer::new(
@@ -77,6 +81,8 @@ impl Session {
         Ok(Self {
             scene,
             device: device.clone(),
+            source,
+            target,
             pairs: PrefetchedPairs::new(pairs),
             trainer,
             history: Vec::new(),
@@ -147,8 +153,9 @@ impl Session {
         steps: usize,
         record_trajectory: bool,
     ) -> Result<(Points, Integration)> {
-        let source = build_sampler(self.scene.space, &self.scene.source)?;
-        let x0 = source.sample(n, &mut Rng::stream(seed, "sample-source"));
+        let x0 = self
+            .source
+            .sample(n, &mut Rng::stream(seed, "sample-source"));
         let integration = integrate(
             &self.model(),
             self.scene.space,
@@ -165,10 +172,12 @@ impl Session {
     pub fn evaluate(&self) -> Result<FlowMetrics> {
         let eval = &self.scene.eval;
         let seed = self.scene.train.seed;
-        let source = build_sampler(self.scene.space, &self.scene.source)?;
-        let target = build_sampler(self.scene.space, &self.scene.target)?;
-        let x0 = source.sample(eval.points, &mut Rng::stream(seed, "eval-source"));
-        let reference = target.sample(eval.points, &mut Rng::stream(seed, "eval-target"));
+        let x0 = self
+            .source
+            .sample(eval.points, &mut Rng::stream(seed, "eval-source"));
+        let reference = self
+            .target
+            .sample(eval.points, &mut Rng::stream(seed, "eval-target"));
         let flow = integrate(
             &self.model(),
             self.scene.space,

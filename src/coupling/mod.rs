@@ -11,6 +11,8 @@ pub use cost::CostMatrix;
 pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Points, Sampler};
@@ -121,24 +123,29 @@ pub fn matched_cost(
     target: &Points,
     assignment: &[usize],
 ) -> f64 {
-    let geometry = space.space();
-    let total: f64 = assignment
-        .iter()
-        .enumerate()
-        .map(|(i, &j)| geometry.squared_distance(source.point(i), target.point(j)))
-        .sum();
-    total / assignment.len().max(1) as f64
+    mean_squared_distance(
+        space,
+        assignment
+            .iter()
+            .enumerate()
+            .map(|(i, &j)| (source.point(i), target.point(j))),
+    )
 }
 
 /// Mean squared geodesic distance between row-aligned pairs, in f64.
 pub fn mean_pair_cost(space: SpaceKind, a: &Points, b: &Points) -> f64 {
+    mean_squared_distance(space, a.iter().zip(b.iter()))
+}
+
+fn mean_squared_distance<'p>(
+    space: SpaceKind,
+    pairs: impl Iterator<Item = (&'p [f64], &'p [f64])>,
+) -> f64 {
     let geometry = space.space();
-    let total: f64 = a
-        .iter()
-        .zip(b.iter())
-        .map(|(x, y)| geometry.squared_distance(x, y))
-        .sum();
-    total / a.len().max(1) as f64
+    let (total, n) = pairs.fold((0.0, 0usize), |(total, n), (x, y)| {
+        (total + geometry.squared_distance(x, y), n + 1)
+    });
+    total / n.max(1) as f64
 }
 
 /// A training batch of coupled pairs.
@@ -156,8 +163,8 @@ pub struct PairBatch {
 pub struct PairStream {
     space: SpaceKind,
     config: CouplingConfig,
-    source: Box<dyn Sampler>,
-    target: Box<dyn Sampler>,
+    source: Arc<dyn Sampler>,
+    target: Arc<dyn Sampler>,
     source_rng: Rng,
     target_rng: Rng,
     coupling_rng: Rng,
@@ -169,10 +176,11 @@ impl PairStream {
     pub fn new(
         space: SpaceKind,
         config: CouplingConfig,
-        source: Box<dyn Sampler>,
-        target: Box<dyn Sampler>,
+        source: impl Into<Arc<dyn Sampler>>,
+        target: impl Into<Arc<dyn Sampler>>,
         seed: u64,
     ) -> Self {
+        let (source, target) = (source.into(), target.into());
         let dim = space.dim();
         let empty_labels = (target.num_labels() > 0).then(Vec::new);
         Self {

@@ -17,8 +17,8 @@ enum Request {
 pub struct PrefetchedPairs {
     requests: Sender<Request>,
     batches: Receiver<PairBatch>,
-    /// Size of the batch being prepared, if any.
-    in_flight: Option<usize>,
+    /// Whether a batch is being prepared.
+    in_flight: bool,
 }
 
 impl PrefetchedPairs {
@@ -43,19 +43,16 @@ impl PrefetchedPairs {
         Self {
             requests,
             batches,
-            in_flight: None,
+            in_flight: false,
         }
     }
 
     /// The next `size` pairs; starts preparing the batch after it before returning.
     pub fn next_batch(&mut self, size: usize) -> Result<PairBatch> {
-        let mut batch = match self.in_flight.take() {
-            Some(_) => self.receive()?,
-            None => {
-                self.send(Request::Batch(size))?;
-                self.receive()?
-            }
-        };
+        if !self.in_flight {
+            self.send(Request::Batch(size))?;
+        }
+        let mut batch = self.receive()?;
         // A batch prepared at another size (the batch setting changed) is topped up or cut.
         while batch.x0.len() < size {
             self.send(Request::Batch(size - batch.x0.len()))?;
@@ -68,7 +65,7 @@ impl PrefetchedPairs {
             batch.x1 = batch.x1.take_front(size);
         }
         self.send(Request::Batch(size))?;
-        self.in_flight = Some(size);
+        self.in_flight = true;
         Ok(batch)
     }
 
