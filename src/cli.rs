@@ -7,7 +7,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use flowscope::coupling::{CouplingMethod, MAX_K, couple};
-use flowscope::data::{DistConfig, Points, build_sampler, catalog, write_atomically};
+use flowscope::data::{
+    DistConfig, Points, build_sampler, catalog, default_distributions, write_atomically,
+};
 use flowscope::device::{self, DeviceChoice};
 use flowscope::flow::{Activation, Solver};
 use flowscope::geometry::SpaceKind;
@@ -29,6 +31,8 @@ pub struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Open the window (also what `flowscope` with no command does).
+    Gui(GuiArgs),
     /// Train a model and write DIR/metrics.json, DIR/scene.toml and DIR/model.bpk.
     Train(TrainArgs),
     /// Push source samples through a trained model.
@@ -182,27 +186,33 @@ fn parse_param(text: &str) -> std::result::Result<(String, f64), String> {
 }
 
 #[derive(Args)]
+struct GuiArgs {
+    /// Scene file to open instead of the last one used.
+    #[arg(long)]
+    scene: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+#[derive(Args)]
 struct BenchArgs {
     /// A shorter run with fewer repetitions.
     #[arg(long)]
     quick: bool,
+    /// Measure drawing instead: offscreen frames per second of the plane and sphere views.
+    #[arg(long)]
+    render: bool,
     #[arg(long, value_enum, default_value = "auto")]
     device: DeviceChoice,
 }
 
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        None => {
-            println!(
-                "flowscope {}: the desktop window is not in this build yet; the command line is.",
-                env!("CARGO_PKG_VERSION")
-            );
-            println!(
-                "Try `flowscope train --out run1`, then `flowscope sample --run run1 --out samples.csv`."
-            );
-            println!("`flowscope --help` lists every command.");
-            Ok(())
-        }
+        None => gui(GuiArgs {
+            scene: None,
+            device: DeviceChoice::Auto,
+        }),
+        Some(Command::Gui(args)) => gui(args),
         Some(Command::Train(args)) => train(args),
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Couple(args)) => couple_files(args),
@@ -212,6 +222,11 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Draw(args)) => draw(args),
+        Some(Command::Bench(args)) if args.render => {
+            let report = flowscope::bench::run_render(args.quick)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
         Some(Command::Bench(args)) => {
             let training = select_device(args.device)?;
             let report = flowscope::bench::run(args.quick, &training.device)?;
@@ -221,19 +236,26 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+fn gui(args: GuiArgs) -> Result<()> {
+    if let Some(path) = &args.scene {
+        // Checked here so a bad file is reported before the window opens.
+        let scene = Scene::load(path)?;
+        if let Some(last) = flowscope::ui::last_scene_file() {
+            if let Some(dir) = last.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("could not create {}", dir.display()))?;
+            }
+            scene.save(&last)?;
+        }
+    }
+    flowscope::ui::run_window(args.device)?;
+    Ok(())
+}
+
 fn select_device(choice: DeviceChoice) -> Result<device::TrainingDevice> {
     let selected = device::select(choice)?;
     eprintln!("device: {}", selected.description);
     Ok(selected)
-}
-
-/// The default source and target of a space, used when `--space` changes it.
-fn default_distributions(space: SpaceKind) -> (&'static str, &'static str) {
-    match space {
-        SpaceKind::Plane => ("gaussian", "moons"),
-        SpaceKind::Sphere => ("uniform", "vmf"),
-        SpaceKind::Torus => ("uniform", "wrapped_gaussians"),
-    }
 }
 
 fn scene_from_args(args: &TrainArgs) -> Result<Scene> {

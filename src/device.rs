@@ -26,6 +26,8 @@ pub struct TrainingDevice {
     pub device: Device,
     pub description: String,
     pub is_gpu: bool,
+    /// The GPU's wgpu handles, when they were requested for sharing with the window.
+    pub shared: Option<burn::tensor::wgpu::WgpuSetup>,
 }
 
 /// Adapters that are CPU rasterisers pretending to be GPUs.
@@ -44,8 +46,42 @@ fn is_software(info: &wgpu::AdapterInfo) -> bool {
         .any(|s| name.contains(s))
 }
 
+/// Runs `probe` (which starts GPU drivers) with stderr muted when no desktop session is
+/// running: Mesa's Vulkan driver then probes for Wayland, and libwayland prints
+/// "error: XDG_RUNTIME_DIR is invalid…" although nothing is wrong. Errors we report are
+/// returned, not printed, so nothing of ours is lost.
+pub fn without_driver_noise<T>(probe: impl FnOnce() -> T) -> T {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("XDG_RUNTIME_DIR").is_none() {
+        // SAFETY: dup/dup2/close on the process's own stderr and a fresh /dev/null descriptor;
+        // the saved descriptor is restored before returning.
+        unsafe {
+            let null = libc::open(c"/dev/null".as_ptr(), libc::O_WRONLY);
+            let saved = libc::dup(libc::STDERR_FILENO);
+            if null >= 0 && saved >= 0 {
+                libc::dup2(null, libc::STDERR_FILENO);
+                let result = probe();
+                libc::dup2(saved, libc::STDERR_FILENO);
+                libc::close(saved);
+                libc::close(null);
+                return result;
+            }
+            for fd in [null, saved] {
+                if fd >= 0 {
+                    libc::close(fd);
+                }
+            }
+        }
+    }
+    probe()
+}
+
 /// The best hardware GPU adapter present, if any, and the names of the software ones skipped.
 fn find_hardware_adapter() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
+    without_driver_noise(find_hardware_adapter_loudly)
+}
+
+fn find_hardware_adapter_loudly() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
     let mut software = Vec::new();
@@ -53,7 +89,10 @@ fn find_hardware_adapter() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
     for adapter in adapters {
         let info = adapter.get_info();
         if is_software(&info) {
-            software.push(info.name.clone());
+            // The same driver shows up once per backend (Vulkan, GL).
+            if !software.contains(&info.name) {
+                software.push(info.name.clone());
+            }
         } else if best.as_ref().is_none_or(|b| {
             b.device_type != wgpu::DeviceType::DiscreteGpu
                 && info.device_type == wgpu::DeviceType::DiscreteGpu
@@ -66,10 +105,21 @@ fn find_hardware_adapter() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
 
 /// Picks the training device for `choice`.
 pub fn select(choice: DeviceChoice) -> Result<TrainingDevice> {
+    select_with(choice, false)
+}
+
+/// Picks the training device; on a GPU, also returns its wgpu handles so the window can draw
+/// with the same device (burn creates it, asking for the limits and features its kernels need).
+pub fn select_for_window(choice: DeviceChoice) -> Result<TrainingDevice> {
+    select_with(choice, true)
+}
+
+fn select_with(choice: DeviceChoice, share: bool) -> Result<TrainingDevice> {
     let cpu = |why: &str| TrainingDevice {
         device: Device::flex(),
         description: format!("cpu (burn flex){why}"),
         is_gpu: false,
+        shared: None,
     };
     if choice == DeviceChoice::Cpu {
         return Ok(cpu(""));
@@ -77,13 +127,21 @@ pub fn select(choice: DeviceChoice) -> Result<TrainingDevice> {
     let (hardware, software) = find_hardware_adapter();
     match hardware {
         Some(info) => {
-            let device = Device::wgpu_options().init().map_err(|e| {
-                Error::Device(format!("could not start the GPU '{}': {e}", info.name))
+            let failed = |e| Error::Device(format!("could not start the GPU '{}': {e}", info.name));
+            let (device, shared) = without_driver_noise(|| {
+                if share {
+                    let (device, setup) =
+                        Device::wgpu_options().init_with_setup().map_err(failed)?;
+                    Ok::<_, Error>((device, Some(setup)))
+                } else {
+                    Ok((Device::wgpu_options().init().map_err(failed)?, None))
+                }
             })?;
             Ok(TrainingDevice {
                 device,
                 description: format!("gpu (burn wgpu) on {} [{:?}]", info.name, info.backend),
                 is_gpu: true,
+                shared,
             })
         }
         None if choice == DeviceChoice::Gpu => Err(Error::Device(if software.is_empty() {

@@ -15,8 +15,10 @@ mod error;
 pub mod flow;
 pub mod geometry;
 pub mod metrics;
+pub mod render;
 pub mod rng;
 pub mod scene;
 pub mod session;
+pub mod ui;
 
 pub use error::{Error, Result};

@@ -57,6 +57,15 @@ const fn p(name: &'static str, default: f64, help: &'static str) -> ParamInfo {
     }
 }
 
+/// The default source and target of a space (used when a scene switches space).
+pub fn default_distributions(space: SpaceKind) -> (&'static str, &'static str) {
+    match space {
+        SpaceKind::Plane => ("gaussian", "moons"),
+        SpaceKind::Sphere => ("uniform", "vmf"),
+        SpaceKind::Torus => ("uniform", "wrapped_gaussians"),
+    }
+}
+
 /// Every distribution flowscope knows, with its default parameters: the one table of defaults.
 pub fn catalog() -> &'static [DistInfo] {
     use SpaceKind::*;

@@ -10,7 +10,7 @@ mod points;
 mod spherical;
 mod toroidal;
 
-pub use catalog::{DistConfig, DistInfo, ParamInfo, build_sampler, catalog};
+pub use catalog::{DistConfig, DistInfo, ParamInfo, build_sampler, catalog, default_distributions};
 pub use points::{Points, write_atomically};
 
 use crate::rng::Rng;

@@ -5,7 +5,7 @@ mod solver;
 mod train;
 
 pub use model::{Activation, ModelConfig, VelocityField};
-pub use solver::{Integration, Solver, integrate};
+pub use solver::{Integration, Solver, integrate, velocity_at};
 pub use train::{StepReport, TrainConfig, Trainer};
 
 use serde::{Deserialize, Serialize};

@@ -48,6 +48,28 @@ impl Integration {
     }
 }
 
+/// The model's velocity (a tangent vector) at each of `points` at time `t`, as f64 rows.
+pub fn velocity_at(
+    model: &VelocityField,
+    space: SpaceKind,
+    points: &Points,
+    t: f64,
+    device: &Device,
+) -> Result<Vec<f64>> {
+    let (n, dim) = (points.len(), points.dim());
+    let geometry = space.space();
+    let x = Tensor::<2>::from_data(TensorData::new(points.to_f32(), [n, dim]), device);
+    let row = model.time_features(&[t as f32]);
+    let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
+    let raw = model.forward(geometry.features_tensor(x.clone()), time, None);
+    let velocity: Vec<f32> = geometry
+        .project_tangent_tensor(x, raw)
+        .to_data()
+        .try_to_vec()
+        .map_err(|e| Error::Device(format!("could not read velocities back: {e:?}")))?;
+    Ok(velocity.into_iter().map(f64::from).collect())
+}
+
 /// Integrates `x0` with `steps` steps of `solver` (unconditional, or the null label for a
 /// conditional model). Keeps every step when `record_trajectory` is set.
 pub fn integrate(

@@ -1,6 +1,9 @@
 //! A training run: the scene's data, coupling, model and optimiser, stepped on demand.
 //!
-//! The CLI drives a session directly; the window runs the same session on a worker thread.
+//! The CLI drives a session directly; the window runs the same session on a worker thread
+//! ([`live`]).
+
+pub mod live;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -15,7 +18,7 @@ use crate::data::{Points, Sampler, build_sampler};
 use crate::flow::{Integration, Solver, StepReport, Trainer, VelocityField, integrate};
 use crate::metrics::{FlowMetrics, evaluate_flow};
 use crate::rng::Rng;
-use crate::scene::Scene;
+use crate::scene::{EvalConfig, Scene};
 use crate::{Error, Result};
 
 /// File names inside a run directory.
@@ -35,6 +38,46 @@ pub struct Session {
     /// Every step taken in this session: step, loss and coupling cost.
     history: Vec<StepReport>,
     training_secs: f64,
+    /// The last training batch's pairs (x0, x1), for drawing the coupling.
+    last_pairs: Option<(Points, Points)>,
+}
+
+/// How a new scene relates to a running session's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SceneChange {
+    /// Nothing the session uses changed.
+    Same,
+    /// Applied to the running session; the weights are kept.
+    Applied,
+    /// The session must start again from fresh weights, for the reason given.
+    NeedsRestart(&'static str),
+}
+
+impl SceneChange {
+    /// What moving a running session from `old` to `new` takes.
+    pub fn between(old: &Scene, new: &Scene) -> SceneChange {
+        let reason = if new.space != old.space {
+            Some("the space changed")
+        } else if new.source != old.source || new.target != old.target {
+            Some("the data changed")
+        } else if new.model != old.model {
+            Some("the model changed")
+        } else if new.path != old.path {
+            Some("the probability path changed")
+        } else if new.train.seed != old.train.seed {
+            Some("the seed changed")
+        } else if new.train.p_drop != old.train.p_drop || new.train.grad_clip != old.train.grad_clip
+        {
+            Some("the optimiser changed")
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => SceneChange::NeedsRestart(reason),
+            None if new == old => SceneChange::Same,
+            None => SceneChange::Applied,
+        }
+    }
 }
 
 /// What `flowscope train` writes to metrics.json.
@@ -87,6 +130,7 @@ impl Session {
             trainer,
             history: Vec::new(),
             training_secs: 0.0,
+            last_pairs: None,
         })
     }
 
@@ -101,6 +145,42 @@ impl Session {
     /// Every step taken in this session.
     pub fn history(&self) -> &[StepReport] {
         &self.history
+    }
+
+    /// The last training batch's pairs (x0, x1).
+    pub fn last_pairs(&self) -> Option<&(Points, Points)> {
+        self.last_pairs.as_ref()
+    }
+
+    pub fn source(&self) -> &Arc<dyn Sampler> {
+        &self.source
+    }
+
+    pub fn target(&self) -> &Arc<dyn Sampler> {
+        &self.target
+    }
+
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
+    /// Takes on `scene`'s settings when the weights can be kept (coupling, k, ε, learning
+    /// rate, batch, step count, sampling and evaluation settings); otherwise changes nothing
+    /// and says why a restart is needed.
+    pub fn apply_scene(&mut self, scene: &Scene) -> Result<SceneChange> {
+        scene.validate()?;
+        let change = SceneChange::between(&self.scene, scene);
+        if change != SceneChange::Applied {
+            return Ok(change);
+        }
+        if scene.coupling != self.scene.coupling {
+            self.set_coupling(scene.coupling.clone())?;
+        }
+        if scene.train.lr != self.scene.train.lr {
+            self.set_learning_rate(scene.train.lr)?;
+        }
+        self.scene = scene.clone();
+        Ok(SceneChange::Applied)
     }
 
     /// The current weights, for sampling.
@@ -132,6 +212,7 @@ impl Session {
         let report = self.trainer.step(&batch)?;
         self.training_secs += start.elapsed().as_secs_f64();
         self.history.push(report);
+        self.last_pairs = Some((batch.x0, batch.x1));
         Ok(report)
     }
 
@@ -170,7 +251,11 @@ impl Session {
 
     /// Scores the current model on held-out source and target samples with Euler steps.
     pub fn evaluate(&self) -> Result<FlowMetrics> {
-        let eval = &self.scene.eval;
+        self.evaluate_with(&self.scene.eval)
+    }
+
+    /// Scores the current model with other evaluation settings than the scene's.
+    pub fn evaluate_with(&self, eval: &EvalConfig) -> Result<FlowMetrics> {
         let seed = self.scene.train.seed;
         let x0 = self
             .source

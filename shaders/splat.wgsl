@@ -1,0 +1,127 @@
+// Trails and particles drawn by compute: each invocation walks one trail segment (or covers one
+// particle's disc) pixel by pixel and keeps, per pixel, the most opaque thing that touched it as
+// (alpha << 24 | particle). Software rasterisers set up every line and triangle at a high fixed
+// cost; this path has none, so tens of thousands of trails stay interactive on lavapipe.
+// splat_resolve.wgsl turns the canvas into colours.
+
+@group(2) @binding(0) var<storage, read_write> canvas: array<atomic<u32>>;
+
+const MAX_STEPS: i32 = 512;
+
+fn canvas_size() -> vec2<i32> {
+    return vec2<i32>(view.viewport_px);
+}
+
+// Pixel coordinates (y down) of a space point, and whether it lies in front of the camera.
+fn to_pixel(p: vec3<f32>) -> vec3<f32> {
+    let clip = view.clip_from_world * vec4<f32>(world_of(p), 1.0);
+    let ndc = clip.xy / clip.w;
+    return vec3<f32>(
+        (ndc.x * 0.5 + 0.5) * view.viewport_px.x,
+        (0.5 - ndc.y * 0.5) * view.viewport_px.y,
+        clip.w,
+    );
+}
+
+fn plot(pixel: vec2<i32>, key: u32) {
+    let size = canvas_size();
+    if pixel.x < 0 || pixel.y < 0 || pixel.x >= size.x || pixel.y >= size.y {
+        return;
+    }
+    atomicMax(&canvas[u32(pixel.y * size.x + pixel.x)], key);
+}
+
+fn key_of(alpha: f32, particle: u32) -> u32 {
+    return (u32(clamp(alpha, 0.0, 1.0) * 254.0) << 24u) | (particle & 0xFFFFFFu);
+}
+
+// Walks the segment a → b (space points), plotting the pixels whose world point is shown.
+fn draw_segment(a: vec3<f32>, b: vec3<f32>, key: u32) {
+    let pa = to_pixel(a);
+    let pb = to_pixel(b);
+    if pa.z <= 0.0 || pb.z <= 0.0 {
+        return;
+    }
+    let delta = pb.xy - pa.xy;
+    let steps = min(i32(ceil(max(abs(delta.x), abs(delta.y)))), MAX_STEPS);
+    for (var k = 0; k <= steps; k++) {
+        let s = f32(k) / f32(max(steps, 1));
+        if view.mode == MODE_TORUS_FLAT && outside_flat_square(mix(a, b, s)) {
+            continue;
+        }
+        plot(vec2<i32>(floor(pa.xy + delta * s)), key);
+    }
+}
+
+// Dispatches are 2-D when one row of workgroups is not enough.
+fn linear_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
+    return id.y * groups.x * 64u + id.x;
+}
+
+// One invocation per particle walks its trail from the head backwards, one recorded frame per
+// segment, so each state is read and projected once.
+@compute @workgroup_size(64)
+fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(id, groups);
+    if i >= cloud.count {
+        return;
+    }
+    let segments = cloud.trail_frames;
+    let head = head_frame();
+    var newer_point = point_at(i, head);
+    for (var segment = 0u; segment < segments; segment++) {
+        let newer = head - f32(segment);
+        if newer <= 0.0 {
+            return;
+        }
+        let older_point = point_at(i, max(newer - 1.0, 0.0));
+        var start = older_point;
+        if view.mode == MODE_TORUS_FLAT {
+            start = wrap_into_square(start);
+        }
+        let end = start + space_delta(start, newer_point);
+        newer_point = older_point;
+        let age = (f32(segment) + 0.5) / f32(segments);
+        let alpha = cloud.alpha * (1.0 - age) * facing_alpha(end) * 0.9;
+        let key = key_of(alpha, i);
+        draw_segment(start, end, key);
+        // On the unrolled torus a segment leaving the square re-enters on the opposite side.
+        let shift = flat_copy_shift(start, end, 1u);
+        if view.mode == MODE_TORUS_FLAT && any(shift != vec3<f32>(0.0)) {
+            draw_segment(start - shift, end - shift, key);
+        }
+    }
+}
+
+@compute @workgroup_size(64)
+fn particles(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
+    let i = linear_index(id, groups);
+    if i >= cloud.count {
+        return;
+    }
+    var p = point_at(i, head_frame());
+    if view.mode == MODE_TORUS_FLAT {
+        p = wrap_into_square(p);
+        if outside_flat_square(p) {
+            return;
+        }
+    }
+    let centre = to_pixel(p);
+    if centre.z <= 0.0 {
+        return;
+    }
+    // Particles are fully opaque (trails at most 0.9), so they stay on top of every trail;
+    // on a surface's far side they are dimmed like everything else there.
+    let key = key_of(facing_alpha(p), i);
+    let radius = cloud.size_px * 0.5;
+    let reach = i32(ceil(radius));
+    for (var dy = -reach; dy <= reach; dy++) {
+        for (var dx = -reach; dx <= reach; dx++) {
+            let offset = vec2<f32>(f32(dx), f32(dy)) + 0.5;
+            let pixel = vec2<i32>(floor(centre.xy + offset - 0.5));
+            if length(vec2<f32>(pixel) + 0.5 - centre.xy) <= radius {
+                plot(pixel, key);
+            }
+        }
+    }
+}

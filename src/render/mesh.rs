@@ -1,0 +1,91 @@
+//! Surface meshes: a UV sphere, the donut, and flat quads. uv matches the density image's
+//! layout (content.rs) and the graticule lines in mesh.wgsl.
+
+use std::f32::consts::{PI, TAU};
+
+use bytemuck::{Pod, Zeroable};
+
+/// Donut radii; must match DONUT_MAJOR / DONUT_MINOR in common.wgsl.
+pub const DONUT_MAJOR: f32 = 1.0;
+pub const DONUT_MINOR: f32 = 0.45;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Pod, Zeroable)]
+pub struct Vertex {
+    pub position: [f32; 3],
+    pub normal: [f32; 3],
+    pub uv: [f32; 2],
+}
+
+pub struct MeshData {
+    pub vertices: Vec<Vertex>,
+    pub indices: Vec<u32>,
+}
+
+/// A grid of `columns × rows` cells over uv ∈ [0,1]², placed by `place(u, v) -> (position, normal)`.
+fn grid(columns: u32, rows: u32, place: impl Fn(f32, f32) -> ([f32; 3], [f32; 3])) -> MeshData {
+    let mut vertices = Vec::with_capacity(((columns + 1) * (rows + 1)) as usize);
+    for row in 0..=rows {
+        for column in 0..=columns {
+            let (u, v) = (column as f32 / columns as f32, row as f32 / rows as f32);
+            let (position, normal) = place(u, v);
+            vertices.push(Vertex {
+                position,
+                normal,
+                uv: [u, v],
+            });
+        }
+    }
+    let mut indices = Vec::with_capacity((columns * rows * 6) as usize);
+    let at = |column: u32, row: u32| row * (columns + 1) + column;
+    for row in 0..rows {
+        for column in 0..columns {
+            let (a, b, c, d) = (
+                at(column, row),
+                at(column + 1, row),
+                at(column + 1, row + 1),
+                at(column, row + 1),
+            );
+            indices.extend_from_slice(&[a, b, c, a, c, d]);
+        }
+    }
+    MeshData { vertices, indices }
+}
+
+/// The unit sphere; u = longitude / 2π from −π, v = 0 at the north pole.
+pub fn sphere() -> MeshData {
+    grid(96, 48, |u, v| {
+        let (longitude, polar) = (u * TAU - PI, v * PI);
+        let p = [
+            polar.sin() * longitude.cos(),
+            polar.sin() * longitude.sin(),
+            polar.cos(),
+        ];
+        (p, p)
+    })
+}
+
+/// The donut; u = θ / 2π around the hole, v = φ / 2π around the tube.
+pub fn donut() -> MeshData {
+    grid(128, 48, |u, v| {
+        let (theta, phi) = (u * TAU, v * TAU);
+        let r = DONUT_MAJOR + DONUT_MINOR * phi.cos();
+        let position = [r * theta.cos(), r * theta.sin(), DONUT_MINOR * phi.sin()];
+        let normal = [phi.cos() * theta.cos(), phi.cos() * theta.sin(), phi.sin()];
+        (position, normal)
+    })
+}
+
+/// A flat rectangle in the z = 0 plane from `min` to `max`; uv grows with x and y.
+pub fn quad(min: [f32; 2], max: [f32; 2]) -> MeshData {
+    grid(1, 1, |u, v| {
+        (
+            [
+                min[0] + u * (max[0] - min[0]),
+                min[1] + v * (max[1] - min[1]),
+                0.0,
+            ],
+            [0.0, 0.0, 1.0],
+        )
+    })
+}

@@ -1,0 +1,24 @@
+//! Drawing: our own wgpu pipelines (WGSL in shaders/, one file per pipeline) for particles,
+//! trails, line segments and surfaces. The window composites each view's picture through an
+//! egui paint callback; export, the render benchmark and the tests draw the same pictures
+//! offscreen.
+
+mod camera;
+mod composite;
+mod content;
+mod mesh;
+mod offscreen;
+mod overlay;
+mod renderer;
+mod target;
+
+pub use camera::{OrbitCamera, PanZoomCamera};
+pub use composite::Compositor;
+pub use content::{
+    CloudData, ColourMode, DensityImage, Layers, Palette, Rgba, Segment, Style, ViewMode, hsl,
+    label_colour, source_position_colour,
+};
+pub use offscreen::Offscreen;
+pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
+pub use renderer::{DrawContent, Frame, Renderer, ViewResources, shader_sources};
+pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};

@@ -1,0 +1,76 @@
+//! A GPU device without a window, for export, the render benchmark and tests. Any adapter will
+//! do, software ones included: drawing (unlike training) is fine on lavapipe.
+
+use super::renderer::{Frame, Renderer, ViewResources};
+use crate::{Error, Result};
+
+pub struct Offscreen {
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    pub renderer: Renderer,
+    /// The adapter's name and backend, for reports.
+    pub adapter: String,
+}
+
+impl Offscreen {
+    pub fn new() -> Result<Self> {
+        crate::device::without_driver_noise(Self::open)
+    }
+
+    fn open() -> Result<Self> {
+        let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
+        let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
+            power_preference: wgpu::PowerPreference::HighPerformance,
+            ..Default::default()
+        }))
+        .map_err(|e| {
+            Error::Device(format!(
+                "no GPU adapter for drawing was found ({e}); on Linux install Mesa's Vulkan driver (mesa-vulkan-drivers)"
+            ))
+        })?;
+        let info = adapter.get_info();
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("flowscope offscreen"),
+            required_limits: adapter.limits(),
+            ..Default::default()
+        }))
+        .map_err(|e| Error::Device(format!("could not open the GPU '{}': {e}", info.name)))?;
+        let renderer = Renderer::new(&device);
+        Ok(Self {
+            device,
+            queue,
+            renderer,
+            adapter: format!("{} [{:?}]", info.name, info.backend),
+        })
+    }
+
+    /// Draws `frame` at `size` into `view`'s target and submits the work.
+    pub fn render(&self, view: &mut ViewResources, frame: &Frame, size: [u32; 2]) -> Result<()> {
+        view.ensure_target(&self.renderer, &self.device, size)?;
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        self.renderer.draw(&self.queue, &mut encoder, view, frame);
+        self.queue.submit([encoder.finish()]);
+        Ok(())
+    }
+
+    /// Draws `frame` and returns its RGBA8 pixels, top row first.
+    pub fn render_rgba(
+        &self,
+        view: &mut ViewResources,
+        frame: &Frame,
+        size: [u32; 2],
+    ) -> Result<Vec<u8>> {
+        self.render(view, frame, size)?;
+        view.target()
+            .expect("render created the target")
+            .read_rgba(&self.device, &self.queue)
+    }
+
+    /// Waits until the GPU has finished everything submitted.
+    pub fn finish(&self) -> Result<()> {
+        self.device
+            .poll(wgpu::PollType::wait_indefinitely())
+            .map(|_| ())
+            .map_err(|e| Error::Device(format!("the GPU stopped: {e}")))
+    }
+}

@@ -1,0 +1,935 @@
+//! The pipelines (one WGSL file each, sharing common.wgsl) and what each view keeps on the GPU.
+//!
+//! Trajectories are uploaded once per snapshot; a frame only writes a few uniforms (time,
+//! camera, style) and the small CPU-made overlays (grid, field arrows, density image).
+
+use bytemuck::{Pod, Zeroable};
+use glam::{Mat4, Vec3};
+use wgpu::util::DeviceExt;
+
+use super::content::{CloudData, ColourMode, DensityImage, Segment, Style, ViewMode};
+use super::mesh::{self, MeshData, Vertex};
+use super::target::{COLOUR_FORMAT, DEPTH_FORMAT, RenderTarget};
+use crate::Result;
+
+const COMMON: &str = include_str!("../../shaders/common.wgsl");
+const CLOUD: &str = include_str!("../../shaders/cloud.wgsl");
+
+/// Every pipeline's WGSL source as compiled (shared prelude included), by file name.
+pub fn shader_sources() -> [(&'static str, String); 6] {
+    [
+        (
+            "particles.wgsl",
+            [COMMON, CLOUD, include_str!("../../shaders/particles.wgsl")].concat(),
+        ),
+        (
+            "splat.wgsl",
+            [COMMON, CLOUD, include_str!("../../shaders/splat.wgsl")].concat(),
+        ),
+        (
+            "splat_resolve.wgsl",
+            [
+                COMMON,
+                CLOUD,
+                include_str!("../../shaders/splat_resolve.wgsl"),
+            ]
+            .concat(),
+        ),
+        (
+            "segments.wgsl",
+            [COMMON, include_str!("../../shaders/segments.wgsl")].concat(),
+        ),
+        (
+            "mesh.wgsl",
+            [COMMON, include_str!("../../shaders/mesh.wgsl")].concat(),
+        ),
+        (
+            "composite.wgsl",
+            include_str!("../../shaders/composite.wgsl").to_string(),
+        ),
+    ]
+}
+
+/// Matches `View` in common.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct ViewUniform {
+    clip_from_world: [f32; 16],
+    eye: [f32; 4],
+    viewport_px: [f32; 2],
+    t: f32,
+    mode: u32,
+    back_alpha: f32,
+    pad: [f32; 3],
+}
+
+/// Matches `Cloud` in cloud.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct CloudUniform {
+    frames: u32,
+    count: u32,
+    dim: u32,
+    colour_mode: u32,
+    size_px: f32,
+    alpha: f32,
+    speed_max: f32,
+    trail_frames: u32,
+}
+
+/// Matches `Surface` in mesh.wgsl.
+#[repr(C)]
+#[derive(Clone, Copy, Pod, Zeroable)]
+struct SurfaceUniform {
+    colour: [f32; 4],
+    line_colour: [f32; 4],
+    lines: [f32; 2],
+    lit: f32,
+    density_alpha: f32,
+}
+
+/// What a view shows at one moment: the picture, the camera and the time.
+pub struct Frame<'a> {
+    pub mode: ViewMode,
+    pub clip_from_world: Mat4,
+    /// Camera position (3-D views; any point above the plane for flat ones).
+    pub eye: Vec3,
+    /// Flow time of the particles' heads, in [0, 1].
+    pub t: f32,
+    pub style: &'a Style,
+}
+
+/// The per-snapshot content of a view; `version` changes whenever the content does.
+#[derive(Debug, Clone, Default)]
+pub struct DrawContent {
+    pub version: u64,
+    pub particles: CloudData,
+    pub source: CloudData,
+    pub target: CloudData,
+    /// The current training batch's pairs x0 → x1.
+    pub coupling: Vec<Segment>,
+}
+
+struct GpuMesh {
+    vertices: wgpu::Buffer,
+    indices: wgpu::Buffer,
+    index_count: u32,
+}
+
+impl GpuMesh {
+    fn new(device: &wgpu::Device, data: &MeshData) -> Self {
+        Self {
+            vertices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("flowscope mesh vertices"),
+                contents: bytemuck::cast_slice(&data.vertices),
+                usage: wgpu::BufferUsages::VERTEX,
+            }),
+            indices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+                label: Some("flowscope mesh indices"),
+                contents: bytemuck::cast_slice(&data.indices),
+                usage: wgpu::BufferUsages::INDEX,
+            }),
+            index_count: data.indices.len() as u32,
+        }
+    }
+}
+
+/// The compiled pipelines and shared meshes; one per GPU device.
+pub struct Renderer {
+    view_layout: wgpu::BindGroupLayout,
+    cloud_layout: wgpu::BindGroupLayout,
+    segments_layout: wgpu::BindGroupLayout,
+    surface_layout: wgpu::BindGroupLayout,
+    canvas_write_layout: wgpu::BindGroupLayout,
+    canvas_read_layout: wgpu::BindGroupLayout,
+    /// Source and target samples as small discs.
+    particles: wgpu::RenderPipeline,
+    /// The moving particles and their trails, drawn by compute into the view's canvas...
+    splat_trails: wgpu::ComputePipeline,
+    splat_particles: wgpu::ComputePipeline,
+    /// ...and turned into colours.
+    splat_resolve: wgpu::RenderPipeline,
+    segments: wgpu::RenderPipeline,
+    mesh: wgpu::RenderPipeline,
+    sampler: wgpu::Sampler,
+    sphere: GpuMesh,
+    donut: GpuMesh,
+    torus_square: GpuMesh,
+}
+
+fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Uniform,
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
+    storage_entry_for(binding, ALL_STAGES, true)
+}
+
+const ALL_STAGES: wgpu::ShaderStages =
+    wgpu::ShaderStages::VERTEX_FRAGMENT.union(wgpu::ShaderStages::COMPUTE);
+
+fn storage_entry_for(
+    binding: u32,
+    visibility: wgpu::ShaderStages,
+    read_only: bool,
+) -> wgpu::BindGroupLayoutEntry {
+    wgpu::BindGroupLayoutEntry {
+        binding,
+        visibility,
+        ty: wgpu::BindingType::Buffer {
+            ty: wgpu::BufferBindingType::Storage { read_only },
+            has_dynamic_offset: false,
+            min_binding_size: None,
+        },
+        count: None,
+    }
+}
+
+const ALPHA_BLEND: wgpu::BlendState = wgpu::BlendState {
+    color: wgpu::BlendComponent {
+        src_factor: wgpu::BlendFactor::SrcAlpha,
+        dst_factor: wgpu::BlendFactor::OneMinusSrcAlpha,
+        operation: wgpu::BlendOperation::Add,
+    },
+    alpha: wgpu::BlendComponent::OVER,
+};
+
+impl Renderer {
+    pub fn new(device: &wgpu::Device) -> Self {
+        let all = ALL_STAGES;
+        let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("flowscope view"),
+            entries: &[uniform_entry(0, all)],
+        });
+        let cloud_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("flowscope cloud"),
+            entries: &[uniform_entry(0, all), storage_entry(1), storage_entry(2)],
+        });
+        let canvas_write_layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("flowscope canvas (write)"),
+                entries: &[storage_entry_for(0, wgpu::ShaderStages::COMPUTE, false)],
+            });
+        let canvas_read_layout =
+            device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+                label: Some("flowscope canvas (read)"),
+                entries: &[storage_entry_for(0, wgpu::ShaderStages::FRAGMENT, true)],
+            });
+        let segments_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("flowscope segments"),
+            entries: &[storage_entry(0)],
+        });
+        let surface_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("flowscope surface"),
+            entries: &[
+                uniform_entry(0, all),
+                wgpu::BindGroupLayoutEntry {
+                    binding: 1,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Texture {
+                        sample_type: wgpu::TextureSampleType::Float { filterable: true },
+                        view_dimension: wgpu::TextureViewDimension::D2,
+                        multisampled: false,
+                    },
+                    count: None,
+                },
+                wgpu::BindGroupLayoutEntry {
+                    binding: 2,
+                    visibility: wgpu::ShaderStages::FRAGMENT,
+                    ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
+                    count: None,
+                },
+            ],
+        });
+        let sources = shader_sources();
+        let module = |name: &str| {
+            let source = &sources
+                .iter()
+                .find(|(file, _)| *file == name)
+                .expect("every pipeline has a shader")
+                .1;
+            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(name),
+                source: wgpu::ShaderSource::Wgsl(source.as_str().into()),
+            })
+        };
+        let pipeline = |name: &str,
+                        entry_point: &str,
+                        groups: &[&wgpu::BindGroupLayout],
+                        topology: wgpu::PrimitiveTopology,
+                        buffers: &[Option<wgpu::VertexBufferLayout>],
+                        depth_write: bool| {
+            let shader = module(name);
+            let layouts: Vec<Option<&wgpu::BindGroupLayout>> =
+                groups.iter().map(|g| Some(*g)).collect();
+            let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+                label: Some(name),
+                bind_group_layouts: &layouts,
+                immediate_size: 0,
+            });
+            device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
+                label: Some(name),
+                layout: Some(&layout),
+                vertex: wgpu::VertexState {
+                    module: &shader,
+                    entry_point: Some(entry_point),
+                    compilation_options: Default::default(),
+                    buffers,
+                },
+                primitive: wgpu::PrimitiveState {
+                    topology,
+                    ..Default::default()
+                },
+                depth_stencil: Some(wgpu::DepthStencilState {
+                    format: DEPTH_FORMAT,
+                    depth_write_enabled: Some(depth_write),
+                    depth_compare: Some(if depth_write {
+                        wgpu::CompareFunction::Less
+                    } else {
+                        wgpu::CompareFunction::Always
+                    }),
+                    stencil: Default::default(),
+                    bias: Default::default(),
+                }),
+                multisample: Default::default(),
+                fragment: Some(wgpu::FragmentState {
+                    module: &shader,
+                    entry_point: Some("fs_main"),
+                    compilation_options: Default::default(),
+                    targets: &[Some(wgpu::ColorTargetState {
+                        format: COLOUR_FORMAT,
+                        blend: Some(ALPHA_BLEND),
+                        write_mask: wgpu::ColorWrites::ALL,
+                    })],
+                }),
+                multiview_mask: None,
+                cache: None,
+            })
+        };
+        let vertex_layout = wgpu::VertexBufferLayout {
+            array_stride: std::mem::size_of::<Vertex>() as u64,
+            step_mode: wgpu::VertexStepMode::Vertex,
+            attributes: &wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 2 => Float32x2],
+        };
+        use wgpu::PrimitiveTopology::{LineList, TriangleList, TriangleStrip};
+        let splat = module("splat.wgsl");
+        let splat_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("splat.wgsl"),
+            bind_group_layouts: &[
+                Some(&view_layout),
+                Some(&cloud_layout),
+                Some(&canvas_write_layout),
+            ],
+            immediate_size: 0,
+        });
+        let compute = |entry_point: &str| {
+            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(entry_point),
+                layout: Some(&splat_layout),
+                module: &splat,
+                entry_point: Some(entry_point),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+        };
+        let tau = std::f32::consts::TAU;
+        Self {
+            particles: pipeline(
+                "particles.wgsl",
+                "vs_main",
+                &[&view_layout, &cloud_layout],
+                TriangleStrip,
+                &[],
+                false,
+            ),
+            splat_trails: compute("trails"),
+            splat_particles: compute("particles"),
+            splat_resolve: pipeline(
+                "splat_resolve.wgsl",
+                "vs_main",
+                &[&view_layout, &cloud_layout, &canvas_read_layout],
+                TriangleList,
+                &[],
+                false,
+            ),
+            segments: pipeline(
+                "segments.wgsl",
+                "vs_main",
+                &[&view_layout, &segments_layout],
+                LineList,
+                &[],
+                false,
+            ),
+            mesh: pipeline(
+                "mesh.wgsl",
+                "vs_main",
+                &[&view_layout, &surface_layout],
+                TriangleList,
+                &[Some(vertex_layout)],
+                true,
+            ),
+            sampler: device.create_sampler(&wgpu::SamplerDescriptor {
+                label: Some("flowscope density"),
+                address_mode_u: wgpu::AddressMode::Repeat,
+                address_mode_v: wgpu::AddressMode::ClampToEdge,
+                mag_filter: wgpu::FilterMode::Linear,
+                min_filter: wgpu::FilterMode::Linear,
+                ..Default::default()
+            }),
+            sphere: GpuMesh::new(device, &mesh::sphere()),
+            donut: GpuMesh::new(device, &mesh::donut()),
+            torus_square: GpuMesh::new(device, &mesh::quad([0.0, 0.0], [tau, tau])),
+            view_layout,
+            cloud_layout,
+            segments_layout,
+            surface_layout,
+            canvas_write_layout,
+            canvas_read_layout,
+        }
+    }
+
+    /// Records the drawing of `frame` into the view's target (which must exist).
+    pub fn draw(
+        &self,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        view: &ViewResources,
+        frame: &Frame,
+    ) {
+        let Some(target) = &view.target else {
+            return;
+        };
+        let style = frame.style;
+        let size = [target.size[0] as f32, target.size[1] as f32];
+        queue.write_buffer(
+            &view.view_uniform,
+            0,
+            bytemuck::bytes_of(&ViewUniform {
+                clip_from_world: frame.clip_from_world.to_cols_array(),
+                eye: frame.eye.extend(1.0).to_array(),
+                viewport_px: size,
+                t: frame.t.clamp(0.0, 1.0),
+                mode: frame.mode.shader_code(),
+                back_alpha: style.back_alpha,
+                pad: [0.0; 3],
+            }),
+        );
+        let surface = self.surface_for(frame.mode, style, view);
+        if let Some((_, uniform)) = &surface {
+            queue.write_buffer(&view.surface_uniform, 0, bytemuck::bytes_of(uniform));
+        }
+        let clouds = [
+            (
+                &view.source_samples,
+                style.layers.source,
+                style.sample_size_px,
+                0.55,
+            ),
+            (
+                &view.target_samples,
+                style.layers.target,
+                style.sample_size_px,
+                0.55,
+            ),
+            (
+                &view.particles,
+                style.layers.particles || style.layers.trails,
+                style.particle_size_px,
+                1.0,
+            ),
+        ];
+        for (cloud, shown, size_px, alpha) in &clouds {
+            if let (Some(cloud), true) = (cloud, shown) {
+                queue.write_buffer(
+                    &cloud.uniform,
+                    0,
+                    bytemuck::bytes_of(&CloudUniform {
+                        frames: cloud.frames,
+                        count: cloud.count,
+                        dim: cloud.dim,
+                        colour_mode: u32::from(style.colour_mode == ColourMode::Speed),
+                        size_px: *size_px,
+                        alpha: *alpha,
+                        speed_max: style.speed_max.max(1e-6),
+                        trail_frames: style.trail_frames.max(1),
+                    }),
+                );
+            }
+        }
+        let splatted = match (&view.particles, &view.canvas) {
+            (Some(cloud), Some(canvas)) if style.layers.particles || style.layers.trails => {
+                encoder.clear_buffer(&canvas.buffer, 0, None);
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_bind_group(0, &view.view_group, &[]);
+                pass.set_bind_group(1, &cloud.group, &[]);
+                pass.set_bind_group(2, &canvas.write_group, &[]);
+                if style.layers.trails && cloud.frames > 1 {
+                    pass.set_pipeline(&self.splat_trails);
+                    dispatch(&mut pass, cloud.count);
+                }
+                if style.layers.particles {
+                    pass.set_pipeline(&self.splat_particles);
+                    dispatch(&mut pass, cloud.count);
+                }
+                Some((cloud, canvas))
+            }
+            _ => None,
+        };
+        let background = style.palette.background.to_f32();
+        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+            label: Some("flowscope view"),
+            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                view: &target.colour_view,
+                depth_slice: None,
+                resolve_target: None,
+                ops: wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(wgpu::Color {
+                        r: background[0] as f64,
+                        g: background[1] as f64,
+                        b: background[2] as f64,
+                        a: 1.0,
+                    }),
+                    store: wgpu::StoreOp::Store,
+                },
+            })],
+            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                view: &target.depth_view,
+                depth_ops: Some(wgpu::Operations {
+                    load: wgpu::LoadOp::Clear(1.0),
+                    store: wgpu::StoreOp::Discard,
+                }),
+                stencil_ops: None,
+            }),
+            timestamp_writes: None,
+            occlusion_query_set: None,
+            multiview_mask: None,
+        });
+        pass.set_bind_group(0, &view.view_group, &[]);
+        if let Some((mesh, _)) = surface {
+            pass.set_pipeline(&self.mesh);
+            pass.set_bind_group(1, &view.surface_group, &[]);
+            pass.set_vertex_buffer(0, mesh.vertices.slice(..));
+            pass.set_index_buffer(mesh.indices.slice(..), wgpu::IndexFormat::Uint32);
+            pass.draw_indexed(0..mesh.index_count, 0, 0..1);
+        }
+        // Seam-crossing segments on the unrolled torus are drawn a second time from the other side.
+        let copies = if frame.mode == ViewMode::TorusFlat {
+            2
+        } else {
+            1
+        };
+        let shown_segments = [
+            (&view.overlay, true),
+            (&view.coupling, style.layers.coupling),
+        ];
+        for (segments, shown) in shown_segments {
+            if let (Some(segments), true) = (segments, shown) {
+                pass.set_pipeline(&self.segments);
+                pass.set_bind_group(1, &segments.group, &[]);
+                pass.draw(0..2, 0..segments.count * copies);
+            }
+        }
+        for (cloud, shown) in [
+            (&view.source_samples, style.layers.source),
+            (&view.target_samples, style.layers.target),
+        ] {
+            if let (Some(cloud), true) = (cloud, shown) {
+                pass.set_pipeline(&self.particles);
+                pass.set_bind_group(1, &cloud.group, &[]);
+                pass.draw(0..4, 0..cloud.count);
+            }
+        }
+        if let Some((cloud, canvas)) = splatted {
+            pass.set_pipeline(&self.splat_resolve);
+            pass.set_bind_group(1, &cloud.group, &[]);
+            pass.set_bind_group(2, &canvas.read_group, &[]);
+            pass.draw(0..3, 0..1);
+        }
+    }
+
+    /// The surface a view draws under everything else, and its settings.
+    fn surface_for<'a>(
+        &'a self,
+        mode: ViewMode,
+        style: &Style,
+        view: &'a ViewResources,
+    ) -> Option<(&'a GpuMesh, SurfaceUniform)> {
+        let palette = &style.palette;
+        let density_alpha = if view.density_shown { 1.0 } else { 0.0 };
+        let uniform = |lines: [f32; 2], lit: bool| SurfaceUniform {
+            colour: palette.surface.to_f32(),
+            line_colour: palette.surface_lines.to_f32(),
+            lines,
+            lit: if lit { 1.0 } else { 0.0 },
+            density_alpha,
+        };
+        match mode {
+            ViewMode::Sphere => Some((&self.sphere, uniform([12.0, 6.0], true))),
+            ViewMode::TorusDonut => Some((&self.donut, uniform([12.0, 4.0], true))),
+            ViewMode::TorusFlat => Some((&self.torus_square, uniform([4.0, 4.0], false))),
+            ViewMode::Plane => view.plane_quad.as_ref().map(|(_, quad)| {
+                let mut flat = uniform([0.0, 0.0], false);
+                flat.colour = palette.background.to_f32();
+                (quad, flat)
+            }),
+        }
+    }
+}
+
+struct GpuCloud {
+    uniform: wgpu::Buffer,
+    group: wgpu::BindGroup,
+    frames: u32,
+    count: u32,
+    dim: u32,
+}
+
+/// Workgroups of 64 covering `invocations`, in rows of at most 65 535 groups.
+fn dispatch(pass: &mut wgpu::ComputePass, invocations: u32) {
+    const ROW: u32 = 65_535;
+    let groups = invocations.div_ceil(64).max(1);
+    pass.dispatch_workgroups(groups.min(ROW), groups.div_ceil(ROW), 1);
+}
+
+/// One u32 per pixel: the splat pass's output.
+struct Canvas {
+    buffer: wgpu::Buffer,
+    write_group: wgpu::BindGroup,
+    read_group: wgpu::BindGroup,
+}
+
+impl Canvas {
+    fn new(renderer: &Renderer, device: &wgpu::Device, size: [u32; 2]) -> Self {
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("flowscope canvas"),
+            size: u64::from(size[0]) * u64::from(size[1]) * 4,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let group = |layout: &wgpu::BindGroupLayout| {
+            device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("flowscope canvas"),
+                layout,
+                entries: &[wgpu::BindGroupEntry {
+                    binding: 0,
+                    resource: buffer.as_entire_binding(),
+                }],
+            })
+        };
+        Self {
+            write_group: group(&renderer.canvas_write_layout),
+            read_group: group(&renderer.canvas_read_layout),
+            buffer,
+        }
+    }
+}
+
+struct GpuSegments {
+    group: wgpu::BindGroup,
+    count: u32,
+}
+
+/// What one view keeps on the GPU: its target, uniforms, uploaded snapshot and overlays.
+pub struct ViewResources {
+    target: Option<RenderTarget>,
+    canvas: Option<Canvas>,
+    view_uniform: wgpu::Buffer,
+    view_group: wgpu::BindGroup,
+    surface_uniform: wgpu::Buffer,
+    surface_group: wgpu::BindGroup,
+    density_texture: wgpu::Texture,
+    density_shown: bool,
+    /// The plane's heat-map quad and the world rectangle it covers.
+    plane_quad: Option<([f32; 4], GpuMesh)>,
+    particles: Option<GpuCloud>,
+    source_samples: Option<GpuCloud>,
+    target_samples: Option<GpuCloud>,
+    coupling: Option<GpuSegments>,
+    overlay: Option<GpuSegments>,
+    content_version: Option<u64>,
+}
+
+impl ViewResources {
+    pub fn new(renderer: &Renderer, device: &wgpu::Device) -> Self {
+        let view_uniform = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("flowscope view uniform"),
+            size: std::mem::size_of::<ViewUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let view_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("flowscope view"),
+            layout: &renderer.view_layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: view_uniform.as_entire_binding(),
+            }],
+        });
+        let surface_uniform = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("flowscope surface uniform"),
+            size: std::mem::size_of::<SurfaceUniform>() as u64,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let density_texture = density_texture(device, 1, 1);
+        let surface_group = surface_group(renderer, device, &surface_uniform, &density_texture);
+        Self {
+            target: None,
+            canvas: None,
+            view_uniform,
+            view_group,
+            surface_uniform,
+            surface_group,
+            density_texture,
+            density_shown: false,
+            plane_quad: None,
+            particles: None,
+            source_samples: None,
+            target_samples: None,
+            coupling: None,
+            overlay: None,
+            content_version: None,
+        }
+    }
+
+    /// The view's picture, resized to `size` (recreated only when the size changes).
+    pub fn ensure_target(
+        &mut self,
+        renderer: &Renderer,
+        device: &wgpu::Device,
+        size: [u32; 2],
+    ) -> Result<&RenderTarget> {
+        if self.target.as_ref().is_none_or(|t| t.size != size) {
+            self.target = Some(RenderTarget::new(device, size)?);
+            self.canvas = Some(Canvas::new(renderer, device, size));
+        }
+        Ok(self.target.as_ref().expect("just created"))
+    }
+
+    pub fn target(&self) -> Option<&RenderTarget> {
+        self.target.as_ref()
+    }
+
+    /// Uploads a snapshot's content unless this version is already on the GPU.
+    pub fn set_content(
+        &mut self,
+        renderer: &Renderer,
+        device: &wgpu::Device,
+        content: &DrawContent,
+    ) {
+        if self.content_version == Some(content.version) {
+            return;
+        }
+        self.particles = upload_cloud(renderer, device, &content.particles);
+        self.source_samples = upload_cloud(renderer, device, &content.source);
+        self.target_samples = upload_cloud(renderer, device, &content.target);
+        self.coupling = upload_segments(renderer, device, &content.coupling);
+        self.content_version = Some(content.version);
+    }
+
+    /// Replaces the per-frame segments (grid, axes, field arrows).
+    pub fn set_overlay(
+        &mut self,
+        renderer: &Renderer,
+        device: &wgpu::Device,
+        segments: &[Segment],
+    ) {
+        self.overlay = upload_segments(renderer, device, segments);
+    }
+
+    /// Shows `image` on the view's surface, or hides the density layer.
+    pub fn set_density(
+        &mut self,
+        renderer: &Renderer,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        image: Option<&DensityImage>,
+    ) {
+        let Some(image) = image else {
+            self.density_shown = false;
+            self.plane_quad = None;
+            return;
+        };
+        let size = self.density_texture.size();
+        if size.width != image.width || size.height != image.height {
+            self.density_texture = density_texture(device, image.width, image.height);
+            self.surface_group = surface_group(
+                renderer,
+                device,
+                &self.surface_uniform,
+                &self.density_texture,
+            );
+        }
+        queue.write_texture(
+            self.density_texture.as_image_copy(),
+            &image.rgba,
+            wgpu::TexelCopyBufferLayout {
+                offset: 0,
+                bytes_per_row: Some(image.width * 4),
+                rows_per_image: Some(image.height),
+            },
+            self.density_texture.size(),
+        );
+        self.density_shown = true;
+        let rect = [
+            image.world_min.x,
+            image.world_min.y,
+            image.world_max.x,
+            image.world_max.y,
+        ];
+        if self.plane_quad.as_ref().is_none_or(|(r, _)| *r != rect) {
+            let quad = mesh::quad([rect[0], rect[1]], [rect[2], rect[3]]);
+            self.plane_quad = Some((rect, GpuMesh::new(device, &quad)));
+        }
+    }
+}
+
+fn density_texture(device: &wgpu::Device, width: u32, height: u32) -> wgpu::Texture {
+    device.create_texture(&wgpu::TextureDescriptor {
+        label: Some("flowscope density"),
+        size: wgpu::Extent3d {
+            width: width.max(1),
+            height: height.max(1),
+            depth_or_array_layers: 1,
+        },
+        mip_level_count: 1,
+        sample_count: 1,
+        dimension: wgpu::TextureDimension::D2,
+        format: wgpu::TextureFormat::Rgba8Unorm,
+        usage: wgpu::TextureUsages::TEXTURE_BINDING | wgpu::TextureUsages::COPY_DST,
+        view_formats: &[],
+    })
+}
+
+fn surface_group(
+    renderer: &Renderer,
+    device: &wgpu::Device,
+    uniform: &wgpu::Buffer,
+    texture: &wgpu::Texture,
+) -> wgpu::BindGroup {
+    let view = texture.create_view(&wgpu::TextureViewDescriptor::default());
+    device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("flowscope surface"),
+        layout: &renderer.surface_layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniform.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: wgpu::BindingResource::TextureView(&view),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: wgpu::BindingResource::Sampler(&renderer.sampler),
+            },
+        ],
+    })
+}
+
+fn storage_buffer(device: &wgpu::Device, label: &str, bytes: &[u8]) -> wgpu::Buffer {
+    device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
+        label: Some(label),
+        contents: bytes,
+        usage: wgpu::BufferUsages::STORAGE,
+    })
+}
+
+fn upload_cloud(renderer: &Renderer, device: &wgpu::Device, cloud: &CloudData) -> Option<GpuCloud> {
+    if cloud.is_empty() {
+        return None;
+    }
+    let uniform = device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some("flowscope cloud uniform"),
+        size: std::mem::size_of::<CloudUniform>() as u64,
+        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    });
+    let (frames, positions) =
+        fitting_frames(cloud, device.limits().max_storage_buffer_binding_size);
+    let positions = storage_buffer(
+        device,
+        "flowscope positions",
+        bytemuck::cast_slice(&positions),
+    );
+    let colours: Vec<u32> = cloud.colours.iter().map(|c| c.packed()).collect();
+    let colours = storage_buffer(device, "flowscope colours", bytemuck::cast_slice(&colours));
+    let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("flowscope cloud"),
+        layout: &renderer.cloud_layout,
+        entries: &[
+            wgpu::BindGroupEntry {
+                binding: 0,
+                resource: uniform.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 1,
+                resource: positions.as_entire_binding(),
+            },
+            wgpu::BindGroupEntry {
+                binding: 2,
+                resource: colours.as_entire_binding(),
+            },
+        ],
+    });
+    Some(GpuCloud {
+        uniform,
+        group,
+        frames: frames as u32,
+        count: cloud.count as u32,
+        dim: cloud.dim as u32,
+    })
+}
+
+/// The cloud's frames, thinned evenly (first and last kept) when all of them would not fit in
+/// one storage buffer binding: many particles then animate with fewer recorded states.
+fn fitting_frames(cloud: &CloudData, max_bytes: u64) -> (usize, std::borrow::Cow<'_, [f32]>) {
+    let frame_len = cloud.count * cloud.dim;
+    let frame_bytes = (frame_len * 4) as u64;
+    let fit = (max_bytes / frame_bytes.max(1)).max(2) as usize;
+    if cloud.frames <= fit {
+        return (
+            cloud.frames,
+            std::borrow::Cow::Borrowed(&cloud.positions[..]),
+        );
+    }
+    let mut kept = Vec::with_capacity(fit * frame_len);
+    for i in 0..fit {
+        let frame = (i * (cloud.frames - 1) + (fit - 1) / 2) / (fit - 1);
+        kept.extend_from_slice(&cloud.positions[frame * frame_len..(frame + 1) * frame_len]);
+    }
+    (fit, std::borrow::Cow::Owned(kept))
+}
+
+fn upload_segments(
+    renderer: &Renderer,
+    device: &wgpu::Device,
+    segments: &[Segment],
+) -> Option<GpuSegments> {
+    if segments.is_empty() {
+        return None;
+    }
+    let buffer = storage_buffer(device, "flowscope segments", bytemuck::cast_slice(segments));
+    let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+        label: Some("flowscope segments"),
+        layout: &renderer.segments_layout,
+        entries: &[wgpu::BindGroupEntry {
+            binding: 0,
+            resource: buffer.as_entire_binding(),
+        }],
+    });
+    Some(GpuSegments {
+        group,
+        count: segments.len() as u32,
+    })
+}

@@ -1,0 +1,554 @@
+//! A session on its own thread, for the window: commands in, snapshots out.
+//!
+//! The worker trains in short slices and, a few times a second, integrates a fixed set of seeded
+//! source particles through the current model and sends a [`Snapshot`]. The UI never touches
+//! the model; it edits the scene and sends it here.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use burn::tensor::Device;
+
+use super::{SceneChange, Session};
+use crate::data::Points;
+use crate::flow::{StepReport, velocity_at};
+use crate::geometry::SpaceKind;
+use crate::metrics::FlowMetrics;
+use crate::rng::Rng;
+use crate::scene::{EvalConfig, Scene};
+
+/// What the UI asks of a live session.
+#[derive(Debug, Clone)]
+pub enum Command {
+    Play,
+    Pause,
+    /// One training step, then a fresh snapshot.
+    Step,
+    /// Fresh weights from the current scene.
+    Reset,
+    /// New settings: applied live when the weights can be kept, otherwise a reset with a notice.
+    SetScene(Box<Scene>),
+}
+
+/// Held-out scores at one training step.
+#[derive(Debug, Clone)]
+pub struct MetricsAt {
+    pub step: usize,
+    pub metrics: FlowMetrics,
+}
+
+/// The learned velocity field on a fixed set of points at a few times, for arrows.
+#[derive(Debug, Clone)]
+pub struct FieldSamples {
+    pub points: Points,
+    pub times: Vec<f64>,
+    /// One row-major `[points, dim]` block per time.
+    pub velocities: Vec<Vec<f64>>,
+}
+
+/// Particle trajectories: row-major `[frames, count, dim]`.
+#[derive(Debug, Clone)]
+pub struct Trajectories {
+    pub frames: usize,
+    pub count: usize,
+    pub dim: usize,
+    pub positions: Arc<Vec<f32>>,
+}
+
+impl Trajectories {
+    /// The particles' states at recorded frame `frame`.
+    pub fn frame(&self, frame: usize) -> Points {
+        let size = self.count * self.dim;
+        let start = frame.min(self.frames.saturating_sub(1)) * size;
+        Points::new(
+            self.dim,
+            self.positions[start..start + size]
+                .iter()
+                .map(|&v| f64::from(v))
+                .collect(),
+            None,
+        )
+    }
+}
+
+/// The state of a live run as the UI draws it.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Increases with every snapshot of this worker.
+    pub id: u64,
+    /// Changes whenever the run restarts from fresh weights.
+    pub run: u64,
+    pub scene: Scene,
+    pub step: usize,
+    pub running: bool,
+    /// Training steps taken since the previous snapshot (the UI keeps the curve).
+    pub new_steps: Vec<StepReport>,
+    /// Fresh held-out scores, when they were computed for this snapshot.
+    pub metrics: Option<MetricsAt>,
+    pub trajectories: Arc<Trajectories>,
+    pub field: Arc<FieldSamples>,
+    /// The last training batch's pairs (x0, x1).
+    pub pairs: Option<Arc<(Points, Points)>>,
+    /// Source and target samples to draw (fixed per run).
+    pub source_samples: Arc<Points>,
+    pub target_samples: Arc<Points>,
+    pub steps_per_sec: f64,
+    /// Something the user should read (a restart, a divergence, a rejected setting).
+    pub notice: Option<String>,
+}
+
+/// Samples of the source and target drawn for display.
+const SAMPLES_SHOWN: usize = 2000;
+/// Times at which the field is evaluated for arrows.
+const FIELD_TIMES: usize = 11;
+/// Aim for snapshots this often while training.
+const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(300);
+/// Held-out scores are refreshed at most this often (they need an exact W2).
+const METRICS_INTERVAL: Duration = Duration::from_millis(2000);
+/// Held-out points for live scores (the scene's own count is for reports).
+const LIVE_EVAL_POINTS: usize = 1000;
+
+/// A session running on its own thread.
+pub struct LiveSession {
+    commands: Sender<Command>,
+    snapshots: Receiver<Snapshot>,
+    worker: Option<JoinHandle<()>>,
+}
+
+impl LiveSession {
+    /// Starts a worker for `scene` on `device`. `wake` is called after each snapshot (the
+    /// window asks for a repaint there).
+    pub fn start(
+        scene: Scene,
+        device: Device,
+        wake: impl Fn() + Send + 'static,
+    ) -> crate::Result<Self> {
+        let (commands, inbox) = channel();
+        let (outbox, snapshots) = channel();
+        let (started, start_result) = channel();
+        let worker = std::thread::Builder::new()
+            .name("flowscope-session".into())
+            .spawn(move || {
+                yield_to_the_window();
+                // Built here so the session's own threads inherit the lower priority.
+                let session = match Session::new(scene, &device) {
+                    Ok(session) => {
+                        let _ = started.send(Ok(()));
+                        session
+                    }
+                    Err(error) => {
+                        let _ = started.send(Err(error));
+                        return;
+                    }
+                };
+                let mut worker = Worker::new(session, device, outbox, wake);
+                worker.run(inbox);
+            })
+            .map_err(|e| {
+                crate::Error::Internal(format!("could not start a training thread: {e}"))
+            })?;
+        start_result.recv().map_err(|_| {
+            crate::Error::Internal("the training thread stopped while starting".into())
+        })??;
+        Ok(Self {
+            commands,
+            snapshots,
+            worker: Some(worker),
+        })
+    }
+
+    pub fn send(&self, command: Command) {
+        // A worker that has stopped has already reported why in its last snapshot.
+        let _ = self.commands.send(command);
+    }
+
+    /// Every snapshot that arrived since the last call, oldest first.
+    pub fn receive(&self) -> Vec<Snapshot> {
+        self.snapshots.try_iter().collect()
+    }
+
+    /// Waits up to `timeout` for the next snapshot.
+    pub fn receive_timeout(&self, timeout: Duration) -> Option<Snapshot> {
+        self.snapshots.recv_timeout(timeout).ok()
+    }
+}
+
+impl Drop for LiveSession {
+    fn drop(&mut self) {
+        // Closing the channel ends the worker's loop.
+        let (closed, _) = channel();
+        self.commands = closed;
+        if let Some(worker) = self.worker.take() {
+            let _ = worker.join();
+        }
+    }
+}
+
+struct Worker<W> {
+    session: Session,
+    device: Device,
+    outbox: Sender<Snapshot>,
+    wake: W,
+    running: bool,
+    next_id: u64,
+    run: u64,
+    reported_steps: usize,
+    source_samples: Arc<Points>,
+    target_samples: Arc<Points>,
+    last_metrics: Option<Instant>,
+    notice: Option<String>,
+    slice_steps: usize,
+    slice_secs: f64,
+}
+
+impl<W: Fn()> Worker<W> {
+    fn new(session: Session, device: Device, outbox: Sender<Snapshot>, wake: W) -> Self {
+        let (source_samples, target_samples) = samples_shown(&session);
+        Self {
+            session,
+            device,
+            outbox,
+            wake,
+            running: false,
+            next_id: 0,
+            run: 0,
+            reported_steps: 0,
+            source_samples,
+            target_samples,
+            last_metrics: None,
+            notice: None,
+            slice_steps: 0,
+            slice_secs: 0.0,
+        }
+    }
+
+    fn run(&mut self, inbox: Receiver<Command>) {
+        self.publish(true);
+        loop {
+            // Paused: sleep until told otherwise. Training: only look at what is waiting.
+            let command = if self.running {
+                match inbox.try_recv() {
+                    Ok(command) => Some(command),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => return,
+                }
+            } else {
+                match inbox.recv_timeout(Duration::from_secs(3600)) {
+                    Ok(command) => Some(command),
+                    Err(RecvTimeoutError::Timeout) => continue,
+                    Err(RecvTimeoutError::Disconnected) => return,
+                }
+            };
+            if let Some(command) = command {
+                self.handle(command);
+                continue;
+            }
+            self.train_slice();
+        }
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Play => {
+                if self.session.steps_done() >= self.session.scene().train.steps {
+                    self.notice = Some(format!(
+                        "Training already reached its {} steps; raise the step count to continue.",
+                        self.session.scene().train.steps
+                    ));
+                    self.publish(false);
+                } else {
+                    self.running = true;
+                    self.publish(false);
+                }
+            }
+            Command::Pause => {
+                self.running = false;
+                self.publish(true);
+            }
+            Command::Step => {
+                self.running = false;
+                if let Err(error) = self.session.step() {
+                    self.notice = Some(sentence(&error));
+                }
+                self.publish(true);
+            }
+            Command::Reset => {
+                let scene = self.session.scene().clone();
+                self.restart(scene, None);
+            }
+            Command::SetScene(scene) => match self.session.apply_scene(&scene) {
+                Ok(SceneChange::Same) => {}
+                Ok(SceneChange::Applied) => self.publish(true),
+                Ok(SceneChange::NeedsRestart(reason)) => {
+                    self.restart(*scene, Some(format!("Training restarted: {reason}.")));
+                }
+                Err(error) => {
+                    self.notice = Some(format!("Setting not applied: {}", sentence(&error)));
+                    self.publish(false);
+                }
+            },
+        }
+    }
+
+    fn restart(&mut self, scene: Scene, notice: Option<String>) {
+        match Session::new(scene, &self.device) {
+            Ok(session) => {
+                self.session = session;
+                (self.source_samples, self.target_samples) = samples_shown(&self.session);
+                self.run += 1;
+                self.reported_steps = 0;
+                self.last_metrics = None;
+                self.notice = notice;
+                self.publish(true);
+            }
+            Err(error) => {
+                self.notice = Some(format!("Could not restart: {}", sentence(&error)));
+                self.publish(false);
+            }
+        }
+    }
+
+    /// Trains for about one snapshot interval (less when a snapshot is due sooner).
+    fn train_slice(&mut self) {
+        let start = Instant::now();
+        let target_steps = self.session.scene().train.steps;
+        while start.elapsed() < SNAPSHOT_INTERVAL && self.session.steps_done() < target_steps {
+            if let Err(error) = self.session.step() {
+                self.running = false;
+                self.notice = Some(sentence(&error));
+                break;
+            }
+            self.slice_steps += 1;
+        }
+        self.slice_secs += start.elapsed().as_secs_f64();
+        if self.session.steps_done() >= target_steps && self.running {
+            self.running = false;
+            self.notice = Some(format!("Finished {target_steps} training steps."));
+        }
+        let metrics_due = !self.running
+            || self
+                .last_metrics
+                .is_none_or(|at| at.elapsed() >= METRICS_INTERVAL);
+        self.publish(metrics_due);
+    }
+
+    /// Integrates the display particles and sends a snapshot.
+    fn publish(&mut self, with_metrics: bool) {
+        let scene = self.session.scene().clone();
+        let sample = &scene.sample;
+        let (_, integration) = match self.session.sample(
+            sample.particles,
+            scene.train.seed,
+            sample.solver,
+            sample.steps,
+            true,
+        ) {
+            Ok(result) => result,
+            Err(error) => {
+                self.running = false;
+                self.notice = Some(sentence(&error));
+                return self.send_without_particles(scene);
+            }
+        };
+        let trajectories = Arc::new(Trajectories {
+            frames: integration.times.len(),
+            count: integration.n,
+            dim: integration.dim,
+            positions: Arc::new(integration.trajectory),
+        });
+        let metrics = if with_metrics && self.session.steps_done() > 0 {
+            self.last_metrics = Some(Instant::now());
+            let eval = EvalConfig {
+                points: scene.eval.points.min(LIVE_EVAL_POINTS),
+                steps: scene.eval.steps,
+            };
+            match self.session.evaluate_with(&eval) {
+                Ok(metrics) => Some(MetricsAt {
+                    step: self.session.steps_done(),
+                    metrics,
+                }),
+                Err(error) => {
+                    self.notice = Some(sentence(&error));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let field = Arc::new(self.field_samples());
+        self.send(scene, trajectories, field, metrics);
+    }
+
+    fn send_without_particles(&mut self, scene: Scene) {
+        let dim = scene.space.dim();
+        let empty = Arc::new(Trajectories {
+            frames: 0,
+            count: 0,
+            dim,
+            positions: Arc::default(),
+        });
+        let field = Arc::new(FieldSamples {
+            points: Points::new(dim, Vec::new(), None),
+            times: Vec::new(),
+            velocities: Vec::new(),
+        });
+        self.send(scene, empty, field, None);
+    }
+
+    fn send(
+        &mut self,
+        scene: Scene,
+        trajectories: Arc<Trajectories>,
+        field: Arc<FieldSamples>,
+        metrics: Option<MetricsAt>,
+    ) {
+        let history = self.session.history();
+        let new_steps = history[self.reported_steps.min(history.len())..].to_vec();
+        self.reported_steps = history.len();
+        let steps_per_sec = if self.slice_secs > 0.0 {
+            self.slice_steps as f64 / self.slice_secs
+        } else {
+            0.0
+        };
+        if self.slice_secs > 2.0 {
+            // Keep the rate recent.
+            self.slice_steps /= 2;
+            self.slice_secs /= 2.0;
+        }
+        let snapshot = Snapshot {
+            id: self.next_id,
+            run: self.run,
+            step: self.session.steps_done(),
+            running: self.running,
+            new_steps,
+            metrics,
+            trajectories,
+            field,
+            pairs: self
+                .session
+                .last_pairs()
+                .map(|(x0, x1)| Arc::new((x0.clone(), x1.clone()))),
+            source_samples: self.source_samples.clone(),
+            target_samples: self.target_samples.clone(),
+            steps_per_sec,
+            notice: self.notice.take(),
+            scene,
+        };
+        self.next_id += 1;
+        if self.outbox.send(snapshot).is_ok() {
+            (self.wake)();
+        }
+    }
+
+    /// The field on a grid over the data (plane), a Fibonacci sphere, or a torus grid.
+    fn field_samples(&self) -> FieldSamples {
+        let space = self.session.scene().space;
+        let points = field_points(space, &self.source_samples, &self.target_samples);
+        let times: Vec<f64> = (0..FIELD_TIMES)
+            .map(|i| i as f64 / (FIELD_TIMES - 1) as f64)
+            .collect();
+        let model = self.session.model();
+        let velocities = times
+            .iter()
+            .map(|&t| velocity_at(&model, space, &points, t, &self.device).unwrap_or_default())
+            .collect();
+        FieldSamples {
+            points,
+            times,
+            velocities,
+        }
+    }
+}
+
+fn samples_shown(session: &Session) -> (Arc<Points>, Arc<Points>) {
+    let seed = session.scene().train.seed;
+    (
+        Arc::new(
+            session
+                .source()
+                .sample(SAMPLES_SHOWN, &mut Rng::stream(seed, "display-source")),
+        ),
+        Arc::new(
+            session
+                .target()
+                .sample(SAMPLES_SHOWN, &mut Rng::stream(seed, "display-target")),
+        ),
+    )
+}
+
+/// Where arrows are drawn: a 21×21 grid over the data's bounding box in the plane, 400 evenly
+/// spread points on the sphere, a 20×20 grid on the torus.
+fn field_points(space: SpaceKind, source: &Points, target: &Points) -> Points {
+    match space {
+        SpaceKind::Plane => {
+            let (mut min, mut max) = ([f64::MAX; 2], [f64::MIN; 2]);
+            for p in source.iter().chain(target.iter()) {
+                for k in 0..2 {
+                    min[k] = min[k].min(p[k]);
+                    max[k] = max[k].max(p[k]);
+                }
+            }
+            let n = 21;
+            let mut data = Vec::with_capacity(n * n * 2);
+            for j in 0..n {
+                for i in 0..n {
+                    data.push(min[0] + (max[0] - min[0]) * i as f64 / (n - 1) as f64);
+                    data.push(min[1] + (max[1] - min[1]) * j as f64 / (n - 1) as f64);
+                }
+            }
+            Points::new(2, data, None)
+        }
+        SpaceKind::Sphere => {
+            let n = 400;
+            let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+            let mut data = Vec::with_capacity(n * 3);
+            for i in 0..n {
+                let z = 1.0 - 2.0 * (i as f64 + 0.5) / n as f64;
+                let r = (1.0 - z * z).sqrt();
+                let angle = golden * i as f64;
+                data.extend_from_slice(&[r * angle.cos(), r * angle.sin(), z]);
+            }
+            Points::new(3, data, None)
+        }
+        SpaceKind::Torus => {
+            let n = 20;
+            let step = std::f64::consts::TAU / n as f64;
+            let mut data = Vec::with_capacity(n * n * 2);
+            for j in 0..n {
+                for i in 0..n {
+                    data.push((i as f64 + 0.5) * step);
+                    data.push((j as f64 + 0.5) * step);
+                }
+            }
+            Points::new(2, data, None)
+        }
+    }
+}
+
+/// Lowers this thread's scheduling priority, so that on a machine with few cores the window
+/// (and a software GPU driver drawing it) stays smooth while training takes what is left.
+fn yield_to_the_window() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: plain system calls on the calling thread; failure only leaves the priority as is.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 10);
+    }
+}
+
+/// An error as one sentence for the status line.
+fn sentence(error: &crate::Error) -> String {
+    let text = error.to_string();
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => {
+            let mut out: String = first.to_uppercase().chain(chars).collect();
+            if !out.ends_with('.') {
+                out.push('.');
+            }
+            out
+        }
+        None => text,
+    }
+}

@@ -1,0 +1,161 @@
+//! Training curves (egui_plot): loss, a path metric, and the coupling cost against the step,
+//! with every run overlaid in its own colour.
+
+use eframe::egui;
+use egui_plot::{Legend, Line, Plot, PlotPoints};
+
+use super::run::Run;
+
+/// The path metric shown in the middle plot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PathMetric {
+    #[default]
+    Straightness,
+    Npe,
+    PathEnergy,
+    W2,
+}
+
+impl PathMetric {
+    const ALL: [PathMetric; 4] = [
+        PathMetric::Straightness,
+        PathMetric::Npe,
+        PathMetric::PathEnergy,
+        PathMetric::W2,
+    ];
+
+    fn label(self) -> &'static str {
+        match self {
+            PathMetric::Straightness => "straightness",
+            PathMetric::Npe => "NPE",
+            PathMetric::PathEnergy => "path energy",
+            PathMetric::W2 => "W2 to data",
+        }
+    }
+
+    fn help(self) -> &'static str {
+        match self {
+            PathMetric::Straightness => {
+                "E∫|(x1 − x0) − ẋt|² dt along the learned paths: 0 when they are straight."
+            }
+            PathMetric::Npe => {
+                "|path energy − W2²(source, target)| / W2²: how far the flow is from optimal transport."
+            }
+            PathMetric::PathEnergy => "E∫|v(xt, t)|² dt along the learned paths.",
+            PathMetric::W2 => "Exact W2 between the flow's samples and held-out data.",
+        }
+    }
+
+    fn value(self, metrics: &crate::metrics::FlowMetrics) -> f64 {
+        match self {
+            PathMetric::Straightness => metrics.straightness,
+            PathMetric::Npe => metrics.npe,
+            PathMetric::PathEnergy => metrics.path_energy,
+            PathMetric::W2 => metrics.w2,
+        }
+    }
+}
+
+/// An exponential moving average, so noisy per-step losses read as a curve.
+fn smoothed(points: &[[f64; 2]], window: f64) -> Vec<[f64; 2]> {
+    let alpha = 1.0 / window.max(1.0);
+    let mut average = None;
+    points
+        .iter()
+        .map(|&[step, value]| {
+            let next = match average {
+                None => value,
+                Some(a) => a + alpha * (value - a),
+            };
+            average = Some(next);
+            [step, next]
+        })
+        .collect()
+}
+
+/// Keeps at most about `limit` points, so long runs draw quickly.
+fn thinned(points: Vec<[f64; 2]>, limit: usize) -> Vec<[f64; 2]> {
+    let stride = points.len().div_ceil(limit.max(1)).max(1);
+    points.into_iter().step_by(stride).collect()
+}
+
+/// Three plots side by side.
+pub fn plots_ui(ui: &mut egui::Ui, runs: &[Run], metric: &mut PathMetric, height: f32) {
+    let link = egui::Id::unique("flowscope-plots");
+    ui.columns(3, |columns| {
+        plot(&mut columns[0], "loss", height, link, true, runs, |run| {
+            thinned(smoothed(&run.losses, 20.0), 2000)
+        })
+        .on_hover_text("Training loss E|v(xt, t) − ut|² (smoothed over about 20 steps).");
+        egui::ComboBox::from_id_salt("path-metric")
+            .selected_text(metric.label())
+            .show_ui(&mut columns[1], |ui| {
+                for option in PathMetric::ALL {
+                    ui.selectable_value(metric, option, option.label())
+                        .on_hover_text(option.help());
+                }
+            })
+            .response
+            .on_hover_text(metric.help());
+        let chosen = *metric;
+        plot(
+            &mut columns[1],
+            "path",
+            height - 24.0,
+            link,
+            false,
+            runs,
+            |run| {
+                run.metrics
+                    .iter()
+                    .map(|m| [m.step as f64, chosen.value(&m.metrics)])
+                    .collect()
+            },
+        );
+        plot(
+            &mut columns[2],
+            "coupling cost",
+            height,
+            link,
+            false,
+            runs,
+            |run| thinned(smoothed(&run.coupling_costs, 20.0), 2000),
+        )
+        .on_hover_text(
+            "Mean squared distance of the training pairs: lower under OT, and lower for larger k.",
+        );
+    });
+}
+
+fn plot(
+    ui: &mut egui::Ui,
+    title: &str,
+    height: f32,
+    link: egui::Id,
+    legend: bool,
+    runs: &[Run],
+    series: impl Fn(&Run) -> Vec<[f64; 2]>,
+) -> egui::Response {
+    ui.label(title);
+    let mut plot = Plot::new(title).height(height.max(60.0));
+    // One legend is enough: every plot uses the same colours.
+    if legend && runs.len() > 1 {
+        plot = plot.legend(Legend::default());
+    }
+    plot.link_axis(link, [true, false])
+        .allow_scroll(false)
+        .show(ui, |plot_ui| {
+            for run in runs {
+                let points = series(run);
+                if points.is_empty() {
+                    continue;
+                }
+                plot_ui.line(
+                    Line::new(run.name.clone(), PlotPoints::from(points))
+                        .color(run.colour)
+                        .width(1.5),
+                );
+            }
+        })
+        .response
+}

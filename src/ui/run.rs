@@ -1,0 +1,241 @@
+//! One live run as the window sees it: the worker handle, the latest snapshot, the curves
+//! gathered so far, and the drawable content built from the snapshot.
+
+use std::sync::Arc;
+
+use burn::tensor::Device;
+use eframe::egui;
+
+use crate::geometry::SpaceKind;
+use crate::render::{
+    CloudData, ColourMode, DrawContent, Palette, Rgba, coupling_segments, label_colour,
+    source_position_colour,
+};
+use crate::scene::Scene;
+use crate::session::live::{Command, LiveSession, MetricsAt, Snapshot};
+
+/// Distinct colours for overlaid runs' curves.
+pub const RUN_COLOURS: [egui::Color32; 4] = [
+    egui::Color32::from_rgb(90, 170, 255),
+    egui::Color32::from_rgb(255, 140, 60),
+    egui::Color32::from_rgb(110, 210, 120),
+    egui::Color32::from_rgb(230, 100, 200),
+];
+
+pub struct Run {
+    /// Shown above the run's view and in plot legends.
+    pub name: String,
+    pub colour: egui::Color32,
+    live: LiveSession,
+    pub snapshot: Option<Snapshot>,
+    /// (step, loss) of every step of the current run.
+    pub losses: Vec<[f64; 2]>,
+    /// (step, mean coupling cost) of every step.
+    pub coupling_costs: Vec<[f64; 2]>,
+    pub metrics: Vec<MetricsAt>,
+    /// The last notice from the worker, for the status line.
+    pub notice: Option<String>,
+    /// Identifies this run's GPU resources.
+    pub gpu_key: u64,
+    content: Option<((u64, ColourMode, Palette), Arc<DrawContent>)>,
+    /// Counts content rebuilds, so every rebuild has a new version.
+    content_builds: u64,
+}
+
+impl Run {
+    pub fn start(
+        name: String,
+        colour: egui::Color32,
+        scene: Scene,
+        device: Device,
+        ctx: &egui::Context,
+        gpu_key: u64,
+    ) -> crate::Result<Self> {
+        let ctx = ctx.clone();
+        let live = LiveSession::start(scene, device, move || ctx.request_repaint())?;
+        Ok(Self {
+            name,
+            colour,
+            live,
+            snapshot: None,
+            losses: Vec::new(),
+            coupling_costs: Vec::new(),
+            metrics: Vec::new(),
+            notice: None,
+            gpu_key,
+            content: None,
+            content_builds: 0,
+        })
+    }
+
+    pub fn send(&self, command: Command) {
+        self.live.send(command);
+    }
+
+    /// Takes in every snapshot that has arrived. Returns whether anything did.
+    pub fn poll(&mut self) -> bool {
+        let snapshots = self.live.receive();
+        let arrived = !snapshots.is_empty();
+        for snapshot in snapshots {
+            self.take(snapshot);
+        }
+        arrived
+    }
+
+    /// Waits for the next snapshot (tests and headless use).
+    pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        match self.live.receive_timeout(timeout) {
+            Some(snapshot) => {
+                self.take(snapshot);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn take(&mut self, snapshot: Snapshot) {
+        if self
+            .snapshot
+            .as_ref()
+            .is_some_and(|old| old.run != snapshot.run)
+        {
+            self.losses.clear();
+            self.coupling_costs.clear();
+            self.metrics.clear();
+        }
+        for report in &snapshot.new_steps {
+            self.losses
+                .push([report.step as f64, f64::from(report.loss)]);
+            self.coupling_costs
+                .push([report.step as f64, report.coupling_cost]);
+        }
+        if let Some(metrics) = &snapshot.metrics {
+            self.metrics.push(metrics.clone());
+        }
+        if let Some(notice) = &snapshot.notice {
+            self.notice = Some(notice.clone());
+        }
+        self.snapshot = Some(snapshot);
+    }
+
+    pub fn running(&self) -> bool {
+        self.snapshot.as_ref().is_some_and(|s| s.running)
+    }
+
+    pub fn step(&self) -> usize {
+        self.snapshot.as_ref().map_or(0, |s| s.step)
+    }
+
+    /// What the renderer draws for the latest snapshot, rebuilt only when it changes.
+    pub fn draw_content(
+        &mut self,
+        colour_mode: ColourMode,
+        palette: &Palette,
+    ) -> Option<Arc<DrawContent>> {
+        let snapshot = self.snapshot.as_ref()?;
+        let key = (snapshot.id, colour_mode, *palette);
+        if let Some((cached, content)) = &self.content
+            && *cached == key
+        {
+            return Some(content.clone());
+        }
+        self.content_builds += 1;
+        let content = Arc::new(build_content(
+            snapshot,
+            colour_mode,
+            palette,
+            self.gpu_key << 40 | self.content_builds,
+        ));
+        self.content = Some((key, content.clone()));
+        Some(content)
+    }
+}
+
+/// Largest number of coupling pairs drawn (a training batch can be far larger).
+const COUPLING_PAIRS_SHOWN: usize = 512;
+
+fn build_content(
+    snapshot: &Snapshot,
+    colour_mode: ColourMode,
+    palette: &Palette,
+    version: u64,
+) -> DrawContent {
+    let space = snapshot.scene.space;
+    let trajectories = &snapshot.trajectories;
+    let start = trajectories.frame(0);
+    let colours: Vec<Rgba> = match colour_mode {
+        ColourMode::Label if snapshot.target_samples.labels().is_some() => {
+            let end = trajectories.frame(trajectories.frames.saturating_sub(1));
+            nearest_labels(space, &end, &snapshot.target_samples)
+                .into_iter()
+                .map(label_colour)
+                .collect()
+        }
+        _ => start
+            .iter()
+            .map(|p| source_position_colour(space, p))
+            .collect(),
+    };
+    let pairs = snapshot.pairs.as_deref().map(|(x0, x1)| {
+        let n = x0.len().min(COUPLING_PAIRS_SHOWN);
+        let order: Vec<usize> = (0..n).collect();
+        coupling_segments(
+            space,
+            &x0.reordered(&order),
+            &x1.reordered(&order),
+            palette.coupling,
+        )
+    });
+    let still = |points: &crate::data::Points, colour: Rgba| {
+        CloudData::still(
+            points.dim(),
+            points.iter().flatten().map(|&v| v as f32).collect(),
+            colour,
+        )
+    };
+    let target_colours = match snapshot.target_samples.labels() {
+        Some(labels) if colour_mode == ColourMode::Label => Some(labels),
+        _ => None,
+    };
+    let mut target = still(&snapshot.target_samples, palette.target);
+    if let Some(labels) = target_colours {
+        target.colours = labels
+            .iter()
+            .map(|&l| label_colour(l).with_alpha(palette.target.0[3]))
+            .collect();
+    }
+    DrawContent {
+        version,
+        particles: CloudData {
+            frames: trajectories.frames,
+            count: trajectories.count,
+            dim: trajectories.dim,
+            positions: trajectories.positions.clone(),
+            colours,
+        },
+        source: still(&snapshot.source_samples, palette.source),
+        target,
+        coupling: pairs.unwrap_or_default(),
+    }
+}
+
+/// For each point, the label of the nearest labelled sample: which mode a particle landed in.
+fn nearest_labels(
+    space: SpaceKind,
+    points: &crate::data::Points,
+    labelled: &crate::data::Points,
+) -> Vec<u32> {
+    let labels = labelled.labels().unwrap_or(&[]);
+    let geometry = space.space();
+    points
+        .iter()
+        .map(|p| {
+            labelled
+                .iter()
+                .zip(labels)
+                .map(|(q, &label)| (geometry.squared_distance(p, q), label))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map_or(0, |(_, label)| label)
+        })
+        .collect()
+}

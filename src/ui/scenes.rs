@@ -1,0 +1,83 @@
+//! The lecture scenes shipped in assets/scenes (built into the binary, keys 1–9) and the
+//! one-click comparisons.
+
+use crate::coupling::{CouplingConfig, CouplingMethod};
+use crate::scene::Scene;
+
+/// (file name, TOML) of each shipped scene, in the order of the number keys.
+pub const SHIPPED: [(&str, &str); 7] = [
+    (
+        "moons_independent",
+        include_str!("../../assets/scenes/moons_independent.toml"),
+    ),
+    (
+        "moons_ot_k256",
+        include_str!("../../assets/scenes/moons_ot_k256.toml"),
+    ),
+    (
+        "gaussian_to_8gaussians",
+        include_str!("../../assets/scenes/gaussian_to_8gaussians.toml"),
+    ),
+    (
+        "8gaussians_to_moons",
+        include_str!("../../assets/scenes/8gaussians_to_moons.toml"),
+    ),
+    (
+        "checkerboard_ot",
+        include_str!("../../assets/scenes/checkerboard_ot.toml"),
+    ),
+    (
+        "sphere_vmf",
+        include_str!("../../assets/scenes/sphere_vmf.toml"),
+    ),
+    (
+        "torus_mixture",
+        include_str!("../../assets/scenes/torus_mixture.toml"),
+    ),
+];
+
+/// The shipped scene at `index`.
+pub fn shipped(index: usize) -> Option<Scene> {
+    let (_, text) = SHIPPED.get(index)?;
+    Scene::from_toml(text).ok()
+}
+
+/// A run in compare mode: the base scene with its own coupling.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub coupling: CouplingConfig,
+}
+
+impl Variant {
+    pub fn name(&self) -> String {
+        match self.coupling.method {
+            CouplingMethod::Independent => "independent".to_string(),
+            CouplingMethod::Exact => format!("exact OT, k = {}", self.coupling.k),
+            CouplingMethod::Sinkhorn => format!(
+                "Sinkhorn ε = {}, k = {}",
+                self.coupling.epsilon, self.coupling.k
+            ),
+        }
+    }
+}
+
+/// The lecture's main demonstration: independent vs OT with a small and a large k.
+pub fn coupling_comparison() -> Vec<Variant> {
+    let exact = |k| Variant {
+        coupling: CouplingConfig {
+            method: CouplingMethod::Exact,
+            k,
+            ..CouplingConfig::default()
+        },
+    };
+    vec![
+        Variant {
+            coupling: CouplingConfig {
+                method: CouplingMethod::Independent,
+                ..CouplingConfig::default()
+            },
+        },
+        exact(64),
+        exact(1024),
+    ]
+}

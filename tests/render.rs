@@ -1,0 +1,309 @@
+//! Drawing: every WGSL pipeline validates with naga, and offscreen pictures on the software
+//! adapter put particles, trails and surfaces where the cameras say they are.
+
+use flowscope::render::{
+    CloudData, DrawContent, Frame, Offscreen, OrbitCamera, PanZoomCamera, Rgba, Style, ViewMode,
+    ViewResources, shader_sources,
+};
+use std::sync::Arc;
+
+use glam::{Mat4, Vec2, Vec3, Vec4};
+
+#[test]
+fn every_shader_validates_with_naga() {
+    for (name, source) in shader_sources() {
+        let module = naga::front::wgsl::parse_str(&source)
+            .unwrap_or_else(|e| panic!("{name} does not parse:\n{}", e.emit_to_string(&source)));
+        naga::valid::Validator::new(
+            naga::valid::ValidationFlags::all(),
+            naga::valid::Capabilities::default(),
+        )
+        .validate(&module)
+        .unwrap_or_else(|e| panic!("{name} does not validate: {e:?}"));
+    }
+}
+
+fn offscreen() -> Offscreen {
+    Offscreen::new().expect("a GPU adapter for drawing (CI installs Mesa's lavapipe)")
+}
+
+const SIZE: [u32; 2] = [200, 200];
+const RED: Rgba = Rgba::rgb(255, 40, 40);
+
+struct Picture {
+    pixels: Vec<u8>,
+    width: u32,
+}
+
+impl Picture {
+    fn at(&self, x: u32, y: u32) -> [u8; 3] {
+        let i = ((y * self.width + x) * 4) as usize;
+        [self.pixels[i], self.pixels[i + 1], self.pixels[i + 2]]
+    }
+
+    /// The reddest pixel within `radius` of (x, y): tolerant of half-pixel rounding.
+    fn reddest_near(&self, x: u32, y: u32, radius: u32) -> [u8; 3] {
+        let mut best = [0, 0, 0];
+        for dy in 0..=2 * radius {
+            for dx in 0..=2 * radius {
+                let (px, py) = (
+                    (x + dx).saturating_sub(radius),
+                    (y + dy).saturating_sub(radius),
+                );
+                let c = self.at(px.min(self.width - 1), py.min(self.width - 1));
+                if i32::from(c[0]) - i32::from(c[1]) > i32::from(best[0]) - i32::from(best[1]) {
+                    best = c;
+                }
+            }
+        }
+        best
+    }
+}
+
+fn is_red(c: [u8; 3]) -> bool {
+    c[0] > 180 && c[1] < 110 && c[2] < 110
+}
+
+fn draw(
+    gpu: &Offscreen,
+    content: &DrawContent,
+    mode: ViewMode,
+    clip_from_world: Mat4,
+    eye: Vec3,
+    t: f32,
+    style: &Style,
+) -> Picture {
+    let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
+    view.set_content(&gpu.renderer, &gpu.device, content);
+    let pixels = gpu
+        .render_rgba(
+            &mut view,
+            &Frame {
+                mode,
+                clip_from_world,
+                eye,
+                t,
+                style,
+            },
+            SIZE,
+        )
+        .expect("the picture renders");
+    Picture {
+        pixels,
+        width: SIZE[0],
+    }
+}
+
+fn particles_only() -> Style {
+    let mut style = Style::default();
+    style.layers.trails = false;
+    style.layers.target = false;
+    style.particle_size_px = 8.0;
+    style
+}
+
+/// The pixel a world point lands on.
+fn pixel_of(clip_from_world: Mat4, p: Vec3) -> (u32, u32) {
+    let clip = clip_from_world * Vec4::new(p.x, p.y, p.z, 1.0);
+    let ndc = clip.truncate() / clip.w;
+    (
+        ((ndc.x + 1.0) * 0.5 * SIZE[0] as f32) as u32,
+        ((1.0 - ndc.y) * 0.5 * SIZE[1] as f32) as u32,
+    )
+}
+
+#[test]
+fn plane_particles_move_along_their_trajectory_with_t() {
+    let gpu = offscreen();
+    // One particle going from (−2, 0) at t = 0 to (2, 1) at t = 1.
+    let content = DrawContent {
+        version: 1,
+        particles: CloudData {
+            frames: 2,
+            count: 1,
+            dim: 2,
+            positions: Arc::new(vec![-2.0, 0.0, 2.0, 1.0]),
+            colours: vec![RED],
+        },
+        ..DrawContent::default()
+    };
+    let camera = PanZoomCamera::new(Vec2::ZERO, 10.0);
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let style = particles_only();
+    for (t, expected) in [
+        (0.0, Vec3::new(-2.0, 0.0, 0.0)),
+        (0.5, Vec3::new(0.0, 0.5, 0.0)),
+        (1.0, Vec3::new(2.0, 1.0, 0.0)),
+    ] {
+        let picture = draw(&gpu, &content, ViewMode::Plane, clip, Vec3::Z, t, &style);
+        let (x, y) = pixel_of(clip, expected);
+        assert!(
+            is_red(picture.reddest_near(x, y, 1)),
+            "at t = {t} the particle should be at pixel ({x}, {y}), found {:?}",
+            picture.at(x, y)
+        );
+        // Far away from it: background only.
+        let (fx, fy) = pixel_of(clip, -expected + Vec3::new(0.0, -3.0, 0.0));
+        assert!(!is_red(picture.at(fx, fy)));
+    }
+    // (−2, 0) at t = 0 lands 40 pixels left of the centre: the camera spans 10 units.
+    assert_eq!(pixel_of(clip, Vec3::new(-2.0, 0.0, 0.0)), (60, 100));
+}
+
+#[test]
+fn sphere_particles_lie_on_the_surface_and_the_far_side_is_dimmed() {
+    let gpu = offscreen();
+    let camera = OrbitCamera::default();
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let towards_eye = camera.eye().normalize();
+    let up = Vec3::Z;
+    let side = towards_eye.cross(up).normalize();
+    let front = (towards_eye + side * 0.4).normalize();
+    let back = (-towards_eye + side * 0.4).normalize();
+    let content = DrawContent {
+        version: 1,
+        particles: CloudData {
+            frames: 1,
+            count: 2,
+            dim: 3,
+            positions: Arc::new(vec![front.x, front.y, front.z, back.x, back.y, back.z]),
+            colours: vec![RED, RED],
+        },
+        ..DrawContent::default()
+    };
+    let style = particles_only();
+    let picture = draw(
+        &gpu,
+        &content,
+        ViewMode::Sphere,
+        clip,
+        camera.eye(),
+        1.0,
+        &style,
+    );
+    let (fx, fy) = pixel_of(clip, front);
+    let (bx, by) = pixel_of(clip, back);
+    let front_colour = picture.reddest_near(fx, fy, 1);
+    let back_colour = picture.reddest_near(bx, by, 1);
+    assert!(is_red(front_colour), "front particle: {front_colour:?}");
+    assert!(
+        !is_red(back_colour) && back_colour[0] > back_colour[1],
+        "the far particle shows through, dimmed: {back_colour:?}"
+    );
+    // The lit sphere covers the centre; the corner is background.
+    let centre = picture.at(100, 100);
+    let corner = picture.at(2, 2);
+    assert!(
+        u32::from(centre[2]) > u32::from(corner[2]) + 20,
+        "sphere {centre:?} vs background {corner:?}"
+    );
+}
+
+#[test]
+fn torus_trails_cross_the_seam_on_the_unrolled_view() {
+    let gpu = offscreen();
+    let tau = std::f32::consts::TAU;
+    // θ goes 5.9 → 6.2 → 0.2 → 0.5 (wrapping once) at φ = π.
+    let thetas = [5.9f32, 6.2, 0.2, 0.5];
+    let positions: Vec<f32> = thetas
+        .iter()
+        .flat_map(|&t| [t, std::f32::consts::PI])
+        .collect();
+    let content = DrawContent {
+        version: 1,
+        particles: CloudData {
+            frames: thetas.len(),
+            count: 1,
+            dim: 2,
+            positions: Arc::new(positions),
+            colours: vec![RED],
+        },
+        ..DrawContent::default()
+    };
+    let camera = PanZoomCamera::new(Vec2::splat(tau / 2.0), tau * 1.1);
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let mut style = Style::default();
+    style.layers.particles = false;
+    style.layers.target = false;
+    style.trail_frames = 8;
+    let picture = draw(
+        &gpu,
+        &content,
+        ViewMode::TorusFlat,
+        clip,
+        Vec3::Z * 10.0,
+        1.0,
+        &style,
+    );
+    let phi = std::f32::consts::PI;
+    for theta in [6.05, 6.25, 0.05, 0.35] {
+        let (x, y) = pixel_of(clip, Vec3::new(theta, phi, 0.0));
+        let c = picture.reddest_near(x, y, 1);
+        assert!(c[0] > c[1] + 60, "trail missing at θ = {theta}: {c:?}");
+    }
+    // No segment jumps across the square.
+    for theta in [1.5, 3.0, 4.5] {
+        let (x, y) = pixel_of(clip, Vec3::new(theta, phi, 0.0));
+        let c = picture.reddest_near(x, y, 1);
+        assert!(
+            c[0] < c[1] + 30,
+            "a trail crosses the middle at θ = {theta}: {c:?}"
+        );
+    }
+    // Nothing is drawn outside the square.
+    let (x, y) = pixel_of(clip, Vec3::new(tau + 0.15, phi, 0.0));
+    let c = picture.at(x, y);
+    assert!(
+        c[0] < c[1] + 30,
+        "the trail leaks outside the square: {c:?}"
+    );
+}
+
+#[test]
+fn donut_view_draws_the_surface_and_particles_on_it() {
+    let gpu = offscreen();
+    // Looking almost straight down, the hole shows the background.
+    let camera = OrbitCamera {
+        pitch: 1.35,
+        ..OrbitCamera::default()
+    };
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let half_pi = std::f32::consts::FRAC_PI_2;
+    // The top of the tube at θ = 0 (φ = π/2 faces up).
+    let content = DrawContent {
+        version: 1,
+        particles: CloudData {
+            frames: 1,
+            count: 1,
+            dim: 2,
+            positions: Arc::new(vec![0.0, half_pi]),
+            colours: vec![RED],
+        },
+        ..DrawContent::default()
+    };
+    let style = particles_only();
+    let picture = draw(
+        &gpu,
+        &content,
+        ViewMode::TorusDonut,
+        clip,
+        camera.eye(),
+        1.0,
+        &style,
+    );
+    let (x, y) = pixel_of(clip, Vec3::new(1.0, 0.0, 0.45));
+    assert!(is_red(picture.reddest_near(x, y, 1)));
+    let background = style.palette.background.0;
+    let hole = picture.at(100, 100);
+    assert_eq!(
+        hole,
+        [background[0], background[1], background[2]],
+        "the hole is empty"
+    );
+    let (rx, ry) = pixel_of(clip, Vec3::new(-1.0, 0.0, 0.45));
+    let ring = picture.at(rx, ry);
+    assert!(
+        u32::from(ring[2]) > u32::from(background[2]) + 20,
+        "the ring is drawn: {ring:?}"
+    );
+}

@@ -1,0 +1,168 @@
+//! The window's controls, driven through egui_kittest without a GPU: the app trains when
+//! Start is clicked, a new k reaches the running session, and scene files update the panel.
+
+use std::time::{Duration, Instant};
+
+use burn::tensor::Device;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{By, Queryable};
+use flowscope::scene::Scene;
+use flowscope::ui::{DeviceInfo, FlowscopeApp};
+
+fn quick_scene() -> Scene {
+    let mut scene = Scene::default();
+    scene.train.steps = 200;
+    scene.train.batch = 128;
+    scene.sample.particles = 200;
+    scene.sample.steps = 20;
+    scene.eval.points = 200;
+    scene.eval.steps = 20;
+    scene
+}
+
+fn harness(scene: Scene) -> Harness<'static, FlowscopeApp> {
+    let app = FlowscopeApp::with_scene(
+        &eframe::egui::Context::default(),
+        Device::flex(),
+        DeviceInfo {
+            training: "cpu (burn flex)".into(),
+            adapter: "none (test)".into(),
+        },
+        scene,
+        None,
+    );
+    Harness::builder()
+        .with_size([1400.0, 900.0])
+        .with_context_setup(FlowscopeApp::install_fonts)
+        .build_ui_state(|ui, app: &mut FlowscopeApp| app.frame_ui(ui), app)
+}
+
+/// Steps the UI until `done` holds (the worker runs on its own thread).
+fn run_until(
+    harness: &mut Harness<'static, FlowscopeApp>,
+    what: &str,
+    done: impl Fn(&FlowscopeApp) -> bool,
+) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+}
+
+#[test]
+fn clicking_start_trains_and_pause_stops() {
+    let mut harness = harness(quick_scene());
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    assert_eq!(harness.state().runs()[0].step(), 0);
+    harness.get_by_label("▶ Start").click();
+    harness.step();
+    run_until(&mut harness, "training has taken steps", |app| {
+        app.runs()[0].step() > 0
+    });
+    run_until(&mut harness, "the loss curve has points", |app| {
+        !app.runs()[0].losses.is_empty()
+    });
+    run_until(&mut harness, "training finishes its 200 steps", |app| {
+        app.runs()[0].step() == 200 && !app.runs()[0].running()
+    });
+}
+
+#[test]
+fn changing_k_reaches_the_running_session() {
+    let mut scene = quick_scene();
+    scene.coupling.method = flowscope::coupling::CouplingMethod::Exact;
+    scene.coupling.k = 64;
+    let mut harness = harness(scene);
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    harness
+        .get_by_role_and_label(Role::Slider, "k")
+        .set_value_accesskit(512.0);
+    harness.step();
+    run_until(&mut harness, "the session reports k = 512", |app| {
+        app.runs()[0]
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.scene.coupling.k == 512)
+    });
+    assert_eq!(harness.state().scene().coupling.k, 512);
+}
+
+#[test]
+fn loading_a_scene_file_updates_the_panel_and_a_bad_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sphere = quick_scene();
+    sphere.title = "A sphere for the test".into();
+    sphere.space = flowscope::geometry::SpaceKind::Sphere;
+    sphere.source = flowscope::data::DistConfig::named("uniform");
+    sphere.target = flowscope::data::DistConfig::named("vmf");
+    let good = dir.path().join("sphere.toml");
+    sphere.save(&good).unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "space = \"plane\"\n[source\nname = 1\n").unwrap();
+
+    let mut harness = harness(quick_scene());
+    harness.step();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().open_scene_file(&ctx, &good);
+    harness.step();
+    harness.step();
+    assert_eq!(harness.state().scene().title, "A sphere for the test");
+    harness.get_by_label("A sphere for the test");
+    for shown in ["sphere", "uniform", "vmf"] {
+        harness.get(By::new().role(Role::ComboBox).value(shown));
+    }
+
+    harness.state_mut().open_scene_file(&ctx, &bad);
+    harness.step();
+    let notice = harness.state().notice().unwrap_or_default().to_string();
+    assert!(
+        notice.contains("line 2"),
+        "the error names the line: {notice}"
+    );
+    assert_eq!(harness.state().scene().title, "A sphere for the test");
+    run_until(&mut harness, "the sphere run publishes", |app| {
+        app.runs()[0]
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.scene.space == flowscope::geometry::SpaceKind::Sphere)
+    });
+}
+
+#[test]
+fn compare_mode_runs_three_couplings_side_by_side() {
+    let mut harness = harness(quick_scene());
+    harness.step();
+    harness.key_press(eframe::egui::Key::C);
+    harness.step();
+    harness.step();
+    let names: Vec<String> = harness
+        .state()
+        .runs()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["independent", "exact OT, k = 64", "exact OT, k = 1024"]
+    );
+    run_until(&mut harness, "every run publishes", |app| {
+        app.runs().iter().all(|r| r.snapshot.is_some())
+    });
+    let ks: Vec<usize> = harness
+        .state()
+        .runs()
+        .iter()
+        .map(|r| r.snapshot.as_ref().unwrap().scene.coupling.k)
+        .collect();
+    assert_eq!(ks[1..], [64, 1024]);
+}
