@@ -58,8 +58,27 @@ fn linear_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
     return id.y * groups.x * 64u + id.x;
 }
 
+// Between two stored states, a fraction s of the way along the space.
+fn between(a: vec3<f32>, b: vec3<f32>, s: f32) -> vec3<f32> {
+    let p = a + space_delta(a, b) * s;
+    if view.mode == MODE_SPHERE {
+        return normalize(p);
+    }
+    return p;
+}
+
+// Plots the pixels from `start` to `end` (pixel coordinates, already projected).
+fn draw_pixels(start: vec2<f32>, end: vec2<f32>, key: u32) {
+    let delta = end - start;
+    let steps = min(i32(ceil(max(abs(delta.x), abs(delta.y)))), MAX_STEPS);
+    for (var k = 0; k <= steps; k++) {
+        plot(vec2<i32>(floor(start + delta * (f32(k) / f32(max(steps, 1))))), key);
+    }
+}
+
 // One invocation per particle walks its trail from the head backwards, one recorded frame per
-// segment, so each state is read and projected once.
+// segment. Consecutive segments share a state, so each stored state is read once and (away
+// from the unrolled torus) projected once.
 @compute @workgroup_size(64)
 fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>) {
     let i = linear_index(id, groups);
@@ -68,28 +87,45 @@ fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
     }
     let segments = cloud.trail_frames;
     let head = head_frame();
-    var newer_point = point_at(i, head);
+    let fraction = head - floor(head);
+    var lower_frame = u32(floor(head));
+    var lower = stored_point(lower_frame, i);
+    var upper = stored_point(min(lower_frame + 1u, cloud.frames - 1u), i);
+    var newer_point = between(lower, upper, fraction);
+    var newer_pixel = to_pixel(newer_point);
     for (var segment = 0u; segment < segments; segment++) {
         let newer = head - f32(segment);
         if newer <= 0.0 {
             return;
         }
-        let older_point = point_at(i, max(newer - 1.0, 0.0));
-        var start = older_point;
-        if view.mode == MODE_TORUS_FLAT {
-            start = wrap_into_square(start);
+        // The state one recorded frame earlier, at the same fraction between stored states.
+        var older_point = lower;
+        if lower_frame > 0u {
+            upper = lower;
+            lower_frame -= 1u;
+            lower = stored_point(lower_frame, i);
+            older_point = between(lower, upper, fraction);
         }
-        let end = start + space_delta(start, newer_point);
-        newer_point = older_point;
         let age = (f32(segment) + 0.5) / f32(segments);
-        let alpha = cloud.alpha * (1.0 - age) * facing_alpha(end) * 0.9;
+        let alpha = cloud.alpha * (1.0 - age) * facing_alpha(newer_point) * 0.9;
         let key = key_of(alpha, i);
-        draw_segment(start, end, key);
-        // On the unrolled torus a segment leaving the square re-enters on the opposite side.
-        let shift = flat_copy_shift(start, end, 1u);
-        if view.mode == MODE_TORUS_FLAT && any(shift != vec3<f32>(0.0)) {
-            draw_segment(start - shift, end - shift, key);
+        if view.mode == MODE_TORUS_FLAT {
+            let start = wrap_into_square(older_point);
+            let end = start + space_delta(start, newer_point);
+            draw_segment(start, end, key);
+            // A segment leaving the square re-enters on the opposite side.
+            let shift = flat_copy_shift(start, end, 1u);
+            if any(shift != vec3<f32>(0.0)) {
+                draw_segment(start - shift, end - shift, key);
+            }
+        } else {
+            let older_pixel = to_pixel(older_point);
+            if older_pixel.z > 0.0 && newer_pixel.z > 0.0 {
+                draw_pixels(older_pixel.xy, newer_pixel.xy, key);
+            }
+            newer_pixel = older_pixel;
         }
+        newer_point = older_point;
     }
 }
 

@@ -577,3 +577,39 @@ fn oversized_inputs_are_refused_before_any_work() {
         "eval.points",
     );
 }
+
+#[test]
+fn the_window_without_a_display_points_to_the_command_line() {
+    let output = Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("the binary runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("no display") && stderr.contains("flowscope --help"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn render_bench_reports_every_view() {
+    let output = flowscope(&["bench", "--render", "--quick"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report = json(&output);
+    for key in [
+        "plane_20k_trails32",
+        "plane_200k",
+        "sphere_20k_trails32",
+        "sphere_200k",
+    ] {
+        let fps = report["render_fps"][key].as_f64().unwrap_or(0.0);
+        assert!(fps > 0.0, "{key}: {fps}");
+    }
+}

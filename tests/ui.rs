@@ -166,3 +166,44 @@ fn compare_mode_runs_three_couplings_side_by_side() {
         .collect();
     assert_eq!(ks[1..], [64, 1024]);
 }
+
+#[test]
+fn every_shipped_scene_loads_from_the_number_keys() {
+    for index in 0..flowscope::ui::SHIPPED.len() {
+        let scene = flowscope::ui::shipped(index)
+            .unwrap_or_else(|| panic!("shipped scene {} does not parse", index + 1));
+        scene.validate().unwrap();
+    }
+}
+
+#[test]
+fn a_diverging_run_stops_with_a_notice_and_keeps_drawing() {
+    let mut scene = quick_scene();
+    // As in the CLI's divergence test: this rate overflows the loss within a few steps.
+    scene.train.lr = 1e12;
+    scene.train.batch = 512;
+    let mut harness = harness(scene);
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    harness.get_by_label("▶ Start").click();
+    harness.step();
+    run_until(&mut harness, "training has stopped", |app| {
+        app.runs()[0].step() > 0 && !app.runs()[0].running()
+    });
+    let notice = harness.state().notice().unwrap_or_default().to_string();
+    assert!(
+        notice.contains("diverged at step") && notice.contains("smaller learning rate"),
+        "{notice}"
+    );
+    // The last good weights still integrate to finite particles.
+    let snapshot = harness.state().runs()[0].snapshot.clone().unwrap();
+    assert!(snapshot.trajectories.count > 0);
+    assert!(
+        snapshot
+            .trajectories
+            .positions
+            .iter()
+            .all(|v| v.is_finite())
+    );
+}

@@ -168,7 +168,7 @@ fn density_uv(space: SpaceKind, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64) {
     }
 }
 
-/// A heat map of `points` on a `resolution`² grid (bilinear splats, then a 3×3 blur), coloured
+/// A heat map of `points` on a `resolution`² grid (bilinear splats, then two blurs), coloured
 /// from transparent through the palette's target colour to white. `min..max` is the plane
 /// rectangle it covers (ignored on the sphere and torus, which cover their whole surface).
 pub fn density_image(
@@ -206,7 +206,8 @@ pub fn density_image(
             }
         }
     }
-    let blurred = blur(&grid, n, wraps);
+    // Two passes: few particles per cell otherwise read as separate blobs.
+    let blurred = blur(&blur(&grid, n, wraps), n, wraps);
     let peak = blurred.iter().copied().fold(0f32, f32::max).max(1e-12);
     let colour = palette.target.to_f32();
     let mut rgba = Vec::with_capacity(n * n * 4);

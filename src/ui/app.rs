@@ -181,10 +181,10 @@ impl FlowscopeApp {
         let count = self.compare.as_ref().map_or(1, Vec::len);
         for index in 0..count {
             let scene = self.scene_for(index);
-            let name = match &self.compare {
-                Some(variants) => variants[index].name(),
-                None => "run".to_string(),
-            };
+            let name = Variant {
+                coupling: scene.coupling.clone(),
+            }
+            .name();
             self.next_gpu_key += 1;
             match Run::start(
                 name,
@@ -209,10 +209,12 @@ impl FlowscopeApp {
             let scene = self.scene_for(index);
             self.runs[index].send(Command::SetScene(Box::new(scene)));
         }
-        if let Some(variants) = &self.compare {
-            for (run, variant) in self.runs.iter_mut().zip(variants) {
-                run.name = variant.name();
-            }
+        for (index, run) in self.runs.iter_mut().enumerate() {
+            let coupling = match &self.compare {
+                Some(variants) => variants[index].coupling.clone(),
+                None => self.scene.coupling.clone(),
+            };
+            run.name = Variant { coupling }.name();
         }
         self.sent_scene = self.scene.clone();
         self.remember_scene();
@@ -304,6 +306,7 @@ impl FlowscopeApp {
             Palette::DARK
         };
         self.style.particle_size_px = if on { 6.0 } else { 4.0 };
+        self.style.sample_size_px = if on { 4.5 } else { 3.0 };
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) {

@@ -61,6 +61,15 @@ impl TimeControl {
     }
 }
 
+/// A slider for a scene setting. Values from a scene file outside the slider's range are kept
+/// as they are (the slider only pins at its end), never silently changed.
+fn scene_slider<Num: egui::emath::Numeric>(
+    value: &mut Num,
+    range: std::ops::RangeInclusive<Num>,
+) -> egui::Slider<'_> {
+    egui::Slider::new(value, range).clamping(egui::SliderClamping::Never)
+}
+
 fn tip(response: egui::Response, text: &str) -> egui::Response {
     response.on_hover_text(text)
 }
@@ -210,7 +219,7 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     });
     ui.add_enabled_ui(coupling.method != CouplingMethod::Independent, |ui| {
         let response = ui.add(
-            egui::Slider::new(&mut coupling.k, 1..=4096.min(MAX_K))
+            scene_slider(&mut coupling.k, 1..=4096.min(MAX_K))
                 .logarithmic(true)
                 .text("k"),
         );
@@ -220,7 +229,7 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         );
         if coupling.method == CouplingMethod::Sinkhorn {
             let response = ui.add(
-                egui::Slider::new(&mut coupling.epsilon, 0.001..=1.0)
+                scene_slider(&mut coupling.epsilon, 0.001..=1.0)
                     .logarithmic(true)
                     .text("ε"),
             );
@@ -236,7 +245,7 @@ fn training_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     let train = &mut scene.train;
     tip(
         ui.add(
-            egui::Slider::new(&mut train.steps, 100..=50_000)
+            scene_slider(&mut train.steps, 100..=50_000)
                 .logarithmic(true)
                 .text("steps"),
         ),
@@ -244,7 +253,7 @@ fn training_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     );
     tip(
         ui.add(
-            egui::Slider::new(&mut train.batch, 16..=8192)
+            scene_slider(&mut train.batch, 16..=8192)
                 .logarithmic(true)
                 .text("batch"),
         ),
@@ -252,27 +261,27 @@ fn training_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     );
     tip(
         ui.add(
-            egui::Slider::new(&mut train.lr, 1e-5..=1e-1)
+            scene_slider(&mut train.lr, 1e-5..=1e-1)
                 .logarithmic(true)
                 .text("learning rate"),
         ),
         "Adam's step size; lower it if the loss diverges.",
     );
     tip(
-        ui.add(egui::Slider::new(&mut train.seed, 0..=100).text("seed")),
+        ui.add(scene_slider(&mut train.seed, 0..=100).text("seed")),
         "Seeds the weights, the data and the particles: the same seed gives the same run.",
     );
     let model = &mut scene.model;
     tip(
         ui.add(
-            egui::Slider::new(&mut model.width, 8..=512)
+            scene_slider(&mut model.width, 8..=512)
                 .logarithmic(true)
                 .text("width"),
         ),
         "Units per hidden layer of the velocity network; changing it restarts training.",
     );
     tip(
-        ui.add(egui::Slider::new(&mut model.depth, 1..=8).text("depth")),
+        ui.add(scene_slider(&mut model.depth, 1..=8).text("depth")),
         "Hidden layers of the velocity network; changing it restarts training.",
     );
     let response = ui
@@ -323,7 +332,7 @@ fn sampling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     );
     tip(
         ui.add(
-            egui::Slider::new(&mut sample.steps, 1..=400)
+            scene_slider(&mut sample.steps, 1..=400)
                 .logarithmic(true)
                 .text("solver steps"),
         ),
@@ -331,7 +340,7 @@ fn sampling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     );
     tip(
         ui.add(
-            egui::Slider::new(&mut sample.particles, 100..=200_000)
+            scene_slider(&mut sample.particles, 100..=200_000)
                 .logarithmic(true)
                 .text("particles"),
         ),
@@ -343,34 +352,21 @@ fn sampling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
 pub fn view_ui(ui: &mut egui::Ui, style: &mut Style, time: &mut TimeControl) {
     let layers = &mut style.layers;
     ui.horizontal_wrapped(|ui| {
-        tip(
-            ui.checkbox(&mut layers.particles, "particles"),
-            "The particles at time t.",
-        );
-        tip(
-            ui.checkbox(&mut layers.trails, "trails"),
-            "Each particle's recent path, fading with age.",
-        );
-        tip(
-            ui.checkbox(&mut layers.source, "source"),
-            "Samples of the source distribution.",
-        );
-        tip(
-            ui.checkbox(&mut layers.target, "target"),
-            "Samples of the target distribution.",
-        );
-        tip(
-            ui.checkbox(&mut layers.coupling, "coupling"),
-            "The current training batch's pairs x0 → x1: crossing when independent, parallel under OT.",
-        );
-        tip(
-            ui.checkbox(&mut layers.field, "field"),
-            "The learned velocity field at time t, as arrows.",
-        );
-        tip(
-            ui.checkbox(&mut layers.density, "density"),
-            "A heat map of where the particles are at time t.",
-        );
+        for (shown, label, help) in [
+            (&mut layers.particles, "particles", "The particles at time t."),
+            (&mut layers.trails, "trails", "Each particle's recent path, fading with age."),
+            (&mut layers.source, "source", "Samples of the source distribution."),
+            (&mut layers.target, "target", "Samples of the target distribution."),
+            (
+                &mut layers.coupling,
+                "coupling",
+                "The current training batch's pairs x0 → x1: crossing when independent, parallel under OT.",
+            ),
+            (&mut layers.field, "field", "The learned velocity field at time t, as arrows."),
+            (&mut layers.density, "density", "A heat map of where the particles are at time t."),
+        ] {
+            tip(ui.checkbox(shown, label), help);
+        }
     });
     let response = ui
         .horizontal(|ui| {

@@ -274,7 +274,9 @@ pub fn overlays(
         let frame = ((t as f64) * (trajectories.frames - 1) as f64).round() as usize;
         let points = trajectories.frame(frame);
         let (min, max) = data_box(snapshot);
-        density_image(space, &points, min, max, 128, &style.palette)
+        // About one particle per cell on average at the densest: a smooth picture at any count.
+        let resolution = ((points.len() as f64).sqrt() * 1.2).clamp(24.0, 160.0) as u32;
+        density_image(space, &points, min, max, resolution, &style.palette)
     });
     Overlays {
         segments,
