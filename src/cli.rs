@@ -47,6 +47,53 @@ enum Command {
     Draw(DrawArgs),
     /// Measure training, OT and sampling speed; JSON on stdout.
     Bench(BenchArgs),
+    /// Render a video of the flow or of training: MP4, GIF, or numbered PNGs in a directory.
+    Export(ExportArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum VideoView {
+    Plane,
+    Sphere,
+    /// The donut.
+    Torus,
+    /// The torus unrolled to [0, 2π)².
+    TorusFlat,
+    /// Independent vs OT k = 64 vs OT k = 1024, side by side.
+    Compare,
+}
+
+#[derive(Args)]
+struct ExportArgs {
+    /// Scene file (TOML); without --run its model is trained first.
+    #[arg(long)]
+    scene: Option<PathBuf>,
+    /// Run directory from `flowscope train`: its weights (and scene, unless --scene) are used.
+    #[arg(long)]
+    run: Option<PathBuf>,
+    /// FILE.mp4, FILE.gif, or DIR/ for numbered PNG frames.
+    #[arg(long)]
+    out: PathBuf,
+    #[arg(long, default_value_t = 1280)]
+    width: u32,
+    #[arg(long, default_value_t = 720)]
+    height: u32,
+    #[arg(long, default_value_t = 30)]
+    fps: u32,
+    #[arg(long, default_value_t = 10.0)]
+    duration_secs: f64,
+    #[arg(long, value_enum, default_value = "flow")]
+    animate: flowscope::export::Animation,
+    #[arg(long, value_enum)]
+    view: Option<VideoView>,
+    /// Caption title (default: the scene's title).
+    #[arg(long)]
+    title: Option<String>,
+    /// No caption at all.
+    #[arg(long)]
+    no_caption: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
 }
 
 #[derive(Args)]
@@ -115,7 +162,8 @@ struct SampleArgs {
     /// Final positions (CSV).
     #[arg(long)]
     out: PathBuf,
-    /// Every step of every particle (CSV: step,t,particle,coordinates...).
+    /// Every step of every particle: CSV (step,t,particle,coordinates...), or, when the name
+    /// ends in .npy, a float32 array of shape [steps + 1, n, dim].
     #[arg(long)]
     trajectories: Option<PathBuf>,
 }
@@ -222,6 +270,7 @@ pub fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Some(Command::Draw(args)) => draw(args),
+        Some(Command::Export(args)) => export(args),
         Some(Command::Bench(args)) if args.render => {
             let report = flowscope::bench::run_render(args.quick)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -232,6 +281,156 @@ pub fn run(cli: Cli) -> Result<()> {
             let report = flowscope::bench::run(args.quick, &training.device)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
+        }
+    }
+}
+
+fn export(args: ExportArgs) -> Result<()> {
+    use flowscope::export::{Animation, ExportRun, ExportView, VideoSettings};
+    let settings = VideoSettings {
+        width: args.width,
+        height: args.height,
+        fps: args.fps,
+        duration_secs: args.duration_secs,
+        animation: args.animate,
+        view: match args.view {
+            Some(VideoView::Plane) => Some(ExportView::Plane),
+            Some(VideoView::Sphere) => Some(ExportView::Sphere),
+            Some(VideoView::Torus) => Some(ExportView::Torus),
+            Some(VideoView::TorusFlat) => Some(ExportView::TorusFlat),
+            Some(VideoView::Compare) | None => None,
+        },
+        title: (!args.no_caption).then(|| args.title.clone().unwrap_or_default()),
+        t_range: (0.0, 1.0),
+    };
+    // Refuse bad settings before any training.
+    let (width, height) = settings.frame_size(flowscope::export::check_target(&args.out)?)?;
+    if (width, height) != (args.width, args.height) {
+        eprintln!("note: H.264 needs even sides; writing {width}×{height}");
+    }
+    let training = select_device(args.device)?;
+    let compare = args.view == Some(VideoView::Compare);
+    if compare && args.run.is_some() {
+        bail!(
+            "--view compare trains its own runs (one per coupling); give --scene instead of --run"
+        );
+    }
+    let mut runs = Vec::new();
+    if let Some(dir) = &args.run {
+        let mut session = Session::load_checkpoint(dir, &training.device)?;
+        if let Some(path) = &args.scene {
+            let scene = Scene::load(path)?;
+            if let flowscope::session::SceneChange::NeedsRestart(reason) =
+                flowscope::session::SceneChange::between(session.scene(), &scene)
+            {
+                bail!(
+                    "--scene does not match the run in {}: {reason}",
+                    dir.display()
+                );
+            }
+            session.apply_scene(&scene)?;
+        }
+        if settings.animation == Animation::Training {
+            bail!("--animate training starts from fresh weights; give --scene instead of --run");
+        }
+        let label = coupling_label(session.scene());
+        runs.push(ExportRun { session, label });
+    } else {
+        let scene = match &args.scene {
+            Some(path) => Scene::load(path)?,
+            None => Scene::default(),
+        };
+        let scenes: Vec<Scene> = if compare {
+            flowscope::ui::coupling_comparison()
+                .into_iter()
+                .map(|variant| {
+                    let mut scene = scene.clone();
+                    scene.coupling = variant.coupling;
+                    scene
+                })
+                .collect()
+        } else {
+            vec![scene]
+        };
+        for scene in scenes {
+            let label = coupling_label(&scene);
+            let mut session = Session::new(scene, &training.device)?;
+            if settings.animation == Animation::Flow {
+                let steps = session.scene().train.steps;
+                let mut bar = ProgressBar::new(&format!("training ({label})"));
+                session.train(|report| bar.show(report.step as f64 / steps.max(1) as f64, None))?;
+                bar.done();
+            }
+            runs.push(ExportRun { session, label });
+        }
+    }
+    let mut bar = ProgressBar::new("rendering");
+    let report = flowscope::export::export_video(&mut runs, &settings, &args.out, &mut |p| {
+        bar.show(p.fraction(), Some(p.remaining_secs()));
+        true
+    })?;
+    bar.done();
+    eprintln!(
+        "wrote {} frames of {}×{} at {} fps to {} in {:.1} s ({})",
+        report.frames,
+        report.width,
+        report.height,
+        report.fps,
+        args.out.display(),
+        report.seconds,
+        report.adapter
+    );
+    Ok(())
+}
+
+/// "independent", "exact OT, k = 256", …: how a run is labelled in videos.
+fn coupling_label(scene: &Scene) -> String {
+    flowscope::ui::Variant {
+        coupling: scene.coupling.clone(),
+    }
+    .name()
+}
+
+/// A one-line progress bar on a terminal (nothing when stderr is redirected).
+struct ProgressBar {
+    label: String,
+    terminal: bool,
+    last: Option<Instant>,
+}
+
+impl ProgressBar {
+    fn new(label: &str) -> Self {
+        Self {
+            label: label.to_string(),
+            terminal: std::io::stderr().is_terminal(),
+            last: None,
+        }
+    }
+
+    fn show(&mut self, fraction: f64, remaining_secs: Option<f64>) {
+        if !self.terminal || self.last.is_some_and(|t| t.elapsed().as_millis() < 100) {
+            return;
+        }
+        self.last = Some(Instant::now());
+        let width = 30;
+        let filled = ((fraction.clamp(0.0, 1.0) * width as f64) as usize).min(width);
+        let left = match remaining_secs {
+            Some(secs) if secs.is_finite() => format!(", {secs:.0} s left"),
+            _ => String::new(),
+        };
+        eprint!(
+            "\r{} [{}{}] {:3.0}%{left}   ",
+            self.label,
+            "#".repeat(filled),
+            ".".repeat(width - filled),
+            fraction * 100.0
+        );
+        let _ = std::io::stderr().flush();
+    }
+
+    fn done(&mut self) {
+        if self.terminal && self.last.is_some() {
+            eprintln!();
         }
     }
 }
@@ -413,7 +612,15 @@ fn sample(args: SampleArgs) -> Result<()> {
     let (_, flow) = session.sample(args.n, args.seed, solver, steps, record)?;
     flow.final_points().write_csv(&args.out, space)?;
     if let Some(path) = &args.trajectories {
-        write_trajectories(path, space, &flow)?;
+        let is_npy = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
+        if is_npy {
+            let shape = [flow.times.len(), flow.n, flow.dim];
+            flowscope::export::write_npy(path, &shape, &flow.trajectory)?;
+        } else {
+            write_trajectories(path, space, &flow)?;
+        }
     }
     eprintln!(
         "sampled {} particles with {} NFE each -> {}",

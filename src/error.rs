@@ -34,6 +34,8 @@ pub enum Error {
     Device(String),
     #[error("internal error: {0}")]
     Internal(String),
+    #[error("cancelled; nothing was written")]
+    Cancelled,
     #[error("checkpoint {path}: {message}")]
     Checkpoint { path: PathBuf, message: String },
 }

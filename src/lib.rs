@@ -12,6 +12,7 @@ pub mod coupling;
 pub mod data;
 pub mod device;
 mod error;
+pub mod export;
 pub mod flow;
 pub mod geometry;
 pub mod metrics;

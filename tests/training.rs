@@ -227,3 +227,22 @@ fn activations_match_their_definitions() {
         }
     }
 }
+
+#[test]
+fn a_reopened_checkpoint_keeps_its_weights_when_the_folder_goes_away() {
+    let device = Device::flex();
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let mut session = Session::new(
+        small_scene(SpaceKind::Plane, "gaussian", "moons", 20),
+        &device,
+    )
+    .unwrap();
+    session.train(|_| {}).unwrap();
+    session.save_checkpoint(&run).unwrap();
+    let (_, before) = session.sample(50, 3, Solver::Euler, 10, false).unwrap();
+    let reopened = Session::load_checkpoint(&run, &device).unwrap();
+    std::fs::remove_dir_all(&run).unwrap();
+    let (_, after) = reopened.sample(50, 3, Solver::Euler, 10, false).unwrap();
+    assert_eq!(before.trajectory, after.trajectory);
+}

@@ -207,3 +207,42 @@ fn a_diverging_run_stops_with_a_notice_and_keeps_drawing() {
             .all(|v| v.is_finite())
     );
 }
+
+#[test]
+fn exporting_from_the_window_writes_the_current_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(quick_scene());
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    let out = dir.path().join("flow.gif");
+    let settings = flowscope::export::VideoSettings {
+        width: 96,
+        height: 64,
+        fps: 5,
+        duration_secs: 1.0,
+        ..Default::default()
+    };
+    harness.state_mut().start_export(out.clone(), settings);
+    run_until(&mut harness, "the export reports back", |app| {
+        app.notice().is_some_and(|n| n.starts_with("Export"))
+    });
+    let notice = harness.state().notice().unwrap_or_default().to_string();
+    assert!(notice.starts_with("Exported 5 frames"), "{notice}");
+    assert!(out.is_file());
+
+    // The window's checkpoint is the CLI's run directory.
+    let run = dir.path().join("run");
+    harness.state_mut().save_checkpoint(&run);
+    assert!(run.join("scene.toml").is_file() && run.join("model.bpk").is_file());
+    let ctx = harness.ctx.clone();
+    harness.state_mut().open_checkpoint(&ctx, &run);
+    run_until(&mut harness, "the reopened run publishes", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    assert_eq!(harness.state().scene(), &quick_scene_saved(&run));
+}
+
+fn quick_scene_saved(run: &std::path::Path) -> Scene {
+    Scene::load(&run.join("scene.toml")).unwrap()
+}

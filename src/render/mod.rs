@@ -9,6 +9,7 @@ mod content;
 mod mesh;
 mod offscreen;
 mod overlay;
+mod picture;
 mod renderer;
 mod target;
 
@@ -20,5 +21,6 @@ pub use content::{
 };
 pub use offscreen::Offscreen;
 pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
+pub use picture::{Cameras, Overlays, content_from_snapshot, overlays};
 pub use renderer::{DrawContent, Frame, Renderer, ViewResources, shader_sources};
 pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};

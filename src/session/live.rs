@@ -30,6 +30,20 @@ pub enum Command {
     Reset,
     /// New settings: applied live when the weights can be kept, otherwise a reset with a notice.
     SetScene(Box<Scene>),
+    /// Writes the current scene and weights into a run directory; the result is sent back.
+    SaveCheckpoint {
+        dir: std::path::PathBuf,
+        reply: Sender<crate::Result<()>>,
+    },
+}
+
+/// Where a live session's weights come from.
+#[derive(Debug, Clone)]
+pub enum Start {
+    /// Fresh weights for a scene.
+    Fresh(Box<Scene>),
+    /// A run directory written by `flowscope train` or a saved checkpoint.
+    Checkpoint(std::path::PathBuf),
 }
 
 /// Held-out scores at one training step.
@@ -121,7 +135,7 @@ impl LiveSession {
     /// Starts a worker for `scene` on `device`. `wake` is called after each snapshot (the
     /// window asks for a repaint there).
     pub fn start(
-        scene: Scene,
+        start: Start,
         device: Device,
         wake: impl Fn() + Send + 'static,
     ) -> crate::Result<Self> {
@@ -133,7 +147,11 @@ impl LiveSession {
             .spawn(move || {
                 yield_to_the_window();
                 // Built here so the session's own threads inherit the lower priority.
-                let session = match Session::new(scene, &device) {
+                let session = match start {
+                    Start::Fresh(scene) => Session::new(*scene, &device),
+                    Start::Checkpoint(dir) => Session::load_checkpoint(&dir, &device),
+                };
+                let session = match session {
                     Ok(session) => {
                         let _ = started.send(Ok(()));
                         session
@@ -278,6 +296,9 @@ impl<W: Fn()> Worker<W> {
                 let scene = self.session.scene().clone();
                 self.restart(scene, None);
             }
+            Command::SaveCheckpoint { dir, reply } => {
+                let _ = reply.send(self.session.save_checkpoint(&dir));
+            }
             Command::SetScene(scene) => match self.session.apply_scene(&scene) {
                 Ok(SceneChange::Same) => {}
                 Ok(SceneChange::Applied) => self.publish(true),
@@ -337,27 +358,14 @@ impl<W: Fn()> Worker<W> {
     /// Integrates the display particles and sends a snapshot.
     fn publish(&mut self, with_metrics: bool) {
         let scene = self.session.scene().clone();
-        let sample = &scene.sample;
-        let (_, integration) = match self.session.sample(
-            sample.particles,
-            scene.train.seed,
-            sample.solver,
-            sample.steps,
-            true,
-        ) {
-            Ok(result) => result,
+        let trajectories = match display_trajectories(&self.session) {
+            Ok(trajectories) => Arc::new(trajectories),
             Err(error) => {
                 self.running = false;
                 self.notice = Some(sentence(&error));
                 return self.send_without_particles(scene);
             }
         };
-        let trajectories = Arc::new(Trajectories {
-            frames: integration.times.len(),
-            count: integration.n,
-            dim: integration.dim,
-            positions: Arc::new(integration.trajectory),
-        });
         let metrics = if with_metrics && self.session.steps_done() > 0 {
             self.last_metrics = Some(Instant::now());
             let eval = EvalConfig {
@@ -377,7 +385,11 @@ impl<W: Fn()> Worker<W> {
         } else {
             None
         };
-        let field = Arc::new(self.field_samples());
+        let field = Arc::new(field_samples(
+            &self.session,
+            &self.source_samples,
+            &self.target_samples,
+        ));
         self.send(scene, trajectories, field, metrics);
     }
 
@@ -441,25 +453,68 @@ impl<W: Fn()> Worker<W> {
             (self.wake)();
         }
     }
+}
 
-    /// The field on a grid over the data (plane), a Fibonacci sphere, or a torus grid.
-    fn field_samples(&self) -> FieldSamples {
-        let space = self.session.scene().space;
-        let points = field_points(space, &self.source_samples, &self.target_samples);
-        let times: Vec<f64> = (0..FIELD_TIMES)
-            .map(|i| i as f64 / (FIELD_TIMES - 1) as f64)
-            .collect();
-        let model = self.session.model();
-        let velocities = times
-            .iter()
-            .map(|&t| velocity_at(&model, space, &points, t, &self.device).unwrap_or_default())
-            .collect();
-        FieldSamples {
-            points,
-            times,
-            velocities,
-        }
+/// The scene's display particles integrated through the current model, every step kept.
+pub fn display_trajectories(session: &Session) -> crate::Result<Trajectories> {
+    let scene = session.scene();
+    let sample = &scene.sample;
+    let (_, integration) = session.sample(
+        sample.particles,
+        scene.train.seed,
+        sample.solver,
+        sample.steps,
+        true,
+    )?;
+    Ok(Trajectories {
+        frames: integration.times.len(),
+        count: integration.n,
+        dim: integration.dim,
+        positions: Arc::new(integration.trajectory),
+    })
+}
+
+/// The field on a grid over the data (plane), a Fibonacci sphere, or a torus grid.
+pub fn field_samples(session: &Session, source: &Points, target: &Points) -> FieldSamples {
+    let space = session.scene().space;
+    let points = field_points(space, source, target);
+    let times: Vec<f64> = (0..FIELD_TIMES)
+        .map(|i| i as f64 / (FIELD_TIMES - 1) as f64)
+        .collect();
+    let model = session.model();
+    let velocities = times
+        .iter()
+        .map(|&t| velocity_at(&model, space, &points, t, session.device()).unwrap_or_default())
+        .collect();
+    FieldSamples {
+        points,
+        times,
+        velocities,
     }
+}
+
+/// A snapshot of `session` for drawing (export): particles, field, samples and the last pairs,
+/// without training statistics.
+pub fn snapshot_of(session: &Session) -> crate::Result<Snapshot> {
+    let (source_samples, target_samples) = samples_shown(session);
+    Ok(Snapshot {
+        id: session.steps_done() as u64,
+        run: 0,
+        scene: session.scene().clone(),
+        step: session.steps_done(),
+        running: false,
+        new_steps: Vec::new(),
+        metrics: None,
+        trajectories: Arc::new(display_trajectories(session)?),
+        field: Arc::new(field_samples(session, &source_samples, &target_samples)),
+        pairs: session
+            .last_pairs()
+            .map(|(x0, x1)| Arc::new((x0.clone(), x1.clone()))),
+        source_samples,
+        target_samples,
+        steps_per_sec: 0.0,
+        notice: None,
+    })
 }
 
 fn samples_shown(session: &Session) -> (Arc<Points>, Arc<Points>) {

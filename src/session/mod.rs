@@ -340,14 +340,24 @@ impl Session {
                         .into(),
             });
         }
+        // Read into memory first: a file-backed record reads the file lazily, so a checkpoint
+        // overwritten or deleted later would change or break the running model.
+        let bytes = std::fs::read(&path).map_err(|cause| Error::Read {
+            path: path.clone(),
+            cause,
+        })?;
+        let mismatch = |e: burn::store::RecordError| Error::Checkpoint {
+            path: path.clone(),
+            message: format!("does not match the model described by scene.toml ({e})"),
+        };
+        let record =
+            burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
+                .map_err(mismatch)?;
         let model = scene
             .model
             .init(scene.space, &device.clone().autodiff())
-            .try_load_file(&path)
-            .map_err(|e| Error::Checkpoint {
-                path: path.clone(),
-                message: format!("does not match the model described by scene.toml ({e})"),
-            })?;
+            .try_load_record(record)
+            .map_err(mismatch)?;
         let steps = scene.train.steps;
         let mut session = Self::with_model(scene, device, model)?;
         session.trainer.set_steps_done(steps);

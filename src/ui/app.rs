@@ -12,14 +12,15 @@ use eframe::{egui, egui_wgpu};
 use glam::Vec2;
 
 use super::controls::{TimeControl, scene_ui, view_ui};
+use super::export::ExportDialog;
 use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
 use super::scenes::{self, Variant};
-use super::viewport::{Cameras, GpuViews, ViewCallback, overlays};
-use crate::render::{Palette, Style, ViewMode};
+use super::viewport::{GpuViews, ViewCallback, camera_input};
+use crate::render::{Cameras, Palette, Style, ViewMode, overlays};
 use crate::scene::Scene;
 use crate::session::SceneChange;
-use crate::session::live::Command;
+use crate::session::live::{Command, Start};
 
 /// Where the training runs and what draws, for the status line.
 #[derive(Debug, Clone)]
@@ -56,6 +57,7 @@ pub struct FlowscopeApp {
     fit_camera: bool,
     /// Where the last scene is kept between sessions (None in tests).
     last_scene_file: Option<PathBuf>,
+    export: ExportDialog,
 }
 
 /// How long a notice stays in the status line.
@@ -141,6 +143,7 @@ impl FlowscopeApp {
             show_help: false,
             fit_camera: true,
             last_scene_file,
+            export: ExportDialog::default(),
         };
         app.restart_runs(ctx);
         app
@@ -189,7 +192,7 @@ impl FlowscopeApp {
             match Run::start(
                 name,
                 RUN_COLOURS[index % RUN_COLOURS.len()],
-                scene,
+                Start::Fresh(Box::new(scene)),
                 self.device.clone(),
                 ctx,
                 self.next_gpu_key,
@@ -258,6 +261,61 @@ impl FlowscopeApp {
     pub fn set_compare(&mut self, ctx: &egui::Context, variants: Option<Vec<Variant>>) {
         self.compare = variants;
         self.restart_runs(ctx);
+    }
+
+    /// Continues the run saved in `dir` (its scene and weights); on error nothing changes.
+    pub fn open_checkpoint(&mut self, ctx: &egui::Context, dir: &Path) {
+        let scene = match Scene::load(&dir.join(crate::session::SCENE_FILE)) {
+            Ok(scene) => scene,
+            Err(error) => return self.set_notice(format!("Checkpoint not opened: {error}")),
+        };
+        self.next_gpu_key += 1;
+        let run = Run::start(
+            "run".to_string(),
+            RUN_COLOURS[0],
+            Start::Checkpoint(dir.to_path_buf()),
+            self.device.clone(),
+            ctx,
+            self.next_gpu_key,
+        );
+        match run {
+            Ok(mut run) => {
+                run.name = Variant {
+                    coupling: scene.coupling.clone(),
+                }
+                .name();
+                self.compare = None;
+                self.runs = vec![run];
+                self.scene = scene.clone();
+                self.sent_scene = scene;
+                self.fit_camera = true;
+                self.set_notice(format!("Opened the checkpoint in {}.", dir.display()));
+            }
+            Err(error) => self.set_notice(format!("Checkpoint not opened: {error}")),
+        }
+    }
+
+    /// Exports the runs as the Export dialog does, without its file dialog.
+    pub fn start_export(&mut self, out: PathBuf, settings: crate::export::VideoSettings) {
+        self.export.start(out, settings, &self.runs, &self.device);
+    }
+
+    /// Saves the first run's scene and weights into `dir`.
+    pub fn save_checkpoint(&mut self, dir: &Path) {
+        let Some(run) = self.runs.first() else {
+            return;
+        };
+        let (reply, answer) = std::sync::mpsc::channel();
+        run.send(Command::SaveCheckpoint {
+            dir: dir.to_path_buf(),
+            reply,
+        });
+        let message = match answer.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(Ok(())) => format!("Saved the checkpoint in {}.", dir.display()),
+            Ok(Err(error)) => format!("Checkpoint not saved: {error}"),
+            Err(_) => "Checkpoint not saved: the run did not answer.".to_string(),
+        };
+        self.set_notice(message);
     }
 
     fn remember_scene(&self) {
@@ -342,6 +400,9 @@ impl FlowscopeApp {
         }
         if pressed(Key::F1) {
             self.show_help = !self.show_help;
+        }
+        if pressed(Key::E) {
+            self.export.open = true;
         }
         let numbers = [
             Key::Num1,
@@ -651,7 +712,7 @@ impl FlowscopeApp {
                 egui::Id::unique(("flowscope-view", index)),
                 egui::Sense::click_and_drag(),
             );
-            self.cameras.handle_input(mode, &response, ui);
+            camera_input(&mut self.cameras, mode, &response, ui);
             let size_px = Vec2::new(rect.width() * ppp, rect.height() * ppp);
             let run = &mut self.runs[index];
             let painter = ui.painter_at(rect);
@@ -726,6 +787,7 @@ impl FlowscopeApp {
                         ("T", "play / pause the flow animation"),
                         ("1–7", "load a shipped scene"),
                         ("C", "compare couplings side by side"),
+                        ("E", "export a video"),
                         ("F11", "presentation mode (Esc leaves)"),
                         (
                             "drag / wheel",
@@ -790,6 +852,9 @@ impl FlowscopeApp {
             .show(ui, |ui| self.views_ui(ui));
         if self.show_help {
             self.help_ui(&ctx);
+        }
+        if let Some(message) = self.export.ui(&ctx, &self.runs, &self.device) {
+            self.set_notice(message);
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod app;
 mod controls;
+mod export;
 mod plots;
 mod run;
 mod scenes;

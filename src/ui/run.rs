@@ -6,13 +6,8 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use eframe::egui;
 
-use crate::geometry::SpaceKind;
-use crate::render::{
-    CloudData, ColourMode, DrawContent, Palette, Rgba, coupling_segments, label_colour,
-    source_position_colour,
-};
-use crate::scene::Scene;
-use crate::session::live::{Command, LiveSession, MetricsAt, Snapshot};
+use crate::render::{ColourMode, DrawContent, Palette, content_from_snapshot};
+use crate::session::live::{Command, LiveSession, MetricsAt, Snapshot, Start};
 
 /// Distinct colours for overlaid runs' curves.
 pub const RUN_COLOURS: [egui::Color32; 4] = [
@@ -46,13 +41,13 @@ impl Run {
     pub fn start(
         name: String,
         colour: egui::Color32,
-        scene: Scene,
+        start: Start,
         device: Device,
         ctx: &egui::Context,
         gpu_key: u64,
     ) -> crate::Result<Self> {
         let ctx = ctx.clone();
-        let live = LiveSession::start(scene, device, move || ctx.request_repaint())?;
+        let live = LiveSession::start(start, device, move || ctx.request_repaint())?;
         Ok(Self {
             name,
             colour,
@@ -140,7 +135,7 @@ impl Run {
             return Some(content.clone());
         }
         self.content_builds += 1;
-        let content = Arc::new(build_content(
+        let content = Arc::new(content_from_snapshot(
             snapshot,
             colour_mode,
             palette,
@@ -149,93 +144,4 @@ impl Run {
         self.content = Some((key, content.clone()));
         Some(content)
     }
-}
-
-/// Largest number of coupling pairs drawn (a training batch can be far larger).
-const COUPLING_PAIRS_SHOWN: usize = 512;
-
-fn build_content(
-    snapshot: &Snapshot,
-    colour_mode: ColourMode,
-    palette: &Palette,
-    version: u64,
-) -> DrawContent {
-    let space = snapshot.scene.space;
-    let trajectories = &snapshot.trajectories;
-    let start = trajectories.frame(0);
-    let colours: Vec<Rgba> = match colour_mode {
-        ColourMode::Label if snapshot.target_samples.labels().is_some() => {
-            let end = trajectories.frame(trajectories.frames.saturating_sub(1));
-            nearest_labels(space, &end, &snapshot.target_samples)
-                .into_iter()
-                .map(label_colour)
-                .collect()
-        }
-        _ => start
-            .iter()
-            .map(|p| source_position_colour(space, p))
-            .collect(),
-    };
-    let pairs = snapshot.pairs.as_deref().map(|(x0, x1)| {
-        let n = x0.len().min(COUPLING_PAIRS_SHOWN);
-        let order: Vec<usize> = (0..n).collect();
-        coupling_segments(
-            space,
-            &x0.reordered(&order),
-            &x1.reordered(&order),
-            palette.coupling,
-        )
-    });
-    let still = |points: &crate::data::Points, colour: Rgba| {
-        CloudData::still(
-            points.dim(),
-            points.iter().flatten().map(|&v| v as f32).collect(),
-            colour,
-        )
-    };
-    let target_colours = match snapshot.target_samples.labels() {
-        Some(labels) if colour_mode == ColourMode::Label => Some(labels),
-        _ => None,
-    };
-    let mut target = still(&snapshot.target_samples, palette.target);
-    if let Some(labels) = target_colours {
-        target.colours = labels
-            .iter()
-            .map(|&l| label_colour(l).with_alpha(palette.target.0[3]))
-            .collect();
-    }
-    DrawContent {
-        version,
-        particles: CloudData {
-            frames: trajectories.frames,
-            count: trajectories.count,
-            dim: trajectories.dim,
-            positions: trajectories.positions.clone(),
-            colours,
-        },
-        source: still(&snapshot.source_samples, palette.source),
-        target,
-        coupling: pairs.unwrap_or_default(),
-    }
-}
-
-/// For each point, the label of the nearest labelled sample: which mode a particle landed in.
-fn nearest_labels(
-    space: SpaceKind,
-    points: &crate::data::Points,
-    labelled: &crate::data::Points,
-) -> Vec<u32> {
-    let labels = labelled.labels().unwrap_or(&[]);
-    let geometry = space.space();
-    points
-        .iter()
-        .map(|p| {
-            labelled
-                .iter()
-                .zip(labels)
-                .map(|(q, &label)| (geometry.squared_distance(p, q), label))
-                .min_by(|a, b| a.0.total_cmp(&b.0))
-                .map_or(0, |(_, label)| label)
-        })
-        .collect()
 }

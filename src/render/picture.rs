@@ -1,0 +1,246 @@
+//! From a session snapshot to what a view draws: the uploaded content, the per-frame overlays
+//! (grid, field arrows, density) and the cameras. Shared by the window and by export, so what
+//! is exported is what the window shows.
+
+use glam::{Mat4, Vec2, Vec3};
+
+use super::camera::{OrbitCamera, PanZoomCamera};
+use super::content::{
+    CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, ViewMode, label_colour,
+    source_position_colour,
+};
+use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
+use super::renderer::DrawContent;
+use crate::geometry::SpaceKind;
+use crate::session::live::Snapshot;
+
+/// The cameras of the views; shared by every run in compare mode.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cameras {
+    pub plane: PanZoomCamera,
+    pub torus_flat: PanZoomCamera,
+    pub orbit: OrbitCamera,
+}
+
+impl Default for Cameras {
+    fn default() -> Self {
+        let tau = std::f32::consts::TAU;
+        Self {
+            plane: PanZoomCamera::new(Vec2::ZERO, 9.0),
+            torus_flat: PanZoomCamera::new(Vec2::splat(tau / 2.0), tau * 1.08),
+            orbit: OrbitCamera::default(),
+        }
+    }
+}
+
+impl Cameras {
+    /// The clip transform and eye of `mode` in a view of `size_px`.
+    pub fn transform(&self, mode: ViewMode, size_px: Vec2) -> (Mat4, Vec3) {
+        match mode {
+            ViewMode::Plane => (self.plane.clip_from_world(size_px), Vec3::Z * 10.0),
+            ViewMode::TorusFlat => (self.torus_flat.clip_from_world(size_px), Vec3::Z * 10.0),
+            ViewMode::Sphere | ViewMode::TorusDonut => {
+                (self.orbit.clip_from_world(size_px), self.orbit.eye())
+            }
+        }
+    }
+
+    /// Frames the plane's data (source and target samples) in a view of `size` points.
+    pub fn fit_plane(&mut self, snapshot: &Snapshot, size: Vec2) {
+        if snapshot.scene.space != SpaceKind::Plane {
+            return;
+        }
+        let (min, max) = data_box(snapshot);
+        let extent = max - min;
+        let aspect = size.x.max(1.0) / size.y.max(1.0);
+        // `span` is the shorter side's extent: fit both sides of the box.
+        let span = if aspect >= 1.0 {
+            extent.y.max(extent.x / aspect)
+        } else {
+            extent.x.max(extent.y * aspect)
+        };
+        self.plane = PanZoomCamera::new((min + max) * 0.5, span.max(1e-3));
+    }
+}
+
+/// Largest number of coupling pairs drawn (a training batch can be far larger).
+const COUPLING_PAIRS_SHOWN: usize = 512;
+
+/// The content of a view for `snapshot`; `version` must change whenever the result does.
+pub fn content_from_snapshot(
+    snapshot: &Snapshot,
+    colour_mode: ColourMode,
+    palette: &Palette,
+    version: u64,
+) -> DrawContent {
+    let space = snapshot.scene.space;
+    let trajectories = &snapshot.trajectories;
+    let start = trajectories.frame(0);
+    let colours: Vec<Rgba> = match colour_mode {
+        ColourMode::Label if snapshot.target_samples.labels().is_some() => {
+            let end = trajectories.frame(trajectories.frames.saturating_sub(1));
+            nearest_labels(space, &end, &snapshot.target_samples)
+                .into_iter()
+                .map(label_colour)
+                .collect()
+        }
+        _ => start
+            .iter()
+            .map(|p| source_position_colour(space, p))
+            .collect(),
+    };
+    let pairs = snapshot.pairs.as_deref().map(|(x0, x1)| {
+        let n = x0.len().min(COUPLING_PAIRS_SHOWN);
+        let order: Vec<usize> = (0..n).collect();
+        coupling_segments(
+            space,
+            &x0.reordered(&order),
+            &x1.reordered(&order),
+            palette.coupling,
+        )
+    });
+    let still = |points: &crate::data::Points, colour: Rgba| {
+        CloudData::still(
+            points.dim(),
+            points.iter().flatten().map(|&v| v as f32).collect(),
+            colour,
+        )
+    };
+    let target_colours = match snapshot.target_samples.labels() {
+        Some(labels) if colour_mode == ColourMode::Label => Some(labels),
+        _ => None,
+    };
+    let mut target = still(&snapshot.target_samples, palette.target);
+    if let Some(labels) = target_colours {
+        target.colours = labels
+            .iter()
+            .map(|&l| label_colour(l).with_alpha(palette.target.0[3]))
+            .collect();
+    }
+    DrawContent {
+        version,
+        particles: CloudData {
+            frames: trajectories.frames,
+            count: trajectories.count,
+            dim: trajectories.dim,
+            positions: trajectories.positions.clone(),
+            colours,
+        },
+        source: still(&snapshot.source_samples, palette.source),
+        target,
+        coupling: pairs.unwrap_or_default(),
+    }
+}
+
+/// For each point, the label of the nearest labelled sample: which mode a particle landed in.
+fn nearest_labels(
+    space: SpaceKind,
+    points: &crate::data::Points,
+    labelled: &crate::data::Points,
+) -> Vec<u32> {
+    let labels = labelled.labels().unwrap_or(&[]);
+    let geometry = space.space();
+    points
+        .iter()
+        .map(|p| {
+            labelled
+                .iter()
+                .zip(labels)
+                .map(|(q, &label)| (geometry.squared_distance(p, q), label))
+                .min_by(|a, b| a.0.total_cmp(&b.0))
+                .map_or(0, |(_, label)| label)
+        })
+        .collect()
+}
+
+/// Overlays computed on the CPU for one frame of one view.
+pub struct Overlays {
+    pub segments: Vec<Segment>,
+    pub density: Option<DensityImage>,
+    /// Grid step for tick labels (plane only).
+    pub grid_step: Option<f32>,
+}
+
+/// Builds the grid, arrows at time `t`, and the density at `t` for `snapshot`.
+pub fn overlays(
+    snapshot: &Snapshot,
+    mode: ViewMode,
+    cameras: &Cameras,
+    size_px: Vec2,
+    t: f32,
+    style: &Style,
+) -> Overlays {
+    let space = snapshot.scene.space;
+    let mut segments = Vec::new();
+    let mut grid_step = None;
+    if mode == ViewMode::Plane {
+        let (min, max) = cameras.plane.visible_world(size_px);
+        let (grid, step) = plane_grid(min, max, &style.palette);
+        segments = grid;
+        grid_step = Some(step);
+    }
+    let field = &snapshot.field;
+    if style.layers.field && !field.times.is_empty() && !field.points.is_empty() {
+        let nearest = ((t as f64) * (field.times.len() - 1) as f64).round() as usize;
+        let velocities = &field.velocities[nearest.min(field.velocities.len() - 1)];
+        if !velocities.is_empty() {
+            let dim = field.points.dim();
+            let max_speed = velocities
+                .chunks(dim)
+                .map(|v| v.iter().map(|x| x * x).sum::<f64>().sqrt())
+                .fold(0.0, f64::max)
+                .max(1e-9);
+            let spacing = match space {
+                SpaceKind::Plane => {
+                    let xs: Vec<f64> = field.points.iter().map(|p| p[0]).collect();
+                    let span = xs.iter().copied().fold(f64::MIN, f64::max)
+                        - xs.iter().copied().fold(f64::MAX, f64::min);
+                    span / 20.0
+                }
+                SpaceKind::Sphere => 0.17,
+                SpaceKind::Torus => std::f64::consts::TAU / 20.0,
+            };
+            segments.extend(field_arrows(
+                space,
+                &field.points,
+                velocities,
+                0.9 * spacing / max_speed,
+                style.palette.field,
+            ));
+        }
+    }
+    let density = (style.layers.density && snapshot.trajectories.count > 0).then(|| {
+        let trajectories = &snapshot.trajectories;
+        let frame = ((t as f64) * (trajectories.frames - 1) as f64).round() as usize;
+        let points = trajectories.frame(frame);
+        let (min, max) = data_box(snapshot);
+        // About one particle per cell on average at the densest: a smooth picture at any count.
+        let resolution = ((points.len() as f64).sqrt() * 1.2).clamp(24.0, 160.0) as u32;
+        density_image(space, &points, min, max, resolution, &style.palette)
+    });
+    Overlays {
+        segments,
+        density,
+        grid_step,
+    }
+}
+
+/// The plane rectangle the density covers: the source and target samples' box, padded.
+fn data_box(snapshot: &Snapshot) -> (Vec2, Vec2) {
+    let mut min = Vec2::splat(f32::MAX);
+    let mut max = Vec2::splat(f32::MIN);
+    for p in snapshot
+        .source_samples
+        .iter()
+        .chain(snapshot.target_samples.iter())
+    {
+        let q = Vec2::new(p[0] as f32, p[1] as f32);
+        min = min.min(q);
+        max = max.max(q);
+    }
+    if min.x > max.x {
+        return (Vec2::splat(-4.0), Vec2::splat(4.0));
+    }
+    let pad = (max - min) * 0.1;
+    (min - pad, max + pad)
+}

@@ -1,0 +1,387 @@
+//! Export as a new user runs it: videos decode with real decoders (ffprobe, the gif crate, the
+//! png decoder) at the size, rate and length asked; frames are drawn, change over time and are
+//! the same for the same seed; cancelling or failing leaves no file; NPY loads in NumPy.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn flowscope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn succeeds(args: &[&str]) -> Output {
+    let output = flowscope(args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn fails_with(args: &[&str], expected: &str) {
+    let output = flowscope(args);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{args:?} should fail");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.to_lowercase().contains(&expected.to_lowercase()),
+        "{args:?}: {stderr:?} does not mention {expected:?}"
+    );
+}
+
+/// A scene that trains in a fraction of a second.
+fn quick_scene(dir: &Path) -> String {
+    let path = dir.join("quick.toml");
+    std::fs::write(
+        &path,
+        "title = \"Quick test\"\nspace = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\n\
+         [train]\nsteps = 30\nbatch = 128\n[sample]\nparticles = 300\nsteps = 20\n",
+    )
+    .unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+fn only_entry_is(dir: &Path, name: &str) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "quick.toml")
+        .collect();
+    assert_eq!(names, [name], "exactly the output, no partial files");
+}
+
+#[test]
+fn mp4_decodes_at_the_asked_size_rate_and_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = quick_scene(dir.path());
+    let out = dir.path().join("flow.mp4");
+    let out_text = out.to_string_lossy();
+    // An odd width is rounded down to even for H.264.
+    let output = succeeds(&[
+        "export",
+        "--scene",
+        &scene,
+        "--out",
+        &out_text,
+        "--width",
+        "321",
+        "--height",
+        "240",
+        "--fps",
+        "12",
+        "--duration-secs",
+        "1",
+        "--device",
+        "cpu",
+    ]);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("320×240"));
+    only_entry_is(dir.path(), "flow.mp4");
+    let probe = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-count_frames",
+            "-show_entries",
+            "stream=codec_name,width,height,r_frame_rate,nb_read_frames,pix_fmt",
+            "-of",
+            "json",
+        ])
+        .arg(&out)
+        .output()
+        .expect("ffprobe runs (.ci/run installs ffmpeg)");
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let info: serde_json::Value = serde_json::from_slice(&probe.stdout).unwrap();
+    let stream = &info["streams"][0];
+    assert_eq!(stream["codec_name"], "h264");
+    assert_eq!(stream["pix_fmt"], "yuv420p");
+    assert_eq!(stream["width"], 320);
+    assert_eq!(stream["height"], 240);
+    assert_eq!(stream["r_frame_rate"], "12/1");
+    assert_eq!(stream["nb_read_frames"], "12");
+}
+
+#[test]
+fn gif_loops_with_the_asked_frames() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = quick_scene(dir.path());
+    let out = dir.path().join("flow.gif");
+    succeeds(&[
+        "export",
+        "--scene",
+        &scene,
+        "--out",
+        &out.to_string_lossy(),
+        "--width",
+        "200",
+        "--height",
+        "120",
+        "--fps",
+        "10",
+        "--duration-secs",
+        "0.8",
+        "--device",
+        "cpu",
+    ]);
+    only_entry_is(dir.path(), "flow.gif");
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options
+        .read_info(std::fs::File::open(&out).unwrap())
+        .unwrap();
+    assert_eq!((decoder.width(), decoder.height()), (200, 120));
+    assert_eq!(decoder.repeat(), gif::Repeat::Infinite);
+    let mut frames = Vec::new();
+    while let Some(frame) = decoder.read_next_frame().unwrap() {
+        assert_eq!(frame.delay, 10, "1/10 s per frame");
+        frames.push(frame.buffer.to_vec());
+    }
+    assert_eq!(frames.len(), 8);
+    assert_ne!(frames[0], frames[7], "the flow moves");
+}
+
+fn png_frames(dir: &Path) -> Vec<image::RgbaImage> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let expected: Vec<String> = (1..=names.len())
+        .map(|i| format!("frame_{i:05}.png"))
+        .collect();
+    assert_eq!(names, expected, "numbered from 1 with no gaps");
+    names
+        .iter()
+        .map(|n| image::open(dir.join(n)).unwrap().to_rgba8())
+        .collect()
+}
+
+#[test]
+fn png_frames_are_numbered_drawn_moving_and_reproducible() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = quick_scene(dir.path());
+    let mut runs = Vec::new();
+    for name in ["a", "b"] {
+        let out = dir.path().join(name);
+        succeeds(&[
+            "export",
+            "--scene",
+            &scene,
+            "--out",
+            &format!("{}/", out.display()),
+            "--width",
+            "160",
+            "--height",
+            "96",
+            "--fps",
+            "6",
+            "--duration-secs",
+            "1",
+            "--device",
+            "cpu",
+        ]);
+        runs.push(png_frames(&out));
+    }
+    let frames = &runs[0];
+    assert_eq!(frames.len(), 6);
+    for frame in frames {
+        assert_eq!(frame.dimensions(), (160, 96));
+        let first = frame.get_pixel(0, 0);
+        let distinct = frame.pixels().filter(|p| *p != first).count();
+        assert!(
+            distinct > 200,
+            "a frame is not blank ({distinct} pixels differ)"
+        );
+    }
+    assert_ne!(frames[0], frames[5], "frames change over time");
+    assert_eq!(runs[0], runs[1], "the same seed gives the same frames");
+}
+
+#[test]
+fn cancelling_leaves_no_file() {
+    use flowscope::export::{ExportRun, VideoSettings, export_video};
+    let dir = tempfile::tempdir().unwrap();
+    let mut scene = flowscope::scene::Scene::default();
+    scene.sample.particles = 200;
+    scene.sample.steps = 10;
+    let session = flowscope::session::Session::new(scene, &burn::tensor::Device::flex()).unwrap();
+    let mut runs = [ExportRun {
+        session,
+        label: "test".into(),
+    }];
+    let settings = VideoSettings {
+        width: 128,
+        height: 96,
+        fps: 10,
+        duration_secs: 2.0,
+        ..VideoSettings::default()
+    };
+    for name in ["cancel.mp4", "cancel.gif", "frames/"] {
+        let out = dir.path().join(name);
+        let mut seen = 0;
+        let result = export_video(&mut runs, &settings, &out, &mut |progress| {
+            seen = progress.frame;
+            progress.frame < 3
+        });
+        assert!(
+            matches!(result, Err(flowscope::Error::Cancelled)),
+            "{name}: {result:?}"
+        );
+        assert_eq!(seen, 3);
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{name}: {left:?} left behind");
+    }
+}
+
+#[test]
+fn bad_export_settings_fail_cleanly_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = quick_scene(dir.path());
+    let out = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    fails_with(
+        &["export", "--scene", &scene, "--out", &out("a.avi")],
+        "unknown video format",
+    );
+    fails_with(
+        &[
+            "export",
+            "--scene",
+            &scene,
+            "--out",
+            &out("a.mp4"),
+            "--width",
+            "5000",
+        ],
+        "not supported",
+    );
+    fails_with(
+        &[
+            "export",
+            "--scene",
+            &scene,
+            "--out",
+            &out("a.mp4"),
+            "--fps",
+            "0",
+        ],
+        "fps",
+    );
+    fails_with(
+        &[
+            "export",
+            "--scene",
+            &scene,
+            "--out",
+            "/nonexistent-dir/a.mp4",
+            "--duration-secs",
+            "0.2",
+        ],
+        "/nonexistent-dir/a.mp4",
+    );
+    only_entry_is_nothing_but_the_scene(dir.path());
+}
+
+fn only_entry_is_nothing_but_the_scene(dir: &Path) {
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["quick.toml"]);
+}
+
+/// A Python that has NumPy: the one on PATH, or the system's (where .ci/run installs it).
+fn numpy_python() -> &'static str {
+    ["python3", "/usr/bin/python3"]
+        .into_iter()
+        .find(|python| {
+            Command::new(python)
+                .args(["-c", "import numpy"])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .expect("a python3 with NumPy (.ci/run installs python3-numpy)")
+}
+
+#[test]
+fn npy_trajectories_load_in_numpy_and_equal_the_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = quick_scene(dir.path());
+    let run = dir.path().join("run").to_string_lossy().into_owned();
+    succeeds(&["train", "--scene", &scene, "--device", "cpu", "--out", &run]);
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    succeeds(&[
+        "sample",
+        "--run",
+        &run,
+        "--n",
+        "7",
+        "--steps",
+        "5",
+        "--device",
+        "cpu",
+        "--out",
+        &path("x.csv"),
+        "--trajectories",
+        &path("t.npy"),
+    ]);
+    succeeds(&[
+        "sample",
+        "--run",
+        &run,
+        "--n",
+        "7",
+        "--steps",
+        "5",
+        "--device",
+        "cpu",
+        "--out",
+        &path("x.csv"),
+        "--trajectories",
+        &path("t.csv"),
+    ]);
+    let numpy = Command::new(numpy_python())
+        .args([
+            "-c",
+            "import sys, json, numpy; a = numpy.load(sys.argv[1]); \
+             print(json.dumps({'shape': list(a.shape), 'dtype': str(a.dtype), 'values': a.ravel().tolist()}))",
+        ])
+        .arg(path("t.npy"))
+        .output()
+        .expect("python3 runs (.ci/run installs NumPy)");
+    assert!(
+        numpy.status.success(),
+        "{}",
+        String::from_utf8_lossy(&numpy.stderr)
+    );
+    let loaded: serde_json::Value = serde_json::from_slice(&numpy.stdout).unwrap();
+    assert_eq!(loaded["shape"], serde_json::json!([6, 7, 2]));
+    assert_eq!(loaded["dtype"], "float32");
+    let csv = std::fs::read_to_string(path("t.csv")).unwrap();
+    // Compared as float32, the arrays' type (JSON's decimal text round-trips through f64).
+    let from_csv: Vec<f32> = csv
+        .lines()
+        .skip(1)
+        .flat_map(|line| {
+            line.split(',')
+                .skip(3)
+                .map(|v| v.parse::<f32>().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let from_npy: Vec<f32> = loaded["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as f32)
+        .collect();
+    assert_eq!(from_npy, from_csv);
+}
