@@ -101,6 +101,10 @@ struct TrainArgs {
     /// Scene file (TOML) to start from; flags override its settings.
     #[arg(long)]
     scene: Option<PathBuf>,
+    /// Continue the run saved in DIR (by `train` or the window) for --steps more steps (default:
+    /// as many as it has done); settings that would need fresh weights are refused.
+    #[arg(long, conflicts_with = "scene")]
+    resume: Option<PathBuf>,
     #[arg(long, value_enum)]
     space: Option<SpaceKind>,
     /// Source distribution (see `flowscope datasets`).
@@ -457,10 +461,13 @@ fn select_device(choice: DeviceChoice) -> Result<device::TrainingDevice> {
     Ok(selected)
 }
 
-fn scene_from_args(args: &TrainArgs) -> Result<Scene> {
-    let mut scene = match &args.scene {
-        Some(path) => Scene::load(path)?,
-        None => Scene::default(),
+/// The scene `args` describe, starting from `base` (a resumed run's), the --scene file, or the
+/// default scene.
+fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
+    let mut scene = match (base, &args.scene) {
+        (Some(scene), _) => scene,
+        (None, Some(path)) => Scene::load(path)?,
+        (None, None) => Scene::default(),
     };
     if let Some(space) = args.space
         && space != scene.space
@@ -557,11 +564,25 @@ impl Progress {
 }
 
 fn train(args: TrainArgs) -> Result<()> {
-    let scene = scene_from_args(&args)?;
     let training = select_device(args.device)?;
+    let mut session = match &args.resume {
+        Some(dir) => {
+            let mut session = Session::load_checkpoint(dir, &training.device)?;
+            let done = session.steps_done();
+            let mut scene = scene_from_args(&args, Some(session.scene().clone()))?;
+            scene.train.steps = done + args.steps.unwrap_or(done.max(1));
+            if let flowscope::session::SceneChange::NeedsRestart(reason) =
+                flowscope::session::SceneChange::between(session.scene(), &scene)
+            {
+                bail!("cannot resume the run in {}: {reason}", dir.display());
+            }
+            session.apply_scene(&scene)?;
+            session
+        }
+        None => Session::new(scene_from_args(&args, None)?, &training.device)?,
+    };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
-    let mut session = Session::new(scene, &training.device)?;
     let mut progress = Progress::new(session.scene().train.steps);
     let outcome = session.train(|report| progress.update(report.step, report.loss));
     if let Err(error) = outcome {

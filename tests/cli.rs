@@ -613,3 +613,60 @@ fn render_bench_reports_every_view() {
         assert!(fps > 0.0, "{key}: {fps}");
     }
 }
+
+#[test]
+fn train_resume_continues_a_run_and_refuses_a_different_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = path(dir.path(), "first");
+    let second = path(dir.path(), "second");
+    let quick = [
+        "--steps",
+        "20",
+        "--batch",
+        "64",
+        "--eval-points",
+        "100",
+        "--eval-steps",
+        "10",
+    ];
+    let mut args = vec!["train", "--device", "cpu", "--out", &first];
+    args.extend(quick);
+    assert!(flowscope(&args).status.success());
+    let output = flowscope(&[
+        "train",
+        "--resume",
+        &first,
+        "--steps",
+        "10",
+        "--eval-points",
+        "100",
+        "--eval-steps",
+        "10",
+        "--device",
+        "cpu",
+        "--out",
+        &second,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("second/metrics.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(metrics["steps"], 30);
+    assert_eq!(
+        metrics["loss_curve"][0][0], 21,
+        "the curve continues from step 21"
+    );
+    let scene = flowscope::scene::Scene::load(&dir.path().join("second/scene.toml")).unwrap();
+    assert_eq!(scene.train.steps, 30);
+    fails_with(
+        &[
+            "train", "--resume", &first, "--width", "128", "--device", "cpu", "--out", &second,
+        ],
+        "the model changed",
+    );
+}

@@ -42,6 +42,54 @@ pub struct Session {
     last_pairs: Option<(Points, Points)>,
 }
 
+/// Every float parameter's values, in visiting order.
+#[derive(Default)]
+struct ParameterValues(Vec<burn::tensor::TensorData>);
+
+impl burn::module::ModuleVisitor for ParameterValues {
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<D>>,
+    ) {
+        self.0.push(param.val().into_data());
+    }
+}
+
+impl ParameterValues {
+    fn into_iter(self) -> ParameterWriter {
+        ParameterWriter(self.0.into_iter())
+    }
+}
+
+/// Writes values, in visiting order, into a model of the same shape.
+struct ParameterWriter(std::vec::IntoIter<burn::tensor::TensorData>);
+
+impl burn::module::ModuleMapper for ParameterWriter {
+    fn map_float<const D: usize>(
+        &mut self,
+        param: burn::module::Param<burn::tensor::Tensor<D>>,
+    ) -> burn::module::Param<burn::tensor::Tensor<D>> {
+        match self.0.next() {
+            // Built like a freshly initialised parameter (lazily, on its device).
+            Some(values) => {
+                let device = param.val().device();
+                let shape = param.val().shape();
+                burn::module::Param::uninitialized(
+                    burn::module::ParamId::new(),
+                    move |device, require_grad| {
+                        burn::tensor::Tensor::from_data(values, device)
+                            .set_require_grad(require_grad)
+                    },
+                    device,
+                    true,
+                    shape,
+                )
+            }
+            None => param,
+        }
+    }
+}
+
 /// How a new scene relates to a running session's.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SceneChange {
@@ -353,11 +401,20 @@ impl Session {
         let record =
             burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
                 .map_err(mismatch)?;
+        // Loaded without autodiff, then its values copied into a freshly initialised trainable
+        // model: parameters loaded from a record stay tied to the autodiff graph of their first
+        // update, so a resumed run would fail at its second step.
+        let loaded = scene
+            .model
+            .init(scene.space, device)
+            .try_load_record(record)
+            .map_err(mismatch)?;
+        let mut values = ParameterValues::default();
+        loaded.visit(&mut values);
         let model = scene
             .model
             .init(scene.space, &device.clone().autodiff())
-            .try_load_record(record)
-            .map_err(mismatch)?;
+            .map(&mut values.into_iter());
         let steps = scene.train.steps;
         let mut session = Self::with_model(scene, device, model)?;
         session.trainer.set_steps_done(steps);
