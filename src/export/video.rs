@@ -6,7 +6,9 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use openh264::encoder::{Encoder, EncoderConfig, FrameRate, FrameType, QpRange, RateControlMode};
+use openh264::encoder::{
+    Complexity, Encoder, EncoderConfig, FrameRate, FrameType, QpRange, RateControlMode,
+};
 use openh264::formats::{RgbaSliceU8, YUVBuffer};
 
 use crate::{Error, Result};
@@ -280,7 +282,9 @@ impl Mp4Sink {
             .max_frame_rate(FrameRate::from_hz(fps as f32))
             .skip_frames(false)
             .rate_control_mode(RateControlMode::Off)
-            .qp(QpRange::new(22, 30));
+            .qp(QpRange::new(22, 30))
+            // The fastest search: the renderer shares the two cores with the encoder.
+            .complexity(Complexity::Low);
         let encoder = Encoder::with_api_config(openh264::OpenH264API::from_source(), config)
             .map_err(|e| Error::Internal(format!("the H.264 encoder did not start: {e}")))?;
         let file = File::create(&partial.path).map_err(write_error(&partial.target))?;
