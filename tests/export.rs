@@ -318,36 +318,23 @@ fn npy_trajectories_load_in_numpy_and_equal_the_csv() {
     let run = dir.path().join("run").to_string_lossy().into_owned();
     succeeds(&["train", "--scene", &scene, "--device", "cpu", "--out", &run]);
     let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
-    succeeds(&[
-        "sample",
-        "--run",
-        &run,
-        "--n",
-        "7",
-        "--steps",
-        "5",
-        "--device",
-        "cpu",
-        "--out",
-        &path("x.csv"),
-        "--trajectories",
-        &path("t.npy"),
-    ]);
-    succeeds(&[
-        "sample",
-        "--run",
-        &run,
-        "--n",
-        "7",
-        "--steps",
-        "5",
-        "--device",
-        "cpu",
-        "--out",
-        &path("x.csv"),
-        "--trajectories",
-        &path("t.csv"),
-    ]);
+    for trajectories in ["t.npy", "t.csv"] {
+        succeeds(&[
+            "sample",
+            "--run",
+            &run,
+            "--n",
+            "7",
+            "--steps",
+            "5",
+            "--device",
+            "cpu",
+            "--out",
+            &path("x.csv"),
+            "--trajectories",
+            &path(trajectories),
+        ]);
+    }
     let numpy = Command::new(numpy_python())
         .args([
             "-c",
