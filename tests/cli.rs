@@ -670,3 +670,29 @@ fn train_resume_continues_a_run_and_refuses_a_different_model() {
         "the model changed",
     );
 }
+
+#[test]
+fn a_checkpoint_for_another_model_is_refused_naming_the_mismatch() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = path(dir.path(), "run");
+    assert!(
+        flowscope(&["train", "--steps", "5", "--device", "cpu", "--out", &run])
+            .status
+            .success()
+    );
+    let scene_path = dir.path().join("run/scene.toml");
+    let scene = std::fs::read_to_string(&scene_path).unwrap();
+    std::fs::write(&scene_path, scene.replace("width = 64", "width = 32")).unwrap();
+    fails_with(
+        &[
+            "sample",
+            "--run",
+            &run,
+            "--device",
+            "cpu",
+            "--out",
+            &path(dir.path(), "x.csv"),
+        ],
+        "hidden.0.weight: shape mismatch",
+    );
+}

@@ -42,6 +42,24 @@ pub struct Session {
     last_pairs: Option<(Points, Points)>,
 }
 
+/// The first of burn's per-parameter load errors ("hidden.0.weight: shape mismatch, …"), and
+/// how many more there are; the whole text when it has no such list.
+fn first_mismatch(text: &str) -> String {
+    match text.find("[\"") {
+        Some(start) => {
+            let list = &text[start + 2..];
+            let first = list.split('"').next().unwrap_or(list);
+            let more = list.matches("\", \"").count();
+            if more > 0 {
+                format!("{first} (and {more} more)")
+            } else {
+                first.to_string()
+            }
+        }
+        None => text.to_string(),
+    }
+}
+
 /// Every float parameter's values, in visiting order.
 #[derive(Default)]
 struct ParameterValues(Vec<burn::tensor::TensorData>);
@@ -396,7 +414,10 @@ impl Session {
         })?;
         let mismatch = |e: burn::store::RecordError| Error::Checkpoint {
             path: path.clone(),
-            message: format!("does not match the model described by scene.toml ({e})"),
+            message: format!(
+                "does not match the model described by scene.toml (its space, width, depth or labels differ): {}",
+                first_mismatch(&e.to_string())
+            ),
         };
         let record =
             burn::store::ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes))
