@@ -282,6 +282,8 @@ fn render_frames(
         glam::Vec2::new(tile[0] as f32, tile[1] as f32),
     );
     let mut picture = vec![0u8; (width * height * 4) as usize];
+    // The flow animation draws the same snapshots throughout: upload them once.
+    let mut uploaded = vec![false; runs.len()];
     let mut version = 0u64;
     for index in 0..frames {
         let along = if frames > 1 {
@@ -302,18 +304,22 @@ fn render_frames(
                     }
                     *snapshot = snapshot_of(&run.session)?;
                 }
+                uploaded.fill(false);
                 1.0
             }
         };
         for (column, (snapshot, view)) in snapshots.iter().zip(views.iter_mut()).enumerate() {
-            version += 1;
-            let content = content_from_snapshot(
-                snapshot,
-                ColourMode::SourcePosition,
-                &style.palette,
-                version,
-            );
-            view.set_content(&gpu.renderer, &gpu.device, &content);
+            if !uploaded[column] {
+                version += 1;
+                let content = content_from_snapshot(
+                    snapshot,
+                    ColourMode::SourcePosition,
+                    &style.palette,
+                    version,
+                );
+                view.set_content(&gpu.renderer, &gpu.device, &content);
+                uploaded[column] = true;
+            }
             let size = glam::Vec2::new(tile[0] as f32, tile[1] as f32);
             let layers = overlays(snapshot, mode, &cameras, size, t, &style);
             view.set_overlay(&gpu.renderer, &gpu.device, &layers.segments);
