@@ -102,7 +102,8 @@ struct TrainArgs {
     #[arg(long)]
     scene: Option<PathBuf>,
     /// Continue the run saved in DIR (by `train` or the window) for --steps more steps (default:
-    /// as many as it has done); settings that would need fresh weights are refused.
+    /// as many as it has done); settings that would need fresh weights are refused. The weights
+    /// carry over; Adam's moment estimates start afresh.
     #[arg(long, conflicts_with = "scene")]
     resume: Option<PathBuf>,
     #[arg(long, value_enum)]
