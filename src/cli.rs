@@ -338,7 +338,7 @@ fn export(args: ExportArgs) -> Result<()> {
         if settings.animation == Animation::Training {
             bail!("--animate training starts from fresh weights; give --scene instead of --run");
         }
-        let label = coupling_label(session.scene());
+        let label = session.scene().coupling.label();
         runs.push(ExportRun { session, label });
     } else {
         let scene = match &args.scene {
@@ -358,7 +358,7 @@ fn export(args: ExportArgs) -> Result<()> {
             vec![scene]
         };
         for scene in scenes {
-            let label = coupling_label(&scene);
+            let label = scene.coupling.label();
             let mut session = Session::new(scene, &training.device)?;
             if settings.animation == Animation::Flow {
                 let steps = session.scene().train.steps;
@@ -386,14 +386,6 @@ fn export(args: ExportArgs) -> Result<()> {
         report.adapter
     );
     Ok(())
-}
-
-/// "independent", "exact OT, k = 256", …: how a run is labelled in videos.
-fn coupling_label(scene: &Scene) -> String {
-    flowscope::ui::Variant {
-        coupling: scene.coupling.clone(),
-    }
-    .name()
 }
 
 /// A one-line progress bar on a terminal (nothing when stderr is redirected).

@@ -68,6 +68,15 @@ impl Default for CouplingConfig {
 }
 
 impl CouplingConfig {
+    /// How runs with this coupling are labelled in views, plots and videos.
+    pub fn label(&self) -> String {
+        match self.method {
+            CouplingMethod::Independent => "independent".to_string(),
+            CouplingMethod::Exact => format!("exact OT, k = {}", self.k),
+            CouplingMethod::Sinkhorn => format!("Sinkhorn ε = {}, k = {}", self.epsilon, self.k),
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
         if self.k == 0 || self.k > MAX_K {
             return Err(Error::invalid(format!(

@@ -186,11 +186,6 @@ impl LiveSession {
     pub fn receive(&self) -> Vec<Snapshot> {
         self.snapshots.try_iter().collect()
     }
-
-    /// Waits up to `timeout` for the next snapshot.
-    pub fn receive_timeout(&self, timeout: Duration) -> Option<Snapshot> {
-        self.snapshots.recv_timeout(timeout).ok()
-    }
 }
 
 impl Drop for LiveSession {

@@ -184,10 +184,7 @@ impl FlowscopeApp {
         let count = self.compare.as_ref().map_or(1, Vec::len);
         for index in 0..count {
             let scene = self.scene_for(index);
-            let name = Variant {
-                coupling: scene.coupling.clone(),
-            }
-            .name();
+            let name = scene.coupling.label();
             self.next_gpu_key += 1;
             match Run::start(
                 name,
@@ -217,7 +214,7 @@ impl FlowscopeApp {
                 Some(variants) => variants[index].coupling.clone(),
                 None => self.scene.coupling.clone(),
             };
-            run.name = Variant { coupling }.name();
+            run.name = coupling.label();
         }
         self.sent_scene = self.scene.clone();
         self.remember_scene();
@@ -280,10 +277,7 @@ impl FlowscopeApp {
         );
         match run {
             Ok(mut run) => {
-                run.name = Variant {
-                    coupling: scene.coupling.clone(),
-                }
-                .name();
+                run.name = scene.coupling.label();
                 self.compare = None;
                 self.runs = vec![run];
                 self.scene = scene.clone();

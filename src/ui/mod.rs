@@ -10,7 +10,6 @@ mod scenes;
 mod viewport;
 
 pub use app::{DeviceInfo, FlowscopeApp};
-pub use controls::TimeControl;
 pub use run::Run;
 pub use scenes::{SHIPPED, Variant, coupling_comparison, shipped};
 

@@ -77,17 +77,6 @@ impl Run {
         arrived
     }
 
-    /// Waits for the next snapshot (tests and headless use).
-    pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
-        match self.live.receive_timeout(timeout) {
-            Some(snapshot) => {
-                self.take(snapshot);
-                true
-            }
-            None => false,
-        }
-    }
-
     fn take(&mut self, snapshot: Snapshot) {
         if self
             .snapshot

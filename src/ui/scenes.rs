@@ -50,14 +50,7 @@ pub struct Variant {
 
 impl Variant {
     pub fn name(&self) -> String {
-        match self.coupling.method {
-            CouplingMethod::Independent => "independent".to_string(),
-            CouplingMethod::Exact => format!("exact OT, k = {}", self.coupling.k),
-            CouplingMethod::Sinkhorn => format!(
-                "Sinkhorn ε = {}, k = {}",
-                self.coupling.epsilon, self.coupling.k
-            ),
-        }
+        self.coupling.label()
     }
 }
 
