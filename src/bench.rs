@@ -221,3 +221,122 @@ pub fn run_render(quick: bool) -> Result<RenderReport> {
         render_fps,
     })
 }
+
+/// `flowscope bench --quality`: the guidance, paired-data and reflow figures of the README.
+#[derive(Debug, Serialize)]
+pub struct QualityReport {
+    /// Conditional gaussian → 8gaussians (every label in turn): per w, the share of samples in
+    /// the requested label's mode and their diversity.
+    pub guidance: Vec<crate::session::GuidancePoint>,
+    /// Moons observed through the line projection (y dropped), σ = 0.1: the paired model's
+    /// restoration against an unconditional gaussian → moons model pushed from the same X0.
+    pub paired: crate::metrics::Restoration,
+    pub unconditional_from_observations: crate::metrics::Restoration,
+    /// paired W2 / unconditional W2 (the bar: at most 0.5).
+    pub restoration_w2_ratio: f64,
+    /// Gaussian → moons, independent coupling (1-rectified) and its reflows.
+    pub reflow: Vec<ReflowFigures>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReflowFigures {
+    /// k of the k-rectified flow.
+    pub level: usize,
+    pub straightness: f64,
+    /// W2 to the target of a single Euler step.
+    pub one_step_w2: f64,
+    /// W2 to the target with 100 Euler steps.
+    pub w2: f64,
+}
+
+/// Trains the small runs behind the guidance, paired-data and reflow bars; `quick` trains
+/// fewer steps (for tests).
+pub fn run_quality(quick: bool, device: &Device) -> Result<QualityReport> {
+    let steps = if quick { 300 } else { 2000 };
+    let scene = |target: &str| {
+        let mut scene = Scene {
+            source: DistConfig::named("gaussian"),
+            target: DistConfig::named(target),
+            ..Scene::default()
+        };
+        scene.train.steps = steps;
+        scene
+    };
+    let trained = |scene: Scene| -> Result<Session> {
+        let mut session = Session::new(scene, device)?;
+        session.train(|_| {})?;
+        Ok(session)
+    };
+
+    let mut conditional = scene("8gaussians");
+    conditional.model.labels = 8;
+    let guidance =
+        trained(conditional)?.guidance_sweep(&[-1.0, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0], 1000, 100)?;
+
+    let base = trained(scene("moons"))?;
+    let mut paired_scene = scene("moons");
+    paired_scene.coupling.method = CouplingMethod::Paired;
+    let paired = trained(paired_scene)?;
+    let observations = paired
+        .observation()
+        .expect("a paired session has an observation model")
+        .draw(1000, &mut Rng::stream(0, "eval-pairs"));
+    let paired_restoration = crate::metrics::restoration(
+        SpaceKind::Plane,
+        &paired.push_forward(&observations.x0, 100)?,
+        &observations.x1,
+    )?;
+    let unconditional = crate::metrics::restoration(
+        SpaceKind::Plane,
+        &base.push_forward(&observations.x0, 100)?,
+        &observations.x1,
+    )?;
+
+    let dir = std::env::temp_dir().join(format!("flowscope-quality-{}", std::process::id()));
+    let reflow = reflow_figures(base, &dir, device);
+    // The runs written for reflow are only scaffolding.
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(QualityReport {
+        guidance,
+        paired: paired_restoration,
+        unconditional_from_observations: unconditional,
+        restoration_w2_ratio: paired_restoration.w2 / unconditional.w2,
+        reflow: reflow?,
+    })
+}
+
+/// Straightness and one-step quality of `base` (1-rectified) and of its 2- and 3-rectified
+/// reflows, trained through run directories under `dir`.
+fn reflow_figures(
+    base: Session,
+    dir: &std::path::Path,
+    device: &Device,
+) -> Result<Vec<ReflowFigures>> {
+    let figures = |session: &Session, level: usize| -> Result<ReflowFigures> {
+        let metrics = session.evaluate()?;
+        let one_step = session.evaluate_with(&crate::scene::EvalConfig {
+            steps: 1,
+            ..session.scene().eval.clone()
+        })?;
+        Ok(ReflowFigures {
+            level,
+            straightness: metrics.straightness,
+            one_step_w2: one_step.w2,
+            w2: metrics.w2,
+        })
+    };
+    let mut report = vec![figures(&base, 1)?];
+    let mut parent = base;
+    for level in 2..=3 {
+        let parent_dir = dir.join(format!("rectified-{}", level - 1));
+        parent.save_checkpoint(&parent_dir)?;
+        let mut scene = parent.scene().clone();
+        scene.coupling.method = CouplingMethod::Reflow;
+        scene.coupling.reflow = Some(crate::coupling::ReflowConfig::new(parent_dir));
+        let mut session = Session::new(scene, device)?;
+        session.train(|_| {})?;
+        report.push(figures(&session, level)?);
+        parent = session;
+    }
+    Ok(report)
+}

@@ -6,12 +6,12 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use flowscope::coupling::{CouplingMethod, MAX_K, couple};
+use flowscope::coupling::{Corruption, CouplingMethod, MAX_K, ReflowConfig, couple};
 use flowscope::data::{
     DistConfig, Points, build_sampler, catalog, default_distributions, write_atomically,
 };
 use flowscope::device::{self, DeviceChoice};
-use flowscope::flow::{Activation, Solver};
+use flowscope::flow::{Activation, GuidanceConfig, RequestedLabel, Solver};
 use flowscope::geometry::SpaceKind;
 use flowscope::metrics;
 use flowscope::rng::Rng;
@@ -34,7 +34,7 @@ enum Command {
     /// Open the window (also what `flowscope` with no command does).
     Gui(GuiArgs),
     /// Train a model and write DIR/metrics.json, DIR/scene.toml and DIR/model.bpk.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Push source samples through a trained model.
     Sample(SampleArgs),
     /// Match two equal-size samples by exact or entropic OT; JSON on stdout.
@@ -106,6 +106,31 @@ struct TrainArgs {
     /// carry over; Adam's moment estimates start afresh.
     #[arg(long, conflicts_with = "scene")]
     resume: Option<PathBuf>,
+    /// Reflow the run in DIR: train a new model on its pairs (x0, ψ1(x0)), starting from its
+    /// weights and data (its scene, with these flags on top).
+    #[arg(long, conflicts_with_all = ["scene", "resume"])]
+    reflow_from: Option<PathBuf>,
+    /// Pairs generated from the run being reflowed (default 10000).
+    #[arg(long)]
+    reflow_pairs: Option<usize>,
+    /// Condition the model on the target's labels (for classifier-free guidance).
+    #[arg(long)]
+    conditional: bool,
+    /// Probability of replacing a label by the null label while training (default 0.2).
+    #[arg(long)]
+    p_drop: Option<f64>,
+    /// Train on a fixed set of this many examples per label (0: unlimited).
+    #[arg(long)]
+    samples_per_label: Option<usize>,
+    /// How the paired coupling corrupts a target point into its observation.
+    #[arg(long, value_enum)]
+    corruption: Option<Corruption>,
+    /// Corruption strength: grid cell width (quantize) or noise level (noise).
+    #[arg(long)]
+    corruption_level: Option<f64>,
+    /// Noise added to the observation to make the paired coupling's starting point.
+    #[arg(long)]
+    sigma: Option<f64>,
     #[arg(long, value_enum)]
     space: Option<SpaceKind>,
     /// Source distribution (see `flowscope datasets`).
@@ -164,7 +189,15 @@ struct SampleArgs {
     seed: u64,
     #[arg(long, value_enum, default_value = "auto")]
     device: DeviceChoice,
-    /// Final positions (CSV).
+    /// Label the particles ask for (a number, `all` for every label in turn, or `none` for the
+    /// unconditional model); needs a model trained with --conditional.
+    #[arg(long)]
+    label: Option<RequestedLabel>,
+    /// Guidance scale w in v = (1−w)·v(x,t|∅) + w·v(x,t|y), from −1 to 8 (default 1, the
+    /// conditional model; w = 1 + s for the (1+s)·cond − s·uncond form).
+    #[arg(long, allow_negative_numbers = true)]
+    guidance: Option<f64>,
+    /// Final positions (CSV; with guidance, a label column holds each particle's requested label).
     #[arg(long)]
     out: PathBuf,
     /// Every step of every particle: CSV (step,t,particle,coordinates...), or, when the name
@@ -255,6 +288,9 @@ struct BenchArgs {
     /// Measure drawing instead: offscreen frames per second of the plane and sphere views.
     #[arg(long)]
     render: bool,
+    /// Measure quality instead: guidance, paired-data restoration and reflow on small runs.
+    #[arg(long, conflicts_with = "render")]
+    quality: bool,
     #[arg(long, value_enum, default_value = "auto")]
     device: DeviceChoice,
 }
@@ -266,7 +302,7 @@ pub fn run(cli: Cli) -> Result<()> {
             device: DeviceChoice::Auto,
         }),
         Some(Command::Gui(args)) => gui(args),
-        Some(Command::Train(args)) => train(args),
+        Some(Command::Train(args)) => train(*args),
         Some(Command::Sample(args)) => sample(args),
         Some(Command::Couple(args)) => couple_files(args),
         Some(Command::Metrics(args)) => metrics_files(args),
@@ -278,6 +314,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Export(args)) => export(args),
         Some(Command::Bench(args)) if args.render => {
             let report = flowscope::bench::run_render(args.quick)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            Ok(())
+        }
+        Some(Command::Bench(args)) if args.quality => {
+            let training = select_device(args.device)?;
+            let report = flowscope::bench::run_quality(args.quick, &training.device)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
             Ok(())
         }
@@ -506,6 +548,56 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     if let Some(seed) = args.seed {
         scene.train.seed = seed;
     }
+    if args.conditional {
+        let labels = build_sampler(scene.space, &scene.target)?.num_labels();
+        if labels == 0 {
+            bail!(
+                "--conditional needs a labelled target, and '{}' has no labels (see flowscope datasets)",
+                scene.target.name
+            );
+        }
+        scene.model.labels = labels;
+    }
+    if let Some(p_drop) = args.p_drop {
+        if scene.model.labels == 0 {
+            bail!("--p-drop applies to conditional models; add --conditional");
+        }
+        scene.train.p_drop = p_drop;
+    }
+    if let Some(n) = args.samples_per_label {
+        scene.train.samples_per_label = n;
+    }
+    let paired_flags =
+        args.corruption.is_some() || args.corruption_level.is_some() || args.sigma.is_some();
+    if paired_flags && scene.coupling.method != CouplingMethod::Paired {
+        bail!("--corruption, --corruption-level and --sigma apply to --coupling paired");
+    }
+    if let Some(corruption) = args.corruption {
+        scene.coupling.paired.corruption = corruption;
+    }
+    if let Some(level) = args.corruption_level {
+        scene.coupling.paired.level = level;
+    }
+    if let Some(sigma) = args.sigma {
+        scene.coupling.paired.sigma = sigma;
+    }
+    if let Some(dir) = &args.reflow_from {
+        // Stored absolute, so the run directory's scene.toml works from anywhere.
+        let from = dir
+            .canonicalize()
+            .with_context(|| format!("cannot reflow {}: no such run directory", dir.display()))?;
+        let mut reflow = ReflowConfig::new(from);
+        if let Some(pairs) = args.reflow_pairs {
+            reflow.pairs = pairs;
+        }
+        scene.coupling.method = CouplingMethod::Reflow;
+        scene.coupling.reflow = Some(reflow);
+    } else if args.reflow_pairs.is_some() {
+        bail!("--reflow-pairs applies to --reflow-from");
+    }
+    if scene.coupling.method == CouplingMethod::Reflow && scene.coupling.reflow.is_none() {
+        bail!("--coupling reflow needs --reflow-from DIR (the run whose flow is reflowed)");
+    }
     if let Some(points) = args.eval_points {
         scene.eval.points = points;
     }
@@ -572,7 +664,23 @@ fn train(args: TrainArgs) -> Result<()> {
             session.apply_scene(&scene)?;
             session
         }
-        None => Session::new(scene_from_args(&args, None)?, &training.device)?,
+        None => {
+            let base = match &args.reflow_from {
+                Some(dir) => {
+                    let file = dir.join(flowscope::session::SCENE_FILE);
+                    if !file.is_file() {
+                        bail!(
+                            "cannot reflow {}: no run there (expected a directory written by flowscope train)",
+                            dir.display()
+                        );
+                    }
+                    Some(Scene::load(&file)?)
+                }
+                None => None,
+            };
+            // A reflow run trains as many steps as its parent did, unless --steps says otherwise.
+            Session::new(scene_from_args(&args, base)?, &training.device)?
+        }
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
@@ -609,7 +717,24 @@ fn sample(args: SampleArgs) -> Result<()> {
         bail!("--n must be between 1 and {}", flowscope::scene::MAX_POINTS);
     }
     let training = select_device(args.device)?;
-    let session = Session::load_checkpoint(&args.run, &training.device)?;
+    let mut session = Session::load_checkpoint(&args.run, &training.device)?;
+    if args.label.is_some() || args.guidance.is_some() {
+        let labels = session.scene().model.labels;
+        let guidance = GuidanceConfig {
+            label: args.label.unwrap_or_default(),
+            w: args.guidance.unwrap_or(1.0),
+        };
+        if labels == 0 {
+            bail!(
+                "--label and --guidance need a model trained with --conditional; the run in {} has no labels",
+                args.run.display()
+            );
+        }
+        guidance.validate(labels)?;
+        let mut scene = session.scene().clone();
+        scene.sample.guidance = Some(guidance);
+        session.apply_scene(&scene)?;
+    }
     let scene = session.scene();
     let solver = args.solver.unwrap_or(scene.sample.solver);
     let steps = args.steps.unwrap_or(scene.sample.steps);
@@ -624,7 +749,13 @@ fn sample(args: SampleArgs) -> Result<()> {
         );
     }
     let (_, flow) = session.sample(args.n, args.seed, solver, steps, record)?;
-    flow.final_points().write_csv(&args.out, space)?;
+    let mut samples = flow.final_points();
+    if let Some(guidance) = scene.sample.guidance
+        && let Some(requested) = guidance.label.per_particle(args.n, scene.model.labels)
+    {
+        samples = Points::new(samples.dim(), samples.data().to_vec(), Some(requested));
+    }
+    samples.write_csv(&args.out, space)?;
     if let Some(path) = &args.trajectories {
         let is_npy = path
             .extension()

@@ -89,3 +89,78 @@ pub fn evaluate_flow(
         nfe,
     })
 }
+
+/// Fraction of `samples` that land in the region of the label they asked for: sample i counts
+/// when the nearest point of the labelled `reference` sample carries `requested[i]`.
+pub fn label_fraction(
+    space: SpaceKind,
+    samples: &Points,
+    requested: &[u32],
+    reference: &Points,
+) -> Result<f64> {
+    let labels = reference.labels().ok_or_else(|| {
+        Error::invalid("the fraction in the requested label's region needs a labelled target")
+    })?;
+    if samples.is_empty() || reference.is_empty() || requested.len() != samples.len() {
+        return Err(Error::invalid(
+            "the label fraction needs samples, a label per sample and a reference sample",
+        ));
+    }
+    let geometry = space.space();
+    let hits = samples
+        .iter()
+        .zip(requested)
+        .filter(|(x, asked)| {
+            let nearest = reference
+                .iter()
+                .map(|r| geometry.squared_distance(x, r))
+                .enumerate()
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map_or(0, |(i, _)| i);
+            labels[nearest] == **asked
+        })
+        .count();
+    Ok(hits as f64 / samples.len() as f64)
+}
+
+/// Sample diversity: the mean geodesic distance between distinct samples (of the first 500).
+pub fn diversity(space: SpaceKind, samples: &Points) -> f64 {
+    let geometry = space.space();
+    let n = samples.len().min(500);
+    let mut total = 0.0;
+    for i in 0..n {
+        for j in i + 1..n {
+            total += geometry.distance(samples.point(i), samples.point(j));
+        }
+    }
+    let pairs = n * n.saturating_sub(1) / 2;
+    if pairs == 0 {
+        0.0
+    } else {
+        total / pairs as f64
+    }
+}
+
+/// How well a flow restores clean points from their noisy observations.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct Restoration {
+    /// E d(ψ1(X0), X1): geodesic distance between each restored point and its own clean point.
+    pub error: f64,
+    /// W2 between the restored and the clean sample.
+    pub w2: f64,
+}
+
+/// Scores `restored` = ψ1(X0) against the clean points `clean` they were observed from.
+pub fn restoration(space: SpaceKind, restored: &Points, clean: &Points) -> Result<Restoration> {
+    let geometry = space.space();
+    let error = restored
+        .iter()
+        .zip(clean.iter())
+        .map(|(a, b)| geometry.distance(a, b))
+        .sum::<f64>()
+        / restored.len().max(1) as f64;
+    Ok(Restoration {
+        error,
+        w2: w2(space, restored, clean)?,
+    })
+}

@@ -5,8 +5,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::coupling::CouplingConfig;
+use crate::coupling::CouplingMethod;
 use crate::data::{DistConfig, build_sampler};
-use crate::flow::{ModelConfig, PathConfig, Solver, TrainConfig};
+use crate::flow::{GuidanceConfig, ModelConfig, PathConfig, Solver, TrainConfig};
 use crate::geometry::SpaceKind;
 use crate::{Error, Result};
 
@@ -18,6 +19,9 @@ pub struct SampleConfig {
     pub steps: usize,
     /// Particles drawn from the source and followed along the flow.
     pub particles: usize,
+    /// Classifier-free guidance (conditional models); without it the unconditional field.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<GuidanceConfig>,
 }
 
 impl Default for SampleConfig {
@@ -26,6 +30,7 @@ impl Default for SampleConfig {
             solver: Solver::Euler,
             steps: 100,
             particles: 1000,
+            guidance: None,
         }
     }
 }
@@ -152,6 +157,20 @@ impl Scene {
                 self.target.name,
                 target.num_labels()
             )));
+        }
+        if let Some(guidance) = &self.sample.guidance {
+            guidance.validate(self.model.labels)?;
+        }
+        if self.train.samples_per_label > 0 && target.num_labels() == 0 {
+            return Err(Error::invalid(format!(
+                "samples per label needs a labelled target, and '{}' has no labels",
+                self.target.name
+            )));
+        }
+        if self.coupling.method == CouplingMethod::Paired && self.train.samples_per_label > 0 {
+            return Err(Error::invalid(
+                "the paired coupling draws its own targets; samples per label does not apply",
+            ));
         }
         for (name, value) in [
             ("sample.steps", self.sample.steps),

@@ -696,3 +696,216 @@ fn a_checkpoint_for_another_model_is_refused_naming_the_mismatch() {
         "hidden.0.weight: shape mismatch",
     );
 }
+
+#[test]
+fn conditional_guided_paired_and_reflow_runs_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let quick = [
+        "--device",
+        "cpu",
+        "--steps",
+        "30",
+        "--batch",
+        "64",
+        "--eval-points",
+        "100",
+        "--eval-steps",
+        "10",
+    ];
+    let run = |name: &str, extra: &[&str]| {
+        let out = path(dir.path(), name);
+        let mut args = vec!["train", "--out", &out];
+        args.extend(quick);
+        args.extend(extra);
+        let output = flowscope(&args);
+        assert!(
+            output.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let metrics: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(dir.path().join(name).join("metrics.json")).unwrap(),
+        )
+        .unwrap();
+        (out, metrics)
+    };
+
+    let (conditional, metrics) = run(
+        "conditional",
+        &["--target", "8gaussians", "--conditional", "--p-drop", "0.3"],
+    );
+    let sweep = metrics["guidance"].as_array().expect("a guidance sweep");
+    assert_eq!(sweep.len(), 4);
+    assert!(sweep[0]["label_fraction"].is_number() && sweep[0]["diversity"].is_number());
+    let scene = std::fs::read_to_string(dir.path().join("conditional/scene.toml")).unwrap();
+    assert!(
+        scene.contains("labels = 8") && scene.contains("p_drop = 0.3"),
+        "{scene}"
+    );
+
+    let samples = path(dir.path(), "guided.csv");
+    let output = flowscope(&[
+        "sample",
+        "--run",
+        &conditional,
+        "--n",
+        "16",
+        "--label",
+        "3",
+        "--guidance",
+        "2.5",
+        "--device",
+        "cpu",
+        "--out",
+        &samples,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&samples).unwrap();
+    assert_eq!(text.lines().next(), Some("x,y,label"));
+    assert!(text.lines().skip(1).all(|l| l.ends_with(",3")), "{text}");
+    let unconditional = path(dir.path(), "unconditional.csv");
+    let output = flowscope(&[
+        "sample",
+        "--run",
+        &conditional,
+        "--n",
+        "16",
+        "--label",
+        "none",
+        "--device",
+        "cpu",
+        "--out",
+        &unconditional,
+    ]);
+    assert!(output.status.success());
+    fails_with(
+        &[
+            "sample",
+            "--run",
+            &conditional,
+            "--label",
+            "8",
+            "--device",
+            "cpu",
+            "--out",
+            &samples,
+        ],
+        "label 8 does not exist",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--run",
+            &conditional,
+            "--guidance",
+            "12",
+            "--device",
+            "cpu",
+            "--out",
+            &samples,
+        ],
+        "between -1 and 8",
+    );
+    fails_with(
+        &[
+            "sample",
+            "--run",
+            &conditional,
+            "--label",
+            "first",
+            "--device",
+            "cpu",
+            "--out",
+            &samples,
+        ],
+        "not a label",
+    );
+
+    let (plain, _) = run("plain", &[]);
+    fails_with(
+        &[
+            "sample",
+            "--run",
+            &plain,
+            "--guidance",
+            "2",
+            "--device",
+            "cpu",
+            "--out",
+            &samples,
+        ],
+        "--conditional",
+    );
+    fails_with(
+        &[
+            "train",
+            "--target",
+            "checkerboard",
+            "--conditional",
+            "--out",
+            &path(dir.path(), "x"),
+        ],
+        "labelled target",
+    );
+
+    let (_, metrics) = run(
+        "paired",
+        &[
+            "--coupling",
+            "paired",
+            "--corruption",
+            "quantize",
+            "--corruption-level",
+            "1",
+            "--sigma",
+            "0.2",
+        ],
+    );
+    assert!(
+        metrics["restoration"]["error"].is_number() && metrics["restoration"]["w2"].is_number()
+    );
+    let scene = std::fs::read_to_string(dir.path().join("paired/scene.toml")).unwrap();
+    assert!(scene.contains("corruption = \"quantize\""), "{scene}");
+    fails_with(
+        &[
+            "train",
+            "--corruption",
+            "noise",
+            "--out",
+            &path(dir.path(), "x"),
+        ],
+        "--coupling paired",
+    );
+
+    let (_, metrics) = run(
+        "reflow",
+        &["--reflow-from", &plain, "--reflow-pairs", "500"],
+    );
+    assert_eq!(metrics["reflow_level"], 2);
+    let (_, metrics) = run("reflow3", &["--reflow-from", &path(dir.path(), "reflow")]);
+    assert_eq!(metrics["reflow_level"], 3);
+    fails_with(
+        &[
+            "train",
+            "--reflow-from",
+            &path(dir.path(), "missing"),
+            "--out",
+            &path(dir.path(), "x"),
+        ],
+        "no run there",
+    );
+    fails_with(
+        &[
+            "train",
+            "--coupling",
+            "reflow",
+            "--out",
+            &path(dir.path(), "x"),
+        ],
+        "--reflow-from",
+    );
+}

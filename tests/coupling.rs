@@ -221,6 +221,7 @@ fn stream(method: CouplingMethod, k: usize) -> PairStream {
         method,
         k,
         epsilon: 0.05,
+        ..CouplingConfig::default()
     };
     PairStream::new(SpaceKind::Plane, config, source, target, 42)
 }

@@ -7,11 +7,13 @@ mod catalog;
 mod image_density;
 mod planar;
 mod points;
+mod pool;
 mod spherical;
 mod toroidal;
 
 pub use catalog::{DistConfig, DistInfo, ParamInfo, build_sampler, catalog, default_distributions};
 pub use points::{Points, write_atomically};
+pub use pool::LabelledPool;
 
 use crate::rng::Rng;
 

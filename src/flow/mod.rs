@@ -1,12 +1,14 @@
 //! Flow matching: probability paths, the velocity model, the training step and ODE solvers.
 
+mod guidance;
 mod model;
 mod solver;
 mod train;
 
+pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
 pub use model::{Activation, ModelConfig, VelocityField};
 pub use solver::{Integration, Solver, integrate, velocity_at};
-pub use train::{StepReport, TrainConfig, Trainer};
+pub use train::{StepReport, TrainConfig, Trainer, drop_labels};
 
 use serde::{Deserialize, Serialize};
 

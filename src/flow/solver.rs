@@ -4,7 +4,7 @@
 use burn::tensor::{Device, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use super::VelocityField;
+use super::{Guidance, VelocityField};
 use crate::data::Points;
 use crate::geometry::SpaceKind;
 use crate::{Error, Result};
@@ -54,6 +54,7 @@ pub fn velocity_at(
     space: SpaceKind,
     points: &Points,
     t: f64,
+    guidance: Option<&Guidance>,
     device: &Device,
 ) -> Result<Vec<f64>> {
     let (n, dim) = (points.len(), points.dim());
@@ -61,7 +62,7 @@ pub fn velocity_at(
     let x = Tensor::<2>::from_data(TensorData::new(points.to_f32(), [n, dim]), device);
     let row = model.time_features(&[t as f32]);
     let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
-    let raw = model.forward(geometry.features_tensor(x.clone()), time, None);
+    let raw = model.guided(geometry.features_tensor(x.clone()), time, guidance);
     let velocity: Vec<f32> = geometry
         .project_tangent_tensor(x, raw)
         .to_data()
@@ -70,14 +71,17 @@ pub fn velocity_at(
     Ok(velocity.into_iter().map(f64::from).collect())
 }
 
-/// Integrates `x0` with `steps` steps of `solver` (unconditional, or the null label for a
-/// conditional model). Keeps every step when `record_trajectory` is set.
+/// Integrates `x0` with `steps` steps of `solver` under `guidance` (without it: the
+/// unconditional field, the null label of a conditional model). Keeps every step when
+/// `record_trajectory` is set.
+#[allow(clippy::too_many_arguments)]
 pub fn integrate(
     model: &VelocityField,
     space: SpaceKind,
     x0: &Points,
     solver: Solver,
     steps: usize,
+    guidance: Option<&Guidance>,
     record_trajectory: bool,
     device: &Device,
 ) -> Result<Integration> {
@@ -96,7 +100,7 @@ pub fn integrate(
     let velocity = |x: &Tensor<2>, t: f64| -> Tensor<2> {
         let row = model.time_features(&[t as f32]);
         let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
-        let raw = model.forward(geometry.features_tensor(x.clone()), time, None);
+        let raw = model.guided(geometry.features_tensor(x.clone()), time, guidance);
         geometry.project_tangent_tensor(x.clone(), raw)
     };
     let mut x = Tensor::<2>::from_data(TensorData::new(x0.to_f32(), [n, dim]), device);

@@ -25,6 +25,8 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Probability that a label is replaced by the null label (conditional models only).
     pub p_drop: f64,
+    /// Train on a fixed set of this many examples per label (0: fresh draws, unlimited).
+    pub samples_per_label: usize,
 }
 
 impl Default for TrainConfig {
@@ -36,12 +38,16 @@ impl Default for TrainConfig {
             grad_clip: 0.0,
             seed: 0,
             p_drop: 0.2,
+            samples_per_label: 0,
         }
     }
 }
 
 /// Largest accepted batch.
 pub const MAX_BATCH: usize = 65536;
+
+/// Largest fixed training set per label.
+pub const MAX_SAMPLES_PER_LABEL: usize = 100_000;
 
 impl TrainConfig {
     pub fn validate(&self) -> Result<()> {
@@ -67,6 +73,12 @@ impl TrainConfig {
             return Err(Error::invalid(format!(
                 "p_drop must be between 0 and 1, got {}",
                 self.p_drop
+            )));
+        }
+        if self.samples_per_label > MAX_SAMPLES_PER_LABEL {
+            return Err(Error::invalid(format!(
+                "samples per label must be at most {MAX_SAMPLES_PER_LABEL} (0 for unlimited), got {}",
+                self.samples_per_label
             )));
         }
         Ok(())
@@ -206,26 +218,28 @@ impl Trainer {
         if !self.model.is_conditional() {
             return None;
         }
-        let null = self.model.null_label() as i64;
+        let null = self.model.null_label() as u32;
         let n = batch.x1.len();
         let labels: Vec<i64> = match batch.x1.labels() {
-            Some(labels) => labels
-                .iter()
-                .map(|&l| {
-                    if self.time_rng.uniform() < self.config.p_drop {
-                        null
-                    } else {
-                        l as i64
-                    }
-                })
-                .collect(),
+            Some(labels) => drop_labels(labels, null, self.config.p_drop, &mut self.time_rng),
             None => vec![null; n],
-        };
+        }
+        .into_iter()
+        .map(i64::from)
+        .collect();
         Some(Tensor::from_data(
             TensorData::new(labels, [n]),
             &self.device,
         ))
     }
+}
+
+/// Classifier-free dropout: each label replaced by `null` with probability `p_drop`.
+pub fn drop_labels(labels: &[u32], null: u32, p_drop: f64, rng: &mut Rng) -> Vec<u32> {
+    labels
+        .iter()
+        .map(|&label| if rng.uniform() < p_drop { null } else { label })
+        .collect()
 }
 
 fn new_optimizer(config: &TrainConfig) -> ModuleOptimizer {

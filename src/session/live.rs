@@ -477,9 +477,26 @@ pub fn field_samples(session: &Session, source: &Points, target: &Points) -> Fie
         .map(|i| i as f64 / (FIELD_TIMES - 1) as f64)
         .collect();
     let model = session.model();
+    // Arrows show the field of one requested label; with every label in turn, the unconditional one.
+    let guidance = session.scene().sample.guidance.and_then(|g| match g.label {
+        crate::flow::RequestedLabel::One(_) => {
+            Some(g.for_particles(points.len(), session.scene().model.labels))
+        }
+        _ => None,
+    });
     let velocities = times
         .iter()
-        .map(|&t| velocity_at(&model, space, &points, t, session.device()).unwrap_or_default())
+        .map(|&t| {
+            velocity_at(
+                &model,
+                space,
+                &points,
+                t,
+                guidance.as_ref(),
+                session.device(),
+            )
+            .unwrap_or_default()
+        })
         .collect();
     FieldSamples {
         points,

@@ -13,10 +13,15 @@ use burn::module::Module;
 use burn::tensor::Device;
 use serde::Serialize;
 
-use crate::coupling::{CouplingConfig, PairStream, PrefetchedPairs};
-use crate::data::{Points, Sampler, build_sampler};
-use crate::flow::{Integration, Solver, StepReport, Trainer, VelocityField, integrate};
-use crate::metrics::{FlowMetrics, evaluate_flow};
+use crate::coupling::{
+    CouplingConfig, CouplingMethod, Observation, PairOrigin, PairStream, PrefetchedPairs,
+};
+use crate::data::{LabelledPool, Points, Sampler, build_sampler};
+use crate::flow::{
+    GuidanceConfig, Integration, RequestedLabel, Solver, StepReport, Trainer, VelocityField,
+    integrate,
+};
+use crate::metrics::{FlowMetrics, Restoration, evaluate_flow};
 use crate::rng::Rng;
 use crate::scene::{EvalConfig, Scene};
 use crate::{Error, Result};
@@ -30,9 +35,12 @@ pub const METRICS_FILE: &str = "metrics.json";
 pub struct Session {
     scene: Scene,
     device: Device,
-    /// The scene's distributions, built once (the image density reads its file).
+    /// The scene's distributions, built once (the image density reads its file). With the
+    /// paired coupling the source is the observation model.
     source: Arc<dyn Sampler>,
     target: Arc<dyn Sampler>,
+    /// The paired coupling's observation model.
+    observation: Option<Arc<Observation>>,
     pairs: PrefetchedPairs,
     trainer: Trainer,
     /// Every step taken in this session: step, loss and coupling cost.
@@ -130,6 +138,16 @@ impl SceneChange {
             Some("the model changed")
         } else if new.path != old.path {
             Some("the probability path changed")
+        } else if new.coupling.method != old.coupling.method
+            && [new.coupling.method, old.coupling.method]
+                .iter()
+                .any(|m| matches!(m, CouplingMethod::Paired | CouplingMethod::Reflow))
+            || new.coupling.paired != old.coupling.paired
+            || new.coupling.reflow != old.coupling.reflow
+        {
+            Some("the training pairs changed")
+        } else if new.train.samples_per_label != old.train.samples_per_label {
+            Some("the training data changed")
         } else if new.train.seed != old.train.seed {
             Some("the seed changed")
         } else if new.train.p_drop != old.train.p_drop || new.train.grad_clip != old.train.grad_clip
@@ -159,27 +177,94 @@ pub struct RunReport {
     pub loss_curve: Vec<(usize, f32)>,
     /// Mean coupling cost of each training batch.
     pub coupling_cost_curve: Vec<(usize, f64)>,
+    /// Conditional models: the requested label's share and the diversity at w = 0, 1, 2, 4.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub guidance: Option<Vec<GuidancePoint>>,
+    /// Paired coupling: how well held-out observations are restored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restoration: Option<Restoration>,
+    /// Reflow: k of this k-rectified flow.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reflow_level: Option<usize>,
 }
 
+/// Guided samples at one guidance scale.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct GuidancePoint {
+    pub w: f64,
+    /// Share of samples landing in the region of the label they asked for.
+    pub label_fraction: f64,
+    /// Mean distance between samples asking for the same label.
+    pub diversity: f64,
+}
+
+/// Guidance scales reported in metrics.json.
+pub const REPORTED_GUIDANCE: [f64; 4] = [0.0, 1.0, 2.0, 4.0];
+
 impl Session {
-    /// A fresh run of `scene` on `device` (weights seeded by the scene's seed).
-    pub fn new(scene: Scene, device: &Device) -> Result<Self> {
+    /// A fresh run of `scene` on `device` (weights seeded by the scene's seed). A reflow run
+    /// generates its pairs from its parent run and starts from the parent's weights when the
+    /// architectures match.
+    pub fn new(mut scene: Scene, device: &Device) -> Result<Self> {
         scene.validate()?;
         device.seed(scene.train.seed);
-        let model = scene.model.init(scene.space, &device.clone().autodiff());
-        Self::with_model(scene, device, model)
+        let fresh = scene.model.init(scene.space, &device.clone().autodiff());
+        if scene.coupling.method != CouplingMethod::Reflow {
+            return Self::with_model(scene, device, fresh, None);
+        }
+        let (pool, parent) = reflow_pairs(&mut scene, device)?;
+        let model = if parent.scene.model == scene.model {
+            trainable_copy(&parent.model(), &scene, device)
+        } else {
+            fresh
+        };
+        Self::with_model(scene, device, model, Some(pool))
     }
 
-    fn with_model(scene: Scene, device: &Device, model: VelocityField) -> Result<Self> {
-        let source: Arc<dyn Sampler> = build_sampler(scene.space, &scene.source)?.into();
+    fn with_model(
+        scene: Scene,
+        device: &Device,
+        model: VelocityField,
+        reflow_pool: Option<Arc<(Points, Points)>>,
+    ) -> Result<Self> {
+        let mut source: Arc<dyn Sampler> = build_sampler(scene.space, &scene.source)?.into();
         let target: Arc<dyn Sampler> = build_sampler(scene.space, &scene.target)?.into();
-        let pairs = PairStream::new(
-            scene.space,
-            scene.coupling.clone(),
-            source.clone(),
-            target.clone(),
-            scene.train.seed,
-        );
+        let seed = scene.train.seed;
+        let mut observation = None;
+        let origin = match (scene.coupling.method, reflow_pool) {
+            (CouplingMethod::Reflow, Some(pool)) => PairOrigin::Pool(pool),
+            (CouplingMethod::Reflow, None) => {
+                return Err(Error::Internal(
+                    "a reflow run was built without its pairs".into(),
+                ));
+            }
+            (CouplingMethod::Paired, _) => {
+                let observed = Arc::new(Observation::new(
+                    scene.space,
+                    scene.coupling.paired,
+                    target.clone(),
+                ));
+                source = observed.clone();
+                observation = Some(observed.clone());
+                PairOrigin::Observed(observed)
+            }
+            _ if scene.train.samples_per_label > 0 => {
+                let pool = LabelledPool::draw(
+                    target.as_ref(),
+                    scene.train.samples_per_label,
+                    &mut Rng::stream(seed, "label-pool"),
+                )?;
+                PairOrigin::Samplers {
+                    source: source.clone(),
+                    target: Arc::new(pool),
+                }
+            }
+            _ => PairOrigin::Samplers {
+                source: source.clone(),
+                target: target.clone(),
+            },
+        };
+        let pairs = PairStream::with_origin(scene.space, scene.coupling.clone(), origin, seed);
         let trainer = Trainer::new(
             scene.space,
             scene.path.clone(),
@@ -192,6 +277,7 @@ impl Session {
             device: device.clone(),
             source,
             target,
+            observation,
             pairs: PrefetchedPairs::new(pairs),
             trainer,
             history: Vec::new(),
@@ -303,16 +389,110 @@ impl Session {
         let x0 = self
             .source
             .sample(n, &mut Rng::stream(seed, "sample-source"));
+        let guidance = self
+            .scene
+            .sample
+            .guidance
+            .map(|g| g.for_particles(n, self.scene.model.labels));
         let integration = integrate(
             &self.model(),
             self.scene.space,
             &x0,
             solver,
             steps,
+            guidance.as_ref(),
             record_trajectory,
             &self.device,
         )?;
         Ok((x0, integration))
+    }
+
+    /// The paired coupling's observation model.
+    pub fn observation(&self) -> Option<&Arc<Observation>> {
+        self.observation.as_ref()
+    }
+
+    /// Pushes `x0` through the current (unconditional) field with `steps` Euler steps.
+    pub fn push_forward(&self, x0: &Points, steps: usize) -> Result<Points> {
+        let flow = integrate(
+            &self.model(),
+            self.scene.space,
+            x0,
+            Solver::Euler,
+            steps,
+            None,
+            false,
+            &self.device,
+        )?;
+        Ok(flow.final_points())
+    }
+
+    /// Guided samples at each scale in `scales`: the share landing in the requested label's
+    /// region and their diversity. `n` source points (the same for every scale), `steps`
+    /// Euler steps; the scene's requested label, or every label in turn.
+    pub fn guidance_sweep(
+        &self,
+        scales: &[f64],
+        n: usize,
+        steps: usize,
+    ) -> Result<Vec<GuidancePoint>> {
+        let labels = self.scene.model.labels;
+        if labels == 0 {
+            return Err(Error::invalid(
+                "guidance needs a model trained with labels (train --conditional); this one has none",
+            ));
+        }
+        let seed = self.scene.train.seed;
+        let label = match self.scene.sample.guidance.map(|g| g.label) {
+            Some(RequestedLabel::One(label)) => RequestedLabel::One(label),
+            _ => RequestedLabel::All,
+        };
+        let x0 = self
+            .source
+            .sample(n, &mut Rng::stream(seed, "guidance-source"));
+        let reference = self
+            .target
+            .sample(2000, &mut Rng::stream(seed, "label-reference"));
+        let model = self.model();
+        scales
+            .iter()
+            .map(|&w| {
+                let config = GuidanceConfig { label, w };
+                let guidance = config.for_particles(n, labels);
+                let flow = integrate(
+                    &model,
+                    self.scene.space,
+                    &x0,
+                    Solver::Euler,
+                    steps,
+                    Some(&guidance),
+                    false,
+                    &self.device,
+                )?;
+                let samples = flow.final_points();
+                let requested = guidance.labels.unwrap_or_default();
+                Ok(GuidancePoint {
+                    w,
+                    label_fraction: crate::metrics::label_fraction(
+                        self.scene.space,
+                        &samples,
+                        &requested,
+                        &reference,
+                    )?,
+                    diversity: diversity_per_label(self.scene.space, &samples, &requested),
+                })
+            })
+            .collect()
+    }
+
+    /// How well the current model restores `n` held-out observations (paired coupling only).
+    pub fn restoration(&self, n: usize, steps: usize) -> Result<Option<Restoration>> {
+        let Some(observation) = &self.observation else {
+            return Ok(None);
+        };
+        let pairs = observation.draw(n, &mut Rng::stream(self.scene.train.seed, "eval-pairs"));
+        let restored = self.push_forward(&pairs.x0, steps)?;
+        crate::metrics::restoration(self.scene.space, &restored, &pairs.x1).map(Some)
     }
 
     /// Scores the current model on held-out source and target samples with Euler steps.
@@ -335,6 +515,7 @@ impl Session {
             &x0,
             Solver::Euler,
             eval.steps,
+            None,
             false,
             &self.device,
         )?;
@@ -371,6 +552,17 @@ impl Session {
                 .iter()
                 .map(|r| (r.step, r.coupling_cost))
                 .collect(),
+            guidance: if self.scene.model.labels > 0 {
+                Some(self.guidance_sweep(
+                    &REPORTED_GUIDANCE,
+                    self.scene.eval.points,
+                    self.scene.eval.steps,
+                )?)
+            } else {
+                None
+            },
+            restoration: self.restoration(self.scene.eval.points, self.scene.eval.steps)?,
+            reflow_level: self.scene.coupling.reflow.as_ref().map(|r| r.level),
         })
     }
 
@@ -396,7 +588,7 @@ impl Session {
 
     /// Reopens a run saved by [`Session::save_checkpoint`]: its scene and weights.
     pub fn load_checkpoint(dir: &Path, device: &Device) -> Result<Self> {
-        let scene = Scene::load(&dir.join(SCENE_FILE))?;
+        let mut scene = Scene::load(&dir.join(SCENE_FILE))?;
         let path = dir.join(MODEL_FILE);
         if !path.is_file() {
             return Err(Error::Checkpoint {
@@ -430,15 +622,90 @@ impl Session {
             .init(scene.space, device)
             .try_load_record(record)
             .map_err(mismatch)?;
-        let mut values = ParameterValues::default();
-        loaded.visit(&mut values);
-        let model = scene
-            .model
-            .init(scene.space, &device.clone().autodiff())
-            .map(&mut values.into_iter());
+        let model = trainable_copy(&loaded, &scene, device);
+        let reflow_pool = match scene.coupling.method {
+            CouplingMethod::Reflow => Some(reflow_pairs(&mut scene, device)?.0),
+            _ => None,
+        };
         let steps = scene.train.steps;
-        let mut session = Self::with_model(scene, device, model)?;
+        let mut session = Self::with_model(scene, device, model, reflow_pool)?;
         session.trainer.set_steps_done(steps);
         Ok(session)
     }
+}
+
+/// A trainable copy of `model`: its values written into a freshly initialised model. Parameters
+/// loaded from a record or taken from another trainer stay tied to the autodiff graph of their
+/// first update, so training them directly fails at the second step.
+fn trainable_copy(model: &VelocityField, scene: &Scene, device: &Device) -> VelocityField {
+    let mut values = ParameterValues::default();
+    model.visit(&mut values);
+    scene
+        .model
+        .init(scene.space, &device.clone().autodiff())
+        .map(&mut values.into_iter())
+}
+
+/// The reflow pairs (x0, ψ1(x0)) of the run `scene` reflows, and that run. Sets the scene's
+/// reflow level to one more than the parent's.
+fn reflow_pairs(scene: &mut Scene, device: &Device) -> Result<(Arc<(Points, Points)>, Session)> {
+    let Some(reflow) = scene.coupling.reflow.clone() else {
+        return Err(Error::invalid(
+            "the reflow coupling needs the run to reflow ([coupling.reflow] from = DIR)",
+        ));
+    };
+    let parent = Session::load_checkpoint(&reflow.from, device).map_err(|e| {
+        Error::invalid(format!(
+            "cannot reflow the run in {}: {e}",
+            reflow.from.display()
+        ))
+    })?;
+    let parent_scene = parent.scene();
+    if parent_scene.coupling.method == CouplingMethod::Paired {
+        return Err(Error::invalid(
+            "reflow starts from the source distribution; a paired run cannot be reflowed",
+        ));
+    }
+    if parent_scene.space != scene.space
+        || parent_scene.source != scene.source
+        || parent_scene.target != scene.target
+    {
+        return Err(Error::invalid(format!(
+            "a reflow run keeps the space and data of the run it reflows ({})",
+            reflow.from.display()
+        )));
+    }
+    let parent_level = parent_scene.coupling.reflow.as_ref().map_or(1, |r| r.level);
+    if let Some(config) = scene.coupling.reflow.as_mut() {
+        config.level = parent_level + 1;
+    }
+    let x0 = parent.source.sample(
+        reflow.pairs,
+        &mut Rng::stream(scene.train.seed, "reflow-source"),
+    );
+    let sample = &parent_scene.sample;
+    let flow = integrate(
+        &parent.model(),
+        parent_scene.space,
+        &x0,
+        sample.solver,
+        sample.steps,
+        None,
+        false,
+        device,
+    )?;
+    Ok((Arc::new((x0, flow.final_points())), parent))
+}
+
+/// Mean diversity of the groups of samples that asked for the same label.
+fn diversity_per_label(space: crate::geometry::SpaceKind, samples: &Points, labels: &[u32]) -> f64 {
+    let mut groups: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
+    for (i, &label) in labels.iter().enumerate() {
+        groups.entry(label).or_default().push(i);
+    }
+    let scores: Vec<f64> = groups
+        .values()
+        .map(|rows| crate::metrics::diversity(space, &samples.reordered(rows)))
+        .collect();
+    scores.iter().sum::<f64>() / scores.len().max(1) as f64
 }

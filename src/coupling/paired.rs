@@ -1,0 +1,201 @@
+//! Paired data for inverse problems: draw X1 from the target, observe Y = corrupt(X1), and
+//! start the flow at X0 = exp_Y(σ·ε) (Y + σ·ε in the plane) instead of at pure noise.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::data::{Points, Sampler};
+use crate::geometry::SpaceKind;
+use crate::rng::Rng;
+use crate::{Error, Result};
+
+/// How an observation is made from a clean point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Corruption {
+    /// Keep one coordinate: the plane drops y (projection onto the x axis), the sphere keeps
+    /// only the latitude (longitude set to 0), the torus keeps only θ (φ set to 0).
+    Project,
+    /// Snap to the centre of a grid cell `level` wide (angles in radians on the sphere and torus).
+    Quantize,
+    /// Add Gaussian noise of standard deviation `level` (along the space on the sphere and torus).
+    Noise,
+}
+
+impl Corruption {
+    pub fn name(self) -> &'static str {
+        match self {
+            Corruption::Project => "project",
+            Corruption::Quantize => "quantize",
+            Corruption::Noise => "noise",
+        }
+    }
+
+    /// What the corruption does on `space`, in a few words.
+    pub fn describe(self, space: SpaceKind) -> &'static str {
+        match (self, space) {
+            (Corruption::Project, SpaceKind::Plane) => "keep x, drop y",
+            (Corruption::Project, SpaceKind::Sphere) => "keep only the latitude",
+            (Corruption::Project, SpaceKind::Torus) => "keep only θ",
+            (Corruption::Quantize, _) => "snap to a coarse grid",
+            (Corruption::Noise, _) => "add noise",
+        }
+    }
+}
+
+/// Settings of the paired coupling (`[coupling.paired]`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PairedConfig {
+    pub corruption: Corruption,
+    /// Grid cell width (quantize) or noise standard deviation (noise); unused by project.
+    pub level: f64,
+    /// Noise added to the observation to make the flow's starting point.
+    pub sigma: f64,
+}
+
+impl Default for PairedConfig {
+    fn default() -> Self {
+        Self {
+            corruption: Corruption::Project,
+            level: 0.5,
+            sigma: 0.1,
+        }
+    }
+}
+
+impl PairedConfig {
+    pub fn is_default(&self) -> bool {
+        *self == Self::default()
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        if !(self.sigma.is_finite() && self.sigma >= 0.0) {
+            return Err(Error::invalid(format!(
+                "the paired coupling's sigma must be 0 or positive, got {}",
+                self.sigma
+            )));
+        }
+        if self.corruption != Corruption::Project && !(self.level.is_finite() && self.level > 0.0) {
+            return Err(Error::invalid(format!(
+                "the {} corruption needs a positive level, got {}",
+                self.corruption.name(),
+                self.level
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// The observation model: clean target points, their corrupted observations and the noisy
+/// starting points built from them. As a [`Sampler`] it draws starting points X0.
+pub struct Observation {
+    space: SpaceKind,
+    config: PairedConfig,
+    target: Arc<dyn Sampler>,
+}
+
+/// Draws of the observation model, row-aligned.
+pub struct ObservedPairs {
+    /// Starting points X0 = exp_Y(σ·ε).
+    pub x0: Points,
+    /// Observations Y = corrupt(X1).
+    pub y: Points,
+    /// Clean points X1, with their labels when the target is labelled.
+    pub x1: Points,
+}
+
+impl Observation {
+    pub fn new(space: SpaceKind, config: PairedConfig, target: Arc<dyn Sampler>) -> Self {
+        Self {
+            space,
+            config,
+            target,
+        }
+    }
+
+    /// Labels of the clean points (0: unlabelled target).
+    pub fn num_target_labels(&self) -> usize {
+        self.target.num_labels()
+    }
+
+    /// `n` clean points with their observations and starting points (point by point, so `n`
+    /// draws equal `n` single draws).
+    pub fn draw(&self, n: usize, rng: &mut Rng) -> ObservedPairs {
+        let dim = self.space.dim();
+        let labelled = self.target.num_labels() > 0;
+        let mut x1 = vec![0.0; n * dim];
+        let mut y = vec![0.0; n * dim];
+        let mut x0 = vec![0.0; n * dim];
+        let mut labels = Vec::with_capacity(if labelled { n } else { 0 });
+        for ((clean, y), x0) in x1
+            .chunks_exact_mut(dim)
+            .zip(y.chunks_exact_mut(dim))
+            .zip(x0.chunks_exact_mut(dim))
+        {
+            let label = self.target.sample_one(rng, clean);
+            if labelled {
+                labels.push(label);
+            }
+            self.corrupt(clean, rng, y);
+            self.perturb(y, self.config.sigma, rng, x0);
+        }
+        ObservedPairs {
+            x0: Points::new(dim, x0, None),
+            y: Points::new(dim, y, None),
+            x1: Points::new(dim, x1, labelled.then_some(labels)),
+        }
+    }
+
+    /// Y = corrupt(x).
+    fn corrupt(&self, x: &[f64], rng: &mut Rng, y: &mut [f64]) {
+        let level = self.config.level;
+        match (self.config.corruption, self.space) {
+            (Corruption::Project, SpaceKind::Plane) => y.copy_from_slice(&[x[0], 0.0]),
+            (Corruption::Project, SpaceKind::Sphere) => {
+                let z = x[2].clamp(-1.0, 1.0);
+                y.copy_from_slice(&[(1.0 - z * z).sqrt(), 0.0, z]);
+            }
+            (Corruption::Project, SpaceKind::Torus) => y.copy_from_slice(&[x[0], 0.0]),
+            (Corruption::Quantize, SpaceKind::Sphere) => {
+                let snap = |angle: f64| ((angle / level).floor() + 0.5) * level;
+                let latitude = snap(x[2].clamp(-1.0, 1.0).asin())
+                    .clamp(-std::f64::consts::FRAC_PI_2, std::f64::consts::FRAC_PI_2);
+                let longitude = snap(x[1].atan2(x[0]));
+                y.copy_from_slice(&[
+                    latitude.cos() * longitude.cos(),
+                    latitude.cos() * longitude.sin(),
+                    latitude.sin(),
+                ]);
+            }
+            (Corruption::Quantize, _) => {
+                for (out, v) in y.iter_mut().zip(x) {
+                    *out = ((v / level).floor() + 0.5) * level;
+                }
+                self.space.space().project(y);
+            }
+            (Corruption::Noise, _) => self.perturb(x, level, rng, y),
+        }
+    }
+
+    /// exp_x(scale·ε) for ε a standard Gaussian tangent vector at x.
+    fn perturb(&self, x: &[f64], scale: f64, rng: &mut Rng, out: &mut [f64]) {
+        let geometry = self.space.space();
+        let mut v: Vec<f64> = (0..x.len()).map(|_| scale * rng.normal()).collect();
+        geometry.project_tangent(x, &mut v);
+        geometry.exp(x, &v, out);
+    }
+}
+
+impl Sampler for Observation {
+    fn dim(&self) -> usize {
+        self.space.dim()
+    }
+
+    fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
+        let pairs = self.draw(1, rng);
+        out.copy_from_slice(pairs.x0.point(0));
+        0
+    }
+}
