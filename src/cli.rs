@@ -380,7 +380,7 @@ fn export(args: ExportArgs) -> Result<()> {
         if settings.animation == Animation::Training {
             bail!("--animate training starts from fresh weights; give --scene instead of --run");
         }
-        let label = session.scene().coupling.label();
+        let label = session.scene().run_label();
         runs.push(ExportRun { session, label });
     } else {
         let scene = match &args.scene {
@@ -400,7 +400,7 @@ fn export(args: ExportArgs) -> Result<()> {
             vec![scene]
         };
         for scene in scenes {
-            let label = scene.coupling.label();
+            let label = scene.run_label();
             let mut session = Session::new(scene, &training.device)?;
             if settings.animation == Animation::Flow {
                 let steps = session.scene().train.steps;

@@ -136,6 +136,23 @@ impl Scene {
         crate::data::write_atomically(path, self.to_toml().as_bytes())
     }
 
+    /// How a run of this scene is labelled in views, plots and videos: its coupling, and its
+    /// guidance when it samples with one.
+    pub fn run_label(&self) -> String {
+        let coupling = self.coupling.label();
+        match self.sample.guidance {
+            Some(guidance) => {
+                let asked = match guidance.label {
+                    crate::flow::RequestedLabel::All => "every label".to_string(),
+                    crate::flow::RequestedLabel::None => "no label".to_string(),
+                    crate::flow::RequestedLabel::One(label) => format!("label {label}"),
+                };
+                format!("{coupling} · guided to {asked}, w = {}", guidance.w)
+            }
+            None => coupling,
+        }
+    }
+
     /// Checks every setting, including that the distributions exist on the scene's space.
     pub fn validate(&self) -> Result<()> {
         build_sampler(self.space, &self.source)?;

@@ -908,4 +908,35 @@ fn conditional_guided_paired_and_reflow_runs_from_the_command_line() {
         ],
         "--reflow-from",
     );
+
+    // Guided and reflow runs export like any other.
+    for (run, name) in [
+        (conditional.clone(), "guided.gif"),
+        (path(dir.path(), "reflow"), "reflow.gif"),
+    ] {
+        let out = path(dir.path(), name);
+        let output = flowscope(&[
+            "export",
+            "--run",
+            &run,
+            "--out",
+            &out,
+            "--width",
+            "160",
+            "--height",
+            "90",
+            "--fps",
+            "10",
+            "--duration-secs",
+            "0.5",
+            "--device",
+            "cpu",
+        ]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(std::fs::metadata(&out).unwrap().len() > 0);
+    }
 }

@@ -68,18 +68,18 @@ fn guidance_zero_is_the_unconditional_model_and_one_the_conditional() {
     let conditional: Vec<f32> = model
         .forward(features.clone(), time.clone(), Some(label_tensor))
         .into_data()
-        .to_vec()
+        .try_to_vec()
         .unwrap();
     let unconditional: Vec<f32> = model
         .forward(features.clone(), time.clone(), None)
         .into_data()
-        .to_vec()
+        .try_to_vec()
         .unwrap();
     for w in [1.0f64, 2.5, -1.0] {
         let guided: Vec<f32> = model
             .guided(features.clone(), time.clone(), Some(&at(w)))
             .into_data()
-            .to_vec()
+            .try_to_vec()
             .unwrap();
         for ((g, c), u) in guided.iter().zip(&conditional).zip(&unconditional) {
             let expected = (1.0 - w as f32) * u + w as f32 * c;

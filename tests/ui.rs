@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use burn::tensor::Device;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{By, Queryable};
+use egui_kittest::kittest::{By, NodeT, Queryable};
 use flowscope::scene::Scene;
 use flowscope::ui::{DeviceInfo, FlowscopeApp};
 
@@ -245,4 +245,143 @@ fn exporting_from_the_window_writes_the_current_flow() {
 
 fn quick_scene_saved(run: &std::path::Path) -> Scene {
     Scene::load(&run.join("scene.toml")).unwrap()
+}
+
+fn last_scene(app: &FlowscopeApp, run: usize) -> Option<Scene> {
+    app.runs()
+        .get(run)?
+        .snapshot
+        .as_ref()
+        .map(|s| s.scene.clone())
+}
+
+#[test]
+fn guidance_controls_reach_the_session() {
+    let mut scene = quick_scene();
+    scene.target = flowscope::data::DistConfig::named("8gaussians");
+    let mut harness = harness(scene);
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        last_scene(app, 0).is_some()
+    });
+    harness.get_by_label("Labels and guidance").click();
+    harness.step();
+    harness.get_by_label("condition on labels").click();
+    harness.step();
+    run_until(
+        &mut harness,
+        "the run restarts conditioned on 8 labels",
+        |app| last_scene(app, 0).is_some_and(|s| s.model.labels == 8),
+    );
+    harness.get_by_label("guidance").click();
+    harness.step();
+    harness
+        .get_by_role_and_label(Role::Slider, "w")
+        .set_value_accesskit(4.0);
+    harness.step();
+    run_until(&mut harness, "the session samples with w = 4", |app| {
+        last_scene(app, 0)
+            .and_then(|s| s.sample.guidance)
+            .is_some_and(|g| g.w == 4.0)
+    });
+    harness
+        .get_all_by_role(Role::ComboBox)
+        .find(|node| node.value().as_deref() == Some("all labels, coloured"))
+        .expect("the label picker shows every label")
+        .click();
+    harness.step();
+    harness.step();
+    harness.get_by_label("label 2").click();
+    harness.step();
+    run_until(&mut harness, "the session asks for label 2", |app| {
+        last_scene(app, 0)
+            .and_then(|s| s.sample.guidance)
+            .is_some_and(|g| g.label == flowscope::flow::RequestedLabel::One(2))
+    });
+    harness.get_by_label("▶ Start").click();
+    harness.step();
+    run_until(&mut harness, "a guidance sweep arrives", |app| {
+        app.runs()[0].guidance_sweep.is_some()
+    });
+    let sweep = harness.state().runs()[0].guidance_sweep.clone().unwrap();
+    assert!(sweep.iter().any(|p| p.w == 0.0) && sweep.iter().any(|p| p.w == 8.0));
+}
+
+#[test]
+fn guidance_is_disabled_for_an_unlabelled_target() {
+    let mut scene = quick_scene();
+    scene.target = flowscope::data::DistConfig::named("checkerboard");
+    let mut harness = harness(scene);
+    harness.step();
+    harness.get_by_label("Labels and guidance").click();
+    harness.step();
+    assert!(
+        harness
+            .get_by_label("condition on labels")
+            .accesskit_node()
+            .is_disabled()
+    );
+    assert!(
+        harness
+            .get_by_label("guidance")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness.get_by_label("condition on labels").click();
+    harness.step();
+    assert_eq!(harness.state().scene().model.labels, 0);
+}
+
+#[test]
+fn paired_coupling_and_reflow_from_the_window() {
+    let mut harness = harness(quick_scene());
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        last_scene(app, 0).is_some()
+    });
+    assert!(
+        !harness.state().can_reflow(),
+        "an untrained run cannot be reflowed"
+    );
+    harness.get_by_label("▶ Start").click();
+    harness.step();
+    run_until(&mut harness, "training finishes", |app| {
+        app.runs()[0].step() == 200 && !app.runs()[0].running()
+    });
+    harness.step();
+    harness.get_by_label("Reflow").click();
+    harness.step();
+    run_until(
+        &mut harness,
+        "a 2-rectified flow trains beside the run",
+        |app| {
+            app.runs().len() == 2
+                && last_scene(app, 1).is_some_and(|s| {
+                    s.coupling.method == flowscope::coupling::CouplingMethod::Reflow
+                        && s.coupling.reflow.as_ref().is_some_and(|r| r.level == 2)
+                })
+                && app.runs()[1].step() > 0
+        },
+    );
+    assert_eq!(harness.state().runs()[1].name, "2-rectified flow");
+
+    let ctx = harness.ctx.clone();
+    harness.state_mut().set_compare(&ctx, None);
+    harness.step();
+    harness.get_by_label("Paired").click();
+    harness.step();
+    run_until(
+        &mut harness,
+        "the run restarts with the paired coupling",
+        |app| {
+            last_scene(app, 0)
+                .is_some_and(|s| s.coupling.method == flowscope::coupling::CouplingMethod::Paired)
+        },
+    );
+    harness.get_by_label("▶ Start").click();
+    harness.step();
+    run_until(&mut harness, "restoration scores arrive", |app| {
+        app.runs()[0]
+            .metrics
+            .iter()
+            .any(|m| m.restoration.is_some())
+    });
 }

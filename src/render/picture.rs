@@ -76,8 +76,14 @@ pub fn content_from_snapshot(
     let space = snapshot.scene.space;
     let trajectories = &snapshot.trajectories;
     let start = trajectories.frame(0);
-    let colours: Vec<Rgba> = match colour_mode {
-        ColourMode::Label if snapshot.target_samples.labels().is_some() => {
+    let requested = snapshot.scene.sample.guidance.and_then(|g| {
+        g.label
+            .per_particle(trajectories.count, snapshot.scene.model.labels)
+    });
+    let colours: Vec<Rgba> = match (colour_mode, requested) {
+        // Under guidance, particles wear the label they ask for.
+        (ColourMode::Label, Some(labels)) => labels.into_iter().map(label_colour).collect(),
+        (ColourMode::Label, None) if snapshot.target_samples.labels().is_some() => {
             let end = trajectories.frame(trajectories.frames.saturating_sub(1));
             nearest_labels(space, &end, &snapshot.target_samples)
                 .into_iter()

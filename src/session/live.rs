@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 
-use super::{SceneChange, Session};
+use super::{GuidancePoint, SceneChange, Session};
 use crate::data::Points;
 use crate::flow::{StepReport, velocity_at};
 use crate::geometry::SpaceKind;
-use crate::metrics::FlowMetrics;
+use crate::metrics::{FlowMetrics, Restoration};
 use crate::rng::Rng;
 use crate::scene::{EvalConfig, Scene};
 
@@ -51,6 +51,8 @@ pub enum Start {
 pub struct MetricsAt {
     pub step: usize,
     pub metrics: FlowMetrics,
+    /// Paired coupling: how well held-out observations are restored.
+    pub restoration: Option<Restoration>,
 }
 
 /// The learned velocity field on a fixed set of points at a few times, for arrows.
@@ -101,6 +103,8 @@ pub struct Snapshot {
     pub new_steps: Vec<StepReport>,
     /// Fresh held-out scores, when they were computed for this snapshot.
     pub metrics: Option<MetricsAt>,
+    /// Conditional models: guided samples across guidance scales, refreshed with the scores.
+    pub guidance_sweep: Option<Arc<Vec<GuidancePoint>>>,
     pub trajectories: Arc<Trajectories>,
     pub field: Arc<FieldSamples>,
     /// The last training batch's pairs (x0, x1).
@@ -123,6 +127,11 @@ const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(300);
 const METRICS_INTERVAL: Duration = Duration::from_millis(2000);
 /// Held-out points for live scores (the scene's own count is for reports).
 const LIVE_EVAL_POINTS: usize = 1000;
+/// Guidance scales of the live sweep (the window's w slider spans −1 … 8).
+pub const SWEEP_SCALES: [f64; 10] = [-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0];
+/// Particles and Euler steps per scale of the live sweep.
+const SWEEP_PARTICLES: usize = 400;
+const SWEEP_STEPS: usize = 40;
 
 /// A session running on its own thread.
 pub struct LiveSession {
@@ -361,17 +370,36 @@ impl<W: Fn()> Worker<W> {
                 return self.send_without_particles(scene);
             }
         };
-        let metrics = if with_metrics && self.session.steps_done() > 0 {
+        let scored = with_metrics && self.session.steps_done() > 0;
+        let metrics = if scored {
             self.last_metrics = Some(Instant::now());
             let eval = EvalConfig {
                 points: scene.eval.points.min(LIVE_EVAL_POINTS),
                 steps: scene.eval.steps,
             };
-            match self.session.evaluate_with(&eval) {
-                Ok(metrics) => Some(MetricsAt {
+            let scores = self.session.evaluate_with(&eval).and_then(|metrics| {
+                Ok(MetricsAt {
                     step: self.session.steps_done(),
                     metrics,
-                }),
+                    restoration: self.session.restoration(eval.points, eval.steps)?,
+                })
+            });
+            match scores {
+                Ok(scores) => Some(scores),
+                Err(error) => {
+                    self.notice = Some(sentence(&error));
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let guidance_sweep = if scored && scene.model.labels > 0 {
+            match self
+                .session
+                .guidance_sweep(&SWEEP_SCALES, SWEEP_PARTICLES, SWEEP_STEPS)
+            {
+                Ok(sweep) => Some(Arc::new(sweep)),
                 Err(error) => {
                     self.notice = Some(sentence(&error));
                     None
@@ -385,7 +413,7 @@ impl<W: Fn()> Worker<W> {
             &self.source_samples,
             &self.target_samples,
         ));
-        self.send(scene, trajectories, field, metrics);
+        self.send(scene, trajectories, field, metrics, guidance_sweep);
     }
 
     fn send_without_particles(&mut self, scene: Scene) {
@@ -401,7 +429,7 @@ impl<W: Fn()> Worker<W> {
             times: Vec::new(),
             velocities: Vec::new(),
         });
-        self.send(scene, empty, field, None);
+        self.send(scene, empty, field, None, None);
     }
 
     fn send(
@@ -410,6 +438,7 @@ impl<W: Fn()> Worker<W> {
         trajectories: Arc<Trajectories>,
         field: Arc<FieldSamples>,
         metrics: Option<MetricsAt>,
+        guidance_sweep: Option<Arc<Vec<GuidancePoint>>>,
     ) {
         let history = self.session.history();
         let new_steps = history[self.reported_steps.min(history.len())..].to_vec();
@@ -431,6 +460,7 @@ impl<W: Fn()> Worker<W> {
             running: self.running,
             new_steps,
             metrics,
+            guidance_sweep,
             trajectories,
             field,
             pairs: self
@@ -517,6 +547,7 @@ pub fn snapshot_of(session: &Session) -> crate::Result<Snapshot> {
         running: false,
         new_steps: Vec::new(),
         metrics: None,
+        guidance_sweep: None,
         trajectories: Arc::new(display_trajectories(session)?),
         field: Arc::new(field_samples(session, &source_samples, &target_samples)),
         pairs: session

@@ -17,7 +17,8 @@ use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
 use super::scenes::{self, Variant};
 use super::viewport::{GpuViews, ViewCallback, camera_input};
-use crate::render::{Cameras, Palette, Style, ViewMode, overlays};
+use crate::coupling::{CouplingConfig, CouplingMethod, ReflowConfig};
+use crate::render::{Cameras, ColourMode, Palette, Style, ViewMode, overlays};
 use crate::scene::Scene;
 use crate::session::SceneChange;
 use crate::session::live::{Command, Start};
@@ -181,10 +182,14 @@ impl FlowscopeApp {
     /// Starts fresh runs for the current scene (and variants).
     fn restart_runs(&mut self, ctx: &egui::Context) {
         self.runs.clear();
+        if self.scene.sample.guidance.is_some() {
+            // Guided particles are told apart by the label they ask for.
+            self.style.colour_mode = ColourMode::Label;
+        }
         let count = self.compare.as_ref().map_or(1, Vec::len);
         for index in 0..count {
             let scene = self.scene_for(index);
-            let name = scene.coupling.label();
+            let name = scene.run_label();
             self.next_gpu_key += 1;
             match Run::start(
                 name,
@@ -209,12 +214,8 @@ impl FlowscopeApp {
             let scene = self.scene_for(index);
             self.runs[index].send(Command::SetScene(Box::new(scene)));
         }
-        for (index, run) in self.runs.iter_mut().enumerate() {
-            let coupling = match &self.compare {
-                Some(variants) => variants[index].coupling.clone(),
-                None => self.scene.coupling.clone(),
-            };
-            run.name = coupling.label();
+        for index in 0..self.runs.len() {
+            self.runs[index].name = self.scene_for(index).run_label();
         }
         self.sent_scene = self.scene.clone();
         self.remember_scene();
@@ -277,7 +278,7 @@ impl FlowscopeApp {
         );
         match run {
             Ok(mut run) => {
-                run.name = scene.coupling.label();
+                run.name = scene.run_label();
                 self.compare = None;
                 self.runs = vec![run];
                 self.scene = scene.clone();
@@ -310,6 +311,98 @@ impl FlowscopeApp {
             Err(_) => "Checkpoint not saved: the run did not answer.".to_string(),
         };
         self.set_notice(message);
+    }
+
+    /// Where the window keeps the runs it reflows: beside the remembered scene, or in the
+    /// temporary directory when there is none.
+    fn reflow_runs_dir(&self) -> PathBuf {
+        match self.last_scene_file.as_deref().and_then(Path::parent) {
+            Some(dir) => dir.join("runs"),
+            None => std::env::temp_dir().join(format!("flowscope-runs-{}", std::process::id())),
+        }
+    }
+
+    /// Whether the last run has finished training, so it can be reflowed.
+    pub fn can_reflow(&self) -> bool {
+        self.runs.last().is_some_and(|run| {
+            run.snapshot
+                .as_ref()
+                .is_some_and(|s| !s.running && s.step > 0 && s.step >= s.scene.train.steps)
+        }) && self.runs.len() < RUN_COLOURS.len()
+            && self.scene.coupling.method != CouplingMethod::Paired
+    }
+
+    /// Trains a rectified flow on the last run's endpoints, beside it in compare mode: the
+    /// run is saved, and a new run reflows it.
+    pub fn reflow(&mut self, ctx: &egui::Context) {
+        if !self.can_reflow() {
+            return self.set_notice(
+                "Reflow needs a finished run (trained to its last step) and room for one more view.",
+            );
+        }
+        let Some(parent) = self.runs.last() else {
+            return;
+        };
+        let Some(parent_scene) = parent.snapshot.as_ref().map(|s| s.scene.clone()) else {
+            return;
+        };
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        let dir = self
+            .reflow_runs_dir()
+            .join(format!("{stamp}-step{}", parent.step()));
+        let (reply, answer) = std::sync::mpsc::channel();
+        parent.send(Command::SaveCheckpoint {
+            dir: dir.clone(),
+            reply,
+        });
+        match answer.recv_timeout(std::time::Duration::from_secs(30)) {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return self.set_notice(format!("Reflow not started: {error}")),
+            Err(_) => return self.set_notice("Reflow not started: the run did not answer."),
+        }
+        let parent_level = parent_scene.coupling.reflow.as_ref().map_or(1, |r| r.level);
+        let mut reflow = ReflowConfig::new(dir);
+        reflow.level = parent_level + 1;
+        let coupling = CouplingConfig {
+            method: CouplingMethod::Reflow,
+            reflow: Some(reflow),
+            ..parent_scene.coupling.clone()
+        };
+        let mut variants = self.compare.clone().unwrap_or_else(|| {
+            vec![Variant {
+                coupling: self.scene.coupling.clone(),
+            }]
+        });
+        variants.push(Variant {
+            coupling: coupling.clone(),
+        });
+        let index = self.runs.len();
+        self.next_gpu_key += 1;
+        let scene = Scene {
+            coupling: coupling.clone(),
+            ..parent_scene
+        };
+        match Run::start(
+            scene.run_label(),
+            RUN_COLOURS[index % RUN_COLOURS.len()],
+            Start::Fresh(Box::new(scene)),
+            self.device.clone(),
+            ctx,
+            self.next_gpu_key,
+        ) {
+            Ok(run) => {
+                run.send(Command::Play);
+                self.runs.push(run);
+                self.compare = Some(variants);
+                self.set_notice(format!(
+                    "Training the {} on the endpoints of the run beside it.",
+                    coupling.label()
+                ));
+            }
+            Err(error) => self.set_notice(format!("Reflow not started: {error}")),
+        }
     }
 
     fn remember_scene(&self) {
@@ -511,6 +604,19 @@ impl FlowscopeApp {
             {
                 self.command_all(Command::Reset);
             }
+            let ctx = ui.ctx().clone();
+            if ui
+                .add_enabled(self.can_reflow(), egui::Button::new("Reflow"))
+                .on_hover_text(
+                    "Train a new model on this run's own endpoints (x0, ψ1(x0)) and show it beside: a rectified flow, with straighter paths.",
+                )
+                .on_disabled_hover_text(
+                    "Reflow needs a finished run: train it to its last step first (not for paired runs; at most four views).",
+                )
+                .clicked()
+            {
+                self.reflow(&ctx);
+            }
         });
     }
 
@@ -535,24 +641,31 @@ impl FlowscopeApp {
             ui.horizontal(|ui| {
                 ui.colored_label(RUN_COLOURS[index % RUN_COLOURS.len()], "■");
                 let coupling = &mut variant.coupling;
-                for (method, label) in [
-                    (crate::coupling::CouplingMethod::Independent, "indep."),
-                    (crate::coupling::CouplingMethod::Exact, "OT"),
-                    (crate::coupling::CouplingMethod::Sinkhorn, "Sinkhorn"),
-                ] {
-                    changed |= ui
-                        .selectable_value(&mut coupling.method, method, label)
-                        .changed();
-                }
-                if coupling.method != crate::coupling::CouplingMethod::Independent {
-                    changed |= ui
-                        .add(
-                            egui::DragValue::new(&mut coupling.k)
-                                .range(1..=4096)
-                                .prefix("k "),
-                        )
-                        .on_hover_text("This run's OT batch size.")
-                        .changed();
+                if matches!(
+                    coupling.method,
+                    CouplingMethod::Paired | CouplingMethod::Reflow
+                ) {
+                    ui.label(coupling.label());
+                } else {
+                    for (method, label) in [
+                        (CouplingMethod::Independent, "indep."),
+                        (CouplingMethod::Exact, "OT"),
+                        (CouplingMethod::Sinkhorn, "Sinkhorn"),
+                    ] {
+                        changed |= ui
+                            .selectable_value(&mut coupling.method, method, label)
+                            .changed();
+                    }
+                    if coupling.method != CouplingMethod::Independent {
+                        changed |= ui
+                            .add(
+                                egui::DragValue::new(&mut coupling.k)
+                                    .range(1..=4096)
+                                    .prefix("k "),
+                            )
+                            .on_hover_text("This run's OT batch size.")
+                            .changed();
+                    }
                 }
                 if count > 2
                     && ui
@@ -597,6 +710,10 @@ impl FlowscopeApp {
             ui.separator();
             let mut scene = self.scene.clone();
             if scene_ui(ui, &mut scene) {
+                if scene.sample.guidance.is_some() && self.scene.sample.guidance.is_none() {
+                    // Guided particles are told apart by the label they ask for.
+                    self.style.colour_mode = ColourMode::Label;
+                }
                 self.scene = scene;
             }
             // Settings that restart training wait until the slider is let go.
@@ -779,7 +896,7 @@ impl FlowscopeApp {
                         ("S", "one training step"),
                         ("R", "reset the weights"),
                         ("T", "play / pause the flow animation"),
-                        ("1–7", "load a shipped scene"),
+                        ("1–9", "load a shipped scene"),
                         ("C", "compare couplings side by side"),
                         ("E", "export a video"),
                         ("F11", "presentation mode (Esc leaves)"),
@@ -834,7 +951,8 @@ impl FlowscopeApp {
                 .default_size(190.0)
                 .show(ui, |ui| {
                     let height = ui.available_height() - 30.0;
-                    plots_ui(ui, &self.runs, &mut self.metric, height);
+                    let w = self.scene.sample.guidance.map(|g| g.w);
+                    plots_ui(ui, &self.runs, &mut self.metric, w, height);
                 });
             egui::Panel::left("controls")
                 .resizable(true)

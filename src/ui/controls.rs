@@ -3,9 +3,9 @@
 
 use eframe::egui;
 
-use crate::coupling::{CouplingMethod, MAX_K};
-use crate::data::{DistConfig, catalog, default_distributions};
-use crate::flow::{Activation, Solver};
+use crate::coupling::{Corruption, CouplingMethod, MAX_K};
+use crate::data::{DistConfig, build_sampler, catalog, default_distributions};
+use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, RequestedLabel, Solver};
 use crate::geometry::SpaceKind;
 use crate::render::{ColourMode, Style};
 use crate::scene::Scene;
@@ -86,10 +86,44 @@ pub fn scene_ui(ui: &mut egui::Ui, scene: &mut Scene) -> bool {
     egui::CollapsingHeader::new("Training")
         .default_open(true)
         .show(ui, |ui| training_ui(ui, scene));
+    egui::CollapsingHeader::new("Labels and guidance")
+        .default_open(scene.model.labels > 0)
+        .show(ui, |ui| guidance_ui(ui, scene));
     egui::CollapsingHeader::new("Sampling")
         .default_open(false)
         .show(ui, |ui| sampling_ui(ui, scene));
+    keep_labels_consistent(scene);
     *scene != before
+}
+
+/// Labels the scene's target has (0 when unlabelled); the image density is never labelled and
+/// is not built (it reads its file).
+fn target_labels(scene: &Scene) -> usize {
+    if scene.target.name == "image" {
+        return 0;
+    }
+    build_sampler(scene.space, &scene.target).map_or(0, |t| t.num_labels())
+}
+
+/// A conditional model follows the target's labels when the target changes; guidance and
+/// requested labels that no longer exist are dropped.
+fn keep_labels_consistent(scene: &mut Scene) {
+    if scene.model.labels == 0 {
+        scene.sample.guidance = None;
+        return;
+    }
+    let labels = target_labels(scene);
+    scene.model.labels = labels;
+    if labels == 0 {
+        scene.sample.guidance = None;
+        scene.train.samples_per_label = 0;
+    }
+    if let Some(guidance) = scene.sample.guidance.as_mut()
+        && let RequestedLabel::One(label) = guidance.label
+        && label as usize >= labels
+    {
+        guidance.label = RequestedLabel::All;
+    }
 }
 
 fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
@@ -210,6 +244,11 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
                 "Sinkhorn",
                 "Pair points by an entropic OT plan with regularisation ε: between independent and exact OT.",
             ),
+            (
+                CouplingMethod::Paired,
+                "Paired",
+                "Inverse problem: start each path at a noisy corrupted observation of its own target point instead of at noise.",
+            ),
         ] {
             tip(
                 ui.selectable_value(&mut coupling.method, method, label),
@@ -217,6 +256,17 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             );
         }
     });
+    if coupling.method == CouplingMethod::Reflow {
+        let level = coupling.reflow.as_ref().map_or(2, |r| r.level);
+        ui.label(format!(
+            "Reflow: a {level}-rectified flow trained on the endpoints (x0, ψ1(x0)) of the run it reflows."
+        ));
+        return;
+    }
+    if coupling.method == CouplingMethod::Paired {
+        paired_ui(ui, scene);
+        return;
+    }
     ui.add_enabled_ui(coupling.method != CouplingMethod::Independent, |ui| {
         let response = ui.add(
             scene_slider(&mut coupling.k, 1..=4096.min(MAX_K))
@@ -239,6 +289,154 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             );
         }
     });
+}
+
+fn paired_ui(ui: &mut egui::Ui, scene: &mut Scene) {
+    let space = scene.space;
+    let paired = &mut scene.coupling.paired;
+    let response = ui
+        .horizontal(|ui| {
+            ui.label("corruption");
+            for corruption in [Corruption::Project, Corruption::Quantize, Corruption::Noise] {
+                ui.selectable_value(&mut paired.corruption, corruption, corruption.name())
+                    .on_hover_text(corruption.describe(space));
+            }
+        })
+        .response;
+    tip(
+        response,
+        "How the observation Y is made from a target point X1; the flow starts at Y plus noise σ.",
+    );
+    ui.add_enabled_ui(paired.corruption != Corruption::Project, |ui| {
+        tip(
+            ui.add(
+                scene_slider(&mut paired.level, 0.05..=3.0)
+                    .logarithmic(true)
+                    .text("level"),
+            ),
+            "Grid cell width of the quantisation, or the standard deviation of the added noise.",
+        );
+    });
+    tip(
+        ui.add(scene_slider(&mut paired.sigma, 0.0..=1.0).text("σ")),
+        "Noise added to the observation to make the starting point X0 = Y + σ·ε.",
+    );
+    ui.label(format!(
+        "Y = {}; X0 = Y + σ·ε. The source setting is not used: particles start at observations of the target.",
+        paired.corruption.describe(space)
+    ));
+}
+
+/// Conditioning on the target's labels, classifier-free guidance and data per label.
+fn guidance_ui(ui: &mut egui::Ui, scene: &mut Scene) {
+    let labels = target_labels(scene);
+    let mut conditional = scene.model.labels > 0;
+    let response = ui
+        .add_enabled(
+            labels > 0,
+            egui::Checkbox::new(&mut conditional, "condition on labels"),
+        )
+        .on_disabled_hover_text(format!(
+            "The target '{}' has no labels; pick a labelled one (8gaussians, moons, a mixture…).",
+            scene.target.name
+        ));
+    tip(
+        response,
+        "Feed the target's label to the network, dropping it to a null label at rate p_drop, so one model is both conditional and unconditional; restarts training.",
+    );
+    if conditional != (scene.model.labels > 0) {
+        scene.model.labels = if conditional { labels } else { 0 };
+        if !conditional {
+            scene.sample.guidance = None;
+        }
+    }
+    let conditional = scene.model.labels > 0;
+    ui.add_enabled_ui(conditional, |ui| {
+        tip(
+            ui.add(scene_slider(&mut scene.train.p_drop, 0.0..=1.0).text("p_drop")),
+            "Chance that a training label is replaced by the null label: how much the unconditional model is trained.",
+        );
+    });
+    ui.add_enabled_ui(labels > 0, |ui| {
+        let response = ui
+            .horizontal_wrapped(|ui| {
+                ui.label("samples per label");
+                for (n, text) in [(0, "all"), (5, "5"), (20, "20"), (100, "100"), (1000, "1000")] {
+                    ui.selectable_value(&mut scene.train.samples_per_label, n, text);
+                }
+            })
+            .response;
+        tip(
+            response,
+            "Train on only this many examples of each label: with few, the conditional model memorises them instead of learning the label's region.",
+        );
+    });
+    ui.separator();
+    let mut guided = scene.sample.guidance.is_some();
+    let response = ui
+        .add_enabled(conditional, egui::Checkbox::new(&mut guided, "guidance"))
+        .on_disabled_hover_text(
+            "Guidance needs a model conditioned on labels: tick 'condition on labels' first.",
+        );
+    tip(
+        response,
+        "Sample with classifier-free guidance: v = (1−w)·v(x,t|∅) + w·v(x,t|y).",
+    );
+    match (guided, scene.sample.guidance.is_some()) {
+        (true, false) => scene.sample.guidance = Some(GuidanceConfig::default()),
+        (false, true) => scene.sample.guidance = None,
+        _ => {}
+    }
+    let Some(guidance) = scene.sample.guidance.as_mut() else {
+        return;
+    };
+    tip(
+        ui.add(
+            scene_slider(
+                &mut guidance.w,
+                *GUIDANCE_RANGE.start()..=*GUIDANCE_RANGE.end(),
+            )
+            .text("w"),
+        ),
+        "Guidance scale: 0 is the unconditional model, 1 the conditional one, above 1 pushes samples further towards their label.",
+    );
+    ui.label(format!(
+        "v = (1−w)·v(x,t|∅) + w·v(x,t|y), the same as (1+s)·v(x,t|y) − s·v(x,t|∅) with s = w − 1 = {:.2}.",
+        guidance.w - 1.0
+    ));
+    let response = egui::ComboBox::from_id_salt("requested-label")
+        .selected_text(match guidance.label {
+            RequestedLabel::All => "all labels, coloured".to_string(),
+            RequestedLabel::None => "unconditional".to_string(),
+            RequestedLabel::One(label) => format!("label {label}"),
+        })
+        .show_ui(ui, |ui| {
+            ui.selectable_value(
+                &mut guidance.label,
+                RequestedLabel::All,
+                "all labels, coloured",
+            );
+            ui.selectable_value(&mut guidance.label, RequestedLabel::None, "unconditional");
+            for label in 0..labels as u32 {
+                ui.selectable_value(
+                    &mut guidance.label,
+                    RequestedLabel::One(label),
+                    format!("label {label}"),
+                );
+            }
+        })
+        .response;
+    tip(
+        response,
+        "The label particles ask for: one for all, every label in turn (particles coloured by it), or none.",
+    );
+    let gaussian_path = scene.space == SpaceKind::Plane && scene.source.name == "gaussian";
+    if !gaussian_path {
+        ui.colored_label(
+            ui.visuals().warn_fg_color,
+            "Note: guidance is derived for Gaussian probability paths. With this source or on this space it is an open problem — watch what it does.",
+        );
+    }
 }
 
 fn training_ui(ui: &mut egui::Ui, scene: &mut Scene) {
@@ -378,7 +576,7 @@ pub fn view_ui(ui: &mut egui::Ui, style: &mut Style, time: &mut TimeControl) {
         .response;
     tip(
         response,
-        "Colour particles by where they started, by the target label they reach, or by their speed.",
+        "Colour particles by where they started, by the target label they reach (under guidance: the label they ask for), or by their speed.",
     );
     tip(
         ui.add(egui::Slider::new(&mut style.trail_frames, 1..=128).text("trail length")),

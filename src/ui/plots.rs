@@ -2,7 +2,7 @@
 //! with every run overlaid in its own colour.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, Plot, PlotPoints};
+use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, VLine};
 
 use super::run::Run;
 
@@ -14,14 +14,17 @@ pub enum PathMetric {
     Npe,
     PathEnergy,
     W2,
+    /// Paired coupling only.
+    RestorationError,
 }
 
 impl PathMetric {
-    const ALL: [PathMetric; 4] = [
+    const ALL: [PathMetric; 5] = [
         PathMetric::Straightness,
         PathMetric::Npe,
         PathMetric::PathEnergy,
         PathMetric::W2,
+        PathMetric::RestorationError,
     ];
 
     fn label(self) -> &'static str {
@@ -30,6 +33,7 @@ impl PathMetric {
             PathMetric::Npe => "NPE",
             PathMetric::PathEnergy => "path energy",
             PathMetric::W2 => "W2 to data",
+            PathMetric::RestorationError => "restoration error",
         }
     }
 
@@ -43,16 +47,21 @@ impl PathMetric {
             }
             PathMetric::PathEnergy => "E∫|v(xt, t)|² dt along the learned paths.",
             PathMetric::W2 => "Exact W2 between the flow's samples and held-out data.",
+            PathMetric::RestorationError => {
+                "Paired coupling: E|ψ1(X0) − X1|, the mean distance from each restored point to the clean point it was observed from."
+            }
         }
     }
 
-    fn value(self, metrics: &crate::metrics::FlowMetrics) -> f64 {
-        match self {
+    fn value(self, scores: &crate::session::live::MetricsAt) -> Option<f64> {
+        let metrics = &scores.metrics;
+        Some(match self {
             PathMetric::Straightness => metrics.straightness,
             PathMetric::Npe => metrics.npe,
             PathMetric::PathEnergy => metrics.path_energy,
             PathMetric::W2 => metrics.w2,
-        }
+            PathMetric::RestorationError => scores.restoration?.error,
+        })
     }
 }
 
@@ -79,10 +88,18 @@ fn thinned(points: Vec<[f64; 2]>, limit: usize) -> Vec<[f64; 2]> {
     points.into_iter().step_by(stride).collect()
 }
 
-/// Three plots side by side.
-pub fn plots_ui(ui: &mut egui::Ui, runs: &[Run], metric: &mut PathMetric, height: f32) {
+/// Three plots side by side, and a fourth against the guidance scale for conditional runs
+/// (`guidance_w`: the scale the particles use now, marked on it).
+pub fn plots_ui(
+    ui: &mut egui::Ui,
+    runs: &[Run],
+    metric: &mut PathMetric,
+    guidance_w: Option<f64>,
+    height: f32,
+) {
     let link = egui::Id::unique("flowscope-plots");
-    ui.columns(3, |columns| {
+    let guided = runs.iter().any(|run| run.guidance_sweep.is_some());
+    ui.columns(if guided { 4 } else { 3 }, |columns| {
         plot(&mut columns[0], "loss", height, link, true, runs, |run| {
             thinned(smoothed(&run.losses, 20.0), 2000)
         })
@@ -108,7 +125,7 @@ pub fn plots_ui(ui: &mut egui::Ui, runs: &[Run], metric: &mut PathMetric, height
             |run| {
                 run.metrics
                     .iter()
-                    .map(|m| [m.step as f64, chosen.value(&m.metrics)])
+                    .filter_map(|m| Some([m.step as f64, chosen.value(m)?]))
                     .collect()
             },
         );
@@ -124,7 +141,57 @@ pub fn plots_ui(ui: &mut egui::Ui, runs: &[Run], metric: &mut PathMetric, height
         .on_hover_text(
             "Mean squared distance of the training pairs: lower under OT, and lower for larger k.",
         );
+        if guided {
+            guidance_plot(&mut columns[3], runs, guidance_w, height);
+        }
     });
+}
+
+/// Guided samples against w: the share landing in the requested label's region (solid) and
+/// their diversity relative to w = 0 (dashed).
+fn guidance_plot(ui: &mut egui::Ui, runs: &[Run], guidance_w: Option<f64>, height: f32) {
+    ui.label("guidance: in label (—), diversity (- -)");
+    Plot::new("guidance")
+        .height(height.max(60.0))
+        .allow_scroll(false)
+        .include_y(0.0)
+        .include_y(1.0)
+        .show(ui, |plot_ui| {
+            for run in runs {
+                let Some(sweep) = &run.guidance_sweep else {
+                    continue;
+                };
+                let fraction: Vec<[f64; 2]> =
+                    sweep.iter().map(|p| [p.w, p.label_fraction]).collect();
+                let unguided = sweep
+                    .iter()
+                    .find(|p| p.w == 0.0)
+                    .map_or(1.0, |p| p.diversity)
+                    .max(1e-12);
+                let diversity: Vec<[f64; 2]> = sweep
+                    .iter()
+                    .map(|p| [p.w, p.diversity / unguided])
+                    .collect();
+                plot_ui.line(
+                    Line::new(format!("{} in label", run.name), PlotPoints::from(fraction))
+                        .color(run.colour)
+                        .width(1.5),
+                );
+                plot_ui.line(
+                    Line::new(format!("{} diversity", run.name), PlotPoints::from(diversity))
+                        .color(run.colour)
+                        .style(LineStyle::dashed_dense())
+                        .width(1.5),
+                );
+            }
+            if let Some(w) = guidance_w {
+                plot_ui.vline(VLine::new("w now", w).color(egui::Color32::GRAY));
+            }
+        })
+        .response
+        .on_hover_text(
+            "Against the guidance scale w: the share of samples landing in the region of the label they ask for, and how spread out they are (1 = as spread as at w = 0). Guidance buys precision with diversity.",
+        );
 }
 
 fn plot(

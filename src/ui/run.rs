@@ -28,6 +28,8 @@ pub struct Run {
     /// (step, mean coupling cost) of every step.
     pub coupling_costs: Vec<[f64; 2]>,
     pub metrics: Vec<MetricsAt>,
+    /// The latest guided-sampling sweep across w (conditional models).
+    pub guidance_sweep: Option<Arc<Vec<crate::session::GuidancePoint>>>,
     /// The last notice from the worker, for the status line.
     pub notice: Option<String>,
     /// Identifies this run's GPU resources.
@@ -56,6 +58,7 @@ impl Run {
             losses: Vec::new(),
             coupling_costs: Vec::new(),
             metrics: Vec::new(),
+            guidance_sweep: None,
             notice: None,
             gpu_key,
             content: None,
@@ -86,6 +89,7 @@ impl Run {
             self.losses.clear();
             self.coupling_costs.clear();
             self.metrics.clear();
+            self.guidance_sweep = None;
         }
         for report in &snapshot.new_steps {
             self.losses
@@ -95,6 +99,9 @@ impl Run {
         }
         if let Some(metrics) = &snapshot.metrics {
             self.metrics.push(metrics.clone());
+        }
+        if let Some(sweep) = &snapshot.guidance_sweep {
+            self.guidance_sweep = Some(sweep.clone());
         }
         if let Some(notice) = &snapshot.notice {
             self.notice = Some(notice.clone());

@@ -5,7 +5,7 @@ use crate::coupling::{CouplingConfig, CouplingMethod};
 use crate::scene::Scene;
 
 /// (file name, TOML) of each shipped scene, in the order of the number keys.
-pub const SHIPPED: [(&str, &str); 7] = [
+pub const SHIPPED: [(&str, &str); 9] = [
     (
         "moons_independent",
         include_str!("../../assets/scenes/moons_independent.toml"),
@@ -33,6 +33,14 @@ pub const SHIPPED: [(&str, &str); 7] = [
     (
         "torus_mixture",
         include_str!("../../assets/scenes/torus_mixture.toml"),
+    ),
+    (
+        "8gaussians_guidance",
+        include_str!("../../assets/scenes/8gaussians_guidance.toml"),
+    ),
+    (
+        "moons_paired",
+        include_str!("../../assets/scenes/moons_paired.toml"),
     ),
 ];
 
