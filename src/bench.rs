@@ -7,7 +7,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::Result;
-use crate::coupling::{CostMatrix, CouplingMethod, solve_assignment};
+use crate::coupling::{CostMatrix, CouplingMethod, PairedApproach, solve_assignment};
 use crate::data::{DistConfig, build_sampler};
 use crate::flow::{Activation, Solver};
 use crate::geometry::SpaceKind;
@@ -231,17 +231,19 @@ pub struct QualityReport {
     /// Moons observed through the line projection (y dropped), σ = 0.1: the paired model's
     /// restoration against an unconditional gaussian → moons model pushed from the same X0.
     pub paired: crate::metrics::Restoration,
+    /// The conditional-model approach to the same task: noise → v(x, t | Y).
+    pub conditional_model: crate::metrics::Restoration,
     pub unconditional_from_observations: crate::metrics::Restoration,
     /// paired W2 / unconditional W2 (the bar: at most 0.5).
     pub restoration_w2_ratio: f64,
-    /// Gaussian → moons, independent coupling (1-rectified) and its reflows.
-    pub reflow: Vec<ReflowFigures>,
+    /// Gaussian → moons: the independent coupling (1-rectified), its 2- and 3-rectified
+    /// reflows, and exact mini-batch OT with k = 256, each trained as long.
+    pub straightening: Vec<PathFigures>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct ReflowFigures {
-    /// k of the k-rectified flow.
-    pub level: usize,
+pub struct PathFigures {
+    pub run: String,
     pub straightness: f64,
     /// W2 to the target of a single Euler step.
     pub one_step_w2: f64,
@@ -274,58 +276,80 @@ pub fn run_quality(quick: bool, device: &Device) -> Result<QualityReport> {
         trained(conditional)?.guidance_sweep(&[-1.0, 0.0, 0.5, 1.0, 2.0, 4.0, 8.0], 1000, 100)?;
 
     let base = trained(scene("moons"))?;
-    let mut paired_scene = scene("moons");
-    paired_scene.coupling.method = CouplingMethod::Paired;
-    let paired = trained(paired_scene)?;
+    let paired_run = |approach: PairedApproach| -> Result<Session> {
+        let mut paired = scene("moons");
+        paired.coupling.method = CouplingMethod::Paired;
+        paired.coupling.paired.approach = approach;
+        trained(paired)
+    };
+    let paired = paired_run(PairedApproach::Start)?;
+    let conditional_model = paired_run(PairedApproach::Condition)?;
     let observations = paired
         .observation()
         .expect("a paired session has an observation model")
         .draw(1000, &mut Rng::stream(0, "eval-pairs"));
-    let paired_restoration = crate::metrics::restoration(
-        SpaceKind::Plane,
-        &paired.push_forward(&observations.x0, 100)?,
-        &observations.x1,
-    )?;
-    let unconditional = crate::metrics::restoration(
-        SpaceKind::Plane,
-        &base.push_forward(&observations.x0, 100)?,
-        &observations.x1,
-    )?;
+    let restoration = |session: &Session, x0: &crate::data::Points| {
+        crate::metrics::restoration(
+            SpaceKind::Plane,
+            &session.push_forward(x0, Some(&observations.y), 100)?,
+            &observations.x1,
+        )
+    };
+    let paired_restoration = restoration(&paired, &observations.x0)?;
+    let unconditional = restoration(&base, &observations.x0)?;
+    // The conditional model starts from noise, as it was trained to.
+    let noise = base
+        .source()
+        .sample(observations.x0.len(), &mut Rng::stream(0, "eval-noise"));
+    let conditional_restoration = restoration(&conditional_model, &noise)?;
 
+    let mut ot = scene("moons");
+    ot.coupling.method = CouplingMethod::Exact;
+    ot.coupling.k = 256;
+    let ot = path_figures(&trained(ot)?)?;
     let dir = std::env::temp_dir().join(format!("flowscope-quality-{}", std::process::id()));
     let reflow = reflow_figures(base, &dir, device);
     // The runs written for reflow are only scaffolding.
     let _ = std::fs::remove_dir_all(&dir);
+    let mut straightening = reflow?;
+    straightening.push(ot);
     Ok(QualityReport {
         guidance,
         paired: paired_restoration,
+        conditional_model: conditional_restoration,
         unconditional_from_observations: unconditional,
         restoration_w2_ratio: paired_restoration.w2 / unconditional.w2,
-        reflow: reflow?,
+        straightening,
     })
 }
 
-/// Straightness and one-step quality of `base` (1-rectified) and of its 2- and 3-rectified
-/// reflows, trained through run directories under `dir`.
+/// Straightness and one-step quality of a trained run.
+fn path_figures(session: &Session) -> Result<PathFigures> {
+    let metrics = session.evaluate()?;
+    let one_step = session.evaluate_with(&crate::scene::EvalConfig {
+        steps: 1,
+        ..session.scene().eval.clone()
+    })?;
+    let run = match session.scene().coupling.method {
+        CouplingMethod::Independent => "independent (1-rectified)".to_string(),
+        _ => session.scene().coupling.label(),
+    };
+    Ok(PathFigures {
+        run,
+        straightness: metrics.straightness,
+        one_step_w2: one_step.w2,
+        w2: metrics.w2,
+    })
+}
+
+/// `base` (1-rectified) and its 2- and 3-rectified reflows, trained through run directories
+/// under `dir`.
 fn reflow_figures(
     base: Session,
     dir: &std::path::Path,
     device: &Device,
-) -> Result<Vec<ReflowFigures>> {
-    let figures = |session: &Session, level: usize| -> Result<ReflowFigures> {
-        let metrics = session.evaluate()?;
-        let one_step = session.evaluate_with(&crate::scene::EvalConfig {
-            steps: 1,
-            ..session.scene().eval.clone()
-        })?;
-        Ok(ReflowFigures {
-            level,
-            straightness: metrics.straightness,
-            one_step_w2: one_step.w2,
-            w2: metrics.w2,
-        })
-    };
-    let mut report = vec![figures(&base, 1)?];
+) -> Result<Vec<PathFigures>> {
+    let mut report = vec![path_figures(&base)?];
     let mut parent = base;
     for level in 2..=3 {
         let parent_dir = dir.join(format!("rectified-{}", level - 1));
@@ -335,7 +359,7 @@ fn reflow_figures(
         scene.coupling.reflow = Some(crate::coupling::ReflowConfig::new(parent_dir));
         let mut session = Session::new(scene, device)?;
         session.train(|_| {})?;
-        report.push(figures(&session, level)?);
+        report.push(path_figures(&session)?);
         parent = session;
     }
     Ok(report)

@@ -6,7 +6,9 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use flowscope::coupling::{Corruption, CouplingMethod, MAX_K, ReflowConfig, couple};
+use flowscope::coupling::{
+    Corruption, CouplingMethod, MAX_K, PairedApproach, ReflowConfig, couple,
+};
 use flowscope::data::{
     DistConfig, Points, build_sampler, catalog, default_distributions, write_atomically,
 };
@@ -131,6 +133,10 @@ struct TrainArgs {
     /// Noise added to the observation to make the paired coupling's starting point.
     #[arg(long)]
     sigma: Option<f64>,
+    /// How the paired coupling uses the observation Y: start the flow at Y + σ·ε, or start at
+    /// the source and give Y to the network (the conditional-model approach).
+    #[arg(long, value_enum)]
+    paired_approach: Option<PairedApproach>,
     #[arg(long, value_enum)]
     space: Option<SpaceKind>,
     /// Source distribution (see `flowscope datasets`).
@@ -567,10 +573,17 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     if let Some(n) = args.samples_per_label {
         scene.train.samples_per_label = n;
     }
-    let paired_flags =
-        args.corruption.is_some() || args.corruption_level.is_some() || args.sigma.is_some();
+    let paired_flags = args.corruption.is_some()
+        || args.corruption_level.is_some()
+        || args.sigma.is_some()
+        || args.paired_approach.is_some();
     if paired_flags && scene.coupling.method != CouplingMethod::Paired {
-        bail!("--corruption, --corruption-level and --sigma apply to --coupling paired");
+        bail!(
+            "--corruption, --corruption-level, --sigma and --paired-approach apply to --coupling paired"
+        );
+    }
+    if let Some(approach) = args.paired_approach {
+        scene.coupling.paired.approach = approach;
     }
     if let Some(corruption) = args.corruption {
         scene.coupling.paired.corruption = corruption;

@@ -940,3 +940,41 @@ fn conditional_guided_paired_and_reflow_runs_from_the_command_line() {
         assert!(std::fs::metadata(&out).unwrap().len() > 0);
     }
 }
+
+#[test]
+fn quality_bench_reports_guidance_restoration_and_straightening() {
+    let report = json(&flowscope(&[
+        "bench",
+        "--quality",
+        "--quick",
+        "--device",
+        "cpu",
+    ]));
+    let guidance = report["guidance"].as_array().unwrap();
+    assert!(guidance.iter().any(|p| p["w"] == 4.0));
+    for key in [
+        "paired",
+        "conditional_model",
+        "unconditional_from_observations",
+    ] {
+        assert!(
+            report[key]["error"].is_number() && report[key]["w2"].is_number(),
+            "{key}"
+        );
+    }
+    let runs: Vec<&str> = report["straightening"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["run"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            "independent (1-rectified)",
+            "2-rectified flow",
+            "3-rectified flow",
+            "exact OT, k = 256"
+        ]
+    );
+}

@@ -4,7 +4,9 @@
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use flowscope::data::{DistConfig, LabelledPool, Points, build_sampler};
-use flowscope::flow::{Guidance, GuidanceConfig, RequestedLabel, Solver, drop_labels, integrate};
+use flowscope::flow::{
+    Conditioning, Guidance, GuidanceConfig, RequestedLabel, Solver, drop_labels, integrate,
+};
 use flowscope::geometry::SpaceKind;
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
@@ -29,7 +31,10 @@ fn final_points(session: &Session, x0: &Points, guidance: Option<&Guidance>) -> 
         x0,
         Solver::Euler,
         20,
-        guidance,
+        Conditioning {
+            guidance,
+            observation: None,
+        },
         false,
         session.device(),
     )
@@ -66,18 +71,18 @@ fn guidance_zero_is_the_unconditional_model_and_one_the_conditional() {
         &device,
     );
     let conditional: Vec<f32> = model
-        .forward(features.clone(), time.clone(), Some(label_tensor))
+        .forward(features.clone(), time.clone(), Some(label_tensor), None)
         .into_data()
         .try_to_vec()
         .unwrap();
     let unconditional: Vec<f32> = model
-        .forward(features.clone(), time.clone(), None)
+        .forward(features.clone(), time.clone(), None, None)
         .into_data()
         .try_to_vec()
         .unwrap();
     for w in [1.0f64, 2.5, -1.0] {
         let guided: Vec<f32> = model
-            .guided(features.clone(), time.clone(), Some(&at(w)))
+            .guided(features.clone(), time.clone(), Some(&at(w)), None)
             .into_data()
             .try_to_vec()
             .unwrap();

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use burn::tensor::Device;
-use flowscope::coupling::{Corruption, CouplingMethod, Observation, PairedConfig};
-use flowscope::data::{DistConfig, build_sampler};
+use flowscope::coupling::{Corruption, CouplingMethod, Observation, PairedApproach, PairedConfig};
+use flowscope::data::{DistConfig, build_sampler, default_distributions};
 use flowscope::geometry::SpaceKind;
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
@@ -20,13 +20,17 @@ fn observation(
     sigma: f64,
 ) -> Observation {
     let target = build_sampler(space, &DistConfig::named(target)).unwrap();
+    let (source, _) = default_distributions(space);
+    let source = build_sampler(space, &DistConfig::named(source)).unwrap();
     Observation::new(
         space,
         PairedConfig {
             corruption,
             level,
             sigma,
+            approach: PairedApproach::Start,
         },
+        Arc::from(source),
         Arc::from(target),
     )
 }
@@ -150,11 +154,11 @@ fn paired_training_keeps_pairs_and_restores_observations() {
     baseline.train(|_| {}).unwrap();
 
     let observed = paired.observation().unwrap().draw(500, &mut Rng::new(9));
-    let restored = paired.push_forward(&observed.x0, 50).unwrap();
+    let restored = paired.push_forward(&observed.x0, None, 50).unwrap();
     let ours = flowscope::metrics::restoration(SpaceKind::Plane, &restored, &observed.x1).unwrap();
     let theirs = flowscope::metrics::restoration(
         SpaceKind::Plane,
-        &baseline.push_forward(&observed.x0, 50).unwrap(),
+        &baseline.push_forward(&observed.x0, None, 50).unwrap(),
         &observed.x1,
     )
     .unwrap();
@@ -164,6 +168,35 @@ fn paired_training_keeps_pairs_and_restores_observations() {
     );
     let report = paired.report().unwrap();
     assert!(report.restoration.is_some());
+
+    // The conditional-model approach: noise in, Y given to the network, the same task solved.
+    let mut scene = moons_scene(CouplingMethod::Paired);
+    scene.coupling.paired.approach = PairedApproach::Condition;
+    let mut conditional = Session::new(scene, &device).unwrap();
+    conditional.step().unwrap();
+    let (x0, x1) = conditional.last_pairs().unwrap();
+    let far = x0
+        .iter()
+        .zip(x1.iter())
+        .filter(|(start, clean)| (start[0] - clean[0]).abs() > 0.6)
+        .count();
+    assert!(
+        far > x0.len() / 4,
+        "starting points are noise, not observations"
+    );
+    conditional.train(|_| {}).unwrap();
+    let noise = baseline.source().sample(500, &mut Rng::new(10));
+    let restored = conditional
+        .push_forward(&noise, Some(&observed.y), 50)
+        .unwrap();
+    let by_condition =
+        flowscope::metrics::restoration(SpaceKind::Plane, &restored, &observed.x1).unwrap();
+    assert!(
+        by_condition.error < 0.6 * theirs.error,
+        "the conditional model {by_condition:?} restores too: unconditional {theirs:?}"
+    );
+    let restoration = conditional.restoration(300, 50).unwrap().unwrap();
+    assert!(restoration.error < 0.6 * theirs.error);
 }
 
 #[test]
@@ -175,6 +208,7 @@ fn paired_settings_are_checked() {
         corruption: Corruption::Quantize,
         level: 0.0,
         sigma: 0.1,
+        approach: PairedApproach::Start,
     };
     assert!(
         scene

@@ -3,7 +3,7 @@
 
 use burn::tensor::Device;
 use flowscope::coupling::{CouplingMethod, ReflowConfig};
-use flowscope::flow::integrate;
+use flowscope::flow::{Conditioning, integrate};
 use flowscope::scene::Scene;
 use flowscope::session::Session;
 
@@ -38,7 +38,7 @@ fn reflow_trains_on_the_parents_endpoints_and_straightens_paths() {
         x0,
         parent.scene().sample.solver,
         parent.scene().sample.steps,
-        None,
+        Conditioning::default(),
         false,
         &device,
     )

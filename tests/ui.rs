@@ -384,4 +384,18 @@ fn paired_coupling_and_reflow_from_the_window() {
             .iter()
             .any(|m| m.restoration.is_some())
     });
+
+    // One click puts the conditional-model approach beside the paired-data one.
+    harness.get_by_label("Compare").click();
+    harness.step();
+    harness
+        .get_by_label("Paired data vs conditional model")
+        .click();
+    harness.step();
+    run_until(&mut harness, "both approaches run side by side", |app| {
+        let approach = |run| last_scene(app, run).map(|s| s.coupling.paired.approach);
+        app.runs().len() == 2
+            && approach(0) == Some(flowscope::coupling::PairedApproach::Start)
+            && approach(1) == Some(flowscope::coupling::PairedApproach::Condition)
+    });
 }

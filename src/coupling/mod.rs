@@ -10,7 +10,7 @@ mod sinkhorn;
 
 pub use assignment::solve_assignment;
 pub use cost::CostMatrix;
-pub use paired::{Corruption, Observation, ObservedPairs, PairedConfig};
+pub use paired::{Corruption, Observation, ObservedPairs, PairedApproach, PairedConfig};
 pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
 
@@ -135,16 +135,20 @@ impl CouplingConfig {
             CouplingMethod::Sinkhorn => format!("Sinkhorn ε = {}, k = {}", self.epsilon, self.k),
             CouplingMethod::Paired => {
                 let paired = &self.paired;
-                match paired.corruption {
-                    Corruption::Project => {
-                        format!("paired: project, σ = {}", paired.sigma)
+                let corruption = match paired.corruption {
+                    Corruption::Project => "project".to_string(),
+                    other => format!("{} {}", other.name(), paired.level),
+                };
+                match paired.approach {
+                    PairedApproach::Start => {
+                        format!(
+                            "paired: {corruption}, start at Y + σ·ε, σ = {}",
+                            paired.sigma
+                        )
                     }
-                    other => format!(
-                        "paired: {} {}, σ = {}",
-                        other.name(),
-                        paired.level,
-                        paired.sigma
-                    ),
+                    PairedApproach::Condition => {
+                        format!("paired: {corruption}, noise → v(x, t | Y)")
+                    }
                 }
             }
             CouplingMethod::Reflow => match &self.reflow {
@@ -152,6 +156,11 @@ impl CouplingConfig {
                 None => "reflow".to_string(),
             },
         }
+    }
+
+    /// Whether the model takes the observation Y as an input (the conditional-model approach).
+    pub fn observes(&self) -> bool {
+        self.method == CouplingMethod::Paired && self.paired.approach == PairedApproach::Condition
     }
 
     pub fn validate(&self) -> Result<()> {
@@ -253,6 +262,8 @@ pub struct PairBatch {
     pub x0: Points,
     /// Targets, with labels when the target distribution is labelled.
     pub x1: Points,
+    /// The observation of each target (paired coupling).
+    pub observation: Option<Points>,
     /// Mean squared geodesic cost over the batch's pairs.
     pub coupling_cost: f64,
 }
@@ -337,13 +348,15 @@ impl PairStream {
 
     /// The next `batch` pairs.
     pub fn next_batch(&mut self, batch: usize) -> PairBatch {
+        let mut observation = None;
         let (x0, x1) = match &self.origin {
             PairOrigin::Samplers { source, target } => {
                 let (source, target) = (source.clone(), target.clone());
                 self.matched_batch(batch, source.as_ref(), target.as_ref())
             }
-            PairOrigin::Observed(observation) => {
-                let pairs = observation.draw(batch, &mut self.target_rng);
+            PairOrigin::Observed(model) => {
+                let pairs = model.draw(batch, &mut self.target_rng);
+                observation = Some(pairs.y);
                 (pairs.x0, pairs.x1)
             }
             PairOrigin::Pool(pool) => {
@@ -357,6 +370,7 @@ impl PairStream {
         PairBatch {
             x0,
             x1,
+            observation,
             coupling_cost,
         }
     }

@@ -1,5 +1,6 @@
-//! Paired data for inverse problems: draw X1 from the target, observe Y = corrupt(X1), and
-//! start the flow at X0 = exp_Y(σ·ε) (Y + σ·ε in the plane) instead of at pure noise.
+//! Paired data for inverse problems: draw X1 from the target and observe Y = corrupt(X1). The
+//! paired-data approach starts the flow at X0 = exp_Y(σ·ε) (Y + σ·ε in the plane) instead of
+//! at pure noise; the conditional-model approach starts at noise and feeds Y to the network.
 
 use std::sync::Arc;
 
@@ -44,6 +45,26 @@ impl Corruption {
     }
 }
 
+/// How a flow uses the observation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum PairedApproach {
+    /// Paired data: start at the noisy observation, X0 = Y + σ·ε; the field is unconditional.
+    #[default]
+    Start,
+    /// Conditional model: start at the source (noise) and give Y to the network, v(x, t | Y).
+    Condition,
+}
+
+impl PairedApproach {
+    pub fn name(self) -> &'static str {
+        match self {
+            PairedApproach::Start => "start at Y",
+            PairedApproach::Condition => "condition on Y",
+        }
+    }
+}
+
 /// Settings of the paired coupling (`[coupling.paired]`).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -53,6 +74,7 @@ pub struct PairedConfig {
     pub level: f64,
     /// Noise added to the observation to make the flow's starting point.
     pub sigma: f64,
+    pub approach: PairedApproach,
 }
 
 impl Default for PairedConfig {
@@ -61,6 +83,7 @@ impl Default for PairedConfig {
             corruption: Corruption::Project,
             level: 0.5,
             sigma: 0.1,
+            approach: PairedApproach::Start,
         }
     }
 }
@@ -88,17 +111,18 @@ impl PairedConfig {
     }
 }
 
-/// The observation model: clean target points, their corrupted observations and the noisy
-/// starting points built from them. As a [`Sampler`] it draws starting points X0.
+/// The observation model: clean target points, their corrupted observations and the starting
+/// points of the flows restoring them. As a [`Sampler`] it draws starting points X0.
 pub struct Observation {
     space: SpaceKind,
     config: PairedConfig,
+    source: Arc<dyn Sampler>,
     target: Arc<dyn Sampler>,
 }
 
 /// Draws of the observation model, row-aligned.
 pub struct ObservedPairs {
-    /// Starting points X0 = exp_Y(σ·ε).
+    /// Starting points: X0 = exp_Y(σ·ε), or source draws for the conditional-model approach.
     pub x0: Points,
     /// Observations Y = corrupt(X1).
     pub y: Points,
@@ -107,12 +131,22 @@ pub struct ObservedPairs {
 }
 
 impl Observation {
-    pub fn new(space: SpaceKind, config: PairedConfig, target: Arc<dyn Sampler>) -> Self {
+    pub fn new(
+        space: SpaceKind,
+        config: PairedConfig,
+        source: Arc<dyn Sampler>,
+        target: Arc<dyn Sampler>,
+    ) -> Self {
         Self {
             space,
             config,
+            source,
             target,
         }
+    }
+
+    pub fn approach(&self) -> PairedApproach {
+        self.config.approach
     }
 
     /// Labels of the clean points (0: unlabelled target).
@@ -139,7 +173,12 @@ impl Observation {
                 labels.push(label);
             }
             self.corrupt(clean, rng, y);
-            self.perturb(y, self.config.sigma, rng, x0);
+            match self.config.approach {
+                PairedApproach::Start => self.perturb(y, self.config.sigma, rng, x0),
+                PairedApproach::Condition => {
+                    self.source.sample_one(rng, x0);
+                }
+            }
         }
         ObservedPairs {
             x0: Points::new(dim, x0, None),

@@ -59,10 +59,15 @@ impl PrefetchedPairs {
             let more = self.receive()?;
             batch.x0.extend(&more.x0);
             batch.x1.extend(&more.x1);
+            if let (Some(observation), Some(more)) = (batch.observation.as_mut(), &more.observation)
+            {
+                observation.extend(more);
+            }
         }
         if batch.x0.len() > size {
             batch.x0 = batch.x0.take_front(size);
             batch.x1 = batch.x1.take_front(size);
+            batch.observation = batch.observation.map(|mut o| o.take_front(size));
         }
         self.send(Request::Batch(size))?;
         self.in_flight = true;

@@ -143,26 +143,27 @@ impl VelocityField {
     /// w = 0 and w = 1 take one network evaluation, other scales one of twice the batch.
     ///
     /// # Shapes
-    /// features `[N, F]`, time `[N, T]` → `[N, out]`
+    /// features `[N, F]`, time `[N, T]`, observation `[N, F]` → `[N, out]`
     pub fn guided(
         &self,
         features: Tensor<2>,
         time: Tensor<2>,
         guidance: Option<&Guidance>,
+        observation: Option<Tensor<2>>,
     ) -> Tensor<2> {
         let (labels, w) = match guidance {
             Some(Guidance {
                 labels: Some(labels),
                 w,
             }) if self.is_conditional() && *w != 0.0 => (labels, *w),
-            _ => return self.forward(features, time, None),
+            _ => return self.forward(features, time, None, observation),
         };
         let n = features.dims()[0];
         let device = features.device();
         let requested: Vec<i64> = labels.iter().map(|&l| l as i64).collect();
         if w == 1.0 {
             let labels = Tensor::<1, Int>::from_data(TensorData::new(requested, [n]), &device);
-            return self.forward(features, time, Some(labels));
+            return self.forward(features, time, Some(labels), observation);
         }
         let mut both = requested;
         both.extend(std::iter::repeat_n(self.null_label() as i64, n));
@@ -171,6 +172,7 @@ impl VelocityField {
             Tensor::cat(vec![features.clone(), features], 0),
             Tensor::cat(vec![time.clone(), time], 0),
             Some(labels),
+            observation.map(|o| Tensor::cat(vec![o.clone(), o], 0)),
         );
         let conditional = out.clone().narrow(0, 0, n);
         let unconditional = out.narrow(0, n, n);

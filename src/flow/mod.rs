@@ -7,7 +7,7 @@ mod train;
 
 pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
 pub use model::{Activation, ModelConfig, VelocityField};
-pub use solver::{Integration, Solver, integrate, velocity_at};
+pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};
 pub use train::{StepReport, TrainConfig, Trainer, drop_labels};
 
 use serde::{Deserialize, Serialize};

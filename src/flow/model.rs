@@ -95,11 +95,15 @@ impl ModelConfig {
     }
 
     /// A freshly initialised field for `space` on `device` (weights drawn from burn's seeded RNG).
-    pub fn init(&self, space: SpaceKind, device: &Device) -> VelocityField {
+    /// With `observed`, the field also takes an observation of the target (a point of the
+    /// space) as input: the conditional-model approach to paired data.
+    pub fn init(&self, space: SpaceKind, observed: bool, device: &Device) -> VelocityField {
         let geometry = space.space();
         let time_features = 1 + 2 * self.time_frequencies;
         let label_features = if self.labels > 0 { self.label_dim } else { 0 };
-        let mut input = geometry.feature_dim() + time_features + label_features;
+        let observation_features = if observed { geometry.feature_dim() } else { 0 };
+        let mut input =
+            geometry.feature_dim() + time_features + label_features + observation_features;
         let mut hidden = Vec::with_capacity(self.depth);
         for _ in 0..self.depth {
             hidden.push(LinearConfig::new(input, self.width).init(device));
@@ -121,6 +125,7 @@ impl ModelConfig {
             frequencies,
             activation: self.activation,
             null_label: self.labels,
+            observed,
         }
     }
 }
@@ -137,6 +142,9 @@ pub struct VelocityField {
     #[module(skip)]
     activation: Activation,
     null_label: usize,
+    /// Whether an observation's features follow the label embedding in the input.
+    #[module(skip)]
+    observed: bool,
 }
 
 impl VelocityField {
@@ -163,13 +171,15 @@ impl VelocityField {
     ///
     /// # Shapes
     /// - features `[N, F]` (from `Space::features_tensor`), time `[N, T]` (from
-    ///   [`Self::time_features`]), labels `[N]`
+    ///   [`Self::time_features`]), labels `[N]`, observation `[N, F]` (features of the observed
+    ///   points, for a field built `observed`; ignored otherwise)
     /// - returns `[N, out]` with out = 2 (plane, torus) or 3 (sphere)
     pub fn forward(
         &self,
         features: Tensor<2>,
         time: Tensor<2>,
         labels: Option<Tensor<1, Int>>,
+        observation: Option<Tensor<2>>,
     ) -> Tensor<2> {
         let mut inputs = vec![features, time];
         if let Some(embedding) = &self.label_embedding {
@@ -184,11 +194,22 @@ impl VelocityField {
             let embedded = embedding.forward(labels.reshape([n, 1]));
             inputs.push(embedded.reshape([n as i32, -1]));
         }
+        if self.observed {
+            // Absent only through a caller's mistake; zeros keep the shapes valid.
+            let observation = observation.unwrap_or_else(|| inputs[0].zeros_like());
+            debug_assert_eq!(observation.dims(), inputs[0].dims());
+            inputs.push(observation);
+        }
         let mut x = Tensor::cat(inputs, 1);
         for layer in &self.hidden {
             x = self.activation.apply(layer.forward(x));
         }
         self.output.forward(x)
+    }
+
+    /// Whether the field takes an observation as input.
+    pub fn is_observed(&self) -> bool {
+        self.observed
     }
 
     /// Whether the field takes class labels.

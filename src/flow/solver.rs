@@ -48,13 +48,35 @@ impl Integration {
     }
 }
 
+/// What particles are conditioned on while they are integrated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Conditioning<'a> {
+    /// Classifier-free guidance; without it the unconditional field.
+    pub guidance: Option<&'a Guidance>,
+    /// The observation each particle restores (paired data, conditional-model approach).
+    pub observation: Option<&'a Points>,
+}
+
+impl Conditioning<'_> {
+    /// The observations' model features on `device`. # Shapes: `[N, F]`
+    fn observation_features(&self, space: SpaceKind, device: &Device) -> Option<Tensor<2>> {
+        self.observation.map(|points| {
+            let y = Tensor::<2>::from_data(
+                TensorData::new(points.to_f32(), [points.len(), points.dim()]),
+                device,
+            );
+            space.space().features_tensor(y)
+        })
+    }
+}
+
 /// The model's velocity (a tangent vector) at each of `points` at time `t`, as f64 rows.
 pub fn velocity_at(
     model: &VelocityField,
     space: SpaceKind,
     points: &Points,
     t: f64,
-    guidance: Option<&Guidance>,
+    conditioning: Conditioning,
     device: &Device,
 ) -> Result<Vec<f64>> {
     let (n, dim) = (points.len(), points.dim());
@@ -62,7 +84,12 @@ pub fn velocity_at(
     let x = Tensor::<2>::from_data(TensorData::new(points.to_f32(), [n, dim]), device);
     let row = model.time_features(&[t as f32]);
     let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
-    let raw = model.guided(geometry.features_tensor(x.clone()), time, guidance);
+    let raw = model.guided(
+        geometry.features_tensor(x.clone()),
+        time,
+        conditioning.guidance,
+        conditioning.observation_features(space, device),
+    );
     let velocity: Vec<f32> = geometry
         .project_tangent_tensor(x, raw)
         .to_data()
@@ -71,7 +98,7 @@ pub fn velocity_at(
     Ok(velocity.into_iter().map(f64::from).collect())
 }
 
-/// Integrates `x0` with `steps` steps of `solver` under `guidance` (without it: the
+/// Integrates `x0` with `steps` steps of `solver` under `conditioning` (by default the
 /// unconditional field, the null label of a conditional model). Keeps every step when
 /// `record_trajectory` is set.
 #[allow(clippy::too_many_arguments)]
@@ -81,7 +108,7 @@ pub fn integrate(
     x0: &Points,
     solver: Solver,
     steps: usize,
-    guidance: Option<&Guidance>,
+    conditioning: Conditioning,
     record_trajectory: bool,
     device: &Device,
 ) -> Result<Integration> {
@@ -97,10 +124,21 @@ pub fn integrate(
     }
     let geometry = space.space();
     let (n, dim) = (x0.len(), x0.dim());
+    if conditioning.observation.is_some_and(|y| y.len() != n) {
+        return Err(Error::invalid(
+            "every particle needs its own observation to be restored",
+        ));
+    }
+    let observation = conditioning.observation_features(space, device);
     let velocity = |x: &Tensor<2>, t: f64| -> Tensor<2> {
         let row = model.time_features(&[t as f32]);
         let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
-        let raw = model.guided(geometry.features_tensor(x.clone()), time, guidance);
+        let raw = model.guided(
+            geometry.features_tensor(x.clone()),
+            time,
+            conditioning.guidance,
+            observation.clone(),
+        );
         geometry.project_tangent_tensor(x.clone(), raw)
     };
     let mut x = Tensor::<2>::from_data(TensorData::new(x0.to_f32(), [n, dim]), device);

@@ -176,10 +176,18 @@ impl Trainer {
         let (xt, ut) = geometry.interpolate_tensor(x0, x1, column(kappa), column(dkappa));
         let time_dim = self.model.time_feature_dim();
         let time = TensorData::new(self.model.time_features(&times), [n, time_dim]);
+        let observation = match (&batch.observation, self.model.is_observed()) {
+            (Some(y), true) => Some(geometry.features_tensor(Tensor::<2>::from_data(
+                TensorData::new(y.to_f32(), [n, dim]),
+                device,
+            ))),
+            _ => None,
+        };
         let raw = self.model.forward(
             geometry.features_tensor(xt.clone()),
             Tensor::from_data(time, device),
             labels,
+            observation,
         );
         let v = geometry.project_tangent_tensor(xt, raw);
         let loss = (v - ut).square().sum_dim(1).mean();

@@ -502,10 +502,18 @@ pub fn display_trajectories(session: &Session) -> crate::Result<Trajectories> {
 /// The field on a grid over the data (plane), a Fibonacci sphere, or a torus grid.
 pub fn field_samples(session: &Session, source: &Points, target: &Points) -> FieldSamples {
     let space = session.scene().space;
-    let points = field_points(space, source, target);
     let times: Vec<f64> = (0..FIELD_TIMES)
         .map(|i| i as f64 / (FIELD_TIMES - 1) as f64)
         .collect();
+    if session.scene().coupling.observes() {
+        // A field conditioned on an observation has no single picture: no arrows.
+        return FieldSamples {
+            points: Points::new(space.dim(), Vec::new(), None),
+            times,
+            velocities: Vec::new(),
+        };
+    }
+    let points = field_points(space, source, target);
     let model = session.model();
     // Arrows show the field of one requested label; with every label in turn, the unconditional one.
     let guidance = session.scene().sample.guidance.and_then(|g| match g.label {
@@ -514,18 +522,15 @@ pub fn field_samples(session: &Session, source: &Points, target: &Points) -> Fie
         }
         _ => None,
     });
+    let conditioning = crate::flow::Conditioning {
+        guidance: guidance.as_ref(),
+        observation: None,
+    };
     let velocities = times
         .iter()
         .map(|&t| {
-            velocity_at(
-                &model,
-                space,
-                &points,
-                t,
-                guidance.as_ref(),
-                session.device(),
-            )
-            .unwrap_or_default()
+            velocity_at(&model, space, &points, t, conditioning, session.device())
+                .unwrap_or_default()
         })
         .collect();
     FieldSamples {
@@ -560,14 +565,17 @@ pub fn snapshot_of(session: &Session) -> crate::Result<Snapshot> {
     })
 }
 
+/// Source and target samples to draw; with the paired coupling the "source" shown is the
+/// observations Y the flows restore.
 fn samples_shown(session: &Session) -> (Arc<Points>, Arc<Points>) {
     let seed = session.scene().train.seed;
+    let mut rng = Rng::stream(seed, "display-source");
+    let source = match session.observation() {
+        Some(model) => model.draw(SAMPLES_SHOWN, &mut rng).y,
+        None => session.source().sample(SAMPLES_SHOWN, &mut rng),
+    };
     (
-        Arc::new(
-            session
-                .source()
-                .sample(SAMPLES_SHOWN, &mut Rng::stream(seed, "display-source")),
-        ),
+        Arc::new(source),
         Arc::new(
             session
                 .target()

@@ -14,12 +14,13 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::coupling::{
-    CouplingConfig, CouplingMethod, Observation, PairOrigin, PairStream, PrefetchedPairs,
+    CouplingConfig, CouplingMethod, Observation, PairOrigin, PairStream, PairedApproach,
+    PrefetchedPairs,
 };
 use crate::data::{LabelledPool, Points, Sampler, build_sampler};
 use crate::flow::{
-    GuidanceConfig, Integration, RequestedLabel, Solver, StepReport, Trainer, VelocityField,
-    integrate,
+    Conditioning, GuidanceConfig, Integration, RequestedLabel, Solver, StepReport, Trainer,
+    VelocityField, integrate,
 };
 use crate::metrics::{FlowMetrics, Restoration, evaluate_flow};
 use crate::rng::Rng;
@@ -208,7 +209,11 @@ impl Session {
     pub fn new(mut scene: Scene, device: &Device) -> Result<Self> {
         scene.validate()?;
         device.seed(scene.train.seed);
-        let fresh = scene.model.init(scene.space, &device.clone().autodiff());
+        let fresh = scene.model.init(
+            scene.space,
+            scene.coupling.observes(),
+            &device.clone().autodiff(),
+        );
         if scene.coupling.method != CouplingMethod::Reflow {
             return Self::with_model(scene, device, fresh, None);
         }
@@ -242,6 +247,7 @@ impl Session {
                 let observed = Arc::new(Observation::new(
                     scene.space,
                     scene.coupling.paired,
+                    source.clone(),
                     target.clone(),
                 ));
                 source = observed.clone();
@@ -386,25 +392,39 @@ impl Session {
         steps: usize,
         record_trajectory: bool,
     ) -> Result<(Points, Integration)> {
-        let x0 = self
-            .source
-            .sample(n, &mut Rng::stream(seed, "sample-source"));
+        let (x0, observation) = self.starting_points(n, &mut Rng::stream(seed, "sample-source"));
         let guidance = self
             .scene
             .sample
             .guidance
             .map(|g| g.for_particles(n, self.scene.model.labels));
+        let conditioning = Conditioning {
+            guidance: guidance.as_ref(),
+            observation: observation.as_ref(),
+        };
         let integration = integrate(
             &self.model(),
             self.scene.space,
             &x0,
             solver,
             steps,
-            guidance.as_ref(),
+            conditioning,
             record_trajectory,
             &self.device,
         )?;
         Ok((x0, integration))
+    }
+
+    /// `n` starting points, with the observation each restores when the model takes one as
+    /// input (the conditional-model approach to paired data).
+    fn starting_points(&self, n: usize, rng: &mut Rng) -> (Points, Option<Points>) {
+        match &self.observation {
+            Some(model) if model.approach() == PairedApproach::Condition => {
+                let pairs = model.draw(n, rng);
+                (pairs.x0, Some(pairs.y))
+            }
+            _ => (self.source.sample(n, rng), None),
+        }
     }
 
     /// The paired coupling's observation model.
@@ -412,15 +432,25 @@ impl Session {
         self.observation.as_ref()
     }
 
-    /// Pushes `x0` through the current (unconditional) field with `steps` Euler steps.
-    pub fn push_forward(&self, x0: &Points, steps: usize) -> Result<Points> {
+    /// Pushes `x0` through the current field (unguided) with `steps` Euler steps; `observation`
+    /// is given to a model that restores observations.
+    pub fn push_forward(
+        &self,
+        x0: &Points,
+        observation: Option<&Points>,
+        steps: usize,
+    ) -> Result<Points> {
+        let conditioning = Conditioning {
+            guidance: None,
+            observation: observation.filter(|_| self.scene.coupling.observes()),
+        };
         let flow = integrate(
             &self.model(),
             self.scene.space,
             x0,
             Solver::Euler,
             steps,
-            None,
+            conditioning,
             false,
             &self.device,
         )?;
@@ -447,9 +477,7 @@ impl Session {
             Some(RequestedLabel::One(label)) => RequestedLabel::One(label),
             _ => RequestedLabel::All,
         };
-        let x0 = self
-            .source
-            .sample(n, &mut Rng::stream(seed, "guidance-source"));
+        let (x0, observation) = self.starting_points(n, &mut Rng::stream(seed, "guidance-source"));
         let reference = self
             .target
             .sample(2000, &mut Rng::stream(seed, "label-reference"));
@@ -459,13 +487,17 @@ impl Session {
             .map(|&w| {
                 let config = GuidanceConfig { label, w };
                 let guidance = config.for_particles(n, labels);
+                let conditioning = Conditioning {
+                    guidance: Some(&guidance),
+                    observation: observation.as_ref(),
+                };
                 let flow = integrate(
                     &model,
                     self.scene.space,
                     &x0,
                     Solver::Euler,
                     steps,
-                    Some(&guidance),
+                    conditioning,
                     false,
                     &self.device,
                 )?;
@@ -491,7 +523,7 @@ impl Session {
             return Ok(None);
         };
         let pairs = observation.draw(n, &mut Rng::stream(self.scene.train.seed, "eval-pairs"));
-        let restored = self.push_forward(&pairs.x0, steps)?;
+        let restored = self.push_forward(&pairs.x0, Some(&pairs.y), steps)?;
         crate::metrics::restoration(self.scene.space, &restored, &pairs.x1).map(Some)
     }
 
@@ -503,9 +535,8 @@ impl Session {
     /// Scores the current model with other evaluation settings than the scene's.
     pub fn evaluate_with(&self, eval: &EvalConfig) -> Result<FlowMetrics> {
         let seed = self.scene.train.seed;
-        let x0 = self
-            .source
-            .sample(eval.points, &mut Rng::stream(seed, "eval-source"));
+        let (x0, observation) =
+            self.starting_points(eval.points, &mut Rng::stream(seed, "eval-source"));
         let reference = self
             .target
             .sample(eval.points, &mut Rng::stream(seed, "eval-target"));
@@ -515,7 +546,10 @@ impl Session {
             &x0,
             Solver::Euler,
             eval.steps,
-            None,
+            Conditioning {
+                guidance: None,
+                observation: observation.as_ref(),
+            },
             false,
             &self.device,
         )?;
@@ -619,7 +653,7 @@ impl Session {
         // update, so a resumed run would fail at its second step.
         let loaded = scene
             .model
-            .init(scene.space, device)
+            .init(scene.space, scene.coupling.observes(), device)
             .try_load_record(record)
             .map_err(mismatch)?;
         let model = trainable_copy(&loaded, &scene, device);
@@ -642,7 +676,11 @@ fn trainable_copy(model: &VelocityField, scene: &Scene, device: &Device) -> Velo
     model.visit(&mut values);
     scene
         .model
-        .init(scene.space, &device.clone().autodiff())
+        .init(
+            scene.space,
+            scene.coupling.observes(),
+            &device.clone().autodiff(),
+        )
         .map(&mut values.into_iter())
 }
 
@@ -690,7 +728,7 @@ fn reflow_pairs(scene: &mut Scene, device: &Device) -> Result<(Arc<(Points, Poin
         &x0,
         sample.solver,
         sample.steps,
-        None,
+        Conditioning::default(),
         false,
         device,
     )?;

@@ -632,6 +632,17 @@ impl FlowscopeApp {
             {
                 self.set_compare(&ctx, Some(scenes::coupling_comparison()));
             }
+            if self.scene.coupling.method == CouplingMethod::Paired
+                && ui
+                    .button("Paired data vs conditional model")
+                    .on_hover_text(
+                        "The same inverse problem solved twice, side by side: flows starting at the noisy observation, and a model from noise given the observation.",
+                    )
+                    .clicked()
+            {
+                let variants = scenes::paired_comparison(&self.scene.coupling);
+                self.set_compare(&ctx, Some(variants));
+            }
             return;
         };
         let mut changed = false;

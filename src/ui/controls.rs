@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use crate::coupling::{Corruption, CouplingMethod, MAX_K};
+use crate::coupling::{Corruption, CouplingMethod, MAX_K, PairedApproach};
 use crate::data::{DistConfig, build_sampler, catalog, default_distributions};
 use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, RequestedLabel, Solver};
 use crate::geometry::SpaceKind;
@@ -317,14 +317,34 @@ fn paired_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             "Grid cell width of the quantisation, or the standard deviation of the added noise.",
         );
     });
+    let response = ui
+        .horizontal(|ui| {
+            ui.label("approach");
+            for approach in [PairedApproach::Start, PairedApproach::Condition] {
+                ui.selectable_value(&mut paired.approach, approach, approach.name());
+            }
+        })
+        .response;
     tip(
-        ui.add(scene_slider(&mut paired.sigma, 0.0..=1.0).text("σ")),
-        "Noise added to the observation to make the starting point X0 = Y + σ·ε.",
+        response,
+        "Paired data starts each flow at its noisy observation Y + σ·ε; the conditional model starts at the source and is given Y as an input.",
     );
-    ui.label(format!(
-        "Y = {}; X0 = Y + σ·ε. The source setting is not used: particles start at observations of the target.",
-        paired.corruption.describe(space)
-    ));
+    ui.add_enabled_ui(paired.approach == PairedApproach::Start, |ui| {
+        tip(
+            ui.add(scene_slider(&mut paired.sigma, 0.0..=1.0).text("σ")),
+            "Noise added to the observation to make the starting point X0 = Y + σ·ε.",
+        );
+    });
+    ui.label(match paired.approach {
+        PairedApproach::Start => format!(
+            "Y = {}; X0 = Y + σ·ε, and the loss is unchanged. The source setting is not used.",
+            paired.corruption.describe(space)
+        ),
+        PairedApproach::Condition => format!(
+            "Y = {}; X0 is drawn from the source and the network sees Y: v(x, t | Y).",
+            paired.corruption.describe(space)
+        ),
+    });
 }
 
 /// Conditioning on the target's labels, classifier-free guidance and data per label.
@@ -553,7 +573,11 @@ pub fn view_ui(ui: &mut egui::Ui, style: &mut Style, time: &mut TimeControl) {
         for (shown, label, help) in [
             (&mut layers.particles, "particles", "The particles at time t."),
             (&mut layers.trails, "trails", "Each particle's recent path, fading with age."),
-            (&mut layers.source, "source", "Samples of the source distribution."),
+            (
+                &mut layers.source,
+                "source",
+                "Samples of the source distribution (paired coupling: the observations Y).",
+            ),
             (&mut layers.target, "target", "Samples of the target distribution."),
             (
                 &mut layers.coupling,

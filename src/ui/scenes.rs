@@ -1,7 +1,7 @@
 //! The lecture scenes shipped in assets/scenes (built into the binary, keys 1–9) and the
 //! one-click comparisons.
 
-use crate::coupling::{CouplingConfig, CouplingMethod};
+use crate::coupling::{CouplingConfig, CouplingMethod, PairedApproach};
 use crate::scene::Scene;
 
 /// (file name, TOML) of each shipped scene, in the order of the number keys.
@@ -81,4 +81,18 @@ pub fn coupling_comparison() -> Vec<Variant> {
         exact(64),
         exact(1024),
     ]
+}
+
+/// The two approaches to one inverse problem: flows starting at the noisy observation, and a
+/// conditional model starting at noise with the observation as input.
+pub fn paired_comparison(coupling: &CouplingConfig) -> Vec<Variant> {
+    [PairedApproach::Start, PairedApproach::Condition]
+        .into_iter()
+        .map(|approach| {
+            let mut coupling = coupling.clone();
+            coupling.method = CouplingMethod::Paired;
+            coupling.paired.approach = approach;
+            Variant { coupling }
+        })
+        .collect()
 }
