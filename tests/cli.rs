@@ -909,10 +909,11 @@ fn conditional_guided_paired_and_reflow_runs_from_the_command_line() {
         "--reflow-from",
     );
 
-    // Guided and reflow runs export like any other.
+    // Guided, reflow and paired runs export like any other.
     for (run, name) in [
         (conditional.clone(), "guided.gif"),
         (path(dir.path(), "reflow"), "reflow.gif"),
+        (path(dir.path(), "paired"), "paired.gif"),
     ] {
         let out = path(dir.path(), name);
         let output = flowscope(&[

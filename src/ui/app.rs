@@ -186,6 +186,10 @@ impl FlowscopeApp {
             // Guided particles are told apart by the label they ask for.
             self.style.colour_mode = ColourMode::Label;
         }
+        if self.scene.coupling.method == CouplingMethod::Paired {
+            // The observations each flow restores.
+            self.style.layers.source = true;
+        }
         let count = self.compare.as_ref().map_or(1, Vec::len);
         for index in 0..count {
             let scene = self.scene_for(index);
