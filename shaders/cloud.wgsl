@@ -18,13 +18,13 @@ struct Cloud {
 }
 
 @group(1) @binding(0) var<uniform> cloud: Cloud;
-// Row-major [frames, count, dim].
+// Row-major [count, frames, dim]: each particle's states side by side.
 @group(1) @binding(1) var<storage, read> positions: array<f32>;
 // One packed RGBA8 colour per particle.
 @group(1) @binding(2) var<storage, read> colours: array<u32>;
 
 fn stored_point(frame: u32, i: u32) -> vec3<f32> {
-    let base = (frame * cloud.count + i) * cloud.dim;
+    let base = (i * cloud.frames + frame) * cloud.dim;
     var z = 0.0;
     if cloud.dim == 3u {
         z = positions[base + 2u];

@@ -582,6 +582,8 @@ impl Renderer {
             ViewMode::Sphere => Some((&self.sphere, uniform([12.0, 6.0], true))),
             ViewMode::TorusDonut => Some((&self.donut, uniform([12.0, 4.0], true))),
             ViewMode::TorusFlat => Some((&self.torus_square, uniform([4.0, 4.0], false))),
+            // Without the heat map the plane is the cleared background: no full-screen pass.
+            ViewMode::Plane if !view.density_shown => None,
             ViewMode::Plane => view.plane_quad.as_ref().map(|(_, quad)| {
                 let mut flat = uniform([0.0, 0.0], false);
                 flat.colour = palette.background.to_f32();
@@ -866,7 +868,7 @@ fn upload_cloud(renderer: &Renderer, device: &wgpu::Device, cloud: &CloudData) -
     let positions = storage_buffer(
         device,
         "flowscope positions",
-        bytemuck::cast_slice(&positions),
+        bytemuck::cast_slice(&particle_major(&positions, frames, cloud.count, cloud.dim)),
     );
     let colours: Vec<u32> = cloud.colours.iter().map(|c| c.packed()).collect();
     let colours = storage_buffer(device, "flowscope colours", bytemuck::cast_slice(&colours));
@@ -895,6 +897,19 @@ fn upload_cloud(renderer: &Renderer, device: &wgpu::Device, cloud: &CloudData) -
         count: cloud.count as u32,
         dim: cloud.dim as u32,
     })
+}
+
+/// `[frames, count, dim]` rows reordered to `[count, frames, dim]`: a trail's states are then
+/// neighbours in memory, so walking it reads a few cache lines instead of one per state.
+fn particle_major(positions: &[f32], frames: usize, count: usize, dim: usize) -> Vec<f32> {
+    let mut out = vec![0.0; positions.len()];
+    for (frame, states) in positions.chunks_exact(count * dim).enumerate() {
+        for (particle, state) in states.chunks_exact(dim).enumerate() {
+            let at = (particle * frames + frame) * dim;
+            out[at..at + dim].copy_from_slice(state);
+        }
+    }
+    out
 }
 
 /// The cloud's frames, thinned evenly (first and last kept) when all of them would not fit in
