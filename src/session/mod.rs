@@ -444,8 +444,22 @@ impl Session {
             guidance: None,
             observation: observation.filter(|_| self.scene.coupling.observes()),
         };
-        let flow = integrate(
-            &self.model(),
+        Ok(self
+            .euler(&self.model(), x0, steps, conditioning)?
+            .final_points())
+    }
+
+    /// `x0` integrated through `model` with `steps` Euler steps, keeping only the ends: how
+    /// the session scores and compares flows.
+    fn euler(
+        &self,
+        model: &VelocityField,
+        x0: &Points,
+        steps: usize,
+        conditioning: Conditioning,
+    ) -> Result<Integration> {
+        integrate(
+            model,
             self.scene.space,
             x0,
             Solver::Euler,
@@ -453,8 +467,7 @@ impl Session {
             conditioning,
             false,
             &self.device,
-        )?;
-        Ok(flow.final_points())
+        )
     }
 
     /// Guided samples at each scale in `scales`: the share landing in the requested label's
@@ -491,17 +504,7 @@ impl Session {
                     guidance: Some(&guidance),
                     observation: observation.as_ref(),
                 };
-                let flow = integrate(
-                    &model,
-                    self.scene.space,
-                    &x0,
-                    Solver::Euler,
-                    steps,
-                    conditioning,
-                    false,
-                    &self.device,
-                )?;
-                let samples = flow.final_points();
+                let samples = self.euler(&model, &x0, steps, conditioning)?.final_points();
                 let requested = guidance.labels.unwrap_or_default();
                 Ok(GuidancePoint {
                     w,
@@ -540,19 +543,11 @@ impl Session {
         let reference = self
             .target
             .sample(eval.points, &mut Rng::stream(seed, "eval-target"));
-        let flow = integrate(
-            &self.model(),
-            self.scene.space,
-            &x0,
-            Solver::Euler,
-            eval.steps,
-            Conditioning {
-                guidance: None,
-                observation: observation.as_ref(),
-            },
-            false,
-            &self.device,
-        )?;
+        let conditioning = Conditioning {
+            guidance: None,
+            observation: observation.as_ref(),
+        };
+        let flow = self.euler(&self.model(), &x0, eval.steps, conditioning)?;
         evaluate_flow(
             self.scene.space,
             &x0,
