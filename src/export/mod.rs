@@ -313,7 +313,7 @@ fn render_frames(
                 version += 1;
                 let content = content_from_snapshot(
                     snapshot,
-                    ColourMode::SourcePosition,
+                    ColourMode::for_scene(&snapshot.scene),
                     &style.palette,
                     version,
                 );

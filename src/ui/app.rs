@@ -183,8 +183,7 @@ impl FlowscopeApp {
     fn restart_runs(&mut self, ctx: &egui::Context) {
         self.runs.clear();
         if self.scene.sample.guidance.is_some() {
-            // Guided particles are told apart by the label they ask for.
-            self.style.colour_mode = ColourMode::Label;
+            self.style.colour_mode = ColourMode::for_scene(&self.scene);
         }
         if self.scene.coupling.method == CouplingMethod::Paired {
             // The observations each flow restores.
@@ -726,8 +725,7 @@ impl FlowscopeApp {
             let mut scene = self.scene.clone();
             if scene_ui(ui, &mut scene) {
                 if scene.sample.guidance.is_some() && self.scene.sample.guidance.is_none() {
-                    // Guided particles are told apart by the label they ask for.
-                    self.style.colour_mode = ColourMode::Label;
+                    self.style.colour_mode = ColourMode::for_scene(&scene);
                 }
                 self.scene = scene;
             }
