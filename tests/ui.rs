@@ -272,6 +272,11 @@ fn guidance_controls_reach_the_session() {
         "the run restarts conditioned on 8 labels",
         |app| last_scene(app, 0).is_some_and(|s| s.model.labels == 8),
     );
+    harness.get_by_role_and_label(Role::Button, "20").click();
+    harness.step();
+    run_until(&mut harness, "the run restarts on 20 examples per label", |app| {
+        last_scene(app, 0).is_some_and(|s| s.train.samples_per_label == 20)
+    });
     harness.get_by_label("guidance").click();
     harness.step();
     harness

@@ -51,6 +51,8 @@ pub enum Start {
 pub struct MetricsAt {
     pub step: usize,
     pub metrics: FlowMetrics,
+    /// W2 to held-out data after a single Euler step: how well the flow samples in one step.
+    pub one_step_w2: f64,
     /// Paired coupling: how well held-out observations are restored.
     pub restoration: Option<Restoration>,
 }
@@ -377,10 +379,15 @@ impl<W: Fn()> Worker<W> {
                 points: scene.eval.points.min(LIVE_EVAL_POINTS),
                 steps: scene.eval.steps,
             };
+            let one_step = EvalConfig {
+                steps: 1,
+                ..eval.clone()
+            };
             let scores = self.session.evaluate_with(&eval).and_then(|metrics| {
                 Ok(MetricsAt {
                     step: self.session.steps_done(),
                     metrics,
+                    one_step_w2: self.session.evaluate_with(&one_step)?.w2,
                     restoration: self.session.restoration(eval.points, eval.steps)?,
                 })
             });

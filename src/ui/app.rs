@@ -655,31 +655,31 @@ impl FlowscopeApp {
             ui.horizontal(|ui| {
                 ui.colored_label(RUN_COLOURS[index % RUN_COLOURS.len()], "■");
                 let coupling = &mut variant.coupling;
+                // Paired and reflow runs are named; any run can become another coupling.
                 if matches!(
                     coupling.method,
                     CouplingMethod::Paired | CouplingMethod::Reflow
                 ) {
                     ui.label(coupling.label());
-                } else {
-                    for (method, label) in [
-                        (CouplingMethod::Independent, "indep."),
-                        (CouplingMethod::Exact, "OT"),
-                        (CouplingMethod::Sinkhorn, "Sinkhorn"),
-                    ] {
-                        changed |= ui
-                            .selectable_value(&mut coupling.method, method, label)
-                            .changed();
-                    }
-                    if coupling.method != CouplingMethod::Independent {
-                        changed |= ui
-                            .add(
-                                egui::DragValue::new(&mut coupling.k)
-                                    .range(1..=4096)
-                                    .prefix("k "),
-                            )
-                            .on_hover_text("This run's OT batch size.")
-                            .changed();
-                    }
+                }
+                for (method, label) in [
+                    (CouplingMethod::Independent, "indep."),
+                    (CouplingMethod::Exact, "OT"),
+                    (CouplingMethod::Sinkhorn, "Sinkhorn"),
+                ] {
+                    changed |= ui
+                        .selectable_value(&mut coupling.method, method, label)
+                        .changed();
+                }
+                if coupling.method.solves_ot() {
+                    changed |= ui
+                        .add(
+                            egui::DragValue::new(&mut coupling.k)
+                                .range(1..=4096)
+                                .prefix("k "),
+                        )
+                        .on_hover_text("This run's OT batch size.")
+                        .changed();
                 }
                 if count > 2
                     && ui
