@@ -591,7 +591,10 @@ impl Session {
                 None
             },
             restoration: self.restoration(self.scene.eval.points, self.scene.eval.steps)?,
-            reflow_level: self.scene.coupling.reflow.as_ref().map(|r| r.level),
+            reflow_level: match (&self.scene.coupling.reflow, self.scene.coupling.method) {
+                (Some(reflow), CouplingMethod::Reflow) => Some(reflow.level),
+                _ => None,
+            },
         })
     }
 
