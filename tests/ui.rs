@@ -274,9 +274,11 @@ fn guidance_controls_reach_the_session() {
     );
     harness.get_by_role_and_label(Role::Button, "20").click();
     harness.step();
-    run_until(&mut harness, "the run restarts on 20 examples per label", |app| {
-        last_scene(app, 0).is_some_and(|s| s.train.samples_per_label == 20)
-    });
+    run_until(
+        &mut harness,
+        "the run restarts on 20 examples per label",
+        |app| last_scene(app, 0).is_some_and(|s| s.train.samples_per_label == 20),
+    );
     harness.get_by_label("guidance").click();
     harness.step();
     harness

@@ -271,6 +271,10 @@ fn render_frames(
     let scale = (height as f32 / 720.0).max(0.5);
     style.particle_size_px = 4.0 * scale;
     style.sample_size_px = 3.0 * scale;
+    // Paired runs show the observations their flows restore, as the window does.
+    style.layers.source = runs
+        .iter()
+        .any(|run| run.session.scene().coupling.method == crate::coupling::CouplingMethod::Paired);
     let captioner = Captioner::new();
     let mut snapshots: Vec<Snapshot> = runs
         .iter()
