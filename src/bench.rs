@@ -326,7 +326,7 @@ pub fn run_quality(quick: bool, device: &Device) -> Result<QualityReport> {
 /// Straightness and one-step quality of a trained run.
 fn path_figures(session: &Session) -> Result<PathFigures> {
     let metrics = session.evaluate()?;
-    let one_step = session.evaluate_with(&crate::scene::EvalConfig {
+    let one_step_w2 = session.w2_with(&crate::scene::EvalConfig {
         steps: 1,
         ..session.scene().eval.clone()
     })?;
@@ -337,7 +337,7 @@ fn path_figures(session: &Session) -> Result<PathFigures> {
     Ok(PathFigures {
         run,
         straightness: metrics.straightness,
-        one_step_w2: one_step.w2,
+        one_step_w2,
         w2: metrics.w2,
     })
 }

@@ -168,16 +168,9 @@ impl Observation {
             .zip(y.chunks_exact_mut(dim))
             .zip(x0.chunks_exact_mut(dim))
         {
-            let label = self.target.sample_one(rng, clean);
+            let label = self.draw_one(rng, clean, y, x0);
             if labelled {
                 labels.push(label);
-            }
-            self.corrupt(clean, rng, y);
-            match self.config.approach {
-                PairedApproach::Start => self.perturb(y, self.config.sigma, rng, x0),
-                PairedApproach::Condition => {
-                    self.source.sample_one(rng, x0);
-                }
             }
         }
         ObservedPairs {
@@ -185,6 +178,19 @@ impl Observation {
             y: Points::new(dim, y, None),
             x1: Points::new(dim, x1, labelled.then_some(labels)),
         }
+    }
+
+    /// One clean point, its observation and its starting point; returns the clean point's label.
+    fn draw_one(&self, rng: &mut Rng, x1: &mut [f64], y: &mut [f64], x0: &mut [f64]) -> u32 {
+        let label = self.target.sample_one(rng, x1);
+        self.corrupt(x1, rng, y);
+        match self.config.approach {
+            PairedApproach::Start => self.perturb(y, self.config.sigma, rng, x0),
+            PairedApproach::Condition => {
+                self.source.sample_one(rng, x0);
+            }
+        }
+        label
     }
 
     /// Y = corrupt(x).
@@ -233,8 +239,10 @@ impl Sampler for Observation {
     }
 
     fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
-        let pairs = self.draw(1, rng);
-        out.copy_from_slice(pairs.x0.point(0));
+        // Points have at most three coordinates.
+        let (mut x1, mut y) = ([0.0; 3], [0.0; 3]);
+        let dim = out.len();
+        self.draw_one(rng, &mut x1[..dim], &mut y[..dim], out);
         0
     }
 }

@@ -387,7 +387,7 @@ impl<W: Fn()> Worker<W> {
                 Ok(MetricsAt {
                     step: self.session.steps_done(),
                     metrics,
-                    one_step_w2: self.session.evaluate_with(&one_step)?.w2,
+                    one_step_w2: self.session.w2_with(&one_step)?,
                     restoration: self.session.restoration(eval.points, eval.steps)?,
                 })
             });

@@ -537,6 +537,27 @@ impl Session {
 
     /// Scores the current model with other evaluation settings than the scene's.
     pub fn evaluate_with(&self, eval: &EvalConfig) -> Result<FlowMetrics> {
+        let (x0, end, reference, flow) = self.held_out_flow(eval)?;
+        evaluate_flow(
+            self.scene.space,
+            &x0,
+            &end,
+            &reference,
+            flow.path_energy,
+            flow.nfe,
+        )
+    }
+
+    /// W2 between the held-out flow's samples and held-out data only (e.g. after one Euler
+    /// step), without the rest of [`Session::evaluate_with`]'s scores.
+    pub fn w2_with(&self, eval: &EvalConfig) -> Result<f64> {
+        let (_, end, reference, _) = self.held_out_flow(eval)?;
+        crate::metrics::w2(self.scene.space, &end, &reference)
+    }
+
+    /// The held-out source points, where the flow takes them, held-out target points, and the
+    /// integration itself.
+    fn held_out_flow(&self, eval: &EvalConfig) -> Result<(Points, Points, Points, Integration)> {
         let seed = self.scene.train.seed;
         let (x0, observation) =
             self.starting_points(eval.points, &mut Rng::stream(seed, "eval-source"));
@@ -548,14 +569,7 @@ impl Session {
             observation: observation.as_ref(),
         };
         let flow = self.euler(&self.model(), &x0, eval.steps, conditioning)?;
-        evaluate_flow(
-            self.scene.space,
-            &x0,
-            &flow.final_points(),
-            &reference,
-            flow.path_energy,
-            flow.nfe,
-        )
+        Ok((x0, flow.final_points(), reference, flow))
     }
 
     /// Evaluation plus training statistics, as written to metrics.json.

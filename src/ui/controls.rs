@@ -86,13 +86,15 @@ pub fn scene_ui(ui: &mut egui::Ui, scene: &mut Scene) -> bool {
     egui::CollapsingHeader::new("Training")
         .default_open(true)
         .show(ui, |ui| training_ui(ui, scene));
+    // The target only changes in the data section above.
+    let labels = target_labels(scene);
     egui::CollapsingHeader::new("Labels and guidance")
         .default_open(scene.model.labels > 0)
-        .show(ui, |ui| guidance_ui(ui, scene));
+        .show(ui, |ui| guidance_ui(ui, scene, labels));
     egui::CollapsingHeader::new("Sampling")
         .default_open(false)
         .show(ui, |ui| sampling_ui(ui, scene));
-    keep_labels_consistent(scene);
+    keep_labels_consistent(scene, labels);
     *scene != before
 }
 
@@ -107,12 +109,11 @@ fn target_labels(scene: &Scene) -> usize {
 
 /// A conditional model follows the target's labels when the target changes; guidance and
 /// requested labels that no longer exist are dropped.
-fn keep_labels_consistent(scene: &mut Scene) {
+fn keep_labels_consistent(scene: &mut Scene, labels: usize) {
     if scene.model.labels == 0 {
         scene.sample.guidance = None;
         return;
     }
-    let labels = target_labels(scene);
     scene.model.labels = labels;
     if labels == 0 {
         scene.sample.guidance = None;
@@ -347,9 +348,8 @@ fn paired_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     });
 }
 
-/// Conditioning on the target's labels, classifier-free guidance and data per label.
-fn guidance_ui(ui: &mut egui::Ui, scene: &mut Scene) {
-    let labels = target_labels(scene);
+/// Conditioning on the target's `labels`, classifier-free guidance and data per label.
+fn guidance_ui(ui: &mut egui::Ui, scene: &mut Scene, labels: usize) {
     let mut conditional = scene.model.labels > 0;
     let response = ui
         .add_enabled(
