@@ -167,6 +167,56 @@ fn exact_ot_handles_ties_and_identical_points() {
 }
 
 #[test]
+fn exact_ot_matches_the_hungarian_method_on_larger_and_tied_problems() {
+    // The benchmark's problem at k = 1024: two coarse levels before the full one.
+    let a = sample(SpaceKind::Plane, "gaussian", 1024, 11);
+    let b: Vec<f64> = sample(SpaceKind::Plane, "gaussian", 1024, 12)
+        .data()
+        .iter()
+        .map(|&x| 1.0 + 2.0 * x)
+        .collect();
+    let b = Points::new(2, b, None);
+    // Few distinct costs: many optimal assignments and long runs of equal values per row.
+    let mut rng = Rng::new(13);
+    let tied: Vec<f32> = (0..600 * 600).map(|_| rng.below(5) as f32).collect();
+    for cost in [
+        CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b),
+        CostMatrix::from_values(600, tied),
+    ] {
+        let assignment = solve_assignment(&cost);
+        assert!(is_permutation(&assignment));
+        let (ours, reference) = (total(&cost, &assignment), hungarian(&cost));
+        assert!(
+            (ours - reference).abs() <= 1e-6 * reference.max(1.0),
+            "n = {}: {ours} vs Hungarian {reference}",
+            cost.n()
+        );
+    }
+}
+
+#[test]
+fn torus_costs_wrap_angles_given_outside_their_range() {
+    let a = sample(SpaceKind::Torus, "uniform", 40, 14);
+    let b = sample(SpaceKind::Torus, "uniform", 40, 15);
+    let shifted: Vec<f64> = b
+        .data()
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| x + [-2.0, 1.0, 3.0][i % 3] * std::f64::consts::TAU)
+        .collect();
+    let shifted = Points::new(2, shifted, None);
+    let wrapped = CostMatrix::squared_geodesic(SpaceKind::Torus, &a, &b);
+    let unwrapped = CostMatrix::squared_geodesic(SpaceKind::Torus, &a, &shifted);
+    for i in 0..40 {
+        for j in 0..40 {
+            let (w, u) = (wrapped.get(i, j), unwrapped.get(i, j));
+            assert!((w - u).abs() <= 1e-4 * w.max(1.0), "({i}, {j}): {w} vs {u}");
+            assert!(w <= 2.0 * std::f32::consts::PI.powi(2) + 1e-4);
+        }
+    }
+}
+
+#[test]
 fn ot_pairs_cost_less_than_independent_pairs() {
     let a = sample(SpaceKind::Plane, "gaussian", 512, 1);
     let b = sample(SpaceKind::Plane, "8gaussians", 512, 2);

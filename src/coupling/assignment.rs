@@ -7,8 +7,9 @@
 //!   best column keep their assignment;
 //! - candidate lists: each row remembers its cheapest columns (with their costs, so a bid never
 //!   touches the cost matrix) and a lower bound for all the others. Prices only rise, so the
-//!   bound stays valid: most bids look at a few columns, and a row is rescanned only when its
-//!   bound is crossed. Every bid is therefore still optimal against the full row.
+//!   bound stays valid: most bids look at a few columns, and a row is rescanned (one f32 pass
+//!   over its row) only when its bound is crossed by more than a fraction of ε. Every bid is
+//!   therefore within ε of the best against the full row, as the auction requires.
 //!
 //! The result satisfies ε-complementary slackness on the full matrix with n·ε below
 //! `RELATIVE_GAP` times its cost, so its cost is optimal to that relative precision.
@@ -17,7 +18,13 @@ use super::CostMatrix;
 use crate::rng::Rng;
 
 /// Candidate columns remembered per row.
-const CANDIDATES: usize = 48;
+const CANDIDATES: usize = 24;
+/// A row keeps at most this many times `CANDIDATES` columns.
+const CAPACITY_FACTOR: usize = 2;
+/// A bid may go to a candidate up to this fraction of ε above the bound on the other columns:
+/// the assignment then stays within ε of the row's best, and the price still rises by at least
+/// (1 − BID_SLACK)·ε, while rows rescan less often.
+const BID_SLACK: f64 = 0.9;
 /// Factor by which ε shrinks between phases.
 const EPSILON_FACTOR: f64 = 8.0;
 /// Target bound on (cost − optimal cost) / cost.
@@ -32,13 +39,16 @@ const COARSE_FINAL: f64 = 1e-3;
 const FINE_START: f64 = 0.05;
 
 /// A row's cheapest columns at the time of its last scan, and a lower bound on the
-/// (cost + price) of every other column.
+/// (cost + price) of every other column. Each row has `capacity` slots, `lengths[i]` in use.
 struct Candidates {
     columns: Vec<u32>,
     /// The costs of `columns`, kept beside them so a bid never touches the cost matrix.
     costs: Vec<f32>,
+    lengths: Vec<u32>,
     bound: Vec<f64>,
-    len: usize,
+    /// Columns a rescan aims to keep (more pass its threshold, up to `capacity`).
+    target: usize,
+    capacity: usize,
 }
 
 /// Solves min Σ_i c(i, σ(i)) over permutations σ. Returns σ (column for each row).
@@ -47,17 +57,8 @@ pub fn solve_assignment(cost: &CostMatrix) -> Vec<usize> {
     if n <= 1 || cost.max() <= 0.0 {
         return (0..n).collect();
     }
-    // A fixed pseudo-random order makes every prefix an unbiased subsample for the coarse
-    // levels, whatever order the caller's points come in.
-    let mut order: Vec<usize> = (0..n).collect();
-    Rng::new(0x5EED).shuffle(&mut order);
-    let shuffled = cost.submatrix(&order, &order);
-    let (assignment, _) = solve_level(&shuffled, Stop::Optimal);
-    let mut result = vec![0; n];
-    for (row, column) in assignment.into_iter().enumerate() {
-        result[order[row]] = order[column];
-    }
-    result
+    let (assignment, _) = solve_level(cost, Stop::Optimal, &mut Rng::new(0x5EED));
+    assignment
 }
 
 /// When a level's ε-scaling stops.
@@ -69,30 +70,33 @@ enum Stop {
     Coarse(f64),
 }
 
-/// Solves one level; its first quarter of rows and columns is solved first (recursively) to
-/// give starting prices, extended to every column by the c-transform.
-fn solve_level(cost: &CostMatrix, stop: Stop) -> (Vec<usize>, Vec<f64>) {
+/// Solves one level; a random quarter of its rows and columns is solved first (recursively)
+/// to give starting prices, extended to every column by the c-transform.
+fn solve_level(cost: &CostMatrix, stop: Stop, rng: &mut Rng) -> (Vec<usize>, Vec<f64>) {
     let n = cost.n();
     let max_cost = cost.max() as f64;
     if n < MULTISCALE_MIN {
         return auction(cost, vec![0.0; n], max_cost / 4.0, stop);
     }
+    // A random subsample whatever order the caller's points come in; sorted, so gathering it
+    // walks the matrix forwards.
     let m = n / MULTISCALE_RATIO;
-    let head: Vec<usize> = (0..m).collect();
-    let coarse = cost.submatrix(&head, &head);
+    let mut sample: Vec<usize> = (0..n).collect();
+    rng.shuffle(&mut sample);
+    sample.truncate(m);
+    sample.sort_unstable();
+    let coarse = cost.submatrix(&sample, &sample);
     let typical = coarse
         .mean_cost(&(0..m).collect::<Vec<_>>())
         .max(max_cost * 1e-6);
     let (coarse_assignment, coarse_prices) =
-        solve_level(&coarse, Stop::Coarse(typical * COARSE_FINAL));
+        solve_level(&coarse, Stop::Coarse(typical * COARSE_FINAL), rng);
     // Row values of the coarse solution, then prices p_j = max_r (u_r − c_rj) for every column:
     // the largest prices under which no coarse row prefers column j to its own.
-    let values: Vec<f64> = (0..m)
-        .map(|r| coarse.get(r, coarse_assignment[r]) as f64 + coarse_prices[coarse_assignment[r]])
-        .collect();
     let mut prices = vec![f64::NEG_INFINITY; n];
-    for (r, &u) in values.iter().enumerate() {
-        for (p, &c) in prices.iter_mut().zip(cost.row(r)) {
+    for (r, &j) in coarse_assignment.iter().enumerate() {
+        let u = coarse.get(r, j) as f64 + coarse_prices[j];
+        for (p, &c) in prices.iter_mut().zip(cost.row(sample[r])) {
             *p = p.max(u - c as f64);
         }
     }
@@ -108,15 +112,18 @@ fn auction(
 ) -> (Vec<usize>, Vec<f64>) {
     let n = cost.n();
     let max_cost = cost.max() as f64;
-    let mut prices = prices;
+    let mut prices = Prices::new(prices);
     let mut owner = vec![NONE; n];
     let mut assigned = vec![NONE; n];
-    let keep = CANDIDATES.min(n - 1);
+    let target = CANDIDATES.min(n - 1);
+    let capacity = (CAPACITY_FACTOR * target).min(n);
     let mut candidates = Candidates {
-        columns: vec![0; n * keep],
-        costs: vec![0.0; n * keep],
+        columns: vec![0; n * capacity],
+        costs: vec![0.0; n * capacity],
+        lengths: vec![0; n],
         bound: vec![f64::NEG_INFINITY; n],
-        len: keep,
+        target,
+        capacity,
     };
     let mut scratch = Scratch::default();
     let mut queue: Vec<u32> = (0..n as u32).rev().collect();
@@ -126,7 +133,7 @@ fn auction(
         while let Some(i) = queue.pop() {
             let i = i as usize;
             let (best, increment) = bid(cost, i, &prices, &mut candidates, &mut scratch, epsilon);
-            prices[best] += increment;
+            prices.raise(best, increment);
             let previous = std::mem::replace(&mut owner[best], i as u32);
             assigned[i] = best as u32;
             if previous != NONE {
@@ -151,15 +158,36 @@ fn auction(
         for i in (0..n).rev() {
             let j = assigned[i] as usize;
             let (best, _) = bid(cost, i, &prices, &mut candidates, &mut scratch, 0.0);
-            let best_value = cost.get(i, best) as f64 + prices[best];
-            if cost.get(i, j) as f64 + prices[j] > best_value + epsilon {
+            let best_value = cost.get(i, best) as f64 + prices.exact[best];
+            if cost.get(i, j) as f64 + prices.exact[j] > best_value + epsilon {
                 owner[j] = NONE;
                 assigned[i] = NONE;
                 queue.push(i as u32);
             }
         }
     }
-    (assigned.into_iter().map(|j| j as usize).collect(), prices)
+    (
+        assigned.into_iter().map(|j| j as usize).collect(),
+        prices.exact,
+    )
+}
+
+/// Column prices, and an f32 copy for the vectorised first pass of a rescan.
+struct Prices {
+    exact: Vec<f64>,
+    single: Vec<f32>,
+}
+
+impl Prices {
+    fn new(exact: Vec<f64>) -> Self {
+        let single = exact.iter().map(|&p| p as f32).collect();
+        Self { exact, single }
+    }
+
+    fn raise(&mut self, j: usize, increment: f64) {
+        self.exact[j] += increment;
+        self.single[j] = self.exact[j] as f32;
+    }
 }
 
 const NONE: u32 = u32::MAX;
@@ -169,91 +197,119 @@ const NONE: u32 = u32::MAX;
 fn bid(
     cost: &CostMatrix,
     i: usize,
-    prices: &[f64],
+    prices: &Prices,
     candidates: &mut Candidates,
     scratch: &mut Scratch,
     epsilon: f64,
 ) -> (usize, f64) {
-    let k = candidates.len;
+    let slots = i * candidates.capacity;
     loop {
         // The initial bound is −∞, so a row's first bid always scans it.
         let bound = candidates.bound[i];
-        let columns = &candidates.columns[i * k..(i + 1) * k];
-        let costs = &candidates.costs[i * k..(i + 1) * k];
+        let len = candidates.lengths[i] as usize;
+        let columns = &candidates.columns[slots..slots + len];
+        let costs = &candidates.costs[slots..slots + len];
+        // Branch-free: which candidate is cheapest is unpredictable.
         let (mut best, mut best_value, mut second) = (0usize, f64::INFINITY, f64::INFINITY);
         for (&j, &c) in columns.iter().zip(costs) {
             let j = j as usize;
-            let value = c as f64 + prices[j];
-            if value < best_value {
-                second = best_value;
-                best_value = value;
-                best = j;
-            } else if value < second {
-                second = value;
-            }
+            let value = c as f64 + prices.exact[j];
+            let lower = value < best_value;
+            second = second.min(if lower { best_value } else { value });
+            best = if lower { j } else { best };
+            best_value = if lower { value } else { best_value };
         }
-        if best_value <= bound {
+        if best_value <= bound + BID_SLACK * epsilon {
             return (best, second.min(bound) - best_value + epsilon);
         }
-        rescan(cost.row(i), prices, i, candidates, scratch);
+        rescan(cost.row(i), prices, cost.max(), i, candidates, scratch);
     }
 }
 
 /// Reusable buffers for rescans.
 #[derive(Default)]
 struct Scratch {
-    values: Vec<f64>,
-    block_minima: Vec<f64>,
+    block_minima: Vec<f32>,
+    sorted_minima: Vec<f32>,
     picked: Vec<(f64, u32)>,
 }
 
-/// Rows are split into about this many blocks per kept candidate to find a selection
+/// Rows are split into about this many strided blocks per kept candidate to find a selection
 /// threshold quickly: enough blocks that the threshold is tight, few enough to select among.
 const BLOCKS_PER_CANDIDATE: usize = 4;
 
-/// Recomputes row i's cheapest columns from the full row, and the next value as the bound.
+/// Recomputes row i's cheapest columns from the full row, and a lower bound on the others.
 ///
 /// The (k+1)-th smallest block minimum bounds the (k+1)-th smallest value from above, so one
-/// vectorisable pass filters the row down to a few candidates before an exact selection.
+/// vectorisable pass in f32 (block j mod B) filters the row down to a few candidates, whose
+/// values are then taken exactly in f64. Columns left out are below the threshold by at most
+/// f32 rounding, which the bound allows for.
 fn rescan(
     row: &[f32],
-    prices: &[f64],
+    prices: &Prices,
+    max_cost: f32,
     i: usize,
     candidates: &mut Candidates,
     scratch: &mut Scratch,
 ) {
-    let k = candidates.len;
+    let k = candidates.target;
     let Scratch {
-        values,
         block_minima,
+        sorted_minima,
         picked,
     } = scratch;
-    values.clear();
-    values.extend(row.iter().zip(prices).map(|(&c, &p)| c as f64 + p));
-    let block = (values.len() / (BLOCKS_PER_CANDIDATE * k)).max(1);
+    let blocks = (BLOCKS_PER_CANDIDATE * k).min(row.len());
     block_minima.clear();
-    block_minima.extend(values.chunks(block).map(|b| {
-        b.iter()
-            .fold(f64::INFINITY, |m, &v| if v < m { v } else { m })
-    }));
-    let threshold = if block_minima.len() > k {
-        *block_minima.select_nth_unstable_by(k, f64::total_cmp).1
-    } else {
-        f64::INFINITY
-    };
-    picked.clear();
-    for (j, &v) in values.iter().enumerate() {
-        if v <= threshold {
-            picked.push((v, j as u32));
+    block_minima.resize(blocks, f32::INFINITY);
+    for (costs, prices) in row.chunks(blocks).zip(prices.single.chunks(blocks)) {
+        for ((m, &c), &p) in block_minima.iter_mut().zip(costs).zip(prices) {
+            let v = c + p;
+            *m = if v < *m { v } else { *m };
         }
     }
-    let (smallest, next, _) = picked.select_nth_unstable_by(k, |a, b| a.0.total_cmp(&b.0));
-    let slots = candidates.columns[i * k..(i + 1) * k]
+    sorted_minima.clone_from(block_minima);
+    // A row has more than k columns, so more than k blocks.
+    let kth = *sorted_minima.select_nth_unstable_by(k, f32::total_cmp).1;
+    // f32 values are off by at most a quarter of `rounding`: picking up to kth + 2·rounding
+    // keeps every column whose exact value could be below kth + rounding, the bound.
+    let rounding = (4.0 * kth.abs() + 2.0 * max_cost) * f32::EPSILON;
+    let threshold = kth + 2.0 * rounding;
+    picked.clear();
+    // Few values pass, so test sixteen at a time before looking at any one of them.
+    const LANES: usize = 16;
+    for (chunk, (costs, single)) in row
+        .chunks(LANES)
+        .zip(prices.single.chunks(LANES))
+        .enumerate()
+    {
+        let any = costs
+            .iter()
+            .zip(single)
+            .fold(false, |any, (&c, &p)| any | (c + p <= threshold));
+        if any {
+            for (offset, (&c, &p)) in costs.iter().zip(single).enumerate() {
+                if c + p <= threshold {
+                    let j = chunk * LANES + offset;
+                    picked.push((c as f64 + prices.exact[j], j as u32));
+                }
+            }
+        }
+    }
+    let mut bound = kth as f64 + rounding as f64;
+    if picked.len() > candidates.capacity {
+        let (_, next, _) =
+            picked.select_nth_unstable_by(candidates.capacity, |a, b| a.0.total_cmp(&b.0));
+        bound = bound.min(next.0);
+        picked.truncate(candidates.capacity);
+    }
+    let slots = i * candidates.capacity;
+    let slots = candidates.columns[slots..slots + picked.len()]
         .iter_mut()
-        .zip(&mut candidates.costs[i * k..(i + 1) * k]);
-    for ((column, cost), &(_, j)) in slots.zip(smallest.iter()) {
+        .zip(&mut candidates.costs[slots..slots + picked.len()]);
+    for ((column, cost), &(_, j)) in slots.zip(picked.iter()) {
         *column = j;
         *cost = row[j as usize];
     }
-    candidates.bound[i] = next.0;
+    candidates.lengths[i] = picked.len() as u32;
+    candidates.bound[i] = bound;
 }
