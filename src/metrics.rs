@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::coupling::{CostMatrix, matched_cost, mean_pair_cost, solve_assignment};
+use crate::coupling::{matched_cost, mean_pair_cost, optimal_assignment};
 use crate::data::Points;
 use crate::geometry::SpaceKind;
 use crate::{Error, Result};
@@ -22,8 +22,7 @@ pub fn w2_squared(space: SpaceKind, a: &Points, b: &Points) -> Result<f64> {
             b.len()
         )));
     }
-    let costs = CostMatrix::squared_geodesic(space, a, b);
-    let assignment = solve_assignment(&costs);
+    let assignment = optimal_assignment(space, a, b);
     Ok(matched_cost(space, a, b, &assignment))
 }
 

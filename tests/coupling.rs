@@ -2,8 +2,8 @@
 //! marginals, k = 1 is the independent coupling, and pairs are served as DESIGN.md says.
 
 use flowscope::coupling::{
-    CostMatrix, CouplingConfig, CouplingMethod, PairStream, SinkhornPlan, couple, mean_pair_cost,
-    solve_assignment,
+    AssignmentCosts, CostMatrix, CouplingConfig, CouplingMethod, PairStream, PlanarCosts,
+    SinkhornPlan, couple, mean_pair_cost, optimal_assignment, solve_assignment,
 };
 use flowscope::data::{DistConfig, Points, build_sampler};
 use flowscope::geometry::SpaceKind;
@@ -139,7 +139,7 @@ fn exact_ot_matches_the_hungarian_method_on_geometric_costs() {
         let a = sample(space, source, k, 7);
         let b = sample(space, target, k, 8);
         let cost = CostMatrix::squared_geodesic(space, &a, &b);
-        let assignment = solve_assignment(&cost);
+        let assignment = optimal_assignment(space, &a, &b);
         assert!(is_permutation(&assignment));
         let ours = total(&cost, &assignment);
         let reference = hungarian(&cost);
@@ -156,6 +156,11 @@ fn exact_ot_handles_ties_and_identical_points() {
     let same = Points::new(2, vec![1.0; 2 * n], None);
     let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &same, &same);
     assert!(is_permutation(&solve_assignment(&cost)));
+    assert!(is_permutation(&optimal_assignment(
+        SpaceKind::Plane,
+        &same,
+        &same
+    )));
     // A grid matched to itself: the identity is the unique zero-cost answer.
     let grid: Vec<f64> = (0..n)
         .flat_map(|i| [(i % 10) as f64, (i / 10) as f64])
@@ -163,6 +168,8 @@ fn exact_ot_handles_ties_and_identical_points() {
     let grid = Points::new(2, grid, None);
     let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &grid, &grid);
     let assignment = solve_assignment(&cost);
+    assert_eq!(assignment, (0..n).collect::<Vec<_>>());
+    let assignment = optimal_assignment(SpaceKind::Plane, &grid, &grid);
     assert_eq!(assignment, (0..n).collect::<Vec<_>>());
 }
 
@@ -179,17 +186,62 @@ fn exact_ot_matches_the_hungarian_method_on_larger_and_tied_problems() {
     // Few distinct costs: many optimal assignments and long runs of equal values per row.
     let mut rng = Rng::new(13);
     let tied: Vec<f32> = (0..600 * 600).map(|_| rng.below(5) as f32).collect();
-    for cost in [
-        CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b),
-        CostMatrix::from_values(600, tied),
+    let tied = CostMatrix::from_values(600, tied);
+    let tied_assignment = solve_assignment(&tied);
+    let plane = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+    for (cost, assignment) in [
+        (plane, optimal_assignment(SpaceKind::Plane, &a, &b)),
+        (tied, tied_assignment),
     ] {
-        let assignment = solve_assignment(&cost);
         assert!(is_permutation(&assignment));
         let (ours, reference) = (total(&cost, &assignment), hungarian(&cost));
         assert!(
             (ours - reference).abs() <= 1e-6 * reference.max(1.0),
             "n = {}: {ours} vs Hungarian {reference}",
             cost.n()
+        );
+    }
+}
+
+#[test]
+fn costs_computed_on_demand_equal_the_dense_matrix_and_stay_optimal_far_from_the_origin() {
+    let torus_a = sample(SpaceKind::Torus, "uniform", 300, 16);
+    let torus_b = sample(SpaceKind::Torus, "wrapped_gaussians", 300, 17);
+    // A wide cloud far from the origin: the f32 rows are far coarser than the entries.
+    let far = |seed| {
+        let points = sample(SpaceKind::Plane, "8gaussians", 300, seed);
+        let moved: Vec<f64> = points.data().iter().map(|&x| 5e4 + 300.0 * x).collect();
+        Points::new(2, moved, None)
+    };
+    let (far_a, far_b) = (far(18), far(19));
+    for (space, a, b, on_demand) in [
+        (
+            SpaceKind::Torus,
+            &torus_a,
+            &torus_b,
+            PlanarCosts::torus(&torus_a, &torus_b),
+        ),
+        (
+            SpaceKind::Plane,
+            &far_a,
+            &far_b,
+            PlanarCosts::plane(&far_a, &far_b),
+        ),
+    ] {
+        let dense = CostMatrix::squared_geodesic(space, a, b);
+        for i in 0..300 {
+            for j in 0..300 {
+                let (d, o) = (dense.get(i, j), on_demand.get(i, j));
+                assert!((d - o).abs() <= 1e-5 * d.max(1.0), "({i}, {j}): {d} vs {o}");
+                assert!(o <= on_demand.max());
+            }
+        }
+        let assignment = optimal_assignment(space, a, b);
+        assert!(is_permutation(&assignment));
+        let (ours, reference) = (total(&dense, &assignment), hungarian(&dense));
+        assert!(
+            (ours - reference).abs() <= 1e-6 * reference,
+            "{space:?}: {ours} vs Hungarian {reference}"
         );
     }
 }

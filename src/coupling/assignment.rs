@@ -17,6 +17,38 @@
 use super::CostMatrix;
 use crate::rng::Rng;
 
+/// What the solver reads of a square cost matrix: a dense one, or costs computed on demand.
+pub trait AssignmentCosts: Sized {
+    fn n(&self) -> usize;
+    /// An upper bound on every entry; the solver's tolerances scale with it.
+    fn max(&self) -> f32;
+    /// The entry c(i, j) by which the answer is judged.
+    fn get(&self, i: usize, j: usize) -> f32;
+    /// Row i in f32, borrowed or written into `buffer`, with a bound on how far any of its
+    /// values may be from `get`.
+    fn row<'a>(&'a self, i: usize, buffer: &'a mut Vec<f32>) -> (&'a [f32], f32);
+    /// The problem restricted to the rows and columns `indices`.
+    fn restricted(&self, indices: &[usize]) -> Self;
+}
+
+impl AssignmentCosts for CostMatrix {
+    fn n(&self) -> usize {
+        CostMatrix::n(self)
+    }
+    fn max(&self) -> f32 {
+        CostMatrix::max(self)
+    }
+    fn get(&self, i: usize, j: usize) -> f32 {
+        CostMatrix::get(self, i, j)
+    }
+    fn row<'a>(&'a self, i: usize, _: &'a mut Vec<f32>) -> (&'a [f32], f32) {
+        (CostMatrix::row(self, i), 0.0)
+    }
+    fn restricted(&self, indices: &[usize]) -> Self {
+        self.submatrix(indices, indices)
+    }
+}
+
 /// Candidate columns remembered per row.
 const CANDIDATES: usize = 24;
 /// A row keeps at most this many times `CANDIDATES` columns.
@@ -30,13 +62,13 @@ const EPSILON_FACTOR: f64 = 8.0;
 /// Target bound on (cost − optimal cost) / cost.
 const RELATIVE_GAP: f64 = 1e-9;
 /// Problems at least this large first solve a subsample for starting prices.
-const MULTISCALE_MIN: usize = 256;
+const MULTISCALE_MIN: usize = 128;
 /// Each coarser level keeps 1/MULTISCALE_RATIO of the rows and columns.
 const MULTISCALE_RATIO: usize = 4;
 /// Coarse levels stop at ε = COARSE_FINAL × their mean cost ...
 const COARSE_FINAL: f64 = 1e-3;
 /// ... and the finer level starts at ε = FINE_START × the coarse mean cost.
-const FINE_START: f64 = 0.05;
+const FINE_START: f64 = 0.02;
 
 /// A row's cheapest columns at the time of its last scan, and a lower bound on the
 /// (cost + price) of every other column. Each row has `capacity` slots, `lengths[i]` in use.
@@ -52,7 +84,7 @@ struct Candidates {
 }
 
 /// Solves min Σ_i c(i, σ(i)) over permutations σ. Returns σ (column for each row).
-pub fn solve_assignment(cost: &CostMatrix) -> Vec<usize> {
+pub fn solve_assignment(cost: &impl AssignmentCosts) -> Vec<usize> {
     let n = cost.n();
     if n <= 1 || cost.max() <= 0.0 {
         return (0..n).collect();
@@ -72,31 +104,33 @@ enum Stop {
 
 /// Solves one level; a random quarter of its rows and columns is solved first (recursively)
 /// to give starting prices, extended to every column by the c-transform.
-fn solve_level(cost: &CostMatrix, stop: Stop, rng: &mut Rng) -> (Vec<usize>, Vec<f64>) {
+fn solve_level<C: AssignmentCosts>(cost: &C, stop: Stop, rng: &mut Rng) -> (Vec<usize>, Vec<f64>) {
     let n = cost.n();
     let max_cost = cost.max() as f64;
     if n < MULTISCALE_MIN {
         return auction(cost, vec![0.0; n], max_cost / 4.0, stop);
     }
-    // A random subsample whatever order the caller's points come in; sorted, so gathering it
-    // walks the matrix forwards.
+    // A random subsample whatever order the caller's points come in; sorted, so gathering a
+    // dense one walks the matrix forwards.
     let m = n / MULTISCALE_RATIO;
     let mut sample: Vec<usize> = (0..n).collect();
     rng.shuffle(&mut sample);
     sample.truncate(m);
     sample.sort_unstable();
-    let coarse = cost.submatrix(&sample, &sample);
-    let typical = coarse
-        .mean_cost(&(0..m).collect::<Vec<_>>())
-        .max(max_cost * 1e-6);
+    let coarse = cost.restricted(&sample);
+    let typical =
+        ((0..m).map(|i| coarse.get(i, i) as f64).sum::<f64>() / m as f64).max(max_cost * 1e-6);
     let (coarse_assignment, coarse_prices) =
         solve_level(&coarse, Stop::Coarse(typical * COARSE_FINAL), rng);
     // Row values of the coarse solution, then prices p_j = max_r (u_r − c_rj) for every column:
-    // the largest prices under which no coarse row prefers column j to its own.
+    // the largest prices under which no coarse row prefers column j to its own (to f32
+    // precision: any prices are a valid start).
     let mut prices = vec![f64::NEG_INFINITY; n];
+    let mut buffer = Vec::new();
     for (r, &j) in coarse_assignment.iter().enumerate() {
         let u = coarse.get(r, j) as f64 + coarse_prices[j];
-        for (p, &c) in prices.iter_mut().zip(cost.row(sample[r])) {
+        let (row, _) = cost.row(sample[r], &mut buffer);
+        for (p, &c) in prices.iter_mut().zip(row) {
             *p = p.max(u - c as f64);
         }
     }
@@ -105,7 +139,7 @@ fn solve_level(cost: &CostMatrix, stop: Stop, rng: &mut Rng) -> (Vec<usize>, Vec
 
 /// ε-scaling forward auction from `prices`, starting at ε = `epsilon`.
 fn auction(
-    cost: &CostMatrix,
+    cost: &impl AssignmentCosts,
     prices: Vec<f64>,
     mut epsilon: f64,
     stop: Stop,
@@ -195,7 +229,7 @@ const NONE: u32 = u32::MAX;
 /// Row i's bid: the column with the lowest cost + price, and by how much to raise its price
 /// (the gap to the second lowest plus ε).
 fn bid(
-    cost: &CostMatrix,
+    cost: &impl AssignmentCosts,
     i: usize,
     prices: &Prices,
     candidates: &mut Candidates,
@@ -222,13 +256,14 @@ fn bid(
         if best_value <= bound + BID_SLACK * epsilon {
             return (best, second.min(bound) - best_value + epsilon);
         }
-        rescan(cost.row(i), prices, cost.max(), i, candidates, scratch);
+        rescan(cost, i, prices, candidates, scratch);
     }
 }
 
 /// Reusable buffers for rescans.
 #[derive(Default)]
 struct Scratch {
+    row: Vec<f32>,
     block_minima: Vec<f32>,
     sorted_minima: Vec<f32>,
     picked: Vec<(f64, u32)>,
@@ -236,7 +271,7 @@ struct Scratch {
 
 /// Rows are split into about this many strided blocks per kept candidate to find a selection
 /// threshold quickly: enough blocks that the threshold is tight, few enough to select among.
-const BLOCKS_PER_CANDIDATE: usize = 4;
+const BLOCKS_PER_CANDIDATE: usize = 2;
 
 /// Recomputes row i's cheapest columns from the full row, and a lower bound on the others.
 ///
@@ -245,19 +280,20 @@ const BLOCKS_PER_CANDIDATE: usize = 4;
 /// values are then taken exactly in f64. Columns left out are below the threshold by at most
 /// f32 rounding, which the bound allows for.
 fn rescan(
-    row: &[f32],
-    prices: &Prices,
-    max_cost: f32,
+    cost: &impl AssignmentCosts,
     i: usize,
+    prices: &Prices,
     candidates: &mut Candidates,
     scratch: &mut Scratch,
 ) {
     let k = candidates.target;
     let Scratch {
+        row,
         block_minima,
         sorted_minima,
         picked,
     } = scratch;
+    let (row, row_error) = cost.row(i, row);
     let blocks = (BLOCKS_PER_CANDIDATE * k).min(row.len());
     block_minima.clear();
     block_minima.resize(blocks, f32::INFINITY);
@@ -270,9 +306,9 @@ fn rescan(
     sorted_minima.clone_from(block_minima);
     // A row has more than k columns, so more than k blocks.
     let kth = *sorted_minima.select_nth_unstable_by(k, f32::total_cmp).1;
-    // f32 values are off by at most a quarter of `rounding`: picking up to kth + 2·rounding
-    // keeps every column whose exact value could be below kth + rounding, the bound.
-    let rounding = (4.0 * kth.abs() + 2.0 * max_cost) * f32::EPSILON;
+    // f32 values are off by at most half of `rounding`: picking up to kth + 2·rounding keeps
+    // every column whose exact value could be below kth + rounding, the bound.
+    let rounding = (4.0 * kth.abs() + 2.0 * cost.max()) * f32::EPSILON + 4.0 * row_error;
     let threshold = kth + 2.0 * rounding;
     picked.clear();
     // Few values pass, so test sixteen at a time before looking at any one of them.
@@ -290,7 +326,7 @@ fn rescan(
             for (offset, (&c, &p)) in costs.iter().zip(single).enumerate() {
                 if c + p <= threshold {
                     let j = chunk * LANES + offset;
-                    picked.push((c as f64 + prices.exact[j], j as u32));
+                    picked.push((cost.get(i, j) as f64 + prices.exact[j], j as u32));
                 }
             }
         }
@@ -306,9 +342,9 @@ fn rescan(
     let slots = candidates.columns[slots..slots + picked.len()]
         .iter_mut()
         .zip(&mut candidates.costs[slots..slots + picked.len()]);
-    for ((column, cost), &(_, j)) in slots.zip(picked.iter()) {
+    for ((column, slot), &(_, j)) in slots.zip(picked.iter()) {
         *column = j;
-        *cost = row[j as usize];
+        *slot = cost.get(i, j as usize);
     }
     candidates.lengths[i] = picked.len() as u32;
     candidates.bound[i] = bound;

@@ -79,16 +79,6 @@ impl CostMatrix {
     pub fn max(&self) -> f32 {
         self.max
     }
-
-    /// Mean cost of the pairs (i, assignment[i]).
-    pub fn mean_cost(&self, assignment: &[usize]) -> f64 {
-        let total: f64 = assignment
-            .iter()
-            .enumerate()
-            .map(|(i, &j)| self.get(i, j) as f64)
-            .sum();
-        total / assignment.len().max(1) as f64
-    }
 }
 
 /// Costs Δx² + Δy² of two-coordinate points, with `difference` applied to each Δ; the columns'

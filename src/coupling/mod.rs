@@ -5,12 +5,14 @@
 mod assignment;
 mod cost;
 mod paired;
+mod planar;
 mod prefetch;
 mod sinkhorn;
 
-pub use assignment::solve_assignment;
+pub use assignment::{AssignmentCosts, solve_assignment};
 pub use cost::CostMatrix;
 pub use paired::{Corruption, Observation, ObservedPairs, PairedApproach, PairedConfig};
+pub use planar::PlanarCosts;
 pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
 
@@ -209,13 +211,13 @@ pub fn couple(
     target: &Points,
     rng: &mut Rng,
 ) -> Matching {
-    let costs = CostMatrix::squared_geodesic(space, source, target);
     let assignment = match method {
         CouplingMethod::Independent | CouplingMethod::Paired | CouplingMethod::Reflow => {
             (0..source.len()).collect()
         }
-        CouplingMethod::Exact => solve_assignment(&costs),
+        CouplingMethod::Exact => optimal_assignment(space, source, target),
         CouplingMethod::Sinkhorn => {
+            let costs = CostMatrix::squared_geodesic(space, source, target);
             let scale = costs.sum() / (costs.n() * costs.n()) as f64;
             SinkhornPlan::solve(&costs, epsilon * scale.max(f64::MIN_POSITIVE))
                 .sample_columns(&costs, rng)
@@ -223,6 +225,17 @@ pub fn couple(
     };
     let cost = matched_cost(space, source, target, &assignment);
     Matching { assignment, cost }
+}
+
+/// The permutation minimising the squared geodesic cost between equal-size samples (target row
+/// for each source row). Plane and torus costs are computed on demand; the sphere's arc lengths
+/// are costlier to evaluate than to read, so its matrix is built first.
+pub fn optimal_assignment(space: SpaceKind, source: &Points, target: &Points) -> Vec<usize> {
+    match space {
+        SpaceKind::Plane => solve_assignment(&PlanarCosts::plane(source, target)),
+        SpaceKind::Torus => solve_assignment(&PlanarCosts::torus(source, target)),
+        SpaceKind::Sphere => solve_assignment(&CostMatrix::squared_geodesic(space, source, target)),
+    }
 }
 
 /// Mean squared geodesic distance between source row i and target row `assignment[i]`, in f64.
@@ -255,6 +268,27 @@ fn mean_squared_distance<'p>(
         (total + geometry.squared_distance(x, y), n + 1)
     });
     total / n.max(1) as f64
+}
+
+/// Exact OT problems are solved ahead for about this many batches, so that several solve at once.
+const LOOKAHEAD_BATCHES: usize = 4;
+
+/// Matched problems being computed on their own threads, in the order they were drawn.
+struct SolvingGroup {
+    handles: Vec<std::thread::JoinHandle<Vec<(Points, Points)>>>,
+}
+
+impl SolvingGroup {
+    fn join(self) -> Vec<(Points, Points)> {
+        self.handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    }
 }
 
 /// A training batch of coupled pairs.
@@ -295,6 +329,8 @@ pub struct PairStream {
     coupling_rng: Rng,
     pending_x0: Points,
     pending_x1: Points,
+    /// Exact problems already drawn and being solved on other threads.
+    solving: Option<SolvingGroup>,
 }
 
 impl PairStream {
@@ -334,6 +370,7 @@ impl PairStream {
             coupling_rng: Rng::stream(seed, "coupling"),
             pending_x0: Points::new(dim, Vec::new(), None),
             pending_x1: Points::new(dim, Vec::new(), labelled.then(Vec::new)),
+            solving: None,
         }
     }
 
@@ -375,6 +412,61 @@ impl PairStream {
         }
     }
 
+    /// The targets of one problem reordered to match its sources.
+    fn matched(&mut self, x0: Points, x1: Points) -> (Points, Points) {
+        if x0.len() == 1 || !self.config.method.solves_ot() {
+            return (x0, x1);
+        }
+        let matching = couple(
+            self.space,
+            self.config.method,
+            self.config.epsilon,
+            &x0,
+            &x1,
+            &mut self.coupling_rng,
+        );
+        let x1 = x1.reordered(&matching.assignment);
+        (x0, x1)
+    }
+
+    /// Draws the exact problems for about `LOOKAHEAD_BATCHES` batches, in order, and starts
+    /// solving them on one thread per core.
+    fn start_solving(
+        &mut self,
+        batch: usize,
+        k: usize,
+        source: &dyn Sampler,
+        target: &dyn Sampler,
+    ) -> SolvingGroup {
+        let problems: Vec<(Points, Points)> = (0..(LOOKAHEAD_BATCHES * batch).div_ceil(k))
+            .map(|_| {
+                let x0 = source.sample(k, &mut self.source_rng);
+                (x0, target.sample(k, &mut self.target_rng))
+            })
+            .collect();
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_thread = problems.len().div_ceil(threads);
+        let space = self.space;
+        let mut problems = problems.into_iter();
+        let mut handles = Vec::new();
+        loop {
+            let share: Vec<(Points, Points)> = problems.by_ref().take(per_thread).collect();
+            if share.is_empty() {
+                break;
+            }
+            handles.push(std::thread::spawn(move || {
+                share
+                    .into_iter()
+                    .map(|(x0, x1)| {
+                        let assignment = optimal_assignment(space, &x0, &x1);
+                        (x0, x1.reordered(&assignment))
+                    })
+                    .collect()
+            }));
+        }
+        SolvingGroup { handles }
+    }
+
     fn matched_batch(
         &mut self,
         batch: usize,
@@ -387,23 +479,26 @@ impl PairStream {
             batch
         };
         while self.pending_x0.len() < batch {
-            let x0 = source.sample(k, &mut self.source_rng);
-            let x1 = target.sample(k, &mut self.target_rng);
-            let x1 = if k == 1 || !self.config.method.solves_ot() {
-                x1
-            } else {
-                let matching = couple(
-                    self.space,
-                    self.config.method,
-                    self.config.epsilon,
-                    &x0,
-                    &x1,
-                    &mut self.coupling_rng,
-                );
-                x1.reordered(&matching.assignment)
+            // Problems drawn earlier are served first, whatever the coupling is now.
+            let matched = match self.solving.take() {
+                Some(group) => group.join(),
+                None if self.config.method == CouplingMethod::Exact && k > 1 => {
+                    self.start_solving(batch, k, source, target).join()
+                }
+                None => {
+                    let x0 = source.sample(k, &mut self.source_rng);
+                    let x1 = target.sample(k, &mut self.target_rng);
+                    vec![self.matched(x0, x1)]
+                }
             };
-            self.pending_x0.extend(&x0);
-            self.pending_x1.extend(&x1);
+            for (x0, x1) in matched {
+                self.pending_x0.extend(&x0);
+                self.pending_x1.extend(&x1);
+            }
+            // Exact problems for the next few batches solve on all cores while these are used.
+            if self.config.method == CouplingMethod::Exact && k > 1 {
+                self.solving = Some(self.start_solving(batch, k, source, target));
+            }
         }
         (
             self.pending_x0.take_front(batch),

@@ -1,0 +1,165 @@
+//! Squared geodesic costs of two-coordinate points (the plane, the flat torus) computed on
+//! demand: a row costs a few vector operations on the columns' coordinates, which stay in cache,
+//! where a dense k×k matrix would be built first and then read from memory at every rescan.
+
+use super::assignment::AssignmentCosts;
+use crate::data::Points;
+use std::f64::consts::{PI, TAU};
+
+/// Relative rounding of f32.
+const UNIT_ROUNDOFF: f32 = f32::EPSILON / 2.0;
+
+pub struct PlanarCosts {
+    /// Row points' coordinates, centred (plane) or reduced to [0, 2π) (torus).
+    rows: Coordinates,
+    columns: Coordinates,
+    /// Angles: differences wrap around 2π.
+    wrap: bool,
+    max: f32,
+    /// How far a row's f32 values may be from `get`.
+    row_error: f32,
+}
+
+/// Coordinates in f64 for exact entries, and in f32 for vectorised rows.
+struct Coordinates {
+    x: Vec<f64>,
+    y: Vec<f64>,
+    x32: Vec<f32>,
+    y32: Vec<f32>,
+}
+
+impl Coordinates {
+    fn new(points: &Points, map: impl Fn(f64, usize) -> f64) -> Self {
+        let (x, y): (Vec<f64>, Vec<f64>) =
+            points.iter().map(|p| (map(p[0], 0), map(p[1], 1))).unzip();
+        let x32 = x.iter().map(|&v| v as f32).collect();
+        let y32 = y.iter().map(|&v| v as f32).collect();
+        Self { x, y, x32, y32 }
+    }
+
+    fn restricted(&self, indices: &[usize]) -> Self {
+        let pick = |v: &[f64]| indices.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        let pick32 = |v: &[f32]| indices.iter().map(|&i| v[i]).collect::<Vec<_>>();
+        Self {
+            x: pick(&self.x),
+            y: pick(&self.y),
+            x32: pick32(&self.x32),
+            y32: pick32(&self.y32),
+        }
+    }
+
+    /// Smallest and largest value of each coordinate.
+    fn extent(&self) -> [(f64, f64); 2] {
+        let range = |v: &[f64]| {
+            v.iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                    (lo.min(x), hi.max(x))
+                })
+        };
+        [range(&self.x), range(&self.y)]
+    }
+}
+
+impl PlanarCosts {
+    /// Squared Euclidean costs between equal-size point sets in the plane.
+    pub fn plane(a: &Points, b: &Points) -> Self {
+        assert_eq!(a.len(), b.len(), "cost matrices are square");
+        // Centring keeps f32 coordinates as small as the spread allows: costs only see
+        // differences.
+        let (ea, eb) = (Coordinates::new(a, |v, _| v), Coordinates::new(b, |v, _| v));
+        let (ra, rb) = (ea.extent(), eb.extent());
+        let centre = [0, 1].map(|d| 0.5 * (ra[d].0.min(rb[d].0) + ra[d].1.max(rb[d].1)));
+        let rows = Coordinates::new(a, |v, d| v - centre[d]);
+        let columns = Coordinates::new(b, |v, d| v - centre[d]);
+        let reach = [0, 1].map(|d| {
+            let (lo, hi) = (ra[d].0.min(rb[d].0), ra[d].1.max(rb[d].1));
+            hi - lo
+        });
+        let radius = 0.5 * reach[0].max(reach[1]);
+        Self::with_bounds(rows, columns, false, reach, radius)
+    }
+
+    /// Squared wrapped-angle costs between equal-size point sets on the flat torus.
+    pub fn torus(a: &Points, b: &Points) -> Self {
+        assert_eq!(a.len(), b.len(), "cost matrices are square");
+        let rows = Coordinates::new(a, |v, _| v.rem_euclid(TAU));
+        let columns = Coordinates::new(b, |v, _| v.rem_euclid(TAU));
+        let (ra, rb) = (rows.extent(), columns.extent());
+        // A wrapped difference is at most π, and at most the spread of the angles.
+        let reach = [0, 1].map(|d| (ra[d].1.max(rb[d].1) - ra[d].0.min(rb[d].0)).min(PI));
+        Self::with_bounds(rows, columns, true, reach, TAU)
+    }
+
+    /// `reach`: the largest difference along each coordinate; `radius`: the largest magnitude
+    /// of a coordinate, which sets the f32 error.
+    fn with_bounds(
+        rows: Coordinates,
+        columns: Coordinates,
+        wrap: bool,
+        reach: [f64; 2],
+        radius: f64,
+    ) -> Self {
+        let max = ((reach[0] * reach[0] + reach[1] * reach[1]) * (1.0 + 1e-6)) as f32;
+        // Rounding each coordinate, their difference (and its wrap), the squares and their sum:
+        // well under 64 r² units of roundoff. The exact entry is itself rounded to f32.
+        let row_error = (64.0 * radius * radius) as f32 * UNIT_ROUNDOFF + max * UNIT_ROUNDOFF;
+        Self {
+            rows,
+            columns,
+            wrap,
+            max,
+            row_error,
+        }
+    }
+}
+
+impl AssignmentCosts for PlanarCosts {
+    fn n(&self) -> usize {
+        self.rows.x.len()
+    }
+
+    fn max(&self) -> f32 {
+        self.max
+    }
+
+    fn get(&self, i: usize, j: usize) -> f32 {
+        let difference = |a: f64, b: f64| {
+            let d = (a - b).abs();
+            if self.wrap { d.min(TAU - d) } else { d }
+        };
+        let dx = difference(self.rows.x[i], self.columns.x[j]);
+        let dy = difference(self.rows.y[i], self.columns.y[j]);
+        (dx * dx + dy * dy) as f32
+    }
+
+    fn row<'a>(&'a self, i: usize, buffer: &'a mut Vec<f32>) -> (&'a [f32], f32) {
+        let (x, y) = (self.rows.x32[i], self.rows.y32[i]);
+        let columns = self.columns.x32.iter().zip(&self.columns.y32);
+        buffer.clear();
+        if self.wrap {
+            let tau = TAU as f32;
+            buffer.extend(columns.map(|(&bx, &by)| {
+                let (dx, dy) = ((x - bx).abs(), (y - by).abs());
+                let (dx, dy) = (dx.min(tau - dx), dy.min(tau - dy));
+                dx * dx + dy * dy
+            }));
+        } else {
+            buffer.extend(columns.map(|(&bx, &by)| {
+                let (dx, dy) = (x - bx, y - by);
+                dx * dx + dy * dy
+            }));
+        }
+        (buffer, self.row_error)
+    }
+
+    fn restricted(&self, indices: &[usize]) -> Self {
+        // The parent's bounds hold for any part of it.
+        Self {
+            rows: self.rows.restricted(indices),
+            columns: self.columns.restricted(indices),
+            wrap: self.wrap,
+            max: self.max,
+            row_error: self.row_error,
+        }
+    }
+}
