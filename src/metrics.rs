@@ -22,6 +22,11 @@ pub fn w2_squared(space: SpaceKind, a: &Points, b: &Points) -> Result<f64> {
             b.len()
         )));
     }
+    if !a.data().iter().chain(b.data()).all(|x| x.is_finite()) {
+        return Err(Error::invalid(
+            "W2 needs finite points, but the samples hold NaN or infinity",
+        ));
+    }
     let assignment = optimal_assignment(space, a, b);
     Ok(matched_cost(space, a, b, &assignment))
 }

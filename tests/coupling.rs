@@ -395,3 +395,15 @@ fn small_k_solves_several_problems_per_batch() {
         "labelled targets keep their labels through the coupling"
     );
 }
+
+#[test]
+fn w2_of_samples_holding_nan_is_an_error_not_a_hang() {
+    let a = sample(SpaceKind::Plane, "gaussian", 300, 20);
+    let mut broken = a.data().to_vec();
+    broken[17] = f64::NAN;
+    let broken = Points::new(2, broken, None);
+    let error =
+        flowscope::metrics::w2(SpaceKind::Plane, &a, &broken).expect_err("NaN samples have no W2");
+    assert!(error.to_string().contains("NaN"), "{error}");
+    assert!(flowscope::metrics::w2(SpaceKind::Plane, &a, &a).is_ok());
+}
