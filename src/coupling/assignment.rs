@@ -249,7 +249,13 @@ fn bid(
             let j = j as usize;
             let value = c as f64 + prices.exact[j];
             let lower = value < best_value;
-            second = second.min(if lower { best_value } else { value });
+            // Plain comparisons, not f64::min: its NaN handling lengthens the dependency chain.
+            let displaced = if lower { best_value } else { value };
+            second = if displaced < second {
+                displaced
+            } else {
+                second
+            };
             best = if lower { j } else { best };
             best_value = if lower { value } else { best_value };
         }
@@ -260,12 +266,31 @@ fn bid(
     }
 }
 
+/// An f32's bits as an integer that orders like the floats (−∞ … +∞).
+fn ordered_bits(value: f32) -> u32 {
+    let bits = value.to_bits();
+    if bits >> 31 == 1 {
+        !bits
+    } else {
+        bits | 1 << 31
+    }
+}
+
+fn float_from_ordered_bits(key: u32) -> f32 {
+    f32::from_bits(if key >> 31 == 1 {
+        key & !(1 << 31)
+    } else {
+        !key
+    })
+}
+
 /// Reusable buffers for rescans.
 #[derive(Default)]
 struct Scratch {
     row: Vec<f32>,
     block_minima: Vec<f32>,
-    sorted_minima: Vec<f32>,
+    /// Block minima as integers in the same order, which select faster than floats.
+    sorted_minima: Vec<u32>,
     picked: Vec<(f64, u32)>,
 }
 
@@ -303,9 +328,10 @@ fn rescan(
             *m = if v < *m { v } else { *m };
         }
     }
-    sorted_minima.clone_from(block_minima);
+    sorted_minima.clear();
+    sorted_minima.extend(block_minima.iter().map(|&v| ordered_bits(v)));
     // A row has more than k columns, so more than k blocks.
-    let kth = *sorted_minima.select_nth_unstable_by(k, f32::total_cmp).1;
+    let kth = float_from_ordered_bits(*sorted_minima.select_nth_unstable(k).1);
     // f32 values are off by at most half of `rounding`: picking up to kth + 2·rounding keeps
     // every column whose exact value could be below kth + rounding, the bound.
     let rounding = (4.0 * kth.abs() + 2.0 * cost.max()) * f32::EPSILON + 4.0 * row_error;
