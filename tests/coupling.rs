@@ -407,3 +407,37 @@ fn w2_of_samples_holding_nan_is_an_error_not_a_hang() {
     assert!(error.to_string().contains("NaN"), "{error}");
     assert!(flowscope::metrics::w2(SpaceKind::Plane, &a, &a).is_ok());
 }
+
+#[test]
+fn sphere_costs_are_squared_arc_lengths_everywhere_on_the_sphere() {
+    let mut a = sample(SpaceKind::Sphere, "uniform", 200, 21)
+        .data()
+        .to_vec();
+    let b = sample(SpaceKind::Sphere, "uniform", 200, 22)
+        .data()
+        .to_vec();
+    let mut b_rows = b.clone();
+    // Identical, antipodal and nearly identical pairs besides random ones.
+    a[..3].copy_from_slice(&[0.0, 0.0, 1.0]);
+    b_rows[..3].copy_from_slice(&[0.0, 0.0, 1.0]);
+    a[3..6].copy_from_slice(&[1.0, 0.0, 0.0]);
+    b_rows[3..6].copy_from_slice(&[-1.0, 0.0, 0.0]);
+    let tilt = 1e-4_f64;
+    a[6..9].copy_from_slice(&[0.0, 1.0, 0.0]);
+    b_rows[6..9].copy_from_slice(&[0.0, tilt.cos(), tilt.sin()]);
+    let (a, b) = (Points::new(3, a, None), Points::new(3, b_rows, None));
+    let cost = CostMatrix::squared_geodesic(SpaceKind::Sphere, &a, &b);
+    let geometry = SpaceKind::Sphere.space();
+    for i in 0..200 {
+        for j in 0..200 {
+            let exact = geometry.squared_distance(a.point(i), b.point(j));
+            let ours = cost.get(i, j) as f64;
+            assert!(
+                (ours - exact).abs() <= 1e-6 * exact + 1e-12,
+                "({i}, {j}): {ours} vs {exact}"
+            );
+        }
+    }
+    assert!((cost.get(1, 1) as f64 - std::f64::consts::PI.powi(2)).abs() < 1e-5);
+    assert!((cost.get(2, 2) as f64 - tilt * tilt).abs() < 1e-14);
+}

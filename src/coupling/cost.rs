@@ -27,17 +27,7 @@ impl CostMatrix {
                 let d = if d < TAU { d } else { d % TAU };
                 d.min(TAU - d)
             }),
-            SpaceKind::Sphere => fill(&mut data, a, b, |x, y| {
-                let c = x[0] * y[0] + x[1] * y[1] + x[2] * y[2];
-                let cross = [
-                    x[1] * y[2] - x[2] * y[1],
-                    x[2] * y[0] - x[0] * y[2],
-                    x[0] * y[1] - x[1] * y[0],
-                ];
-                let s = (cross[0] * cross[0] + cross[1] * cross[1] + cross[2] * cross[2]).sqrt();
-                let theta = s.atan2(c);
-                theta * theta
-            }),
+            SpaceKind::Sphere => fill_spherical(&mut data, a, b),
         }
         Self::from_values(n, data)
     }
@@ -95,12 +85,68 @@ fn fill_planar(data: &mut [f32], a: &Points, b: &Points, difference: impl Fn(f64
     }
 }
 
-fn fill(data: &mut [f32], a: &Points, b: &Points, cost: impl Fn(&[f64], &[f64]) -> f64) {
-    let n = a.len();
-    for (i, row) in data.chunks_exact_mut(n).enumerate() {
-        let x = a.point(i);
-        for (j, c) in row.iter_mut().enumerate() {
-            *c = cost(x, b.point(j)) as f32;
+/// atan2(s, c) for s ≥ 0, to about 1e-10, without a library call so the loop vectorises:
+/// the ratio of the smaller to the larger of s and |c| is brought below tan(π/8), where
+/// twelve terms of the arctangent series suffice.
+#[inline(always)]
+fn angle(s: f64, c: f64) -> f64 {
+    use std::f64::consts::{FRAC_PI_2, FRAC_PI_4, PI};
+    const TAN_PI_8: f64 = 0.414_213_562_373_095_1;
+    // 1, −1/3, 1/5, … , −1/23: r − r³/3 + r⁵/5 − … by Horner's rule in r².
+    const SERIES: [f64; 12] = {
+        let mut terms = [0.0; 12];
+        let mut k = 0;
+        while k < 12 {
+            let sign = if k % 2 == 0 { 1.0 } else { -1.0 };
+            terms[k] = sign / (2 * k + 1) as f64;
+            k += 1;
         }
-    }
+        terms
+    };
+    let c_abs = c.abs();
+    let (small, large) = (s.min(c_abs), s.max(c_abs));
+    let ratio = small / large.max(f64::MIN_POSITIVE);
+    let shifted = ratio > TAN_PI_8;
+    let r = if shifted {
+        (ratio - 1.0) / (ratio + 1.0)
+    } else {
+        ratio
+    };
+    let r2 = r * r;
+    let series = SERIES.iter().rev().fold(0.0, |acc, &term| term + r2 * acc);
+    let theta = r * series + if shifted { FRAC_PI_4 } else { 0.0 };
+    let theta = if s > c_abs { FRAC_PI_2 - theta } else { theta };
+    if c < 0.0 { PI - theta } else { theta }
+}
+
+/// Squared arc lengths between unit vectors, the rows shared among the cores. The columns'
+/// coordinates are split out and the angle is computed without branches so the loop vectorises.
+fn fill_spherical(data: &mut [f32], a: &Points, b: &Points) {
+    let n = a.len();
+    let column = |d: usize| (0..n).map(|j| b.point(j)[d]).collect::<Vec<f64>>();
+    let (bx, by, bz) = (column(0), column(1), column(2));
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    let rows_per_thread = n.div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        for (part, rows) in data.chunks_mut(rows_per_thread * n).enumerate() {
+            let (bx, by, bz) = (&bx, &by, &bz);
+            scope.spawn(move || {
+                for (offset, row) in rows.chunks_exact_mut(n).enumerate() {
+                    let x = a.point(part * rows_per_thread + offset);
+                    let columns = bx.iter().zip(by).zip(bz);
+                    for (c, ((&y0, &y1), &y2)) in row.iter_mut().zip(columns) {
+                        let cosine = x[0] * y0 + x[1] * y1 + x[2] * y2;
+                        let (c0, c1, c2) = (
+                            x[1] * y2 - x[2] * y1,
+                            x[2] * y0 - x[0] * y2,
+                            x[0] * y1 - x[1] * y0,
+                        );
+                        let sine = (c0 * c0 + c1 * c1 + c2 * c2).sqrt();
+                        let theta = angle(sine, cosine);
+                        *c = (theta * theta) as f32;
+                    }
+                }
+            });
+        }
+    });
 }
