@@ -48,6 +48,18 @@ impl Coordinates {
         }
     }
 
+    /// Moves the points by −`centre`.
+    fn shift(&mut self, centre: [f64; 2]) {
+        for (v, v32) in self.x.iter_mut().zip(&mut self.x32) {
+            *v -= centre[0];
+            *v32 = *v as f32;
+        }
+        for (v, v32) in self.y.iter_mut().zip(&mut self.y32) {
+            *v -= centre[1];
+            *v32 = *v as f32;
+        }
+    }
+
     /// Smallest and largest value of each coordinate.
     fn extent(&self) -> [(f64, f64); 2] {
         let range = |v: &[f64]| {
@@ -66,15 +78,14 @@ impl PlanarCosts {
         assert_eq!(a.len(), b.len(), "cost matrices are square");
         // Centring keeps f32 coordinates as small as the spread allows: costs only see
         // differences.
-        let (ea, eb) = (Coordinates::new(a, |v, _| v), Coordinates::new(b, |v, _| v));
-        let (ra, rb) = (ea.extent(), eb.extent());
-        let centre = [0, 1].map(|d| 0.5 * (ra[d].0.min(rb[d].0) + ra[d].1.max(rb[d].1)));
-        let rows = Coordinates::new(a, |v, d| v - centre[d]);
-        let columns = Coordinates::new(b, |v, d| v - centre[d]);
-        let reach = [0, 1].map(|d| {
-            let (lo, hi) = (ra[d].0.min(rb[d].0), ra[d].1.max(rb[d].1));
-            hi - lo
-        });
+        let (mut rows, mut columns) =
+            (Coordinates::new(a, |v, _| v), Coordinates::new(b, |v, _| v));
+        let (ra, rb) = (rows.extent(), columns.extent());
+        let span = [0, 1].map(|d| (ra[d].0.min(rb[d].0), ra[d].1.max(rb[d].1)));
+        let centre = span.map(|(lo, hi)| 0.5 * (lo + hi));
+        rows.shift(centre);
+        columns.shift(centre);
+        let reach = span.map(|(lo, hi)| hi - lo);
         let radius = 0.5 * reach[0].max(reach[1]);
         Self::with_bounds(rows, columns, false, reach, radius)
     }
