@@ -374,7 +374,8 @@ impl PairStream {
         }
     }
 
-    /// Changes the coupling from the next solve on (pairs already matched are still served).
+    /// Changes the coupling from the next solve on (pairs already matched, and exact problems
+    /// already drawn for the next few batches, are still served).
     pub fn set_config(&mut self, config: CouplingConfig) {
         self.config = config;
     }
