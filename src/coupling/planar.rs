@@ -9,6 +9,8 @@ use std::f64::consts::{PI, TAU};
 /// Relative rounding of f32.
 const UNIT_ROUNDOFF: f32 = f32::EPSILON / 2.0;
 
+/// The k×k squared geodesic costs between two samples of the plane or the torus, as the exact
+/// OT solver reads them.
 pub struct PlanarCosts {
     /// Row points' coordinates, centred (plane) or reduced to [0, 2π) (torus).
     rows: Coordinates,
@@ -29,9 +31,8 @@ struct Coordinates {
 }
 
 impl Coordinates {
-    fn new(points: &Points, map: impl Fn(f64, usize) -> f64) -> Self {
-        let (x, y): (Vec<f64>, Vec<f64>) =
-            points.iter().map(|p| (map(p[0], 0), map(p[1], 1))).unzip();
+    fn new(points: &Points, map: impl Fn(f64) -> f64) -> Self {
+        let (x, y): (Vec<f64>, Vec<f64>) = points.iter().map(|p| (map(p[0]), map(p[1]))).unzip();
         let x32 = x.iter().map(|&v| v as f32).collect();
         let y32 = y.iter().map(|&v| v as f32).collect();
         Self { x, y, x32, y32 }
@@ -78,8 +79,7 @@ impl PlanarCosts {
         assert_eq!(a.len(), b.len(), "cost matrices are square");
         // Centring keeps f32 coordinates as small as the spread allows: costs only see
         // differences.
-        let (mut rows, mut columns) =
-            (Coordinates::new(a, |v, _| v), Coordinates::new(b, |v, _| v));
+        let (mut rows, mut columns) = (Coordinates::new(a, |v| v), Coordinates::new(b, |v| v));
         let (ra, rb) = (rows.extent(), columns.extent());
         let span = [0, 1].map(|d| (ra[d].0.min(rb[d].0), ra[d].1.max(rb[d].1)));
         let centre = span.map(|(lo, hi)| 0.5 * (lo + hi));
@@ -93,8 +93,8 @@ impl PlanarCosts {
     /// Squared wrapped-angle costs between equal-size point sets on the flat torus.
     pub fn torus(a: &Points, b: &Points) -> Self {
         assert_eq!(a.len(), b.len(), "cost matrices are square");
-        let rows = Coordinates::new(a, |v, _| v.rem_euclid(TAU));
-        let columns = Coordinates::new(b, |v, _| v.rem_euclid(TAU));
+        let rows = Coordinates::new(a, |v| v.rem_euclid(TAU));
+        let columns = Coordinates::new(b, |v| v.rem_euclid(TAU));
         let (ra, rb) = (rows.extent(), columns.extent());
         // A wrapped difference is at most π, and at most the spread of the angles.
         let reach = [0, 1].map(|d| (ra[d].1.max(rb[d].1) - ra[d].0.min(rb[d].0)).min(PI));
