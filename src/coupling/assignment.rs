@@ -290,7 +290,7 @@ struct Scratch {
     row: Vec<f32>,
     block_minima: Vec<f32>,
     /// Block minima as integers in the same order, which select faster than floats.
-    sorted_minima: Vec<u32>,
+    minima_keys: Vec<u32>,
     picked: Vec<(f64, u32)>,
 }
 
@@ -315,7 +315,7 @@ fn rescan(
     let Scratch {
         row,
         block_minima,
-        sorted_minima,
+        minima_keys,
         picked,
     } = scratch;
     let (row, row_error) = cost.row(i, row);
@@ -328,10 +328,10 @@ fn rescan(
             *m = if v < *m { v } else { *m };
         }
     }
-    sorted_minima.clear();
-    sorted_minima.extend(block_minima.iter().map(|&v| ordered_bits(v)));
+    minima_keys.clear();
+    minima_keys.extend(block_minima.iter().map(|&v| ordered_bits(v)));
     // A row has more than k columns, so more than k blocks.
-    let kth = float_from_ordered_bits(*sorted_minima.select_nth_unstable(k).1);
+    let kth = float_from_ordered_bits(*minima_keys.select_nth_unstable(k).1);
     // f32 values are off by at most half of `rounding`: picking up to kth + 2·rounding keeps
     // every column whose exact value could be below kth + rounding, the bound.
     let rounding = (4.0 * kth.abs() + 2.0 * cost.max()) * f32::EPSILON + 4.0 * row_error;

@@ -1,6 +1,6 @@
+use super::PlanarCosts;
 use crate::data::Points;
 use crate::geometry::SpaceKind;
-use std::f64::consts::TAU;
 
 /// A dense square matrix of squared geodesic costs c(a_i, b_j), row-major, in f32 to halve the
 /// memory traffic of the solvers (a 4096² matrix is 64 MiB).
@@ -13,22 +13,19 @@ pub struct CostMatrix {
 
 impl CostMatrix {
     /// Costs between equal-size point sets `a` (rows) and `b` (columns).
-    ///
-    /// Each space has its own inlined loop: this runs k² times per OT solve.
     pub fn squared_geodesic(space: SpaceKind, a: &Points, b: &Points) -> Self {
         assert_eq!(a.len(), b.len(), "cost matrices are square");
         let n = a.len();
-        let mut data = vec![0f32; n * n];
-        match space {
-            SpaceKind::Plane => fill_planar(&mut data, a, b, |d| d),
-            SpaceKind::Torus => fill_planar(&mut data, a, b, |d| {
-                // Angles lie in [0, 2π), so |Δ| < 2π except for points given unwrapped.
-                let d = d.abs();
-                let d = if d < TAU { d } else { d % TAU };
-                d.min(TAU - d)
-            }),
-            SpaceKind::Sphere => fill_spherical(&mut data, a, b),
-        }
+        let data = match space {
+            // One formula for plane and torus costs: the one the exact solver computes on demand.
+            SpaceKind::Plane => PlanarCosts::plane(a, b).entries(),
+            SpaceKind::Torus => PlanarCosts::torus(a, b).entries(),
+            SpaceKind::Sphere => {
+                let mut data = vec![0f32; n * n];
+                fill_spherical(&mut data, a, b);
+                data
+            }
+        };
         Self::from_values(n, data)
     }
 
@@ -68,20 +65,6 @@ impl CostMatrix {
 
     pub fn max(&self) -> f32 {
         self.max
-    }
-}
-
-/// Costs Δx² + Δy² of two-coordinate points, with `difference` applied to each Δ; the columns'
-/// coordinates are split out first so the inner loop vectorises.
-fn fill_planar(data: &mut [f32], a: &Points, b: &Points, difference: impl Fn(f64) -> f64) {
-    let n = a.len();
-    let (xs, ys): (Vec<f64>, Vec<f64>) = (0..n).map(|j| (b.point(j)[0], b.point(j)[1])).unzip();
-    for (i, row) in data.chunks_exact_mut(n).enumerate() {
-        let (x, y) = (a.point(i)[0], a.point(i)[1]);
-        for ((c, &bx), &by) in row.iter_mut().zip(&xs).zip(&ys) {
-            let (dx, dy) = (difference(x - bx), difference(y - by));
-            *c = (dx * dx + dy * dy) as f32;
-        }
     }
 }
 

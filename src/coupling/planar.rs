@@ -101,6 +101,14 @@ impl PlanarCosts {
         Self::with_bounds(rows, columns, true, reach, TAU)
     }
 
+    /// Every entry, row-major, as a dense matrix holds them.
+    pub fn entries(&self) -> Vec<f32> {
+        let n = self.n();
+        (0..n)
+            .flat_map(|i| (0..n).map(move |j| self.get(i, j)))
+            .collect()
+    }
+
     /// `reach`: the largest difference along each coordinate; `radius`: the largest magnitude
     /// of a coordinate, which sets the f32 error.
     fn with_bounds(
