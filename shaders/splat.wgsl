@@ -1,15 +1,35 @@
 // Trails and particles drawn by compute: each invocation walks one trail segment (or covers one
 // particle's disc) pixel by pixel and keeps, per pixel, the most opaque thing that touched it as
-// (alpha << 24 | particle). Software rasterisers set up every line and triangle at a high fixed
+// (alpha << 24 | particle), and the rectangle it plotted in (canvas.wgsl). Software rasterisers set up every line and triangle at a high fixed
 // cost; this path has none, so tens of thousands of trails stay interactive on lavapipe.
 // splat_resolve.wgsl turns the canvas into colours.
 
 @group(2) @binding(0) var<storage, read_write> canvas: array<atomic<u32>>;
 
+// Bounds on the work of one invocation: pixels per trail segment, radius of a particle's disc.
 const MAX_STEPS: i32 = 512;
+const MAX_DISC_RADIUS_PX: f32 = 32.0;
 
-fn canvas_size() -> vec2<i32> {
-    return vec2<i32>(view.viewport_px);
+// A rectangle of pixel coordinates (min x, min y, max x, max y) grown point by point.
+const NOTHING_PLOTTED: vec4<f32> = vec4<f32>(1e30, 1e30, -1e30, -1e30);
+
+fn grow(rect: ptr<function, vec4<f32>>, pixel: vec2<f32>) {
+    *rect = vec4<f32>(min((*rect).xy, pixel), max((*rect).zw, pixel));
+}
+
+// Merges one invocation's rectangle into the canvas's (canvas.wgsl).
+fn publish(rect: vec4<f32>) {
+    if rect.x > rect.z {
+        return;
+    }
+    let last = canvas_size() - 1;
+    let low = vec2<u32>(clamp(vec2<i32>(floor(rect.xy)), vec2<i32>(0), last));
+    let high = vec2<u32>(clamp(vec2<i32>(floor(rect.zw)), vec2<i32>(0), last));
+    let at = plotted_rect_index();
+    atomicMax(&canvas[at], ~low.x);
+    atomicMax(&canvas[at + 1u], ~low.y);
+    atomicMax(&canvas[at + 2u], high.x + 1u);
+    atomicMax(&canvas[at + 3u], high.y + 1u);
 }
 
 // Pixel coordinates (y down) of a space point, and whether it lies in front of the camera.
@@ -36,12 +56,14 @@ fn key_of(alpha: f32, particle: u32) -> u32 {
 }
 
 // Walks the segment a → b (space points), plotting the pixels whose world point is shown.
-fn draw_segment(a: vec3<f32>, b: vec3<f32>, key: u32) {
+fn draw_segment(a: vec3<f32>, b: vec3<f32>, key: u32, rect: ptr<function, vec4<f32>>) {
     let pa = to_pixel(a);
     let pb = to_pixel(b);
     if pa.z <= 0.0 || pb.z <= 0.0 {
         return;
     }
+    grow(rect, pa.xy);
+    grow(rect, pb.xy);
     let delta = pb.xy - pa.xy;
     let steps = min(i32(ceil(max(abs(delta.x), abs(delta.y)))), MAX_STEPS);
     for (var k = 0; k <= steps; k++) {
@@ -67,11 +89,12 @@ fn between(a: vec3<f32>, b: vec3<f32>, s: f32) -> vec3<f32> {
     return p;
 }
 
-// Plots the pixels from `start` to `end` (pixel coordinates, already projected).
-fn draw_pixels(start: vec2<f32>, end: vec2<f32>, key: u32) {
+// Plots the pixels from `start` to `end` (pixel coordinates, already projected), leaving out
+// the first `skip` of them.
+fn draw_pixels(start: vec2<f32>, end: vec2<f32>, key: u32, skip: i32) {
     let delta = end - start;
     let steps = min(i32(ceil(max(abs(delta.x), abs(delta.y)))), MAX_STEPS);
-    for (var k = 0; k <= steps; k++) {
+    for (var k = skip; k <= steps; k++) {
         plot(vec2<i32>(floor(start + delta * (f32(k) / f32(max(steps, 1))))), key);
     }
 }
@@ -93,10 +116,11 @@ fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
     var upper = stored_point(min(lower_frame + 1u, cloud.frames - 1u), i);
     var newer_point = between(lower, upper, fraction);
     var newer_pixel = to_pixel(newer_point);
+    var rect = NOTHING_PLOTTED;
     for (var segment = 0u; segment < segments; segment++) {
         let newer = head - f32(segment);
         if newer <= 0.0 {
-            return;
+            break;
         }
         // The state one recorded frame earlier, at the same fraction between stored states.
         var older_point = lower;
@@ -112,21 +136,25 @@ fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
         if view.mode == MODE_TORUS_FLAT {
             let start = wrap_into_square(older_point);
             let end = start + space_delta(start, newer_point);
-            draw_segment(start, end, key);
+            draw_segment(start, end, key, &rect);
             // A segment leaving the square re-enters on the opposite side.
             let shift = flat_copy_shift(start, end, 1u);
             if any(shift != vec3<f32>(0.0)) {
-                draw_segment(start - shift, end - shift, key);
+                draw_segment(start - shift, end - shift, key, &rect);
             }
         } else {
             let older_pixel = to_pixel(older_point);
             if older_pixel.z > 0.0 && newer_pixel.z > 0.0 {
-                draw_pixels(older_pixel.xy, newer_pixel.xy, key);
+                // From the newer end, which the previous segment has already plotted.
+                draw_pixels(newer_pixel.xy, older_pixel.xy, key, i32(segment > 0u));
+                grow(&rect, newer_pixel.xy);
+                grow(&rect, older_pixel.xy);
             }
             newer_pixel = older_pixel;
         }
         newer_point = older_point;
     }
+    publish(rect);
 }
 
 @compute @workgroup_size(64)
@@ -150,7 +178,8 @@ fn particles(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
     // on a surface's far side they are dimmed like everything else there.
     let key = key_of(facing_alpha(p), i);
     let radius = cloud.size_px * 0.5;
-    let reach = i32(ceil(radius));
+    let reach = i32(ceil(min(radius, MAX_DISC_RADIUS_PX)));
+    publish(vec4<f32>(centre.xy - f32(reach), centre.xy + f32(reach)));
     for (var dy = -reach; dy <= reach; dy++) {
         for (var dx = -reach; dx <= reach; dx++) {
             let offset = vec2<f32>(f32(dx), f32(dy)) + 0.5;

@@ -1,5 +1,6 @@
 // Turns splat.wgsl's canvas into colours over the view: each covered pixel takes its
-// particle's colour at the stored opacity (one full-screen triangle).
+// particle's colour at the stored opacity. One quad over the rectangle that holds everything
+// plotted: a software rasteriser then shades no more than it must.
 
 @group(2) @binding(0) var<storage, read> canvas: array<u32>;
 
@@ -7,19 +8,31 @@ struct VertexOut {
     @builtin(position) position: vec4<f32>,
 }
 
+// Corners of a unit square as two triangles.
+const SQUARE: array<vec2<f32>, 6> = array<vec2<f32>, 6>(
+    vec2<f32>(0.0, 0.0), vec2<f32>(1.0, 0.0), vec2<f32>(0.0, 1.0),
+    vec2<f32>(0.0, 1.0), vec2<f32>(1.0, 0.0), vec2<f32>(1.0, 1.0),
+);
+
 @vertex
 fn vs_main(@builtin(vertex_index) vertex: u32) -> VertexOut {
-    let uv = vec2<f32>(f32((vertex << 1u) & 2u), f32(vertex & 2u));
+    let at = plotted_rect_index();
+    let low = vec2<f32>(f32(~canvas[at]), f32(~canvas[at + 1u]));
+    let high = vec2<f32>(f32(canvas[at + 2u]), f32(canvas[at + 3u]));
     var out: VertexOut;
-    out.position = vec4<f32>(uv * vec2<f32>(2.0, -2.0) + vec2<f32>(-1.0, 1.0), 0.0, 1.0);
+    // Nothing plotted: every corner at one point, no area.
+    var corner_px = vec2<f32>(0.0);
+    if high.x > 0.0 {
+        corner_px = mix(low, high, SQUARE[vertex]);
+    }
+    let ndc = corner_px / view.viewport_px * vec2<f32>(2.0, -2.0) + vec2<f32>(-1.0, 1.0);
+    out.position = vec4<f32>(ndc, 0.0, 1.0);
     return out;
 }
 
 @fragment
 fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
-    let pixel = vec2<u32>(in.position.xy);
-    let width = u32(view.viewport_px.x);
-    let value = canvas[pixel.y * width + pixel.x];
+    let value = canvas[pixel_index(vec2<i32>(in.position.xy))];
     if value == 0u {
         discard;
     }

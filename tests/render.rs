@@ -2,8 +2,8 @@
 //! adapter put particles, trails and surfaces where the cameras say they are.
 
 use flowscope::render::{
-    CloudData, DrawContent, Frame, Offscreen, OrbitCamera, PanZoomCamera, Rgba, Style, ViewMode,
-    ViewResources, shader_sources,
+    CloudData, DensityImage, DrawContent, Frame, Offscreen, OrbitCamera, PanZoomCamera, Rgba,
+    Style, ViewMode, ViewResources, shader_sources,
 };
 use std::sync::Arc;
 
@@ -150,6 +150,66 @@ fn plane_particles_move_along_their_trajectory_with_t() {
     assert_eq!(pixel_of(clip, Vec3::new(-2.0, 0.0, 0.0)), (60, 100));
 }
 
+/// Which of red, green and blue clearly dominates a pixel, if any.
+fn dominant(c: [u8; 3]) -> Option<usize> {
+    let c = c.map(i32::from);
+    (0..3).find(|&i| (0..3).all(|j| j == i || c[i] > c[j] + 40))
+}
+
+#[test]
+fn plane_trails_follow_each_particle_in_its_own_colour_without_gaps() {
+    let gpu = offscreen();
+    // A fast red particle, a slow green one and a blue one standing still, 9 recorded states
+    // each. The renderer walks them in its own order (by trail length): colours must follow.
+    let frames = 9;
+    let tracks = [
+        (Vec2::new(-3.975, 3.025), Vec2::new(4.025, 3.025)),
+        (Vec2::new(-0.975, 0.025), Vec2::new(1.025, 0.025)),
+        (Vec2::new(0.025, -2.975), Vec2::new(0.025, -2.975)),
+    ];
+    let mut positions = Vec::new();
+    for frame in 0..frames {
+        let s = frame as f32 / (frames - 1) as f32;
+        for (from, to) in tracks {
+            positions.extend_from_slice(&from.lerp(to, s).to_array());
+        }
+    }
+    let content = DrawContent {
+        version: 1,
+        particles: CloudData {
+            frames,
+            count: 3,
+            dim: 2,
+            positions: Arc::new(positions),
+            colours: vec![RED, Rgba::rgb(40, 255, 40), Rgba::rgb(40, 40, 255)],
+        },
+        ..DrawContent::default()
+    };
+    let camera = PanZoomCamera::new(Vec2::ZERO, 10.0);
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let mut style = Style::default();
+    style.layers.particles = false;
+    style.layers.target = false;
+    style.trail_frames = 8;
+    let picture = draw(&gpu, &content, ViewMode::Plane, clip, Vec3::Z, 1.0, &style);
+    // The newer half of each moving trail, pixel by pixel: no gaps, the particle's colour.
+    for (channel, (from, to)) in tracks.iter().enumerate().take(2) {
+        let middle = from.lerp(*to, 0.5);
+        let (x0, y) = pixel_of(clip, middle.extend(0.0));
+        let (x1, _) = pixel_of(clip, to.extend(0.0));
+        for x in x0 + 1..x1 {
+            let c = picture.at(x, y);
+            assert_eq!(
+                dominant(c),
+                Some(channel),
+                "trail {channel} at pixel ({x}, {y}) in [{x0}, {x1}): {c:?}"
+            );
+        }
+    }
+    let (x, y) = pixel_of(clip, tracks[2].0.extend(0.0));
+    assert_eq!(dominant(picture.at(x, y)), Some(2), "the standing particle");
+}
+
 #[test]
 fn sphere_particles_lie_on_the_surface_and_the_far_side_is_dimmed() {
     let gpu = offscreen();
@@ -197,6 +257,89 @@ fn sphere_particles_lie_on_the_surface_and_the_far_side_is_dimmed() {
         u32::from(centre[2]) > u32::from(corner[2]) + 20,
         "sphere {centre:?} vs background {corner:?}"
     );
+}
+
+#[test]
+fn sphere_heat_map_shows_on_the_near_side_and_follows_every_change() {
+    let gpu = offscreen();
+    let camera = OrbitCamera::default();
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let towards_eye = camera.eye().normalize();
+    let side = towards_eye.cross(Vec3::Z).normalize();
+    let marked = (towards_eye + side * 0.3).normalize();
+    // A heat map that is red only around the marked point (uv: longitude from −π, polar angle).
+    let (width, height) = (64u32, 32u32);
+    let u = (marked.y.atan2(marked.x) + std::f32::consts::PI) / std::f32::consts::TAU;
+    let v = marked.z.acos() / std::f32::consts::PI;
+    let mut rgba = vec![0u8; (width * height * 4) as usize];
+    for row in 0..height {
+        for column in 0..width {
+            let du = (column as f32 + 0.5) / width as f32 - u;
+            let dv = (row as f32 + 0.5) / height as f32 - v;
+            if du.abs() < 0.06 && dv.abs() < 0.1 {
+                let at = ((row * width + column) * 4) as usize;
+                rgba[at..at + 4].copy_from_slice(&[255, 30, 30, 255]);
+            }
+        }
+    }
+    let image = DensityImage {
+        width,
+        height,
+        rgba,
+        world_min: Vec2::ZERO,
+        world_max: Vec2::ONE,
+    };
+    let style = particles_only();
+    let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
+    let picture = |view: &mut ViewResources, clip: Mat4, eye: Vec3| {
+        let frame = Frame {
+            mode: ViewMode::Sphere,
+            clip_from_world: clip,
+            eye,
+            t: 1.0,
+            style: &style,
+        };
+        Picture {
+            pixels: gpu
+                .render_rgba(view, &frame, SIZE)
+                .expect("the picture renders"),
+            width: SIZE[0],
+        }
+    };
+    let (x, y) = pixel_of(clip, marked);
+    view.set_density(&gpu.renderer, &gpu.device, &gpu.queue, Some(&image));
+    let with_heat = picture(&mut view, clip, camera.eye());
+    // Only the sphere's near side is drawn: its far side would show other uv here.
+    assert!(
+        is_red(with_heat.at(x, y)),
+        "the heat map's mark on the near side: {:?}",
+        with_heat.at(x, y)
+    );
+    // Hiding the heat map, then moving the camera away, each show at once.
+    view.set_density(&gpu.renderer, &gpu.device, &gpu.queue, None);
+    let without_heat = picture(&mut view, clip, camera.eye());
+    assert!(!is_red(without_heat.at(x, y)), "the heat map is hidden");
+    let lit_sphere = without_heat.at(100, 100);
+    let far = OrbitCamera {
+        distance: 12.0,
+        ..camera
+    };
+    let moved = picture(
+        &mut view,
+        far.clip_from_world(Vec2::new(200.0, 200.0)),
+        far.eye(),
+    );
+    let background = style.palette.background.0;
+    let (ex, ey) = pixel_of(
+        clip,
+        marked + (marked - towards_eye * marked.dot(towards_eye)),
+    );
+    assert_eq!(
+        moved.at(ex, ey),
+        [background[0], background[1], background[2]],
+        "the smaller sphere no longer covers ({ex}, {ey})"
+    );
+    assert_eq!(moved.at(100, 100), lit_sphere, "the centre is still sphere");
 }
 
 #[test]

@@ -141,7 +141,7 @@ impl Segment {
 /// In the plane it covers `world_min..world_max` (v grows with y); on the sphere u is the
 /// longitude from −π and v the polar angle from the north pole, both scaled to [0, 1]; on the
 /// torus uv = (θ, φ)/2π.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DensityImage {
     pub width: u32,
     pub height: u32,

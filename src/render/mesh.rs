@@ -22,6 +22,26 @@ pub struct MeshData {
     pub indices: Vec<u32>,
 }
 
+impl MeshData {
+    /// Winds every triangle counter-clockwise as seen from the side its normals point to, so a
+    /// closed surface's far half can be culled instead of shaded and then hidden.
+    fn facing_out(mut self) -> Self {
+        let position = |i: u32| glam::Vec3::from(self.vertices[i as usize].position);
+        for triangle in self.indices.chunks_exact_mut(3) {
+            let [a, b, c] = [triangle[0], triangle[1], triangle[2]];
+            let winding = (position(b) - position(a)).cross(position(c) - position(a));
+            let normal = [a, b, c]
+                .iter()
+                .map(|&i| glam::Vec3::from(self.vertices[i as usize].normal))
+                .sum::<glam::Vec3>();
+            if winding.dot(normal) < 0.0 {
+                triangle.swap(1, 2);
+            }
+        }
+        self
+    }
+}
+
 /// A grid of `columns × rows` cells over uv ∈ [0,1]², placed by `place(u, v) -> (position, normal)`.
 fn grid(columns: u32, rows: u32, place: impl Fn(f32, f32) -> ([f32; 3], [f32; 3])) -> MeshData {
     let mut vertices = Vec::with_capacity(((columns + 1) * (rows + 1)) as usize);
@@ -63,6 +83,7 @@ pub fn sphere() -> MeshData {
         ];
         (p, p)
     })
+    .facing_out()
 }
 
 /// The donut; u = θ / 2π around the hole, v = φ / 2π around the tube.
@@ -74,6 +95,7 @@ pub fn donut() -> MeshData {
         let normal = [phi.cos() * theta.cos(), phi.cos() * theta.sin(), phi.sin()];
         (position, normal)
     })
+    .facing_out()
 }
 
 /// A flat rectangle in the z = 0 plane from `min` to `max`; uv grows with x and y.

@@ -14,6 +14,7 @@ use crate::Result;
 
 const COMMON: &str = include_str!("../../shaders/common.wgsl");
 const CLOUD: &str = include_str!("../../shaders/cloud.wgsl");
+const CANVAS: &str = include_str!("../../shaders/canvas.wgsl");
 
 /// Every pipeline's WGSL source as compiled (shared prelude included), by file name.
 pub fn shader_sources() -> [(&'static str, String); 6] {
@@ -24,13 +25,20 @@ pub fn shader_sources() -> [(&'static str, String); 6] {
         ),
         (
             "splat.wgsl",
-            [COMMON, CLOUD, include_str!("../../shaders/splat.wgsl")].concat(),
+            [
+                COMMON,
+                CLOUD,
+                CANVAS,
+                include_str!("../../shaders/splat.wgsl"),
+            ]
+            .concat(),
         ),
         (
             "splat_resolve.wgsl",
             [
                 COMMON,
                 CLOUD,
+                CANVAS,
                 include_str!("../../shaders/splat_resolve.wgsl"),
             ]
             .concat(),
@@ -79,7 +87,7 @@ struct CloudUniform {
 
 /// Matches `Surface` in mesh.wgsl.
 #[repr(C)]
-#[derive(Clone, Copy, Pod, Zeroable)]
+#[derive(Clone, Copy, PartialEq, Pod, Zeroable)]
 struct SurfaceUniform {
     colour: [f32; 4],
     line_colour: [f32; 4],
@@ -114,10 +122,11 @@ struct GpuMesh {
     vertices: wgpu::Buffer,
     indices: wgpu::Buffer,
     index_count: u32,
+    closed: bool,
 }
 
 impl GpuMesh {
-    fn new(device: &wgpu::Device, data: &MeshData) -> Self {
+    fn new(device: &wgpu::Device, data: &MeshData, closed: bool) -> Self {
         Self {
             vertices: device.create_buffer_init(&wgpu::util::BufferInitDescriptor {
                 label: Some("flowscope mesh vertices"),
@@ -130,6 +139,7 @@ impl GpuMesh {
                 usage: wgpu::BufferUsages::INDEX,
             }),
             index_count: data.indices.len() as u32,
+            closed,
         }
     }
 }
@@ -150,7 +160,9 @@ pub struct Renderer {
     /// ...and turned into colours.
     splat_resolve: wgpu::RenderPipeline,
     segments: wgpu::RenderPipeline,
+    /// Flat surfaces (both sides drawn) and closed ones (far half culled).
     mesh: wgpu::RenderPipeline,
+    closed_mesh: wgpu::RenderPipeline,
     sampler: wgpu::Sampler,
     sphere: GpuMesh,
     donut: GpuMesh,
@@ -246,7 +258,11 @@ impl Renderer {
         let canvas_read_layout =
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
                 label: Some("flowscope canvas (read)"),
-                entries: &[storage_entry_for(0, wgpu::ShaderStages::FRAGMENT, true)],
+                entries: &[storage_entry_for(
+                    0,
+                    wgpu::ShaderStages::VERTEX_FRAGMENT,
+                    true,
+                )],
             });
         let segments_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("flowscope segments"),
@@ -263,15 +279,28 @@ impl Renderer {
                 .find(|(file, _)| *file == name)
                 .expect("every pipeline has a shader")
                 .1;
-            device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            let desc = wgpu::ShaderModuleDescriptor {
                 label: Some(name),
                 source: wgpu::ShaderSource::Wgsl(source.as_str().into()),
-            })
+            };
+            // SAFETY: every loop in our shaders is bounded (trail length, MAX_STEPS, a clamped
+            // disc radius), so dropping wgpu's loop counters (a tenth of the trail pass on a
+            // software rasteriser) cannot turn an infinite loop into undefined behaviour.
+            // Buffer bounds checks stay on.
+            unsafe {
+                device.create_shader_module_trusted(
+                    desc,
+                    wgpu::ShaderRuntimeChecks {
+                        force_loop_bounding: false,
+                        ..wgpu::ShaderRuntimeChecks::checked()
+                    },
+                )
+            }
         };
         let pipeline = |name: &str,
                         entry_point: &str,
                         groups: &[&wgpu::BindGroupLayout],
-                        topology: wgpu::PrimitiveTopology,
+                        primitive: wgpu::PrimitiveState,
                         buffers: &[Option<wgpu::VertexBufferLayout>],
                         depth_write: bool| {
             let shader = module(name);
@@ -291,10 +320,7 @@ impl Renderer {
                     compilation_options: Default::default(),
                     buffers,
                 },
-                primitive: wgpu::PrimitiveState {
-                    topology,
-                    ..Default::default()
-                },
+                primitive,
                 depth_stencil: Some(wgpu::DepthStencilState {
                     format: DEPTH_FORMAT,
                     depth_write_enabled: Some(depth_write),
@@ -327,6 +353,15 @@ impl Renderer {
             attributes: &wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 2 => Float32x2],
         };
         use wgpu::PrimitiveTopology::{LineList, TriangleList, TriangleStrip};
+        let all_faces = |topology| wgpu::PrimitiveState {
+            topology,
+            ..Default::default()
+        };
+        // Closed surfaces (mesh.rs winds them outwards) hide their own far half.
+        let front_faces = wgpu::PrimitiveState {
+            cull_mode: Some(wgpu::Face::Back),
+            ..all_faces(TriangleList)
+        };
         let splat = module("splat.wgsl");
         let splat_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("splat.wgsl"),
@@ -353,7 +388,7 @@ impl Renderer {
                 "particles.wgsl",
                 "vs_main",
                 &[&view_layout, &cloud_layout],
-                TriangleStrip,
+                all_faces(TriangleStrip),
                 &[],
                 false,
             ),
@@ -363,7 +398,7 @@ impl Renderer {
                 "splat_resolve.wgsl",
                 "vs_main",
                 &[&view_layout, &cloud_layout, &canvas_read_layout],
-                TriangleList,
+                all_faces(TriangleList),
                 &[],
                 false,
             ),
@@ -371,7 +406,7 @@ impl Renderer {
                 "segments.wgsl",
                 "vs_main",
                 &[&view_layout, &segments_layout],
-                LineList,
+                all_faces(LineList),
                 &[],
                 false,
             ),
@@ -379,7 +414,15 @@ impl Renderer {
                 "mesh.wgsl",
                 "vs_main",
                 &[&view_layout, &surface_layout],
-                TriangleList,
+                all_faces(TriangleList),
+                &[Some(vertex_layout.clone())],
+                true,
+            ),
+            closed_mesh: pipeline(
+                "mesh.wgsl",
+                "vs_main",
+                &[&view_layout, &surface_layout],
+                front_faces,
                 &[Some(vertex_layout)],
                 true,
             ),
@@ -391,9 +434,9 @@ impl Renderer {
                 min_filter: wgpu::FilterMode::Linear,
                 ..Default::default()
             }),
-            sphere: GpuMesh::new(device, &mesh::sphere()),
-            donut: GpuMesh::new(device, &mesh::donut()),
-            torus_square: GpuMesh::new(device, &mesh::quad([0.0, 0.0], [tau, tau])),
+            sphere: GpuMesh::new(device, &mesh::sphere(), true),
+            donut: GpuMesh::new(device, &mesh::donut(), true),
+            torus_square: GpuMesh::new(device, &mesh::quad([0.0, 0.0], [tau, tau]), false),
             view_layout,
             cloud_layout,
             segments_layout,
@@ -408,7 +451,7 @@ impl Renderer {
         &self,
         queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
-        view: &ViewResources,
+        view: &mut ViewResources,
         frame: &Frame,
     ) {
         let Some(target) = &view.target else {
@@ -429,10 +472,72 @@ impl Renderer {
                 pad: [0.0; 3],
             }),
         );
-        let surface = self.surface_for(frame.mode, style, view);
-        if let Some((_, uniform)) = &surface {
-            queue.write_buffer(&view.surface_uniform, 0, bytemuck::bytes_of(uniform));
-        }
+        let background = style.palette.background.to_f32();
+        let clear = wgpu::Color {
+            r: background[0] as f64,
+            g: background[1] as f64,
+            b: background[2] as f64,
+            a: 1.0,
+        };
+        let plane_quad = view.plane_quad.as_ref().map(|(_, quad)| quad);
+        let surface = self.surface_for(frame.mode, style, view.density_shown, plane_quad);
+        let colour_load = match (surface, &mut view.surface_cache) {
+            (Some((mesh, uniform)), Some(cache)) => {
+                let key = SurfaceKey {
+                    mode: frame.mode,
+                    clip_from_world: frame.clip_from_world.to_cols_array(),
+                    eye: frame.eye.to_array(),
+                    background,
+                    uniform,
+                    density_generation: view.density_generation,
+                };
+                if cache.drawn.as_ref() != Some(&key) {
+                    queue.write_buffer(&view.surface_uniform, 0, bytemuck::bytes_of(&uniform));
+                    let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                        label: Some("flowscope surface"),
+                        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                            view: &cache.view,
+                            depth_slice: None,
+                            resolve_target: None,
+                            ops: wgpu::Operations {
+                                load: wgpu::LoadOp::Clear(clear),
+                                store: wgpu::StoreOp::Store,
+                            },
+                        })],
+                        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                            view: &target.depth_view,
+                            depth_ops: Some(wgpu::Operations {
+                                load: wgpu::LoadOp::Clear(1.0),
+                                store: wgpu::StoreOp::Discard,
+                            }),
+                            stencil_ops: None,
+                        }),
+                        timestamp_writes: None,
+                        occlusion_query_set: None,
+                        multiview_mask: None,
+                    });
+                    pass.set_bind_group(0, &view.view_group, &[]);
+                    pass.set_pipeline(if mesh.closed {
+                        &self.closed_mesh
+                    } else {
+                        &self.mesh
+                    });
+                    pass.set_bind_group(1, &view.surface_group, &[]);
+                    pass.set_vertex_buffer(0, mesh.vertices.slice(..));
+                    pass.set_index_buffer(mesh.indices.slice(..), wgpu::IndexFormat::Uint32);
+                    pass.draw_indexed(0..mesh.index_count, 0, 0..1);
+                    drop(pass);
+                    cache.drawn = Some(key);
+                }
+                encoder.copy_texture_to_texture(
+                    cache.texture.as_image_copy(),
+                    target.colour.as_image_copy(),
+                    cache.texture.size(),
+                );
+                wgpu::LoadOp::Load
+            }
+            _ => wgpu::LoadOp::Clear(clear),
+        };
         let clouds = [
             (
                 &view.source_samples,
@@ -490,7 +595,6 @@ impl Renderer {
             }
             _ => None,
         };
-        let background = style.palette.background.to_f32();
         let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
             label: Some("flowscope view"),
             color_attachments: &[Some(wgpu::RenderPassColorAttachment {
@@ -498,12 +602,7 @@ impl Renderer {
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(wgpu::Color {
-                        r: background[0] as f64,
-                        g: background[1] as f64,
-                        b: background[2] as f64,
-                        a: 1.0,
-                    }),
+                    load: colour_load,
                     store: wgpu::StoreOp::Store,
                 },
             })],
@@ -520,13 +619,6 @@ impl Renderer {
             multiview_mask: None,
         });
         pass.set_bind_group(0, &view.view_group, &[]);
-        if let Some((mesh, _)) = surface {
-            pass.set_pipeline(&self.mesh);
-            pass.set_bind_group(1, &view.surface_group, &[]);
-            pass.set_vertex_buffer(0, mesh.vertices.slice(..));
-            pass.set_index_buffer(mesh.indices.slice(..), wgpu::IndexFormat::Uint32);
-            pass.draw_indexed(0..mesh.index_count, 0, 0..1);
-        }
         // Seam-crossing segments on the unrolled torus are drawn a second time from the other side.
         let copies = if frame.mode == ViewMode::TorusFlat {
             2
@@ -558,7 +650,7 @@ impl Renderer {
             pass.set_pipeline(&self.splat_resolve);
             pass.set_bind_group(1, &cloud.group, &[]);
             pass.set_bind_group(2, &canvas.read_group, &[]);
-            pass.draw(0..3, 0..1);
+            pass.draw(0..6, 0..1);
         }
     }
 
@@ -567,10 +659,11 @@ impl Renderer {
         &'a self,
         mode: ViewMode,
         style: &Style,
-        view: &'a ViewResources,
+        density_shown: bool,
+        plane_quad: Option<&'a GpuMesh>,
     ) -> Option<(&'a GpuMesh, SurfaceUniform)> {
         let palette = &style.palette;
-        let density_alpha = if view.density_shown { 1.0 } else { 0.0 };
+        let density_alpha = if density_shown { 1.0 } else { 0.0 };
         let uniform = |lines: [f32; 2], lit: bool| SurfaceUniform {
             colour: palette.surface.to_f32(),
             line_colour: palette.surface_lines.to_f32(),
@@ -583,8 +676,8 @@ impl Renderer {
             ViewMode::TorusDonut => Some((&self.donut, uniform([12.0, 4.0], true))),
             ViewMode::TorusFlat => Some((&self.torus_square, uniform([4.0, 4.0], false))),
             // Without the heat map the plane is the cleared background: no full-screen pass.
-            ViewMode::Plane if !view.density_shown => None,
-            ViewMode::Plane => view.plane_quad.as_ref().map(|(_, quad)| {
+            ViewMode::Plane if !density_shown => None,
+            ViewMode::Plane => plane_quad.map(|quad| {
                 let mut flat = uniform([0.0, 0.0], false);
                 flat.colour = palette.background.to_f32();
                 (quad, flat)
@@ -608,7 +701,7 @@ fn dispatch(pass: &mut wgpu::ComputePass, invocations: u32) {
     pass.dispatch_workgroups(groups.min(ROW), groups.div_ceil(ROW), 1);
 }
 
-/// One u32 per pixel: the splat pass's output.
+/// The splat pass's output: one u32 per pixel, then the rectangle plotted in (canvas.wgsl).
 struct Canvas {
     buffer: wgpu::Buffer,
     write_group: wgpu::BindGroup,
@@ -619,7 +712,7 @@ impl Canvas {
     fn new(renderer: &Renderer, device: &wgpu::Device, size: [u32; 2]) -> Self {
         let buffer = device.create_buffer(&wgpu::BufferDescriptor {
             label: Some("flowscope canvas"),
-            size: u64::from(size[0]) * u64::from(size[1]) * 4,
+            size: (u64::from(size[0]) * u64::from(size[1]) + 4) * 4,
             usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
             mapped_at_creation: false,
         });
@@ -646,16 +739,65 @@ struct GpuSegments {
     count: u32,
 }
 
+/// Everything the surface's picture depends on.
+#[derive(PartialEq)]
+struct SurfaceKey {
+    mode: ViewMode,
+    clip_from_world: [f32; 16],
+    eye: [f32; 3],
+    background: [f32; 4],
+    uniform: SurfaceUniform,
+    density_generation: u64,
+}
+
+/// The view's surface (sphere, donut, torus square, heat map) over the background, as last
+/// drawn. A software rasteriser spends longer on the mesh than on all the particles, so it is
+/// drawn again only when the camera, the style or the heat map changes, and copied otherwise.
+struct SurfaceCache {
+    texture: wgpu::Texture,
+    view: wgpu::TextureView,
+    drawn: Option<SurfaceKey>,
+}
+
+impl SurfaceCache {
+    fn new(device: &wgpu::Device, size: [u32; 2]) -> Self {
+        let texture = device.create_texture(&wgpu::TextureDescriptor {
+            label: Some("flowscope surface"),
+            size: wgpu::Extent3d {
+                width: size[0],
+                height: size[1],
+                depth_or_array_layers: 1,
+            },
+            mip_level_count: 1,
+            sample_count: 1,
+            dimension: wgpu::TextureDimension::D2,
+            format: COLOUR_FORMAT,
+            usage: wgpu::TextureUsages::RENDER_ATTACHMENT | wgpu::TextureUsages::COPY_SRC,
+            view_formats: &[],
+        });
+        Self {
+            view: texture.create_view(&wgpu::TextureViewDescriptor::default()),
+            texture,
+            drawn: None,
+        }
+    }
+}
+
 /// What one view keeps on the GPU: its target, uniforms, uploaded snapshot and overlays.
 pub struct ViewResources {
     target: Option<RenderTarget>,
     canvas: Option<Canvas>,
+    surface_cache: Option<SurfaceCache>,
     view_uniform: wgpu::Buffer,
     view_group: wgpu::BindGroup,
     surface_uniform: wgpu::Buffer,
     surface_group: wgpu::BindGroup,
     density_texture: wgpu::Texture,
     density_shown: bool,
+    /// Changes whenever the heat map's pixels or placement do.
+    density_generation: u64,
+    /// The heat map last uploaded.
+    density_image: Option<DensityImage>,
     /// The plane's heat-map quad and the world rectangle it covers.
     plane_quad: Option<([f32; 4], GpuMesh)>,
     particles: Option<GpuCloud>,
@@ -693,12 +835,15 @@ impl ViewResources {
         Self {
             target: None,
             canvas: None,
+            surface_cache: None,
             view_uniform,
             view_group,
             surface_uniform,
             surface_group,
             density_texture,
             density_shown: false,
+            density_generation: 0,
+            density_image: None,
             plane_quad: None,
             particles: None,
             source_samples: None,
@@ -719,6 +864,7 @@ impl ViewResources {
         if self.target.as_ref().is_none_or(|t| t.size != size) {
             self.target = Some(RenderTarget::new(device, size)?);
             self.canvas = Some(Canvas::new(renderer, device, size));
+            self.surface_cache = Some(SurfaceCache::new(device, size));
         }
         Ok(self.target.as_ref().expect("just created"))
     }
@@ -767,6 +913,9 @@ impl ViewResources {
             self.plane_quad = None;
             return;
         };
+        if self.density_shown && self.density_image.as_ref() == Some(image) {
+            return;
+        }
         let size = self.density_texture.size();
         if size.width != image.width || size.height != image.height {
             self.density_texture = density_texture(device, image.width, image.height);
@@ -788,6 +937,8 @@ impl ViewResources {
             self.density_texture.size(),
         );
         self.density_shown = true;
+        self.density_image = Some(image.clone());
+        self.density_generation += 1;
         let rect = [
             image.world_min.x,
             image.world_min.y,
@@ -796,7 +947,7 @@ impl ViewResources {
         ];
         if self.plane_quad.as_ref().is_none_or(|(r, _)| *r != rect) {
             let quad = mesh::quad([rect[0], rect[1]], [rect[2], rect[3]]);
-            self.plane_quad = Some((rect, GpuMesh::new(device, &quad)));
+            self.plane_quad = Some((rect, GpuMesh::new(device, &quad, false)));
         }
     }
 }
@@ -865,12 +1016,13 @@ fn upload_cloud(renderer: &Renderer, device: &wgpu::Device, cloud: &CloudData) -
     });
     let (frames, positions) =
         fitting_frames(cloud, device.limits().max_storage_buffer_binding_size);
+    let order = walk_order(&positions, frames, cloud.count, cloud.dim);
     let positions = storage_buffer(
         device,
         "flowscope positions",
-        bytemuck::cast_slice(&particle_major(&positions, frames, cloud.count, cloud.dim)),
+        bytemuck::cast_slice(&particle_major(&positions, frames, cloud.dim, &order)),
     );
-    let colours: Vec<u32> = cloud.colours.iter().map(|c| c.packed()).collect();
+    let colours: Vec<u32> = order.iter().map(|&i| cloud.colours[i].packed()).collect();
     let colours = storage_buffer(device, "flowscope colours", bytemuck::cast_slice(&colours));
     let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
         label: Some("flowscope cloud"),
@@ -899,14 +1051,44 @@ fn upload_cloud(renderer: &Renderer, device: &wgpu::Device, cloud: &CloudData) -
     })
 }
 
-/// `[frames, count, dim]` rows reordered to `[count, frames, dim]`: a trail's states are then
-/// neighbours in memory, so walking it reads a few cache lines instead of one per state.
-fn particle_major(positions: &[f32], frames: usize, count: usize, dim: usize) -> Vec<f32> {
+/// The order in which the GPU walks the particles: by the length of their recorded path. A
+/// software rasteriser runs eight neighbouring invocations in lock-step, each vector as long as
+/// its longest trail, so neighbours with trails of similar length waste far fewer steps.
+fn walk_order(positions: &[f32], frames: usize, count: usize, dim: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..count).collect();
+    if frames < 2 {
+        return order;
+    }
+    let mut lengths = vec![0.0f32; count];
+    for pair in positions
+        .chunks_exact(count * dim)
+        .collect::<Vec<_>>()
+        .windows(2)
+    {
+        let steps = pair[0].chunks_exact(dim).zip(pair[1].chunks_exact(dim));
+        for (length, (a, b)) in lengths.iter_mut().zip(steps) {
+            *length += a
+                .iter()
+                .zip(b)
+                .map(|(a, b)| (b - a) * (b - a))
+                .sum::<f32>()
+                .sqrt();
+        }
+    }
+    order.sort_unstable_by(|a, b| lengths[*a].total_cmp(&lengths[*b]).then(a.cmp(b)));
+    order
+}
+
+/// `[frames, count, dim]` rows reordered to `[count, frames, dim]` with the particles in `order`:
+/// a trail's states are then neighbours in memory, so walking it reads a few cache lines
+/// instead of one per state.
+fn particle_major(positions: &[f32], frames: usize, dim: usize, order: &[usize]) -> Vec<f32> {
+    let count = order.len();
     let mut out = vec![0.0; positions.len()];
     for (frame, states) in positions.chunks_exact(count * dim).enumerate() {
-        for (particle, state) in states.chunks_exact(dim).enumerate() {
-            let at = (particle * frames + frame) * dim;
-            out[at..at + dim].copy_from_slice(state);
+        for (slot, &particle) in order.iter().enumerate() {
+            let at = (slot * frames + frame) * dim;
+            out[at..at + dim].copy_from_slice(&states[particle * dim..(particle + 1) * dim]);
         }
     }
     out

@@ -135,7 +135,7 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
         renderer.draw(
             queue,
             encoder,
-            &view.resources,
+            &mut view.resources,
             &Frame {
                 mode: self.mode,
                 clip_from_world: self.clip_from_world,
