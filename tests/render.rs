@@ -211,6 +211,72 @@ fn plane_trails_follow_each_particle_in_its_own_colour_without_gaps() {
 }
 
 #[test]
+fn plane_samples_follow_each_new_snapshot_and_the_camera() {
+    let gpu = offscreen();
+    let sample_at = |version: u64, x: f32| DrawContent {
+        version,
+        target: CloudData {
+            frames: 1,
+            count: 1,
+            dim: 2,
+            positions: Arc::new(vec![x, 0.0]),
+            colours: vec![RED],
+        },
+        ..DrawContent::default()
+    };
+    let camera = PanZoomCamera::new(Vec2::ZERO, 10.0);
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let mut style = Style::default();
+    style.layers.target = true;
+    style.sample_size_px = 8.0;
+    style.palette.target = RED;
+    let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
+    let picture = |view: &mut ViewResources, content: &DrawContent, clip: Mat4| {
+        view.set_content(&gpu.renderer, &gpu.device, content);
+        let frame = Frame {
+            mode: ViewMode::Plane,
+            clip_from_world: clip,
+            eye: Vec3::Z,
+            t: 0.5,
+            style: &style,
+        };
+        Picture {
+            pixels: gpu
+                .render_rgba(view, &frame, SIZE)
+                .expect("the picture renders"),
+            width: SIZE[0],
+        }
+    };
+    let reddish = |c: [u8; 3]| c[0] > c[1] + 40;
+    let left = pixel_of(clip, Vec3::new(-2.0, 0.0, 0.0));
+    let right = pixel_of(clip, Vec3::new(2.0, 0.0, 0.0));
+    let first = picture(&mut view, &sample_at(1, -2.0), clip);
+    assert!(reddish(first.reddest_near(left.0, left.1, 1)));
+    assert!(!reddish(first.reddest_near(right.0, right.1, 1)));
+    // The next snapshot moves the sample: the old one is gone from the picture.
+    let second = picture(&mut view, &sample_at(2, 2.0), clip);
+    assert!(
+        !reddish(second.reddest_near(left.0, left.1, 1)),
+        "stale sample"
+    );
+    assert!(
+        reddish(second.reddest_near(right.0, right.1, 1)),
+        "new sample"
+    );
+    // Panning the camera moves it too.
+    let panned = PanZoomCamera::new(Vec2::new(2.0, 0.0), 10.0).clip_from_world(Vec2::splat(200.0));
+    let third = picture(&mut view, &sample_at(2, 2.0), panned);
+    assert!(
+        !reddish(third.reddest_near(right.0, right.1, 1)),
+        "stale camera"
+    );
+    assert!(
+        reddish(third.reddest_near(100, 100, 1)),
+        "panned to the centre"
+    );
+}
+
+#[test]
 fn sphere_particles_lie_on_the_surface_and_the_far_side_is_dimmed() {
     let gpu = offscreen();
     let camera = OrbitCamera::default();

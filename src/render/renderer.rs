@@ -454,11 +454,10 @@ impl Renderer {
         view: &mut ViewResources,
         frame: &Frame,
     ) {
-        let Some(target) = &view.target else {
+        let Some(size) = view.target.as_ref().map(|t| t.size.map(|side| side as f32)) else {
             return;
         };
         let style = frame.style;
-        let size = [target.size[0] as f32, target.size[1] as f32];
         queue.write_buffer(
             &view.view_uniform,
             0,
@@ -472,72 +471,6 @@ impl Renderer {
                 pad: [0.0; 3],
             }),
         );
-        let background = style.palette.background.to_f32();
-        let clear = wgpu::Color {
-            r: background[0] as f64,
-            g: background[1] as f64,
-            b: background[2] as f64,
-            a: 1.0,
-        };
-        let plane_quad = view.plane_quad.as_ref().map(|(_, quad)| quad);
-        let surface = self.surface_for(frame.mode, style, view.density_shown, plane_quad);
-        let colour_load = match (surface, &mut view.surface_cache) {
-            (Some((mesh, uniform)), Some(cache)) => {
-                let key = SurfaceKey {
-                    mode: frame.mode,
-                    clip_from_world: frame.clip_from_world.to_cols_array(),
-                    eye: frame.eye.to_array(),
-                    background,
-                    uniform,
-                    density_generation: view.density_generation,
-                };
-                if cache.drawn.as_ref() != Some(&key) {
-                    queue.write_buffer(&view.surface_uniform, 0, bytemuck::bytes_of(&uniform));
-                    let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                        label: Some("flowscope surface"),
-                        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                            view: &cache.view,
-                            depth_slice: None,
-                            resolve_target: None,
-                            ops: wgpu::Operations {
-                                load: wgpu::LoadOp::Clear(clear),
-                                store: wgpu::StoreOp::Store,
-                            },
-                        })],
-                        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                            view: &target.depth_view,
-                            depth_ops: Some(wgpu::Operations {
-                                load: wgpu::LoadOp::Clear(1.0),
-                                store: wgpu::StoreOp::Discard,
-                            }),
-                            stencil_ops: None,
-                        }),
-                        timestamp_writes: None,
-                        occlusion_query_set: None,
-                        multiview_mask: None,
-                    });
-                    pass.set_bind_group(0, &view.view_group, &[]);
-                    pass.set_pipeline(if mesh.closed {
-                        &self.closed_mesh
-                    } else {
-                        &self.mesh
-                    });
-                    pass.set_bind_group(1, &view.surface_group, &[]);
-                    pass.set_vertex_buffer(0, mesh.vertices.slice(..));
-                    pass.set_index_buffer(mesh.indices.slice(..), wgpu::IndexFormat::Uint32);
-                    pass.draw_indexed(0..mesh.index_count, 0, 0..1);
-                    drop(pass);
-                    cache.drawn = Some(key);
-                }
-                encoder.copy_texture_to_texture(
-                    cache.texture.as_image_copy(),
-                    target.colour.as_image_copy(),
-                    cache.texture.size(),
-                );
-                wgpu::LoadOp::Load
-            }
-            _ => wgpu::LoadOp::Clear(clear),
-        };
         let clouds = [
             (
                 &view.source_samples,
@@ -576,6 +509,10 @@ impl Renderer {
                 );
             }
         }
+        self.draw_backdrop(queue, encoder, view, frame);
+        let Some(target) = &view.target else {
+            return;
+        };
         let splatted = match (&view.particles, &view.canvas) {
             (Some(cloud), Some(canvas)) if style.layers.particles || style.layers.trails => {
                 encoder.clear_buffer(&canvas.buffer, 0, None);
@@ -602,7 +539,7 @@ impl Renderer {
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
-                    load: colour_load,
+                    load: wgpu::LoadOp::Load,
                     store: wgpu::StoreOp::Store,
                 },
             })],
@@ -619,32 +556,8 @@ impl Renderer {
             multiview_mask: None,
         });
         pass.set_bind_group(0, &view.view_group, &[]);
-        // Seam-crossing segments on the unrolled torus are drawn a second time from the other side.
-        let copies = if frame.mode == ViewMode::TorusFlat {
-            2
-        } else {
-            1
-        };
-        let shown_segments = [
-            (&view.overlay, true),
-            (&view.coupling, style.layers.coupling),
-        ];
-        for (segments, shown) in shown_segments {
-            if let (Some(segments), true) = (segments, shown) {
-                pass.set_pipeline(&self.segments);
-                pass.set_bind_group(1, &segments.group, &[]);
-                pass.draw(0..2, 0..segments.count * copies);
-            }
-        }
-        for (cloud, shown) in [
-            (&view.source_samples, style.layers.source),
-            (&view.target_samples, style.layers.target),
-        ] {
-            if let (Some(cloud), true) = (cloud, shown) {
-                pass.set_pipeline(&self.particles);
-                pass.set_bind_group(1, &cloud.group, &[]);
-                pass.draw(0..4, 0..cloud.count);
-            }
+        if let Some(overlay) = &view.overlay {
+            self.draw_segments(&mut pass, overlay, frame.mode);
         }
         if let Some((cloud, canvas)) = splatted {
             pass.set_pipeline(&self.splat_resolve);
@@ -652,6 +565,104 @@ impl Renderer {
             pass.set_bind_group(2, &canvas.read_group, &[]);
             pass.draw(0..6, 0..1);
         }
+    }
+
+    /// Brings the view's backdrop (background, surface, coupling lines, source and target
+    /// samples: nothing that moves with t) up to date, and copies it into the picture.
+    fn draw_backdrop(
+        &self,
+        queue: &wgpu::Queue,
+        encoder: &mut wgpu::CommandEncoder,
+        view: &mut ViewResources,
+        frame: &Frame,
+    ) {
+        let (Some(target), Some(backdrop)) = (&view.target, &mut view.backdrop) else {
+            return;
+        };
+        let style = frame.style;
+        let plane_quad = view.plane_quad.as_ref().map(|(_, quad)| quad);
+        let surface = self.surface_for(frame.mode, style, view.density_shown, plane_quad);
+        let key = BackdropKey {
+            mode: frame.mode,
+            clip_from_world: frame.clip_from_world.to_cols_array(),
+            eye: frame.eye.to_array(),
+            style: *style,
+            surface: surface.map(|(_, uniform)| uniform),
+            density_generation: view.density_generation,
+            content_version: view.content_version,
+        };
+        if backdrop.drawn.as_ref() != Some(&key) {
+            let background = style.palette.background.to_f32();
+            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+                label: Some("flowscope backdrop"),
+                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+                    view: &backdrop.view,
+                    depth_slice: None,
+                    resolve_target: None,
+                    ops: wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(wgpu::Color {
+                            r: background[0] as f64,
+                            g: background[1] as f64,
+                            b: background[2] as f64,
+                            a: 1.0,
+                        }),
+                        store: wgpu::StoreOp::Store,
+                    },
+                })],
+                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+                    view: &target.depth_view,
+                    depth_ops: Some(wgpu::Operations {
+                        load: wgpu::LoadOp::Clear(1.0),
+                        store: wgpu::StoreOp::Discard,
+                    }),
+                    stencil_ops: None,
+                }),
+                timestamp_writes: None,
+                occlusion_query_set: None,
+                multiview_mask: None,
+            });
+            pass.set_bind_group(0, &view.view_group, &[]);
+            if let Some((mesh, uniform)) = surface {
+                queue.write_buffer(&view.surface_uniform, 0, bytemuck::bytes_of(&uniform));
+                pass.set_pipeline(if mesh.closed {
+                    &self.closed_mesh
+                } else {
+                    &self.mesh
+                });
+                pass.set_bind_group(1, &view.surface_group, &[]);
+                pass.set_vertex_buffer(0, mesh.vertices.slice(..));
+                pass.set_index_buffer(mesh.indices.slice(..), wgpu::IndexFormat::Uint32);
+                pass.draw_indexed(0..mesh.index_count, 0, 0..1);
+            }
+            if let (Some(coupling), true) = (&view.coupling, style.layers.coupling) {
+                self.draw_segments(&mut pass, coupling, frame.mode);
+            }
+            for (cloud, shown) in [
+                (&view.source_samples, style.layers.source),
+                (&view.target_samples, style.layers.target),
+            ] {
+                if let (Some(cloud), true) = (cloud, shown) {
+                    pass.set_pipeline(&self.particles);
+                    pass.set_bind_group(1, &cloud.group, &[]);
+                    pass.draw(0..4, 0..cloud.count);
+                }
+            }
+            drop(pass);
+            backdrop.drawn = Some(key);
+        }
+        encoder.copy_texture_to_texture(
+            backdrop.texture.as_image_copy(),
+            target.colour.as_image_copy(),
+            backdrop.texture.size(),
+        );
+    }
+
+    fn draw_segments(&self, pass: &mut wgpu::RenderPass, segments: &GpuSegments, mode: ViewMode) {
+        // Seam-crossing segments on the unrolled torus are drawn a second time from the other side.
+        let copies = if mode == ViewMode::TorusFlat { 2 } else { 1 };
+        pass.set_pipeline(&self.segments);
+        pass.set_bind_group(1, &segments.group, &[]);
+        pass.draw(0..2, 0..segments.count * copies);
     }
 
     /// The surface a view draws under everything else, and its settings.
@@ -739,30 +750,33 @@ struct GpuSegments {
     count: u32,
 }
 
-/// Everything the surface's picture depends on.
+/// Everything the backdrop depends on.
 #[derive(PartialEq)]
-struct SurfaceKey {
+struct BackdropKey {
     mode: ViewMode,
     clip_from_world: [f32; 16],
     eye: [f32; 3],
-    background: [f32; 4],
-    uniform: SurfaceUniform,
+    style: Style,
+    surface: Option<SurfaceUniform>,
     density_generation: u64,
+    content_version: Option<u64>,
 }
 
-/// The view's surface (sphere, donut, torus square, heat map) over the background, as last
-/// drawn. A software rasteriser spends longer on the mesh than on all the particles, so it is
-/// drawn again only when the camera, the style or the heat map changes, and copied otherwise.
-struct SurfaceCache {
+/// The view's layers that do not move with t (background, surface, the batch's coupling lines,
+/// source and target samples) as last drawn. A software rasteriser spends longer on them than
+/// on all the moving particles (every sample disc and mesh triangle costs a set-up), so they
+/// are drawn again only when the camera, the style or the snapshot changes, and copied
+/// otherwise.
+struct Backdrop {
     texture: wgpu::Texture,
     view: wgpu::TextureView,
-    drawn: Option<SurfaceKey>,
+    drawn: Option<BackdropKey>,
 }
 
-impl SurfaceCache {
+impl Backdrop {
     fn new(device: &wgpu::Device, size: [u32; 2]) -> Self {
         let texture = device.create_texture(&wgpu::TextureDescriptor {
-            label: Some("flowscope surface"),
+            label: Some("flowscope backdrop"),
             size: wgpu::Extent3d {
                 width: size[0],
                 height: size[1],
@@ -787,7 +801,7 @@ impl SurfaceCache {
 pub struct ViewResources {
     target: Option<RenderTarget>,
     canvas: Option<Canvas>,
-    surface_cache: Option<SurfaceCache>,
+    backdrop: Option<Backdrop>,
     view_uniform: wgpu::Buffer,
     view_group: wgpu::BindGroup,
     surface_uniform: wgpu::Buffer,
@@ -835,7 +849,7 @@ impl ViewResources {
         Self {
             target: None,
             canvas: None,
-            surface_cache: None,
+            backdrop: None,
             view_uniform,
             view_group,
             surface_uniform,
@@ -864,7 +878,7 @@ impl ViewResources {
         if self.target.as_ref().is_none_or(|t| t.size != size) {
             self.target = Some(RenderTarget::new(device, size)?);
             self.canvas = Some(Canvas::new(renderer, device, size));
-            self.surface_cache = Some(SurfaceCache::new(device, size));
+            self.backdrop = Some(Backdrop::new(device, size));
         }
         Ok(self.target.as_ref().expect("just created"))
     }

@@ -954,12 +954,18 @@ impl FlowscopeApp {
         if self.runs.iter().any(Run::running) {
             ctx.request_repaint();
         }
+        let panel = unfilled_panel(ui.style());
         if !self.presentation {
-            egui::Panel::top("menu").show(ui, |ui| self.menu_ui(ui));
+            egui::Panel::top("menu")
+                .frame(panel)
+                .show(ui, |ui| self.menu_ui(ui));
         }
-        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::bottom("status")
+            .frame(panel)
+            .show(ui, |ui| self.status_ui(ui));
         if !self.presentation {
             egui::Panel::bottom("plots")
+                .frame(panel)
                 .resizable(true)
                 .default_size(190.0)
                 .show(ui, |ui| {
@@ -968,6 +974,7 @@ impl FlowscopeApp {
                     plots_ui(ui, &self.runs, &mut self.metric, w, height);
                 });
             egui::Panel::left("controls")
+                .frame(panel)
                 .resizable(true)
                 .default_size(300.0)
                 .show(ui, |ui| self.side_panel_ui(ui));
@@ -982,6 +989,13 @@ impl FlowscopeApp {
             self.set_notice(message);
         }
     }
+}
+
+/// A side or top panel's frame without its fill: the window is cleared to the panel colour
+/// (`clear_color`) instead, because a software rasteriser pays for every filled pixel as a
+/// textured fragment, and the panels cover half the window.
+fn unfilled_panel(style: &egui::Style) -> egui::Frame {
+    egui::Frame::side_top_panel(style).fill(egui::Color32::TRANSPARENT)
 }
 
 /// Numbers along the bottom and left edges of the plane view at each grid line.
@@ -1076,6 +1090,11 @@ fn angle_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras) {
 impl eframe::App for FlowscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.frame_ui(ui);
+    }
+
+    /// The panels' colour: they are drawn without a fill of their own (`unfilled_panel`).
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 
     fn on_exit(&mut self) {
