@@ -89,10 +89,17 @@ fn smoothed(points: &[[f64; 2]], window: f64) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// Keeps at most about `limit` points, so long runs draw quickly.
+/// Keeps at most about `limit` points, so long runs draw quickly: a plot needs no more than one
+/// per pixel of its width, and each point is a few triangles for the rasteriser.
 fn thinned(points: Vec<[f64; 2]>, limit: usize) -> Vec<[f64; 2]> {
     let stride = points.len().div_ceil(limit.max(1)).max(1);
-    points.into_iter().step_by(stride).collect()
+    let last = points.last().copied();
+    let mut kept: Vec<[f64; 2]> = points.into_iter().step_by(stride).collect();
+    // The newest point always shows, so the curve ends at the current step.
+    if kept.last().copied() != last {
+        kept.extend(last);
+    }
+    kept
 }
 
 /// Three plots side by side, and a fourth against the guidance scale for conditional runs
@@ -107,8 +114,8 @@ pub fn plots_ui(
     let link = egui::Id::unique("flowscope-plots");
     let guided = runs.iter().any(|run| run.guidance_sweep.is_some());
     ui.columns(if guided { 4 } else { 3 }, |columns| {
-        plot(&mut columns[0], "loss", height, link, true, runs, |run| {
-            thinned(smoothed(&run.losses, 20.0), 2000)
+        plot(&mut columns[0], "loss", height, link, true, runs, |run, limit| {
+            thinned(smoothed(&run.losses, 20.0), limit)
         })
         .on_hover_text("Training loss E|v(xt, t) − ut|² (smoothed over about 20 steps).");
         egui::ComboBox::from_id_salt("path-metric")
@@ -129,11 +136,13 @@ pub fn plots_ui(
             link,
             false,
             runs,
-            |run| {
-                run.metrics
+            |run, limit| {
+                let points = run
+                    .metrics
                     .iter()
                     .filter_map(|m| Some([m.step as f64, chosen.value(m)?]))
-                    .collect()
+                    .collect();
+                thinned(points, limit)
             },
         );
         plot(
@@ -143,7 +152,7 @@ pub fn plots_ui(
             link,
             false,
             runs,
-            |run| thinned(smoothed(&run.coupling_costs, 20.0), 2000),
+            |run, limit| thinned(smoothed(&run.coupling_costs, 20.0), limit),
         )
         .on_hover_text(
             "Mean squared distance of the training pairs: lower under OT, and lower for larger k.",
@@ -208,9 +217,10 @@ fn plot(
     link: egui::Id,
     legend: bool,
     runs: &[Run],
-    series: impl Fn(&Run) -> Vec<[f64; 2]>,
+    series: impl Fn(&Run, usize) -> Vec<[f64; 2]>,
 ) -> egui::Response {
     ui.label(title);
+    let pixels_across = (ui.available_width() * ui.ctx().pixels_per_point()).max(2.0) as usize;
     let mut plot = Plot::new(title).height(height.max(60.0));
     // One legend is enough: every plot uses the same colours.
     if legend && runs.len() > 1 {
@@ -220,7 +230,7 @@ fn plot(
         .allow_scroll(false)
         .show(ui, |plot_ui| {
             for run in runs {
-                let points = series(run);
+                let points = series(run, pixels_across);
                 if points.is_empty() {
                     continue;
                 }
