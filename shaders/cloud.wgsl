@@ -23,10 +23,18 @@ struct Cloud {
 // One packed RGBA8 colour per particle.
 @group(1) @binding(2) var<storage, read> colours: array<u32>;
 
+// Coordinates per stored point: the sphere's three, or two; fixed with the mode when it is.
+fn stored_dim() -> u32 {
+    if FIXED_MODE != 0xFFFFFFFFu {
+        return select(2u, 3u, FIXED_MODE == MODE_SPHERE);
+    }
+    return cloud.dim;
+}
+
 fn stored_point(frame: u32, i: u32) -> vec3<f32> {
-    let base = (i * cloud.frames + frame) * cloud.dim;
+    let base = (i * cloud.frames + frame) * stored_dim();
     var z = 0.0;
-    if cloud.dim == 3u {
+    if stored_dim() == 3u {
         z = positions[base + 2u];
     }
     return vec3<f32>(positions[base], positions[base + 1u], z);
@@ -46,7 +54,7 @@ fn point_at(i: u32, frame: f32) -> vec3<f32> {
     let a = stored_point(f0, i);
     let b = stored_point(f1, i);
     let p = a + space_delta(a, b) * s;
-    if view.mode == MODE_SPHERE {
+    if view_mode() == MODE_SPHERE {
         return normalize(p);
     }
     return p;

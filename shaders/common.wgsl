@@ -29,8 +29,19 @@ struct View {
 
 @group(0) @binding(0) var<uniform> view: View;
 
+// A pipeline made for one view mode fixes it here when it is created (the splat passes, whose
+// inner loops then test nothing at run time); the others read it from the view uniform.
+override FIXED_MODE: u32 = 0xFFFFFFFFu;
+
+fn view_mode() -> u32 {
+    if FIXED_MODE != 0xFFFFFFFFu {
+        return FIXED_MODE;
+    }
+    return view.mode;
+}
+
 fn is_torus() -> bool {
-    return view.mode == MODE_TORUS_FLAT || view.mode == MODE_TORUS_DONUT;
+    return view_mode() == MODE_TORUS_FLAT || view_mode() == MODE_TORUS_DONUT;
 }
 
 fn wrap_angle(d: f32) -> f32 {
@@ -47,7 +58,7 @@ fn space_delta(a: vec3<f32>, b: vec3<f32>) -> vec3<f32> {
 }
 
 fn world_of(p: vec3<f32>) -> vec3<f32> {
-    if view.mode == MODE_TORUS_DONUT {
+    if view_mode() == MODE_TORUS_DONUT {
         let r = DONUT_MAJOR + DONUT_MINOR * cos(p.y);
         return vec3<f32>(r * cos(p.x), r * sin(p.x), DONUT_MINOR * sin(p.y));
     }
@@ -57,9 +68,9 @@ fn world_of(p: vec3<f32>) -> vec3<f32> {
 // 1 on the side of a curved surface facing the camera, view.back_alpha behind it.
 fn facing_alpha(p: vec3<f32>) -> f32 {
     var normal = vec3<f32>(0.0);
-    if view.mode == MODE_SPHERE {
+    if view_mode() == MODE_SPHERE {
         normal = p;
-    } else if view.mode == MODE_TORUS_DONUT {
+    } else if view_mode() == MODE_TORUS_DONUT {
         normal = vec3<f32>(cos(p.y) * cos(p.x), cos(p.y) * sin(p.x), sin(p.y));
     } else {
         return 1.0;
@@ -70,7 +81,7 @@ fn facing_alpha(p: vec3<f32>) -> f32 {
 
 // The unrolled torus shows only the square [0, 2π)²; geometry leaving it is cut at its edge.
 fn outside_flat_square(world: vec3<f32>) -> bool {
-    return view.mode == MODE_TORUS_FLAT
+    return view_mode() == MODE_TORUS_FLAT
         && (world.x < 0.0 || world.x > TAU || world.y < 0.0 || world.y > TAU);
 }
 

@@ -16,7 +16,7 @@ const CORNERS = array<vec2<f32>, 4>(
 fn vs_main(@builtin(vertex_index) vertex: u32, @builtin(instance_index) i: u32) -> VertexOut {
     let frame = head_frame();
     var p = point_at(i, frame);
-    if view.mode == MODE_TORUS_FLAT {
+    if view_mode() == MODE_TORUS_FLAT {
         p = wrap_into_square(p);
     }
     let world = world_of(p);

@@ -26,11 +26,11 @@ fn vs_main(@builtin(vertex_index) vertex: u32, @builtin(instance_index) instance
     var end = s.end.xyz;
     var shift = vec3<f32>(0.0);
     if wraps {
-        if view.mode == MODE_TORUS_FLAT {
+        if view_mode() == MODE_TORUS_FLAT {
             start = wrap_into_square(start);
         }
         end = start + space_delta(start, end);
-        if view.mode == MODE_TORUS_FLAT {
+        if view_mode() == MODE_TORUS_FLAT {
             shift = flat_copy_shift(start, end, copy);
         }
     }

@@ -68,7 +68,7 @@ fn draw_segment(a: vec3<f32>, b: vec3<f32>, key: u32, rect: ptr<function, vec4<f
     let steps = min(i32(ceil(max(abs(delta.x), abs(delta.y)))), MAX_STEPS);
     for (var k = 0; k <= steps; k++) {
         let s = f32(k) / f32(max(steps, 1));
-        if view.mode == MODE_TORUS_FLAT && outside_flat_square(mix(a, b, s)) {
+        if view_mode() == MODE_TORUS_FLAT && outside_flat_square(mix(a, b, s)) {
             continue;
         }
         plot(vec2<i32>(floor(pa.xy + delta * s)), key);
@@ -83,7 +83,7 @@ fn linear_index(id: vec3<u32>, groups: vec3<u32>) -> u32 {
 // Between two stored states, a fraction s of the way along the space.
 fn between(a: vec3<f32>, b: vec3<f32>, s: f32) -> vec3<f32> {
     let p = a + space_delta(a, b) * s;
-    if view.mode == MODE_SPHERE {
+    if view_mode() == MODE_SPHERE {
         return normalize(p);
     }
     return p;
@@ -133,7 +133,7 @@ fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
         let age = (f32(segment) + 0.5) / f32(segments);
         let alpha = cloud.alpha * (1.0 - age) * facing_alpha(newer_point) * 0.9;
         let key = key_of(alpha, i);
-        if view.mode == MODE_TORUS_FLAT {
+        if view_mode() == MODE_TORUS_FLAT {
             let start = wrap_into_square(older_point);
             let end = start + space_delta(start, newer_point);
             draw_segment(start, end, key, &rect);
@@ -164,7 +164,7 @@ fn particles(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
         return;
     }
     var p = point_at(i, head_frame());
-    if view.mode == MODE_TORUS_FLAT {
+    if view_mode() == MODE_TORUS_FLAT {
         p = wrap_into_square(p);
         if outside_flat_square(p) {
             return;

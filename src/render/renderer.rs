@@ -154,9 +154,10 @@ pub struct Renderer {
     canvas_read_layout: wgpu::BindGroupLayout,
     /// Source and target samples as small discs.
     particles: wgpu::RenderPipeline,
-    /// The moving particles and their trails, drawn by compute into the view's canvas...
-    splat_trails: wgpu::ComputePipeline,
-    splat_particles: wgpu::ComputePipeline,
+    /// The moving particles and their trails, drawn by compute into the view's canvas (one
+    /// pipeline per view mode, indexed by `ViewMode::shader_code`)...
+    splat_trails: [wgpu::ComputePipeline; 4],
+    splat_particles: [wgpu::ComputePipeline; 4],
     /// ...and turned into colours.
     splat_resolve: wgpu::RenderPipeline,
     segments: wgpu::RenderPipeline,
@@ -373,13 +374,18 @@ impl Renderer {
             immediate_size: 0,
         });
         let compute = |entry_point: &str| {
-            device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-                label: Some(entry_point),
-                layout: Some(&splat_layout),
-                module: &splat,
-                entry_point: Some(entry_point),
-                compilation_options: Default::default(),
-                cache: None,
+            [0u32, 1, 2, 3].map(|mode| {
+                device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(entry_point),
+                    layout: Some(&splat_layout),
+                    module: &splat,
+                    entry_point: Some(entry_point),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants: &[("FIXED_MODE", f64::from(mode))],
+                        ..Default::default()
+                    },
+                    cache: None,
+                })
             })
         };
         let tau = std::f32::consts::TAU;
@@ -509,23 +515,24 @@ impl Renderer {
                 );
             }
         }
-        self.draw_backdrop(queue, encoder, view, frame);
+        let colour_load = self.draw_backdrop(queue, encoder, view, frame);
         let Some(target) = &view.target else {
             return;
         };
         let splatted = match (&view.particles, &view.canvas) {
             (Some(cloud), Some(canvas)) if style.layers.particles || style.layers.trails => {
                 encoder.clear_buffer(&canvas.buffer, 0, None);
+                let mode = frame.mode.shader_code() as usize;
                 let mut pass = encoder.begin_compute_pass(&Default::default());
                 pass.set_bind_group(0, &view.view_group, &[]);
                 pass.set_bind_group(1, &cloud.group, &[]);
                 pass.set_bind_group(2, &canvas.write_group, &[]);
                 if style.layers.trails && cloud.frames > 1 {
-                    pass.set_pipeline(&self.splat_trails);
+                    pass.set_pipeline(&self.splat_trails[mode]);
                     dispatch(&mut pass, cloud.count);
                 }
                 if style.layers.particles {
-                    pass.set_pipeline(&self.splat_particles);
+                    pass.set_pipeline(&self.splat_particles[mode]);
                     dispatch(&mut pass, cloud.count);
                 }
                 Some((cloud, canvas))
@@ -539,7 +546,7 @@ impl Renderer {
                 depth_slice: None,
                 resolve_target: None,
                 ops: wgpu::Operations {
-                    load: wgpu::LoadOp::Load,
+                    load: colour_load,
                     store: wgpu::StoreOp::Store,
                 },
             })],
@@ -568,20 +575,33 @@ impl Renderer {
     }
 
     /// Brings the view's backdrop (background, surface, coupling lines, source and target
-    /// samples: nothing that moves with t) up to date, and copies it into the picture.
+    /// samples: nothing that moves with t) up to date and copies it into the picture; returns
+    /// how the picture's pass starts. A bare background is a clear, with nothing to copy.
     fn draw_backdrop(
         &self,
         queue: &wgpu::Queue,
         encoder: &mut wgpu::CommandEncoder,
         view: &mut ViewResources,
         frame: &Frame,
-    ) {
-        let (Some(target), Some(backdrop)) = (&view.target, &mut view.backdrop) else {
-            return;
-        };
+    ) -> wgpu::LoadOp<wgpu::Color> {
         let style = frame.style;
+        let background = style.palette.background.to_f32();
+        let clear = wgpu::LoadOp::Clear(wgpu::Color {
+            r: background[0] as f64,
+            g: background[1] as f64,
+            b: background[2] as f64,
+            a: 1.0,
+        });
         let plane_quad = view.plane_quad.as_ref().map(|(_, quad)| quad);
         let surface = self.surface_for(frame.mode, style, view.density_shown, plane_quad);
+        let layers = &style.layers;
+        let bare = surface.is_none()
+            && !(layers.coupling && view.coupling.is_some())
+            && !(layers.source && view.source_samples.is_some())
+            && !(layers.target && view.target_samples.is_some());
+        let (Some(target), Some(backdrop), false) = (&view.target, &mut view.backdrop, bare) else {
+            return clear;
+        };
         let key = BackdropKey {
             mode: frame.mode,
             clip_from_world: frame.clip_from_world.to_cols_array(),
@@ -592,7 +612,6 @@ impl Renderer {
             content_version: view.content_version,
         };
         if backdrop.drawn.as_ref() != Some(&key) {
-            let background = style.palette.background.to_f32();
             let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
                 label: Some("flowscope backdrop"),
                 color_attachments: &[Some(wgpu::RenderPassColorAttachment {
@@ -600,12 +619,7 @@ impl Renderer {
                     depth_slice: None,
                     resolve_target: None,
                     ops: wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(wgpu::Color {
-                            r: background[0] as f64,
-                            g: background[1] as f64,
-                            b: background[2] as f64,
-                            a: 1.0,
-                        }),
+                        load: clear,
                         store: wgpu::StoreOp::Store,
                     },
                 })],
@@ -655,6 +669,7 @@ impl Renderer {
             target.colour.as_image_copy(),
             backdrop.texture.size(),
         );
+        wgpu::LoadOp::Load
     }
 
     fn draw_segments(&self, pass: &mut wgpu::RenderPass, segments: &GpuSegments, mode: ViewMode) {

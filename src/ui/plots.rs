@@ -114,9 +114,15 @@ pub fn plots_ui(
     let link = egui::Id::unique("flowscope-plots");
     let guided = runs.iter().any(|run| run.guidance_sweep.is_some());
     ui.columns(if guided { 4 } else { 3 }, |columns| {
-        plot(&mut columns[0], "loss", height, link, true, runs, |run, limit| {
-            thinned(smoothed(&run.losses, 20.0), limit)
-        })
+        plot(
+            &mut columns[0],
+            "loss",
+            height,
+            link,
+            true,
+            runs,
+            |run, limit| thinned(smoothed(&run.losses, 20.0), limit),
+        )
         .on_hover_text("Training loss E|v(xt, t) − ut|² (smoothed over about 20 steps).");
         egui::ComboBox::from_id_salt("path-metric")
             .selected_text(metric.label())
