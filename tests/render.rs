@@ -75,21 +75,22 @@ fn draw(
 ) -> Picture {
     let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
     view.set_content(&gpu.renderer, &gpu.device, content);
-    let pixels = gpu
-        .render_rgba(
-            &mut view,
-            &Frame {
-                mode,
-                clip_from_world,
-                eye,
-                t,
-                style,
-            },
-            SIZE,
-        )
-        .expect("the picture renders");
+    let frame = Frame {
+        mode,
+        clip_from_world,
+        eye,
+        t,
+        style,
+    };
+    render(gpu, &mut view, &frame)
+}
+
+/// `frame` drawn by `view` (which keeps what it drew, as the window's views do).
+fn render(gpu: &Offscreen, view: &mut ViewResources, frame: &Frame) -> Picture {
     Picture {
-        pixels,
+        pixels: gpu
+            .render_rgba(view, frame, SIZE)
+            .expect("the picture renders"),
         width: SIZE[0],
     }
 }
@@ -240,12 +241,7 @@ fn plane_samples_follow_each_new_snapshot_and_the_camera() {
             t: 0.5,
             style: &style,
         };
-        Picture {
-            pixels: gpu
-                .render_rgba(view, &frame, SIZE)
-                .expect("the picture renders"),
-            width: SIZE[0],
-        }
+        render(&gpu, view, &frame)
     };
     let reddish = |c: [u8; 3]| c[0] > c[1] + 40;
     let left = pixel_of(clip, Vec3::new(-2.0, 0.0, 0.0));
@@ -365,12 +361,7 @@ fn sphere_heat_map_shows_on_the_near_side_and_follows_every_change() {
             t: 1.0,
             style: &style,
         };
-        Picture {
-            pixels: gpu
-                .render_rgba(view, &frame, SIZE)
-                .expect("the picture renders"),
-            width: SIZE[0],
-        }
+        render(&gpu, view, &frame)
     };
     let (x, y) = pixel_of(clip, marked);
     view.set_density(&gpu.renderer, &gpu.device, &gpu.queue, Some(&image));

@@ -539,29 +539,13 @@ impl Renderer {
             }
             _ => None,
         };
-        let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-            label: Some("flowscope view"),
-            color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                view: &target.colour_view,
-                depth_slice: None,
-                resolve_target: None,
-                ops: wgpu::Operations {
-                    load: colour_load,
-                    store: wgpu::StoreOp::Store,
-                },
-            })],
-            depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                view: &target.depth_view,
-                depth_ops: Some(wgpu::Operations {
-                    load: wgpu::LoadOp::Clear(1.0),
-                    store: wgpu::StoreOp::Discard,
-                }),
-                stencil_ops: None,
-            }),
-            timestamp_writes: None,
-            occlusion_query_set: None,
-            multiview_mask: None,
-        });
+        let mut pass = begin_pass(
+            encoder,
+            "flowscope view",
+            &target.colour_view,
+            colour_load,
+            &target.depth_view,
+        );
         pass.set_bind_group(0, &view.view_group, &[]);
         if let Some(overlay) = &view.overlay {
             self.draw_segments(&mut pass, overlay, frame.mode);
@@ -612,29 +596,13 @@ impl Renderer {
             content_version: view.content_version,
         };
         if backdrop.drawn.as_ref() != Some(&key) {
-            let mut pass = encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
-                label: Some("flowscope backdrop"),
-                color_attachments: &[Some(wgpu::RenderPassColorAttachment {
-                    view: &backdrop.view,
-                    depth_slice: None,
-                    resolve_target: None,
-                    ops: wgpu::Operations {
-                        load: clear,
-                        store: wgpu::StoreOp::Store,
-                    },
-                })],
-                depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-                    view: &target.depth_view,
-                    depth_ops: Some(wgpu::Operations {
-                        load: wgpu::LoadOp::Clear(1.0),
-                        store: wgpu::StoreOp::Discard,
-                    }),
-                    stencil_ops: None,
-                }),
-                timestamp_writes: None,
-                occlusion_query_set: None,
-                multiview_mask: None,
-            });
+            let mut pass = begin_pass(
+                encoder,
+                "flowscope backdrop",
+                &backdrop.view,
+                clear,
+                &target.depth_view,
+            );
             pass.set_bind_group(0, &view.view_group, &[]);
             if let Some((mesh, uniform)) = surface {
                 queue.write_buffer(&view.surface_uniform, 0, bytemuck::bytes_of(&uniform));
@@ -710,6 +678,39 @@ impl Renderer {
             }),
         }
     }
+}
+
+/// A render pass into `colour` (started as `load` says) with a fresh depth buffer.
+fn begin_pass<'e>(
+    encoder: &'e mut wgpu::CommandEncoder,
+    label: &str,
+    colour: &wgpu::TextureView,
+    load: wgpu::LoadOp<wgpu::Color>,
+    depth: &wgpu::TextureView,
+) -> wgpu::RenderPass<'e> {
+    encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
+        label: Some(label),
+        color_attachments: &[Some(wgpu::RenderPassColorAttachment {
+            view: colour,
+            depth_slice: None,
+            resolve_target: None,
+            ops: wgpu::Operations {
+                load,
+                store: wgpu::StoreOp::Store,
+            },
+        })],
+        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
+            view: depth,
+            depth_ops: Some(wgpu::Operations {
+                load: wgpu::LoadOp::Clear(1.0),
+                store: wgpu::StoreOp::Discard,
+            }),
+            stencil_ops: None,
+        }),
+        timestamp_writes: None,
+        occlusion_query_set: None,
+        multiview_mask: None,
+    })
 }
 
 struct GpuCloud {
