@@ -175,6 +175,7 @@ fn guidance_plot(ui: &mut egui::Ui, runs: &[Run], guidance_w: Option<f64>, heigh
     ui.label("guidance: in label (—), diversity (- -)");
     Plot::new("guidance")
         .height(height.max(60.0))
+        .show_background(false)
         .allow_scroll(false)
         .include_y(0.0)
         .include_y(1.0)
@@ -227,7 +228,11 @@ fn plot(
 ) -> egui::Response {
     ui.label(title);
     let pixels_across = (ui.available_width() * ui.ctx().pixels_per_point()).max(2.0) as usize;
-    let mut plot = Plot::new(title).height(height.max(60.0));
+    // No filled background: on a software rasteriser the three plot areas cost as much as
+    // drawing all their curves, grid and labels; the grid marks the area well enough.
+    let mut plot = Plot::new(title)
+        .height(height.max(60.0))
+        .show_background(false);
     // One legend is enough: every plot uses the same colours.
     if legend && runs.len() > 1 {
         plot = plot.legend(Legend::default());
