@@ -1,8 +1,9 @@
-// Trails and particles drawn by compute: each invocation walks one trail segment (or covers one
-// particle's disc) pixel by pixel and keeps, per pixel, the most opaque thing that touched it as
-// (alpha << 24 | particle), and the rectangle it plotted in (canvas.wgsl). Software rasterisers set up every line and triangle at a high fixed
-// cost; this path has none, so tens of thousands of trails stay interactive on lavapipe.
-// splat_resolve.wgsl turns the canvas into colours.
+// Trails and particles drawn by compute: each invocation walks one particle's trail (or covers
+// its disc) pixel by pixel and keeps, per pixel, the most opaque thing that touched it as
+// (alpha << 24 | particle), and the rectangle it plotted in (canvas.wgsl). Software rasterisers
+// set up every line and triangle at a high fixed cost; this path has none, so tens of
+// thousands of trails stay interactive on lavapipe. splat_resolve.wgsl turns the canvas into
+// colours.
 
 @group(2) @binding(0) var<storage, read_write> canvas: array<atomic<u32>>;
 
