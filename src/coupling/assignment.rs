@@ -27,6 +27,11 @@ pub trait AssignmentCosts: Sized {
     /// Row i in f32, borrowed or written into `buffer`, with a bound on how far any of its
     /// values may be from `get`.
     fn row<'a>(&'a self, i: usize, buffer: &'a mut Vec<f32>) -> (&'a [f32], f32);
+    /// Row i plus the prices, c(i, j) + p_j for every column, written into `buffer` in f32
+    /// (each value rounded as if the cost were taken from `row` first); returns the bound on
+    /// how far the costs may be from `get`. Inlined so that the solver's AVX2 copy of its
+    /// rescans vectorises it too.
+    fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32;
     /// The problem restricted to the rows and columns `indices`.
     fn restricted(&self, indices: &[usize]) -> Self;
 }
@@ -44,13 +49,24 @@ impl AssignmentCosts for CostMatrix {
     fn row<'a>(&'a self, i: usize, _: &'a mut Vec<f32>) -> (&'a [f32], f32) {
         (CostMatrix::row(self, i), 0.0)
     }
+    #[inline(always)]
+    fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32 {
+        buffer.clear();
+        buffer.extend(
+            CostMatrix::row(self, i)
+                .iter()
+                .zip(prices)
+                .map(|(&c, &p)| c + p),
+        );
+        0.0
+    }
     fn restricted(&self, indices: &[usize]) -> Self {
         self.submatrix(indices, indices)
     }
 }
 
 /// Candidate columns remembered per row.
-const CANDIDATES: usize = 24;
+const CANDIDATES: usize = 16;
 /// A row keeps at most this many times `CANDIDATES` columns.
 const CAPACITY_FACTOR: usize = 2;
 /// A bid may go to a candidate up to this fraction of ε above the bound on the other columns:
@@ -58,17 +74,17 @@ const CAPACITY_FACTOR: usize = 2;
 /// (1 − BID_SLACK)·ε, while rows rescan less often.
 const BID_SLACK: f64 = 0.9;
 /// Factor by which ε shrinks between phases.
-const EPSILON_FACTOR: f64 = 8.0;
+const EPSILON_FACTOR: f64 = 16.0;
 /// Target bound on (cost − optimal cost) / cost.
 const RELATIVE_GAP: f64 = 1e-9;
 /// Problems at least this large first solve a subsample for starting prices.
 const MULTISCALE_MIN: usize = 128;
 /// Each coarser level keeps 1/MULTISCALE_RATIO of the rows and columns.
-const MULTISCALE_RATIO: usize = 4;
+const MULTISCALE_RATIO: usize = 8;
 /// Coarse levels stop at ε = COARSE_FINAL × their mean cost ...
 const COARSE_FINAL: f64 = 1e-3;
 /// ... and the finer level starts at ε = FINE_START × the coarse mean cost.
-const FINE_START: f64 = 0.02;
+const FINE_START: f64 = 0.05;
 
 /// A row's cheapest columns at the time of its last scan, and a lower bound on the
 /// (cost + price) of every other column. Each row has `capacity` slots, `lengths[i]` in use.
@@ -287,12 +303,25 @@ fn float_from_ordered_bits(key: u32) -> f32 {
 /// Reusable buffers for rescans.
 #[derive(Default)]
 struct Scratch {
+    /// The row's costs plus prices, in f32.
     row: Vec<f32>,
     block_minima: Vec<f32>,
     /// Block minima as integers in the same order, which select faster than floats.
     minima_keys: Vec<u32>,
     picked: Vec<(f64, u32)>,
 }
+
+/// Lowers each `minima[l]` to `values[l]` where that is smaller.
+#[inline(always)]
+fn fold_minima(minima: &mut [f32], values: &[f32]) {
+    for (m, &v) in minima.iter_mut().zip(values) {
+        // Not a select: LLVM makes that a masked store, which is slow.
+        *m = m.min(v);
+    }
+}
+
+/// The block count of rows with more than `CANDIDATES` columns.
+const BLOCKS: usize = BLOCKS_PER_CANDIDATE * CANDIDATES;
 
 /// Rows are split into about this many strided blocks per kept candidate to find a selection
 /// threshold quickly: enough blocks that the threshold is tight, few enough to select among.
@@ -311,21 +340,58 @@ fn rescan(
     candidates: &mut Candidates,
     scratch: &mut Scratch,
 ) {
+    // Rescans are most of the solver's time, and its f32 passes run twice as wide with AVX2.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { rescan_avx2(cost, i, prices, candidates, scratch) };
+    }
+    rescan_portable(cost, i, prices, candidates, scratch)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn rescan_avx2(
+    cost: &impl AssignmentCosts,
+    i: usize,
+    prices: &Prices,
+    candidates: &mut Candidates,
+    scratch: &mut Scratch,
+) {
+    rescan_portable(cost, i, prices, candidates, scratch)
+}
+
+#[inline(always)]
+fn rescan_portable(
+    cost: &impl AssignmentCosts,
+    i: usize,
+    prices: &Prices,
+    candidates: &mut Candidates,
+    scratch: &mut Scratch,
+) {
     let k = candidates.target;
     let Scratch {
-        row,
+        row: values,
         block_minima,
         minima_keys,
         picked,
     } = scratch;
-    let (row, row_error) = cost.row(i, row);
-    let blocks = (BLOCKS_PER_CANDIDATE * k).min(row.len());
+    let row_error = cost.priced_row(i, &prices.single, values);
+    let block_count = (BLOCKS_PER_CANDIDATE * k).min(values.len());
     block_minima.clear();
-    block_minima.resize(blocks, f32::INFINITY);
-    for (costs, prices) in row.chunks(blocks).zip(prices.single.chunks(blocks)) {
-        for ((m, &c), &p) in block_minima.iter_mut().zip(costs).zip(prices) {
-            let v = c + p;
-            *m = if v < *m { v } else { *m };
+    block_minima.resize(block_count, f32::INFINITY);
+    if block_count == BLOCKS {
+        // The usual case, with the minima held in registers.
+        let mut minima = [f32::INFINITY; BLOCKS];
+        let mut chunks = values.chunks_exact(BLOCKS);
+        for chunk in &mut chunks {
+            fold_minima(&mut minima, chunk);
+        }
+        fold_minima(&mut minima, chunks.remainder());
+        block_minima.copy_from_slice(&minima);
+    } else {
+        for chunk in values.chunks(block_count) {
+            fold_minima(block_minima, chunk);
         }
     }
     minima_keys.clear();
@@ -337,24 +403,17 @@ fn rescan(
     let rounding = (4.0 * kth.abs() + 2.0 * cost.max()) * f32::EPSILON + 4.0 * row_error;
     let threshold = kth + 2.0 * rounding;
     picked.clear();
-    // Few values pass, so test sixteen at a time before looking at any one of them.
+    // Few values pass, so test sixteen at a time and visit only the ones that pass.
     const LANES: usize = 16;
-    for (chunk, (costs, single)) in row
-        .chunks(LANES)
-        .zip(prices.single.chunks(LANES))
-        .enumerate()
-    {
-        let any = costs
-            .iter()
-            .zip(single)
-            .fold(false, |any, (&c, &p)| any | (c + p <= threshold));
-        if any {
-            for (offset, (&c, &p)) in costs.iter().zip(single).enumerate() {
-                if c + p <= threshold {
-                    let j = chunk * LANES + offset;
-                    picked.push((cost.get(i, j) as f64 + prices.exact[j], j as u32));
-                }
-            }
+    for (chunk, values) in values.chunks(LANES).enumerate() {
+        let mut passed = values.iter().enumerate().fold(0u32, |mask, (lane, &v)| {
+            mask | u32::from(v <= threshold) << lane
+        });
+        while passed != 0 {
+            let lane = passed.trailing_zeros() as usize;
+            passed &= passed - 1;
+            let j = chunk * LANES + lane;
+            picked.push((cost.get(i, j) as f64 + prices.exact[j], j as u32));
         }
     }
     let mut bound = kth as f64 + rounding as f64;

@@ -171,6 +171,27 @@ impl AssignmentCosts for PlanarCosts {
         (buffer, self.row_error)
     }
 
+    #[inline(always)]
+    fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32 {
+        let (x, y) = (self.rows.x32[i], self.rows.y32[i]);
+        let columns = self.columns.x32.iter().zip(&self.columns.y32).zip(prices);
+        buffer.clear();
+        if self.wrap {
+            let tau = TAU as f32;
+            buffer.extend(columns.map(|((&bx, &by), &p)| {
+                let (dx, dy) = ((x - bx).abs(), (y - by).abs());
+                let (dx, dy) = (dx.min(tau - dx), dy.min(tau - dy));
+                (dx * dx + dy * dy) + p
+            }));
+        } else {
+            buffer.extend(columns.map(|((&bx, &by), &p)| {
+                let (dx, dy) = (x - bx, y - by);
+                (dx * dx + dy * dy) + p
+            }));
+        }
+        self.row_error
+    }
+
     fn restricted(&self, indices: &[usize]) -> Self {
         // The parent's bounds hold for any part of it.
         Self {
