@@ -29,8 +29,8 @@ pub trait AssignmentCosts: Sized {
     fn row<'a>(&'a self, i: usize, buffer: &'a mut Vec<f32>) -> (&'a [f32], f32);
     /// Row i plus the prices, c(i, j) + p_j for every column, written into `buffer` in f32
     /// (each value rounded as if the cost were taken from `row` first); returns the bound on
-    /// how far the costs may be from `get`. Inlined so that the solver's AVX2 copy of its
-    /// rescans vectorises it too.
+    /// how far the costs may be from `get`. Inlined, so that the solver's AVX2 copy
+    /// vectorises it too.
     fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32;
     /// The problem restricted to the rows and columns `indices`.
     fn restricted(&self, indices: &[usize]) -> Self;
@@ -157,6 +157,33 @@ fn solve_level<C: AssignmentCosts>(cost: &C, stop: Stop, rng: &mut Rng) -> (Vec<
 fn auction(
     cost: &impl AssignmentCosts,
     prices: Vec<f64>,
+    epsilon: f64,
+    stop: Stop,
+) -> (Vec<usize>, Vec<f64>) {
+    // The rescans' f32 passes run twice as wide with AVX2, and bids gather prices faster.
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { auction_avx2(cost, prices, epsilon, stop) };
+    }
+    auction_portable(cost, prices, epsilon, stop)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn auction_avx2(
+    cost: &impl AssignmentCosts,
+    prices: Vec<f64>,
+    epsilon: f64,
+    stop: Stop,
+) -> (Vec<usize>, Vec<f64>) {
+    auction_portable(cost, prices, epsilon, stop)
+}
+
+#[inline(always)]
+fn auction_portable(
+    cost: &impl AssignmentCosts,
+    prices: Vec<f64>,
     mut epsilon: f64,
     stop: Stop,
 ) -> (Vec<usize>, Vec<f64>) {
@@ -244,6 +271,7 @@ const NONE: u32 = u32::MAX;
 
 /// Row i's bid: the column with the lowest cost + price, and by how much to raise its price
 /// (the gap to the second lowest plus ε).
+#[inline(always)]
 fn bid(
     cost: &impl AssignmentCosts,
     i: usize,
@@ -333,36 +361,8 @@ const BLOCKS_PER_CANDIDATE: usize = 2;
 /// vectorisable pass in f32 (block j mod B) filters the row down to a few candidates, whose
 /// values are then taken exactly in f64. Columns left out are below the threshold by at most
 /// f32 rounding, which the bound allows for.
-fn rescan(
-    cost: &impl AssignmentCosts,
-    i: usize,
-    prices: &Prices,
-    candidates: &mut Candidates,
-    scratch: &mut Scratch,
-) {
-    // Rescans are most of the solver's time, and its f32 passes run twice as wide with AVX2.
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { rescan_avx2(cost, i, prices, candidates, scratch) };
-    }
-    rescan_portable(cost, i, prices, candidates, scratch)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn rescan_avx2(
-    cost: &impl AssignmentCosts,
-    i: usize,
-    prices: &Prices,
-    candidates: &mut Candidates,
-    scratch: &mut Scratch,
-) {
-    rescan_portable(cost, i, prices, candidates, scratch)
-}
-
 #[inline(always)]
-fn rescan_portable(
+fn rescan(
     cost: &impl AssignmentCosts,
     i: usize,
     prices: &Prices,
