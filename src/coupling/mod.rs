@@ -16,6 +16,7 @@ pub use planar::PlanarCosts;
 pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
 
+use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -270,25 +271,18 @@ fn mean_squared_distance<'p>(
     total / n.max(1) as f64
 }
 
-/// Exact OT problems are solved ahead for about this many batches, so that several solve at once.
-const LOOKAHEAD_BATCHES: usize = 4;
+/// Exact OT problems are solved ahead for this many batches per core, each batch's problems on
+/// a thread of their own: the threads outnumber the cores, so no core idles while one of them
+/// finishes late.
+const LOOKAHEAD_PER_CORE: usize = 4;
 
-/// Matched problems being computed on their own threads, in the order they were drawn.
-struct SolvingGroup {
-    handles: Vec<std::thread::JoinHandle<Vec<(Points, Points)>>>,
-}
+/// The problems of about one batch, matched on their own thread.
+type SolvingChunk = std::thread::JoinHandle<Vec<(Points, Points)>>;
 
-impl SolvingGroup {
-    fn join(self) -> Vec<(Points, Points)> {
-        self.handles
-            .into_iter()
-            .flat_map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    }
+fn join_chunk(chunk: SolvingChunk) -> Vec<(Points, Points)> {
+    chunk
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }
 
 /// A training batch of coupled pairs.
@@ -329,8 +323,8 @@ pub struct PairStream {
     coupling_rng: Rng,
     pending_x0: Points,
     pending_x1: Points,
-    /// Exact problems already drawn and being solved on other threads.
-    solving: Option<SolvingGroup>,
+    /// Exact problems already drawn and being solved on other threads, oldest first.
+    solving: VecDeque<SolvingChunk>,
 }
 
 impl PairStream {
@@ -370,7 +364,7 @@ impl PairStream {
             coupling_rng: Rng::stream(seed, "coupling"),
             pending_x0: Points::new(dim, Vec::new(), None),
             pending_x1: Points::new(dim, Vec::new(), labelled.then(Vec::new)),
-            solving: None,
+            solving: VecDeque::new(),
         }
     }
 
@@ -430,33 +424,24 @@ impl PairStream {
         (x0, x1)
     }
 
-    /// Draws the exact problems for about `LOOKAHEAD_BATCHES` batches, in order, and starts
-    /// solving them on one thread per core.
-    fn start_solving(
-        &mut self,
-        batch: usize,
-        k: usize,
-        source: &dyn Sampler,
-        target: &dyn Sampler,
-    ) -> SolvingGroup {
-        let problems: Vec<(Points, Points)> = (0..(LOOKAHEAD_BATCHES * batch).div_ceil(k))
-            .map(|_| {
-                let x0 = source.sample(k, &mut self.source_rng);
-                (x0, target.sample(k, &mut self.target_rng))
-            })
-            .collect();
-        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let per_thread = problems.len().div_ceil(threads);
-        let space = self.space;
-        let mut problems = problems.into_iter();
-        let mut handles = Vec::new();
-        loop {
-            let share: Vec<(Points, Points)> = problems.by_ref().take(per_thread).collect();
-            if share.is_empty() {
-                break;
-            }
-            handles.push(std::thread::spawn(move || {
-                share
+    /// Draws exact problems, in order, until the next few batches' worth are being solved.
+    fn solve_ahead(&mut self, batch: usize, k: usize, source: &dyn Sampler, target: &dyn Sampler) {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let per_chunk = (batch / k).max(1);
+        // Batches ahead, but never fewer chunks than cores (a chunk of k > B serves k/B batches).
+        let lookahead = (LOOKAHEAD_PER_CORE * cores * batch)
+            .div_ceil(per_chunk * k)
+            .max(cores);
+        while self.solving.len() < lookahead {
+            let problems: Vec<(Points, Points)> = (0..per_chunk)
+                .map(|_| {
+                    let x0 = source.sample(k, &mut self.source_rng);
+                    (x0, target.sample(k, &mut self.target_rng))
+                })
+                .collect();
+            let space = self.space;
+            self.solving.push_back(std::thread::spawn(move || {
+                problems
                     .into_iter()
                     .map(|(x0, x1)| {
                         let assignment = optimal_assignment(space, &x0, &x1);
@@ -465,7 +450,6 @@ impl PairStream {
                     .collect()
             }));
         }
-        SolvingGroup { handles }
     }
 
     fn matched_batch(
@@ -481,11 +465,8 @@ impl PairStream {
         };
         while self.pending_x0.len() < batch {
             // Problems drawn earlier are served first, whatever the coupling is now.
-            let matched = match self.solving.take() {
-                Some(group) => group.join(),
-                None if self.config.method == CouplingMethod::Exact && k > 1 => {
-                    self.start_solving(batch, k, source, target).join()
-                }
+            let matched = match self.solving.pop_front() {
+                Some(chunk) => join_chunk(chunk),
                 None => {
                     let x0 = source.sample(k, &mut self.source_rng);
                     let x1 = target.sample(k, &mut self.target_rng);
@@ -496,9 +477,9 @@ impl PairStream {
                 self.pending_x0.extend(&x0);
                 self.pending_x1.extend(&x1);
             }
-            // Exact problems for the next few batches solve on all cores while these are used.
+            // The problems for the next few batches solve on all cores while these are used.
             if self.config.method == CouplingMethod::Exact && k > 1 {
-                self.solving = Some(self.start_solving(batch, k, source, target));
+                self.solve_ahead(batch, k, source, target);
             }
         }
         (
