@@ -1,7 +1,7 @@
 //! Exact assignment (the OT map between two equal-size samples) by ε-scaling auction.
 //!
 //! Bertsekas' forward auction with three accelerations:
-//! - coarse to fine: a quarter of the rows and columns is solved first (recursively) and its
+//! - coarse to fine: an eighth of the rows and columns is solved first (recursively) and its
 //!   prices, extended to every column by the c-transform, start the full problem;
 //! - ε-scaling: prices are kept from phase to phase, and rows still within the new ε of their
 //!   best column keep their assignment;
@@ -118,7 +118,7 @@ enum Stop {
     Coarse(f64),
 }
 
-/// Solves one level; a random quarter of its rows and columns is solved first (recursively)
+/// Solves one level; a random eighth of its rows and columns is solved first (recursively)
 /// to give starting prices, extended to every column by the c-transform.
 fn solve_level<C: AssignmentCosts>(cost: &C, stop: Stop, rng: &mut Rng) -> (Vec<usize>, Vec<f64>) {
     let n = cost.n();
