@@ -397,6 +397,45 @@ fn small_k_solves_several_problems_per_batch() {
 }
 
 #[test]
+fn exact_streams_serve_every_problem_in_draw_order_while_solving_ahead() {
+    // Many batches, so the problems solved ahead on other threads are refilled many times:
+    // k < B (two problems a batch), and k > B (one problem for two batches).
+    for (k, batches) in [(32, 24), (128, 12)] {
+        let mut pairs = stream(CouplingMethod::Exact, k);
+        let served: Vec<_> = (0..batches).map(|_| pairs.next_batch(64)).collect();
+        let source = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian")).unwrap();
+        let target = build_sampler(SpaceKind::Plane, &DistConfig::named("8gaussians")).unwrap();
+        let (mut source_rng, mut target_rng) = (
+            Rng::stream(42, "train-source"),
+            Rng::stream(42, "train-target"),
+        );
+        let (mut x0, mut x1) = (served[0].x0.clone(), served[0].x1.clone());
+        for batch in &served[1..] {
+            x0.extend(&batch.x0);
+            x1.extend(&batch.x1);
+        }
+        for problem in 0..batches * 64 / k {
+            let rows: Vec<usize> = (problem * k..(problem + 1) * k).collect();
+            let (a, b) = (x0.reordered(&rows), x1.reordered(&rows));
+            let draws0 = source.sample(k, &mut source_rng);
+            let draws1 = target.sample(k, &mut target_rng);
+            assert_eq!(a, draws0, "k = {k}: problem {problem} served in draw order");
+            let optimum = hungarian(&CostMatrix::squared_geodesic(
+                SpaceKind::Plane,
+                &draws0,
+                &draws1,
+            ));
+            let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+            let identity: Vec<usize> = (0..k).collect();
+            assert!(
+                (total(&cost, &identity) - optimum).abs() <= 1e-6 * optimum,
+                "k = {k}: problem {problem} is its own draws' optimal matching"
+            );
+        }
+    }
+}
+
+#[test]
 fn w2_of_samples_holding_nan_is_an_error_not_a_hang() {
     let a = sample(SpaceKind::Plane, "gaussian", 300, 20);
     let mut broken = a.data().to_vec();
