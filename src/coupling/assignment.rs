@@ -24,12 +24,9 @@ pub trait AssignmentCosts: Sized {
     fn max(&self) -> f32;
     /// The entry c(i, j) by which the answer is judged.
     fn get(&self, i: usize, j: usize) -> f32;
-    /// Row i in f32, borrowed or written into `buffer`, with a bound on how far any of its
-    /// values may be from `get`.
-    fn row<'a>(&'a self, i: usize, buffer: &'a mut Vec<f32>) -> (&'a [f32], f32);
     /// Row i plus the prices, c(i, j) + p_j for every column, written into `buffer` in f32
-    /// (each value rounded as if the cost were taken from `row` first); returns the bound on
-    /// how far the costs may be from `get`. Inlined, so that the solver's AVX2 copy
+    /// (the cost rounded to f32 first, then the sum); returns the bound on how far the costs
+    /// may be from `get`. Inlined, so that the solver's AVX2 copy
     /// vectorises it too.
     fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32;
     /// The problem restricted to the rows and columns `indices`.
@@ -45,9 +42,6 @@ impl AssignmentCosts for CostMatrix {
     }
     fn get(&self, i: usize, j: usize) -> f32 {
         CostMatrix::get(self, i, j)
-    }
-    fn row<'a>(&'a self, i: usize, _: &'a mut Vec<f32>) -> (&'a [f32], f32) {
-        (CostMatrix::row(self, i), 0.0)
     }
     #[inline(always)]
     fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32 {
@@ -142,11 +136,11 @@ fn solve_level<C: AssignmentCosts>(cost: &C, stop: Stop, rng: &mut Rng) -> (Vec<
     // the largest prices under which no coarse row prefers column j to its own (to f32
     // precision: any prices are a valid start).
     let mut prices = vec![f64::NEG_INFINITY; n];
-    let mut buffer = Vec::new();
+    let (no_prices, mut row) = (vec![0.0; n], Vec::new());
     for (r, &j) in coarse_assignment.iter().enumerate() {
         let u = coarse.get(r, j) as f64 + coarse_prices[j];
-        let (row, _) = cost.row(sample[r], &mut buffer);
-        for (p, &c) in prices.iter_mut().zip(row) {
+        cost.priced_row(sample[r], &no_prices, &mut row);
+        for (p, &c) in prices.iter_mut().zip(&row) {
             *p = p.max(u - c as f64);
         }
     }

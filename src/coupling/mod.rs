@@ -325,6 +325,8 @@ pub struct PairStream {
     pending_x1: Points,
     /// Exact problems already drawn and being solved on other threads, oldest first.
     solving: VecDeque<SolvingChunk>,
+    /// The machine's cores, asked once: the OS answer reads files.
+    cores: usize,
 }
 
 impl PairStream {
@@ -365,6 +367,7 @@ impl PairStream {
             pending_x0: Points::new(dim, Vec::new(), None),
             pending_x1: Points::new(dim, Vec::new(), labelled.then(Vec::new)),
             solving: VecDeque::new(),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         }
     }
 
@@ -426,12 +429,11 @@ impl PairStream {
 
     /// Draws exact problems, in order, until the next few batches' worth are being solved.
     fn solve_ahead(&mut self, batch: usize, k: usize, source: &dyn Sampler, target: &dyn Sampler) {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         let per_chunk = (batch / k).max(1);
         // Batches ahead, but never fewer chunks than cores (a chunk of k > B serves k/B batches).
-        let lookahead = (LOOKAHEAD_PER_CORE * cores * batch)
+        let lookahead = (LOOKAHEAD_PER_CORE * self.cores * batch)
             .div_ceil(per_chunk * k)
-            .max(cores);
+            .max(self.cores);
         while self.solving.len() < lookahead {
             let problems: Vec<(Points, Points)> = (0..per_chunk)
                 .map(|_| {

@@ -151,26 +151,6 @@ impl AssignmentCosts for PlanarCosts {
         (dx * dx + dy * dy) as f32
     }
 
-    fn row<'a>(&'a self, i: usize, buffer: &'a mut Vec<f32>) -> (&'a [f32], f32) {
-        let (x, y) = (self.rows.x32[i], self.rows.y32[i]);
-        let columns = self.columns.x32.iter().zip(&self.columns.y32);
-        buffer.clear();
-        if self.wrap {
-            let tau = TAU as f32;
-            buffer.extend(columns.map(|(&bx, &by)| {
-                let (dx, dy) = ((x - bx).abs(), (y - by).abs());
-                let (dx, dy) = (dx.min(tau - dx), dy.min(tau - dy));
-                dx * dx + dy * dy
-            }));
-        } else {
-            buffer.extend(columns.map(|(&bx, &by)| {
-                let (dx, dy) = (x - bx, y - by);
-                dx * dx + dy * dy
-            }));
-        }
-        (buffer, self.row_error)
-    }
-
     #[inline(always)]
     fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32 {
         let (x, y) = (self.rows.x32[i], self.rows.y32[i]);
