@@ -26,8 +26,7 @@ pub trait AssignmentCosts: Sized {
     fn get(&self, i: usize, j: usize) -> f32;
     /// Row i plus the prices, c(i, j) + p_j for every column, written into `buffer` in f32
     /// (the cost rounded to f32 first, then the sum); returns the bound on how far the costs
-    /// may be from `get`. Inlined, so that the solver's AVX2 copy
-    /// vectorises it too.
+    /// may be from `get`. Inlined, so that the solver's AVX2 copy vectorises it too.
     fn priced_row(&self, i: usize, prices: &[f32], buffer: &mut Vec<f32>) -> f32;
     /// The problem restricted to the rows and columns `indices`.
     fn restricted(&self, indices: &[usize]) -> Self;
@@ -154,7 +153,7 @@ fn auction(
     epsilon: f64,
     stop: Stop,
 ) -> (Vec<usize>, Vec<f64>) {
-    // The rescans' f32 passes run twice as wide with AVX2, and bids gather prices faster.
+    // The rescans' f32 passes, most of the time, run twice as wide with AVX2.
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
