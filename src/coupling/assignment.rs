@@ -303,23 +303,35 @@ fn bid(
     }
 }
 
-/// An f32's bits as an integer that orders like the floats (−∞ … +∞).
-fn ordered_bits(value: f32) -> u32 {
-    let bits = value.to_bits();
-    if bits >> 31 == 1 {
-        !bits
-    } else {
-        bits | 1 << 31
+/// A value with more than `k` of `minima` at or below it, and not many more: bisection
+/// between the smallest and the largest, which costs a few vector counts where an exact
+/// selection costs a sort.
+#[inline(always)]
+fn selection_threshold(minima: &[f32], k: usize) -> f32 {
+    let count = |t: f32| minima.iter().map(|&m| usize::from(m <= t)).sum::<usize>();
+    let (mut low, mut high) = minima
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &m| {
+            (lo.min(m), hi.max(m))
+        });
+    for _ in 0..SELECTION_STEPS {
+        let middle = 0.5 * (low + high);
+        let below = count(middle);
+        if below > k {
+            high = middle;
+            if below <= k + SELECTION_SLACK {
+                break;
+            }
+        } else {
+            low = middle;
+        }
     }
+    high
 }
 
-fn float_from_ordered_bits(key: u32) -> f32 {
-    f32::from_bits(if key >> 31 == 1 {
-        key & !(1 << 31)
-    } else {
-        !key
-    })
-}
+/// Bisection steps and how many more than k minima may pass before it stops early.
+const SELECTION_STEPS: usize = 12;
+const SELECTION_SLACK: usize = 1;
 
 /// Reusable buffers for rescans.
 #[derive(Default)]
@@ -327,9 +339,8 @@ struct Scratch {
     /// The row's costs plus prices, in f32.
     row: Vec<f32>,
     block_minima: Vec<f32>,
-    /// Block minima as integers in the same order, which select faster than floats.
-    minima_keys: Vec<u32>,
-    picked: Vec<(f64, u32)>,
+    /// Passing columns: (exact value, column, cost).
+    picked: Vec<(f64, u32, f32)>,
 }
 
 /// Lowers each `minima[l]` to `values[l]` where that is smaller.
@@ -350,8 +361,9 @@ const BLOCKS_PER_CANDIDATE: usize = 2;
 
 /// Recomputes row i's cheapest columns from the full row, and a lower bound on the others.
 ///
-/// The (k+1)-th smallest block minimum bounds the (k+1)-th smallest value from above, so one
-/// vectorisable pass in f32 (block j mod B) filters the row down to a few candidates, whose
+/// A cut with more than k block minima (block j mod B) at or below it has more than k values
+/// of the row at or below it, so one vectorisable pass in f32 filters the row down to a few
+/// candidates, whose
 /// values are then taken exactly in f64. Columns left out are below the threshold by at most
 /// f32 rounding, which the bound allows for.
 #[inline(always)]
@@ -366,7 +378,6 @@ fn rescan(
     let Scratch {
         row: values,
         block_minima,
-        minima_keys,
         picked,
     } = scratch;
     let row_error = cost.priced_row(i, &prices.single, values);
@@ -387,14 +398,12 @@ fn rescan(
             fold_minima(block_minima, chunk);
         }
     }
-    minima_keys.clear();
-    minima_keys.extend(block_minima.iter().map(|&v| ordered_bits(v)));
     // A row has more than k columns, so more than k blocks.
-    let kth = float_from_ordered_bits(*minima_keys.select_nth_unstable(k).1);
-    // f32 values are off by at most half of `rounding`: picking up to kth + 2·rounding keeps
-    // every column whose exact value could be below kth + rounding, the bound.
-    let rounding = (4.0 * kth.abs() + 2.0 * cost.max()) * f32::EPSILON + 4.0 * row_error;
-    let threshold = kth + 2.0 * rounding;
+    let cut = selection_threshold(block_minima, k);
+    // f32 values are off by at most half of `rounding`: picking up to cut + 2·rounding keeps
+    // every column whose exact value could be below cut + rounding, the bound.
+    let rounding = (4.0 * cut.abs() + 2.0 * cost.max()) * f32::EPSILON + 4.0 * row_error;
+    let threshold = cut + 2.0 * rounding;
     picked.clear();
     // Few values pass, so test sixteen at a time and visit only the ones that pass.
     const LANES: usize = 16;
@@ -406,10 +415,11 @@ fn rescan(
             let lane = passed.trailing_zeros() as usize;
             passed &= passed - 1;
             let j = chunk * LANES + lane;
-            picked.push((cost.get(i, j) as f64 + prices.exact[j], j as u32));
+            let c = cost.get(i, j);
+            picked.push((c as f64 + prices.exact[j], j as u32, c));
         }
     }
-    let mut bound = kth as f64 + rounding as f64;
+    let mut bound = cut as f64 + rounding as f64;
     if picked.len() > candidates.capacity {
         let (_, next, _) =
             picked.select_nth_unstable_by(candidates.capacity, |a, b| a.0.total_cmp(&b.0));
@@ -420,9 +430,9 @@ fn rescan(
     let slots = candidates.columns[slots..slots + picked.len()]
         .iter_mut()
         .zip(&mut candidates.costs[slots..slots + picked.len()]);
-    for ((column, slot), &(_, j)) in slots.zip(picked.iter()) {
+    for ((column, slot), &(_, j, c)) in slots.zip(picked.iter()) {
         *column = j;
-        *slot = cost.get(i, j as usize);
+        *slot = c;
     }
     candidates.lengths[i] = picked.len() as u32;
     candidates.bound[i] = bound;
