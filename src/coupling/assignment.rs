@@ -308,7 +308,8 @@ fn bid(
 /// selection costs a sort.
 #[inline(always)]
 fn selection_threshold(minima: &[f32], k: usize) -> f32 {
-    let count = |t: f32| minima.iter().map(|&m| usize::from(m <= t)).sum::<usize>();
+    // Counted in u32, eight to a vector.
+    let count = |t: f32| minima.iter().map(|&m| u32::from(m <= t)).sum::<u32>() as usize;
     let (mut low, mut high) = minima
         .iter()
         .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &m| {
@@ -405,8 +406,8 @@ fn rescan(
     let rounding = (4.0 * cut.abs() + 2.0 * cost.max()) * f32::EPSILON + 4.0 * row_error;
     let threshold = cut + 2.0 * rounding;
     picked.clear();
-    // Few values pass, so test sixteen at a time and visit only the ones that pass.
-    const LANES: usize = 16;
+    // Few values pass, so test thirty-two at a time and visit only the ones that pass.
+    const LANES: usize = 32;
     for (chunk, values) in values.chunks(LANES).enumerate() {
         let mut passed = values.iter().enumerate().fold(0u32, |mask, (lane, &v)| {
             mask | u32::from(v <= threshold) << lane
