@@ -364,9 +364,8 @@ const BLOCKS_PER_CANDIDATE: usize = 2;
 ///
 /// A cut with more than k block minima (block j mod B) at or below it has more than k values
 /// of the row at or below it, so one vectorisable pass in f32 filters the row down to a few
-/// candidates, whose
-/// values are then taken exactly in f64. Columns left out are below the threshold by at most
-/// f32 rounding, which the bound allows for.
+/// candidates, whose values are then taken exactly in f64. Columns left out are below the
+/// threshold by at most f32 rounding, which the bound allows for.
 #[inline(always)]
 fn rescan(
     cost: &impl AssignmentCosts,
