@@ -330,8 +330,9 @@ fn selection_threshold(minima: &[f32], k: usize) -> f32 {
     high
 }
 
-/// Bisection steps and how many more than k minima may pass before it stops early.
+/// At most this many bisection steps per rescan ...
 const SELECTION_STEPS: usize = 12;
+/// ... and they stop early once no more than k + SELECTION_SLACK minima pass.
 const SELECTION_SLACK: usize = 1;
 
 /// Reusable buffers for rescans.
@@ -357,7 +358,7 @@ fn fold_minima(minima: &mut [f32], values: &[f32]) {
 const BLOCKS: usize = BLOCKS_PER_CANDIDATE * CANDIDATES;
 
 /// Rows are split into about this many strided blocks per kept candidate to find a selection
-/// threshold quickly: enough blocks that the threshold is tight, few enough to select among.
+/// threshold quickly: enough blocks that the threshold is tight, few enough to bisect over cheaply.
 const BLOCKS_PER_CANDIDATE: usize = 2;
 
 /// Recomputes row i's cheapest columns from the full row, and a lower bound on the others.
