@@ -358,7 +358,7 @@ fn fold_minima(minima: &mut [f32], values: &[f32]) {
 const BLOCKS: usize = BLOCKS_PER_CANDIDATE * CANDIDATES;
 
 /// Rows are split into about this many strided blocks per kept candidate to find a selection
-/// threshold quickly: enough blocks that the threshold is tight, few enough to bisect over cheaply.
+/// threshold quickly: enough blocks that the threshold is tight, few enough to count cheaply.
 const BLOCKS_PER_CANDIDATE: usize = 2;
 
 /// Recomputes row i's cheapest columns from the full row, and a lower bound on the others.
