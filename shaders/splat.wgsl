@@ -1,6 +1,6 @@
 // Trails and particles drawn by compute: each invocation walks one particle's trail (or covers
 // its disc) pixel by pixel and keeps, per pixel, the most opaque thing that touched it as
-// (alpha << 24 | particle), and the rectangle it plotted in (canvas.wgsl). Software rasterisers
+// (alpha << 24 | colour), and the rectangle it plotted in (canvas.wgsl). Software rasterisers
 // set up every line and triangle at a high fixed cost; this path has none, so tens of
 // thousands of trails stay interactive on lavapipe. splat_resolve.wgsl turns the canvas into
 // colours.
@@ -52,8 +52,11 @@ fn plot(pixel: vec2<i32>, key: u32) {
     atomicMax(&canvas[u32(pixel.y * size.x + pixel.x)], key);
 }
 
-fn key_of(alpha: f32, particle: u32) -> u32 {
-    return (u32(clamp(alpha, 0.0, 1.0) * 254.0) << 24u) | (particle & 0xFFFFFFu);
+// The colour rides in the key, so the resolve needs no per-pixel lookup; among equally opaque
+// marks the larger colour value wins.
+fn key_of(alpha: f32, colour: vec4<f32>) -> u32 {
+    let opacity = u32(clamp(alpha * colour.a, 0.0, 1.0) * 254.0);
+    return (opacity << 24u) | (pack4x8unorm(vec4<f32>(colour.rgb, 0.0)) & 0xFFFFFFu);
 }
 
 // Walks the segment a → b (space points), plotting the pixels whose world point is shown.
@@ -118,6 +121,8 @@ fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
     var newer_point = between(lower, upper, fraction);
     var newer_pixel = to_pixel(newer_point);
     var rect = NOTHING_PLOTTED;
+    // The whole trail takes the particle's colour at the head.
+    let colour = particle_colour(i, head);
     for (var segment = 0u; segment < segments; segment++) {
         let newer = head - f32(segment);
         if newer <= 0.0 {
@@ -133,7 +138,7 @@ fn trails(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgroups)
         }
         let age = (f32(segment) + 0.5) / f32(segments);
         let alpha = cloud.alpha * (1.0 - age) * facing_alpha(newer_point) * 0.9;
-        let key = key_of(alpha, i);
+        let key = key_of(alpha, colour);
         if view_mode() == MODE_TORUS_FLAT {
             let start = wrap_into_square(older_point);
             let end = start + space_delta(start, newer_point);
@@ -177,7 +182,7 @@ fn particles(@builtin(global_invocation_id) id: vec3<u32>, @builtin(num_workgrou
     }
     // Particles are fully opaque (trails at most 0.9), so they stay on top of every trail;
     // on a surface's far side they are dimmed like everything else there.
-    let key = key_of(facing_alpha(p), i);
+    let key = key_of(facing_alpha(p), particle_colour(i, head_frame()));
     let radius = cloud.size_px * 0.5;
     let reach = i32(ceil(min(radius, MAX_DISC_RADIUS_PX)));
     publish(vec4<f32>(centre.xy - f32(reach), centre.xy + f32(reach)));

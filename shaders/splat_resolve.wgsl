@@ -1,8 +1,8 @@
-// Turns splat.wgsl's canvas into colours over the view: each covered pixel takes its
-// particle's colour at the stored opacity. One quad over the rectangle that holds everything
+// Turns splat.wgsl's canvas into colours over the view: each covered pixel takes the colour
+// and opacity stored in its key. One quad over the rectangle that holds everything
 // plotted: a software rasteriser then shades no more than it must.
 
-@group(2) @binding(0) var<storage, read> canvas: array<u32>;
+@group(1) @binding(0) var<storage, read> canvas: array<u32>;
 
 struct VertexOut {
     @builtin(position) position: vec4<f32>,
@@ -36,8 +36,6 @@ fn fs_main(in: VertexOut) -> @location(0) vec4<f32> {
     if value == 0u {
         discard;
     }
-    let particle = value & 0xFFFFFFu;
-    let alpha = f32(value >> 24u) / 255.0;
-    let colour = particle_colour(particle, head_frame());
-    return vec4<f32>(colour.rgb, colour.a * alpha);
+    let colour = unpack4x8unorm(value & 0xFFFFFFu);
+    return vec4<f32>(colour.rgb, f32(value >> 24u) / 255.0);
 }

@@ -37,7 +37,6 @@ pub fn shader_sources() -> [(&'static str, String); 6] {
             "splat_resolve.wgsl",
             [
                 COMMON,
-                CLOUD,
                 CANVAS,
                 include_str!("../../shaders/splat_resolve.wgsl"),
             ]
@@ -160,7 +159,8 @@ pub struct Renderer {
     splat_particles: [wgpu::ComputePipeline; 4],
     /// ...and turned into colours.
     splat_resolve: wgpu::RenderPipeline,
-    segments: wgpu::RenderPipeline,
+    /// Lines: in the backdrop's pass, and in the picture's pass (which has no depth buffer).
+    segments: [wgpu::RenderPipeline; 2],
     /// Flat surfaces (both sides drawn) and closed ones (far half culled).
     mesh: wgpu::RenderPipeline,
     closed_mesh: wgpu::RenderPipeline,
@@ -229,6 +229,17 @@ pub(super) fn sampler_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
         ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
         count: None,
     }
+}
+
+/// How a pipeline uses the depth buffer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DepthUse {
+    /// Hidden behind nearer points of the surface, and hiding what is farther.
+    Nearest,
+    /// Drawn over everything before it, in a pass that has a depth buffer.
+    Over,
+    /// For a pass without a depth buffer.
+    NoBuffer,
 }
 
 const ALPHA_BLEND: wgpu::BlendState = wgpu::BlendState {
@@ -303,7 +314,7 @@ impl Renderer {
                         groups: &[&wgpu::BindGroupLayout],
                         primitive: wgpu::PrimitiveState,
                         buffers: &[Option<wgpu::VertexBufferLayout>],
-                        depth_write: bool| {
+                        depth: DepthUse| {
             let shader = module(name);
             let layouts: Vec<Option<&wgpu::BindGroupLayout>> =
                 groups.iter().map(|g| Some(*g)).collect();
@@ -322,16 +333,19 @@ impl Renderer {
                     buffers,
                 },
                 primitive,
-                depth_stencil: Some(wgpu::DepthStencilState {
-                    format: DEPTH_FORMAT,
-                    depth_write_enabled: Some(depth_write),
-                    depth_compare: Some(if depth_write {
-                        wgpu::CompareFunction::Less
-                    } else {
-                        wgpu::CompareFunction::Always
-                    }),
-                    stencil: Default::default(),
-                    bias: Default::default(),
+                depth_stencil: (depth != DepthUse::NoBuffer).then(|| {
+                    let nearest = depth == DepthUse::Nearest;
+                    wgpu::DepthStencilState {
+                        format: DEPTH_FORMAT,
+                        depth_write_enabled: Some(nearest),
+                        depth_compare: Some(if nearest {
+                            wgpu::CompareFunction::Less
+                        } else {
+                            wgpu::CompareFunction::Always
+                        }),
+                        stencil: Default::default(),
+                        bias: Default::default(),
+                    }
                 }),
                 multisample: Default::default(),
                 fragment: Some(wgpu::FragmentState {
@@ -396,33 +410,35 @@ impl Renderer {
                 &[&view_layout, &cloud_layout],
                 all_faces(TriangleStrip),
                 &[],
-                false,
+                DepthUse::Over,
             ),
             splat_trails: compute("trails"),
             splat_particles: compute("particles"),
             splat_resolve: pipeline(
                 "splat_resolve.wgsl",
                 "vs_main",
-                &[&view_layout, &cloud_layout, &canvas_read_layout],
+                &[&view_layout, &canvas_read_layout],
                 all_faces(TriangleList),
                 &[],
-                false,
+                DepthUse::NoBuffer,
             ),
-            segments: pipeline(
-                "segments.wgsl",
-                "vs_main",
-                &[&view_layout, &segments_layout],
-                all_faces(LineList),
-                &[],
-                false,
-            ),
+            segments: [DepthUse::Over, DepthUse::NoBuffer].map(|depth| {
+                pipeline(
+                    "segments.wgsl",
+                    "vs_main",
+                    &[&view_layout, &segments_layout],
+                    all_faces(LineList),
+                    &[],
+                    depth,
+                )
+            }),
             mesh: pipeline(
                 "mesh.wgsl",
                 "vs_main",
                 &[&view_layout, &surface_layout],
                 all_faces(TriangleList),
                 &[Some(vertex_layout.clone())],
-                true,
+                DepthUse::Nearest,
             ),
             closed_mesh: pipeline(
                 "mesh.wgsl",
@@ -430,7 +446,7 @@ impl Renderer {
                 &[&view_layout, &surface_layout],
                 front_faces,
                 &[Some(vertex_layout)],
-                true,
+                DepthUse::Nearest,
             ),
             sampler: device.create_sampler(&wgpu::SamplerDescriptor {
                 label: Some("flowscope density"),
@@ -535,25 +551,25 @@ impl Renderer {
                     pass.set_pipeline(&self.splat_particles[mode]);
                     dispatch(&mut pass, cloud.count);
                 }
-                Some((cloud, canvas))
+                Some(canvas)
             }
             _ => None,
         };
+        // Nothing here is hidden by a surface (that is the backdrop's), so no depth buffer.
         let mut pass = begin_pass(
             encoder,
             "flowscope view",
             &target.colour_view,
             colour_load,
-            &target.depth_view,
+            None,
         );
         pass.set_bind_group(0, &view.view_group, &[]);
         if let Some(overlay) = &view.overlay {
-            self.draw_segments(&mut pass, overlay, frame.mode);
+            self.draw_segments(&mut pass, &self.segments[1], overlay, frame.mode);
         }
-        if let Some((cloud, canvas)) = splatted {
+        if let Some(canvas) = splatted {
             pass.set_pipeline(&self.splat_resolve);
-            pass.set_bind_group(1, &cloud.group, &[]);
-            pass.set_bind_group(2, &canvas.read_group, &[]);
+            pass.set_bind_group(1, &canvas.read_group, &[]);
             pass.draw(0..6, 0..1);
         }
     }
@@ -601,7 +617,7 @@ impl Renderer {
                 "flowscope backdrop",
                 &backdrop.view,
                 clear,
-                &target.depth_view,
+                Some(&target.depth_view),
             );
             pass.set_bind_group(0, &view.view_group, &[]);
             if let Some((mesh, uniform)) = surface {
@@ -617,7 +633,7 @@ impl Renderer {
                 pass.draw_indexed(0..mesh.index_count, 0, 0..1);
             }
             if let (Some(coupling), true) = (&view.coupling, style.layers.coupling) {
-                self.draw_segments(&mut pass, coupling, frame.mode);
+                self.draw_segments(&mut pass, &self.segments[0], coupling, frame.mode);
             }
             for (cloud, shown) in [
                 (&view.source_samples, style.layers.source),
@@ -640,10 +656,16 @@ impl Renderer {
         wgpu::LoadOp::Load
     }
 
-    fn draw_segments(&self, pass: &mut wgpu::RenderPass, segments: &GpuSegments, mode: ViewMode) {
+    fn draw_segments(
+        &self,
+        pass: &mut wgpu::RenderPass,
+        pipeline: &wgpu::RenderPipeline,
+        segments: &GpuSegments,
+        mode: ViewMode,
+    ) {
         // Seam-crossing segments on the unrolled torus are drawn a second time from the other side.
         let copies = if mode == ViewMode::TorusFlat { 2 } else { 1 };
-        pass.set_pipeline(&self.segments);
+        pass.set_pipeline(pipeline);
         pass.set_bind_group(1, &segments.group, &[]);
         pass.draw(0..2, 0..segments.count * copies);
     }
@@ -680,13 +702,13 @@ impl Renderer {
     }
 }
 
-/// A render pass into `colour` (started as `load` says) with a fresh depth buffer.
+/// A render pass into `colour` (started as `load` says), with a fresh depth buffer if given one.
 fn begin_pass<'e>(
     encoder: &'e mut wgpu::CommandEncoder,
     label: &str,
     colour: &wgpu::TextureView,
     load: wgpu::LoadOp<wgpu::Color>,
-    depth: &wgpu::TextureView,
+    depth: Option<&wgpu::TextureView>,
 ) -> wgpu::RenderPass<'e> {
     encoder.begin_render_pass(&wgpu::RenderPassDescriptor {
         label: Some(label),
@@ -699,8 +721,8 @@ fn begin_pass<'e>(
                 store: wgpu::StoreOp::Store,
             },
         })],
-        depth_stencil_attachment: Some(wgpu::RenderPassDepthStencilAttachment {
-            view: depth,
+        depth_stencil_attachment: depth.map(|view| wgpu::RenderPassDepthStencilAttachment {
+            view,
             depth_ops: Some(wgpu::Operations {
                 load: wgpu::LoadOp::Clear(1.0),
                 store: wgpu::StoreOp::Discard,

@@ -49,6 +49,9 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
             .with_inner_size([1400.0, 900.0])
             .with_min_inner_size([480.0, 360.0])
             .with_drag_and_drop(true),
+        // Dithering only hides banding in gradients, which the interface has none of, and a
+        // software rasteriser pays for it at every pixel egui draws.
+        dithering: false,
         ..Default::default()
     };
     if let Some(setup) = training.shared {

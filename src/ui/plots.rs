@@ -72,6 +72,10 @@ impl PathMetric {
     }
 }
 
+/// Grid lines closer than the first figure (points) are left out, and they reach full strength
+/// at the second. These plots are small, and every line costs the rasteriser three thin quads.
+const GRID_SPACING: std::ops::RangeInclusive<f32> = 20.0..=300.0;
+
 /// An exponential moving average, so noisy per-step losses read as a curve.
 fn smoothed(points: &[[f64; 2]], window: f64) -> Vec<[f64; 2]> {
     let alpha = 1.0 / window.max(1.0);
@@ -89,8 +93,8 @@ fn smoothed(points: &[[f64; 2]], window: f64) -> Vec<[f64; 2]> {
         .collect()
 }
 
-/// Keeps at most about `limit` points, so long runs draw quickly: a plot needs no more than one
-/// per pixel of its width, and each point is a few triangles for the rasteriser.
+/// Keeps at most about `limit` points, so long runs draw quickly: each point is a few triangles
+/// for the rasteriser, and a 1.5-pixel line through one point every two pixels looks the same.
 fn thinned(points: Vec<[f64; 2]>, limit: usize) -> Vec<[f64; 2]> {
     let stride = points.len().div_ceil(limit.max(1)).max(1);
     let last = points.last().copied();
@@ -176,6 +180,7 @@ fn guidance_plot(ui: &mut egui::Ui, runs: &[Run], guidance_w: Option<f64>, heigh
     Plot::new("guidance")
         .height(height.max(60.0))
         .show_background(false)
+        .grid_spacing(GRID_SPACING)
         .allow_scroll(false)
         .include_y(0.0)
         .include_y(1.0)
@@ -227,12 +232,14 @@ fn plot(
     series: impl Fn(&Run, usize) -> Vec<[f64; 2]>,
 ) -> egui::Response {
     ui.label(title);
-    let pixels_across = (ui.available_width() * ui.ctx().pixels_per_point()).max(2.0) as usize;
+    let points_across =
+        (ui.available_width() * ui.ctx().pixels_per_point() / 2.0).max(2.0) as usize;
     // No filled background: on a software rasteriser the three plot areas cost as much as
     // drawing all their curves, grid and labels; the grid marks the area well enough.
     let mut plot = Plot::new(title)
         .height(height.max(60.0))
-        .show_background(false);
+        .show_background(false)
+        .grid_spacing(GRID_SPACING);
     // One legend is enough: every plot uses the same colours.
     if legend && runs.len() > 1 {
         plot = plot.legend(Legend::default());
@@ -241,7 +248,7 @@ fn plot(
         .allow_scroll(false)
         .show(ui, |plot_ui| {
             for run in runs {
-                let points = series(run, pixels_across);
+                let points = series(run, points_across);
                 if points.is_empty() {
                     continue;
                 }
