@@ -2,8 +2,8 @@
 //! adapter put particles, trails and surfaces where the cameras say they are.
 
 use flowscope::render::{
-    CloudData, DensityImage, DrawContent, Frame, Offscreen, OrbitCamera, PanZoomCamera, Rgba,
-    Style, ViewMode, ViewResources, shader_sources,
+    CloudData, ColourMode, DensityImage, DrawContent, Frame, Offscreen, OrbitCamera, PanZoomCamera,
+    Rgba, Style, ViewMode, ViewResources, shader_sources,
 };
 use std::sync::Arc;
 
@@ -209,6 +209,66 @@ fn plane_trails_follow_each_particle_in_its_own_colour_without_gaps() {
     }
     let (x, y) = pixel_of(clip, tracks[2].0.extend(0.0));
     assert_eq!(dominant(picture.at(x, y)), Some(2), "the standing particle");
+}
+
+#[test]
+fn speed_colouring_paints_fast_particles_and_their_trails_from_the_top_of_the_ramp() {
+    let gpu = offscreen();
+    // One particle crossing 8 units in t ∈ [0, 1] (speed 8, the ramp's top here) and one
+    // standing still (the ramp's bottom); both white in the colour buffer, which speed ignores.
+    let frames = 9;
+    let tracks = [
+        (Vec2::new(-4.0, 2.0), Vec2::new(4.0, 2.0)),
+        (Vec2::new(0.0, -2.0), Vec2::new(0.0, -2.0)),
+    ];
+    let mut positions = Vec::new();
+    for frame in 0..frames {
+        let s = frame as f32 / (frames - 1) as f32;
+        for (from, to) in tracks {
+            positions.extend_from_slice(&from.lerp(to, s).to_array());
+        }
+    }
+    let content = DrawContent {
+        version: 1,
+        particles: CloudData {
+            frames,
+            count: 2,
+            dim: 2,
+            positions: Arc::new(positions),
+            colours: vec![Rgba::rgb(255, 255, 255); 2],
+        },
+        ..DrawContent::default()
+    };
+    let camera = PanZoomCamera::new(Vec2::ZERO, 10.0);
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let mut style = Style::default();
+    style.layers.target = false;
+    style.particle_size_px = 8.0;
+    style.trail_frames = 8;
+    style.colour_mode = ColourMode::Speed;
+    style.speed_max = 8.0;
+    let picture = draw(&gpu, &content, ViewMode::Plane, clip, Vec3::Z, 1.0, &style);
+    let yellow = |c: [u8; 3]| {
+        let [r, g, b] = c.map(u32::from);
+        r > 2 * b + 20 && g > 2 * b + 20
+    };
+    let (x, y) = pixel_of(clip, tracks[0].1.extend(0.0));
+    let head = picture.at(x, y);
+    assert!(yellow(head) && head[0] > 200, "the fast head: {head:?}");
+    // Halfway along its trail: fainter, but the head's colour.
+    let (x, y) = pixel_of(clip, Vec3::new(0.0, 2.0, 0.0));
+    assert!(
+        yellow(picture.at(x, y)),
+        "its trail: {:?}",
+        picture.at(x, y)
+    );
+    let (x, y) = pixel_of(clip, tracks[1].0.extend(0.0));
+    let still = picture.at(x, y);
+    assert!(
+        u32::from(still[2]) > u32::from(still[1]) + 40
+            && u32::from(still[0]) > u32::from(still[1]) + 40,
+        "the standing particle is the ramp's dark purple: {still:?}"
+    );
 }
 
 #[test]
