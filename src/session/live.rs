@@ -123,8 +123,12 @@ pub struct Snapshot {
 const SAMPLES_SHOWN: usize = 2000;
 /// Times at which the field is evaluated for arrows.
 const FIELD_TIMES: usize = 11;
-/// Aim for snapshots this often while training.
+/// Aim for snapshots this often while training...
 const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(300);
+/// ...but train at least this many times as long as the last snapshot took to make: integrating
+/// the display particles through a wide model (the sphere scene's) costs more than 300 ms of
+/// training, and the window should show a model that learns, not one that is redrawn.
+const TRAINING_PER_PUBLISHING: u32 = 2;
 /// Held-out scores are refreshed at most this often (they need an exact W2).
 const METRICS_INTERVAL: Duration = Duration::from_millis(2000);
 /// Held-out points for live scores (the scene's own count is for reports).
@@ -225,6 +229,8 @@ struct Worker<W> {
     notice: Option<String>,
     slice_steps: usize,
     slice_secs: f64,
+    /// How long the last snapshot took to make while training.
+    last_publish: Duration,
 }
 
 impl<W: Fn()> Worker<W> {
@@ -245,6 +251,7 @@ impl<W: Fn()> Worker<W> {
             notice: None,
             slice_steps: 0,
             slice_secs: 0.0,
+            last_publish: Duration::ZERO,
         }
     }
 
@@ -337,11 +344,13 @@ impl<W: Fn()> Worker<W> {
         }
     }
 
-    /// Trains for about one snapshot interval (less when a snapshot is due sooner).
+    /// Trains for one snapshot interval, or longer when snapshots are slow to make, then
+    /// publishes one.
     fn train_slice(&mut self) {
         let start = Instant::now();
         let target_steps = self.session.scene().train.steps;
-        while start.elapsed() < SNAPSHOT_INTERVAL && self.session.steps_done() < target_steps {
+        let length = SNAPSHOT_INTERVAL.max(self.last_publish * TRAINING_PER_PUBLISHING);
+        while start.elapsed() < length && self.session.steps_done() < target_steps {
             if let Err(error) = self.session.step() {
                 self.running = false;
                 self.notice = Some(sentence(&error));
@@ -358,7 +367,11 @@ impl<W: Fn()> Worker<W> {
             || self
                 .last_metrics
                 .is_none_or(|at| at.elapsed() >= METRICS_INTERVAL);
+        let publishing = Instant::now();
         self.publish(metrics_due);
+        self.last_publish = publishing.elapsed();
+        // The rate shown is of training as a whole, snapshots included.
+        self.slice_secs += self.last_publish.as_secs_f64();
     }
 
     /// Integrates the display particles and sends a snapshot.
