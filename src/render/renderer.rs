@@ -159,8 +159,10 @@ pub struct Renderer {
     splat_particles: [wgpu::ComputePipeline; 4],
     /// ...and turned into colours.
     splat_resolve: wgpu::RenderPipeline,
-    /// Lines: in the backdrop's pass, and in the picture's pass (which has no depth buffer).
-    segments: [wgpu::RenderPipeline; 2],
+    /// Lines in the backdrop (the batch's coupling)...
+    segments: wgpu::RenderPipeline,
+    /// ...and over it every frame (grid, arrows), in a pass without a depth buffer.
+    overlay_segments: wgpu::RenderPipeline,
     /// Flat surfaces (both sides drawn) and closed ones (far half culled).
     mesh: wgpu::RenderPipeline,
     closed_mesh: wgpu::RenderPipeline,
@@ -422,16 +424,22 @@ impl Renderer {
                 &[],
                 DepthUse::NoBuffer,
             ),
-            segments: [DepthUse::Over, DepthUse::NoBuffer].map(|depth| {
-                pipeline(
-                    "segments.wgsl",
-                    "vs_main",
-                    &[&view_layout, &segments_layout],
-                    all_faces(LineList),
-                    &[],
-                    depth,
-                )
-            }),
+            segments: pipeline(
+                "segments.wgsl",
+                "vs_main",
+                &[&view_layout, &segments_layout],
+                all_faces(LineList),
+                &[],
+                DepthUse::Over,
+            ),
+            overlay_segments: pipeline(
+                "segments.wgsl",
+                "vs_main",
+                &[&view_layout, &segments_layout],
+                all_faces(LineList),
+                &[],
+                DepthUse::NoBuffer,
+            ),
             mesh: pipeline(
                 "mesh.wgsl",
                 "vs_main",
@@ -565,7 +573,7 @@ impl Renderer {
         );
         pass.set_bind_group(0, &view.view_group, &[]);
         if let Some(overlay) = &view.overlay {
-            self.draw_segments(&mut pass, &self.segments[1], overlay, frame.mode);
+            self.draw_segments(&mut pass, &self.overlay_segments, overlay, frame.mode);
         }
         if let Some(canvas) = splatted {
             pass.set_pipeline(&self.splat_resolve);
@@ -633,7 +641,7 @@ impl Renderer {
                 pass.draw_indexed(0..mesh.index_count, 0, 0..1);
             }
             if let (Some(coupling), true) = (&view.coupling, style.layers.coupling) {
-                self.draw_segments(&mut pass, &self.segments[0], coupling, frame.mode);
+                self.draw_segments(&mut pass, &self.segments, coupling, frame.mode);
             }
             for (cloud, shown) in [
                 (&view.source_samples, style.layers.source),
