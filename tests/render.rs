@@ -157,35 +157,43 @@ fn dominant(c: [u8; 3]) -> Option<usize> {
     (0..3).find(|&i| (0..3).all(|j| j == i || c[i] > c[j] + 40))
 }
 
+/// Plane particles moving at constant speed from each `from` to its `to`, 9 recorded states each.
+fn straight_tracks(tracks: &[(Vec2, Vec2)], colours: Vec<Rgba>) -> DrawContent {
+    let frames = 9;
+    let mut positions = Vec::new();
+    for frame in 0..frames {
+        let s = frame as f32 / (frames - 1) as f32;
+        for (from, to) in tracks {
+            positions.extend_from_slice(&from.lerp(*to, s).to_array());
+        }
+    }
+    DrawContent {
+        version: 1,
+        particles: CloudData {
+            frames,
+            count: tracks.len(),
+            dim: 2,
+            positions: Arc::new(positions),
+            colours,
+        },
+        ..DrawContent::default()
+    }
+}
+
 #[test]
 fn plane_trails_follow_each_particle_in_its_own_colour_without_gaps() {
     let gpu = offscreen();
     // A fast red particle, a slow green one and a blue one standing still, 9 recorded states
     // each. The renderer walks them in its own order (by trail length): colours must follow.
-    let frames = 9;
     let tracks = [
         (Vec2::new(-3.975, 3.025), Vec2::new(4.025, 3.025)),
         (Vec2::new(-0.975, 0.025), Vec2::new(1.025, 0.025)),
         (Vec2::new(0.025, -2.975), Vec2::new(0.025, -2.975)),
     ];
-    let mut positions = Vec::new();
-    for frame in 0..frames {
-        let s = frame as f32 / (frames - 1) as f32;
-        for (from, to) in tracks {
-            positions.extend_from_slice(&from.lerp(to, s).to_array());
-        }
-    }
-    let content = DrawContent {
-        version: 1,
-        particles: CloudData {
-            frames,
-            count: 3,
-            dim: 2,
-            positions: Arc::new(positions),
-            colours: vec![RED, Rgba::rgb(40, 255, 40), Rgba::rgb(40, 40, 255)],
-        },
-        ..DrawContent::default()
-    };
+    let content = straight_tracks(
+        &tracks,
+        vec![RED, Rgba::rgb(40, 255, 40), Rgba::rgb(40, 40, 255)],
+    );
     let camera = PanZoomCamera::new(Vec2::ZERO, 10.0);
     let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
     let mut style = Style::default();
@@ -216,29 +224,11 @@ fn speed_colouring_paints_fast_particles_and_their_trails_from_the_top_of_the_ra
     let gpu = offscreen();
     // One particle crossing 8 units in t ∈ [0, 1] (speed 8, the ramp's top here) and one
     // standing still (the ramp's bottom); both white in the colour buffer, which speed ignores.
-    let frames = 9;
     let tracks = [
         (Vec2::new(-4.0, 2.0), Vec2::new(4.0, 2.0)),
         (Vec2::new(0.0, -2.0), Vec2::new(0.0, -2.0)),
     ];
-    let mut positions = Vec::new();
-    for frame in 0..frames {
-        let s = frame as f32 / (frames - 1) as f32;
-        for (from, to) in tracks {
-            positions.extend_from_slice(&from.lerp(to, s).to_array());
-        }
-    }
-    let content = DrawContent {
-        version: 1,
-        particles: CloudData {
-            frames,
-            count: 2,
-            dim: 2,
-            positions: Arc::new(positions),
-            colours: vec![Rgba::rgb(255, 255, 255); 2],
-        },
-        ..DrawContent::default()
-    };
+    let content = straight_tracks(&tracks, vec![Rgba::rgb(255, 255, 255); 2]);
     let camera = PanZoomCamera::new(Vec2::ZERO, 10.0);
     let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
     let mut style = Style::default();
