@@ -10,10 +10,10 @@ use crate::Result;
 use crate::coupling::{CouplingMethod, PairedApproach, matched_cost, optimal_assignment};
 use crate::data::{DistConfig, build_sampler};
 use crate::flow::{Activation, Solver};
-use crate::geometry::SpaceKind;
 use crate::rng::Rng;
 use crate::scene::Scene;
 use crate::session::Session;
+use crate::space::SpaceKind;
 
 #[derive(Debug, Serialize)]
 pub struct BenchReport {
@@ -65,12 +65,12 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
 
     let mut ot_ms = BTreeMap::new();
     let mut ot_cost = BTreeMap::new();
-    let gaussian = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian"))?;
+    let gaussian = build_sampler(SpaceKind::PLANE, &DistConfig::named("gaussian"))?;
     let mut shifted = DistConfig::named("gaussian");
     shifted.params.insert("std".into(), 2.0);
     shifted.params.insert("mean_x".into(), 1.0);
     shifted.params.insert("mean_y".into(), 1.0);
-    let shifted = build_sampler(SpaceKind::Plane, &shifted)?;
+    let shifted = build_sampler(SpaceKind::PLANE, &shifted)?;
     let mut rng = Rng::new(0);
     for k in [256usize, 1024, 4096] {
         let repetitions = if quick { 1 } else { (4096 / k).max(2) };
@@ -80,9 +80,9 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
             let a = gaussian.sample(k, &mut rng);
             let b = shifted.sample(k, &mut rng);
             let start = Instant::now();
-            let assignment = optimal_assignment(SpaceKind::Plane, &a, &b);
+            let assignment = optimal_assignment(SpaceKind::PLANE, &a, &b);
             total_secs += start.elapsed().as_secs_f64();
-            total_cost += matched_cost(SpaceKind::Plane, &a, &b, &assignment);
+            total_cost += matched_cost(SpaceKind::PLANE, &a, &b, &assignment);
         }
         ot_ms.insert(k.to_string(), total_secs * 1e3 / repetitions as f64);
         ot_cost.insert(k.to_string(), total_cost / repetitions as f64);
@@ -125,22 +125,19 @@ pub fn synthetic_cloud(space: SpaceKind, count: usize, frames: usize) -> crate::
         let s = frame as f64 / (frames.max(2) - 1) as f64;
         for [a, b] in &starts {
             let angle = a * std::f64::consts::TAU + 2.0 * s;
-            match space {
-                SpaceKind::Sphere => {
-                    let polar = (b * 0.9 + 0.05) * std::f64::consts::PI * (1.0 - 0.5 * s);
-                    positions.extend_from_slice(&[
-                        (polar.sin() * angle.cos()) as f32,
-                        (polar.sin() * angle.sin()) as f32,
-                        polar.cos() as f32,
-                    ]);
-                }
-                _ => {
-                    let radius = 0.5 + 3.0 * b + s;
-                    positions.extend_from_slice(&[
-                        (radius * angle.cos()) as f32,
-                        (radius * angle.sin()) as f32,
-                    ]);
-                }
+            if space == SpaceKind::SPHERE {
+                let polar = (b * 0.9 + 0.05) * std::f64::consts::PI * (1.0 - 0.5 * s);
+                positions.extend_from_slice(&[
+                    (polar.sin() * angle.cos()) as f32,
+                    (polar.sin() * angle.sin()) as f32,
+                    polar.cos() as f32,
+                ]);
+            } else {
+                let radius = 0.5 + 3.0 * b + s;
+                positions.extend_from_slice(&[
+                    (radius * angle.cos()) as f32,
+                    (radius * angle.sin()) as f32,
+                ]);
             }
         }
     }
@@ -165,10 +162,10 @@ pub fn run_render(quick: bool) -> Result<RenderReport> {
     let frames_measured = if quick { 10 } else { 40 };
     let mut render_fps = BTreeMap::new();
     let cases = [
-        ("plane_20k_trails32", SpaceKind::Plane, 20_000, true),
-        ("plane_200k", SpaceKind::Plane, 200_000, false),
-        ("sphere_20k_trails32", SpaceKind::Sphere, 20_000, true),
-        ("sphere_200k", SpaceKind::Sphere, 200_000, false),
+        ("plane_20k_trails32", SpaceKind::PLANE, 20_000, true),
+        ("plane_200k", SpaceKind::PLANE, 200_000, false),
+        ("sphere_20k_trails32", SpaceKind::SPHERE, 20_000, true),
+        ("sphere_200k", SpaceKind::SPHERE, 200_000, false),
     ];
     for (name, space, count, trails) in cases {
         let content = DrawContent {
@@ -180,16 +177,15 @@ pub fn run_render(quick: bool) -> Result<RenderReport> {
         style.layers.trails = trails;
         style.layers.target = false;
         style.trail_frames = 32;
-        let (mode, clip_from_world, eye) = match space {
-            SpaceKind::Sphere => {
-                let camera = OrbitCamera::default();
-                (ViewMode::Sphere, camera.clip_from_world(size), camera.eye())
-            }
-            _ => (
+        let (mode, clip_from_world, eye) = if space == SpaceKind::SPHERE {
+            let camera = OrbitCamera::default();
+            (ViewMode::Sphere, camera.clip_from_world(size), camera.eye())
+        } else {
+            (
                 ViewMode::Plane,
                 PanZoomCamera::new(glam::Vec2::ZERO, 10.0).clip_from_world(size),
                 glam::Vec3::Z * 10.0,
-            ),
+            )
         };
         let mut view = ViewResources::new(&offscreen.renderer, &offscreen.device);
         view.set_content(&offscreen.renderer, &offscreen.device, &content);
@@ -289,7 +285,7 @@ pub fn run_quality(quick: bool, device: &Device) -> Result<QualityReport> {
         .draw(1000, &mut Rng::stream(0, "eval-pairs"));
     let restoration = |session: &Session, x0: &crate::data::Points| {
         crate::metrics::restoration(
-            SpaceKind::Plane,
+            SpaceKind::PLANE,
             &session.push_forward(x0, Some(&observations.y), 100)?,
             &observations.x1,
         )

@@ -9,16 +9,14 @@ use clap::{Args, Parser, Subcommand};
 use flowscope::coupling::{
     Corruption, CouplingMethod, MAX_K, PairedApproach, ReflowConfig, couple,
 };
-use flowscope::data::{
-    DistConfig, Points, build_sampler, catalog, default_distributions, write_atomically,
-};
+use flowscope::data::{DistConfig, Points, build_sampler, write_atomically};
 use flowscope::device::{self, DeviceChoice};
 use flowscope::flow::{Activation, GuidanceConfig, RequestedLabel, Solver};
-use flowscope::geometry::SpaceKind;
 use flowscope::metrics;
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
 use flowscope::session::{METRICS_FILE, Session};
+use flowscope::space::SpaceKind;
 
 #[derive(Parser)]
 #[command(
@@ -137,7 +135,7 @@ struct TrainArgs {
     /// the source and give Y to the network (the conditional-model approach).
     #[arg(long, value_enum)]
     paired_approach: Option<PairedApproach>,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = space_parser())]
     space: Option<SpaceKind>,
     /// Source distribution (see `flowscope datasets`).
     #[arg(long)]
@@ -220,7 +218,7 @@ enum OtMethod {
 
 #[derive(Args)]
 struct CoupleArgs {
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = space_parser())]
     space: SpaceKind,
     #[arg(long, value_enum)]
     method: OtMethod,
@@ -238,7 +236,7 @@ struct CoupleArgs {
 
 #[derive(Args)]
 struct MetricsArgs {
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = space_parser())]
     space: SpaceKind,
     #[arg(long)]
     a: PathBuf,
@@ -248,7 +246,7 @@ struct MetricsArgs {
 
 #[derive(Args)]
 struct DrawArgs {
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = space_parser())]
     space: SpaceKind,
     #[arg(long)]
     dist: String,
@@ -513,7 +511,7 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     if let Some(space) = args.space
         && space != scene.space
     {
-        let (source, target) = default_distributions(space);
+        let (source, target) = space.default_distributions();
         scene.space = space;
         scene.source = DistConfig::named(source);
         scene.target = DistConfig::named(target);
@@ -881,11 +879,18 @@ fn metrics_files(args: MetricsArgs) -> Result<()> {
     Ok(())
 }
 
+/// Parses `--space` against the registry, listing its names in `--help`.
+fn space_parser() -> impl clap::builder::TypedValueParser<Value = SpaceKind> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(flowscope::space::names())
+        .try_map(|name| SpaceKind::named(&name))
+}
+
 fn datasets_text() -> String {
     let mut text = String::new();
-    for space in [SpaceKind::Plane, SpaceKind::Sphere, SpaceKind::Torus] {
+    for space in flowscope::space::all() {
         text.push_str(&format!("{}:\n", space.name()));
-        for info in catalog().iter().filter(|d| d.space == space) {
+        for info in space.datasets() {
             text.push_str(&format!("  {:<18} {}", info.name, info.summary));
             if let Some(labels) = info.labels {
                 text.push_str(&format!("; labels: {labels}"));

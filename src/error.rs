@@ -7,7 +7,7 @@ use std::path::PathBuf;
 pub enum Error {
     #[error("unknown {kind} '{name}' (choose one of: {choices})")]
     UnknownName {
-        kind: &'static str,
+        kind: String,
         name: String,
         choices: String,
     },

@@ -20,6 +20,7 @@ pub mod render;
 pub mod rng;
 pub mod scene;
 pub mod session;
+pub mod space;
 pub mod ui;
 
 pub use error::{Error, Result};

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::coupling::{matched_cost, mean_pair_cost, optimal_assignment};
 use crate::data::Points;
-use crate::geometry::SpaceKind;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// Exact W2 between equal-size samples: sqrt(min_σ mean c(a_i, b_σ(i))), c = squared geodesic
@@ -33,7 +33,7 @@ pub fn w2_squared(space: SpaceKind, a: &Points, b: &Points) -> Result<f64> {
 
 /// Energy distance 2E d(X,Y) − E d(X,X') − E d(Y,Y') with geodesic distance d (V-statistic).
 pub fn energy_distance(space: SpaceKind, a: &Points, b: &Points) -> f64 {
-    let geometry = space.space();
+    let geometry = space.geometry();
     let mean_distance = |p: &Points, q: &Points| {
         let mut total = 0.0;
         for x in p.iter() {
@@ -110,7 +110,7 @@ pub fn label_fraction(
             "the label fraction needs samples, a label per sample and a reference sample",
         ));
     }
-    let geometry = space.space();
+    let geometry = space.geometry();
     let hits = samples
         .iter()
         .zip(requested)
@@ -129,7 +129,7 @@ pub fn label_fraction(
 
 /// Sample diversity: the mean geodesic distance between distinct samples (of the first 500).
 pub fn diversity(space: SpaceKind, samples: &Points) -> f64 {
-    let geometry = space.space();
+    let geometry = space.geometry();
     let n = samples.len().min(500);
     let mut total = 0.0;
     for i in 0..n {
@@ -156,7 +156,7 @@ pub struct Restoration {
 
 /// Scores `restored` = ψ1(X0) against the clean points `clean` they were observed from.
 pub fn restoration(space: SpaceKind, restored: &Points, clean: &Points) -> Result<Restoration> {
-    let geometry = space.space();
+    let geometry = space.geometry();
     let error = restored
         .iter()
         .zip(clean.iter())

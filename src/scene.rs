@@ -8,7 +8,7 @@ use crate::coupling::CouplingConfig;
 use crate::coupling::CouplingMethod;
 use crate::data::{DistConfig, build_sampler};
 use crate::flow::{GuidanceConfig, ModelConfig, PathConfig, Solver, TrainConfig};
-use crate::geometry::SpaceKind;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// How particles are integrated for display and for `flowscope sample`.
@@ -83,7 +83,7 @@ impl Default for Scene {
     fn default() -> Self {
         Self {
             title: "Gaussian → moons".to_string(),
-            space: SpaceKind::Plane,
+            space: SpaceKind::PLANE,
             source: DistConfig::named("gaussian"),
             target: DistConfig::named("moons"),
             coupling: CouplingConfig::default(),
@@ -210,7 +210,7 @@ impl Scene {
                 )));
             }
         }
-        if self.sample.solver == Solver::Dopri5 && self.space != SpaceKind::Plane {
+        if self.sample.solver == Solver::Dopri5 && self.space != SpaceKind::PLANE {
             return Err(Error::invalid(
                 "the dopri5 solver is available in the plane only",
             ));

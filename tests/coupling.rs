@@ -6,8 +6,8 @@ use flowscope::coupling::{
     SinkhornPlan, couple, mean_pair_cost, optimal_assignment, solve_assignment,
 };
 use flowscope::data::{DistConfig, Points, build_sampler};
-use flowscope::geometry::SpaceKind;
 use flowscope::rng::Rng;
+use flowscope::space::SpaceKind;
 
 fn sample(space: SpaceKind, name: &str, n: usize, seed: u64) -> Points {
     build_sampler(space, &DistConfig::named(name))
@@ -104,9 +104,9 @@ fn hungarian(cost: &CostMatrix) -> f64 {
 
 #[test]
 fn exact_ot_is_optimal_against_brute_force_for_small_k() {
-    for space in [SpaceKind::Plane, SpaceKind::Sphere, SpaceKind::Torus] {
+    for space in [SpaceKind::PLANE, SpaceKind::SPHERE, SpaceKind::TORUS] {
         for (k, seed) in [(1, 0), (2, 1), (3, 2), (5, 3), (7, 4), (8, 5)] {
-            let (source, target) = if space == SpaceKind::Plane {
+            let (source, target) = if space == SpaceKind::PLANE {
                 ("gaussian", "moons")
             } else {
                 ("uniform", "uniform")
@@ -131,10 +131,10 @@ fn exact_ot_is_optimal_against_brute_force_for_small_k() {
 #[test]
 fn exact_ot_matches_the_hungarian_method_on_geometric_costs() {
     for (space, source, target, k) in [
-        (SpaceKind::Plane, "gaussian", "8gaussians", 300),
-        (SpaceKind::Plane, "gaussian", "moons", 257),
-        (SpaceKind::Sphere, "uniform", "vmf", 200),
-        (SpaceKind::Torus, "uniform", "wrapped_gaussians", 200),
+        (SpaceKind::PLANE, "gaussian", "8gaussians", 300),
+        (SpaceKind::PLANE, "gaussian", "moons", 257),
+        (SpaceKind::SPHERE, "uniform", "vmf", 200),
+        (SpaceKind::TORUS, "uniform", "wrapped_gaussians", 200),
     ] {
         let a = sample(space, source, k, 7);
         let b = sample(space, target, k, 8);
@@ -154,10 +154,10 @@ fn exact_ot_matches_the_hungarian_method_on_geometric_costs() {
 fn exact_ot_handles_ties_and_identical_points() {
     let n = 50;
     let same = Points::new(2, vec![1.0; 2 * n], None);
-    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &same, &same);
+    let cost = CostMatrix::squared_geodesic(SpaceKind::PLANE, &same, &same);
     assert!(is_permutation(&solve_assignment(&cost)));
     assert!(is_permutation(&optimal_assignment(
-        SpaceKind::Plane,
+        SpaceKind::PLANE,
         &same,
         &same
     )));
@@ -166,18 +166,18 @@ fn exact_ot_handles_ties_and_identical_points() {
         .flat_map(|i| [(i % 10) as f64, (i / 10) as f64])
         .collect();
     let grid = Points::new(2, grid, None);
-    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &grid, &grid);
+    let cost = CostMatrix::squared_geodesic(SpaceKind::PLANE, &grid, &grid);
     let assignment = solve_assignment(&cost);
     assert_eq!(assignment, (0..n).collect::<Vec<_>>());
-    let assignment = optimal_assignment(SpaceKind::Plane, &grid, &grid);
+    let assignment = optimal_assignment(SpaceKind::PLANE, &grid, &grid);
     assert_eq!(assignment, (0..n).collect::<Vec<_>>());
 }
 
 #[test]
 fn exact_ot_matches_the_hungarian_method_on_larger_and_tied_problems() {
     // The benchmark's problem at k = 1024: two coarse levels before the full one.
-    let a = sample(SpaceKind::Plane, "gaussian", 1024, 11);
-    let b: Vec<f64> = sample(SpaceKind::Plane, "gaussian", 1024, 12)
+    let a = sample(SpaceKind::PLANE, "gaussian", 1024, 11);
+    let b: Vec<f64> = sample(SpaceKind::PLANE, "gaussian", 1024, 12)
         .data()
         .iter()
         .map(|&x| 1.0 + 2.0 * x)
@@ -188,9 +188,9 @@ fn exact_ot_matches_the_hungarian_method_on_larger_and_tied_problems() {
     let tied: Vec<f32> = (0..600 * 600).map(|_| rng.below(5) as f32).collect();
     let tied = CostMatrix::from_values(600, tied);
     let tied_assignment = solve_assignment(&tied);
-    let plane = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+    let plane = CostMatrix::squared_geodesic(SpaceKind::PLANE, &a, &b);
     for (cost, assignment) in [
-        (plane, optimal_assignment(SpaceKind::Plane, &a, &b)),
+        (plane, optimal_assignment(SpaceKind::PLANE, &a, &b)),
         (tied, tied_assignment),
     ] {
         assert!(is_permutation(&assignment));
@@ -205,24 +205,24 @@ fn exact_ot_matches_the_hungarian_method_on_larger_and_tied_problems() {
 
 #[test]
 fn costs_computed_on_demand_equal_the_dense_matrix_and_stay_optimal_far_from_the_origin() {
-    let torus_a = sample(SpaceKind::Torus, "uniform", 300, 16);
-    let torus_b = sample(SpaceKind::Torus, "wrapped_gaussians", 300, 17);
+    let torus_a = sample(SpaceKind::TORUS, "uniform", 300, 16);
+    let torus_b = sample(SpaceKind::TORUS, "wrapped_gaussians", 300, 17);
     // A wide cloud far from the origin: the f32 rows are far coarser than the entries.
     let far = |seed| {
-        let points = sample(SpaceKind::Plane, "8gaussians", 300, seed);
+        let points = sample(SpaceKind::PLANE, "8gaussians", 300, seed);
         let moved: Vec<f64> = points.data().iter().map(|&x| 5e4 + 300.0 * x).collect();
         Points::new(2, moved, None)
     };
     let (far_a, far_b) = (far(18), far(19));
     for (space, a, b, on_demand) in [
         (
-            SpaceKind::Torus,
+            SpaceKind::TORUS,
             &torus_a,
             &torus_b,
             PlanarCosts::torus(&torus_a, &torus_b),
         ),
         (
-            SpaceKind::Plane,
+            SpaceKind::PLANE,
             &far_a,
             &far_b,
             PlanarCosts::plane(&far_a, &far_b),
@@ -248,8 +248,8 @@ fn costs_computed_on_demand_equal_the_dense_matrix_and_stay_optimal_far_from_the
 
 #[test]
 fn torus_costs_wrap_angles_given_outside_their_range() {
-    let a = sample(SpaceKind::Torus, "uniform", 40, 14);
-    let b = sample(SpaceKind::Torus, "uniform", 40, 15);
+    let a = sample(SpaceKind::TORUS, "uniform", 40, 14);
+    let b = sample(SpaceKind::TORUS, "uniform", 40, 15);
     let shifted: Vec<f64> = b
         .data()
         .iter()
@@ -257,8 +257,8 @@ fn torus_costs_wrap_angles_given_outside_their_range() {
         .map(|(i, &x)| x + [-2.0, 1.0, 3.0][i % 3] * std::f64::consts::TAU)
         .collect();
     let shifted = Points::new(2, shifted, None);
-    let wrapped = CostMatrix::squared_geodesic(SpaceKind::Torus, &a, &b);
-    let unwrapped = CostMatrix::squared_geodesic(SpaceKind::Torus, &a, &shifted);
+    let wrapped = CostMatrix::squared_geodesic(SpaceKind::TORUS, &a, &b);
+    let unwrapped = CostMatrix::squared_geodesic(SpaceKind::TORUS, &a, &shifted);
     for i in 0..40 {
         for j in 0..40 {
             let (w, u) = (wrapped.get(i, j), unwrapped.get(i, j));
@@ -270,18 +270,18 @@ fn torus_costs_wrap_angles_given_outside_their_range() {
 
 #[test]
 fn ot_pairs_cost_less_than_independent_pairs() {
-    let a = sample(SpaceKind::Plane, "gaussian", 512, 1);
-    let b = sample(SpaceKind::Plane, "8gaussians", 512, 2);
+    let a = sample(SpaceKind::PLANE, "gaussian", 512, 1);
+    let b = sample(SpaceKind::PLANE, "8gaussians", 512, 2);
     let mut rng = Rng::new(0);
     let exact = couple(
-        SpaceKind::Plane,
+        SpaceKind::PLANE,
         CouplingMethod::Exact,
         0.05,
         &a,
         &b,
         &mut rng,
     );
-    let independent = mean_pair_cost(SpaceKind::Plane, &a, &b);
+    let independent = mean_pair_cost(SpaceKind::PLANE, &a, &b);
     assert!(
         exact.cost < 0.6 * independent,
         "OT {} vs independent {independent}",
@@ -291,9 +291,9 @@ fn ot_pairs_cost_less_than_independent_pairs() {
 
 #[test]
 fn sinkhorn_plan_has_uniform_marginals() {
-    let a = sample(SpaceKind::Plane, "gaussian", 64, 1);
-    let b = sample(SpaceKind::Plane, "moons", 64, 2);
-    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+    let a = sample(SpaceKind::PLANE, "gaussian", 64, 1);
+    let b = sample(SpaceKind::PLANE, "moons", 64, 2);
+    let cost = CostMatrix::squared_geodesic(SpaceKind::PLANE, &a, &b);
     let plan = SinkhornPlan::solve(&cost, 0.5);
     let n = 64;
     for i in 0..n {
@@ -317,15 +317,15 @@ fn sinkhorn_plan_has_uniform_marginals() {
 }
 
 fn stream(method: CouplingMethod, k: usize) -> PairStream {
-    let source = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian")).unwrap();
-    let target = build_sampler(SpaceKind::Plane, &DistConfig::named("8gaussians")).unwrap();
+    let source = build_sampler(SpaceKind::PLANE, &DistConfig::named("gaussian")).unwrap();
+    let target = build_sampler(SpaceKind::PLANE, &DistConfig::named("8gaussians")).unwrap();
     let config = CouplingConfig {
         method,
         k,
         epsilon: 0.05,
         ..CouplingConfig::default()
     };
-    PairStream::new(SpaceKind::Plane, config, source, target, 42)
+    PairStream::new(SpaceKind::PLANE, config, source, target, 42)
 }
 
 #[test]
@@ -351,14 +351,14 @@ fn large_k_serves_consecutive_batches_from_one_solve() {
         x0.extend(&b.x0);
         x1.extend(&b.x1);
     }
-    let source = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian")).unwrap();
-    let target = build_sampler(SpaceKind::Plane, &DistConfig::named("8gaussians")).unwrap();
+    let source = build_sampler(SpaceKind::PLANE, &DistConfig::named("gaussian")).unwrap();
+    let target = build_sampler(SpaceKind::PLANE, &DistConfig::named("8gaussians")).unwrap();
     let draws0 = source.sample(256, &mut Rng::stream(42, "train-source"));
     let draws1 = target.sample(256, &mut Rng::stream(42, "train-target"));
     assert_eq!(x0, draws0, "sources served in draw order");
-    let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &draws0, &draws1);
+    let cost = CostMatrix::squared_geodesic(SpaceKind::PLANE, &draws0, &draws1);
     let optimum = hungarian(&cost) / 256.0;
-    let served = mean_pair_cost(SpaceKind::Plane, &x0, &x1);
+    let served = mean_pair_cost(SpaceKind::PLANE, &x0, &x1);
     assert!(
         (served - optimum).abs() < 1e-5 * optimum,
         "served pairs are the k=256 OT matching"
@@ -383,7 +383,7 @@ fn small_k_solves_several_problems_per_batch() {
         let order: Vec<usize> = (block * 16..(block + 1) * 16).collect();
         let a = batch.x0.reordered(&order);
         let b = batch.x1.reordered(&order);
-        let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+        let cost = CostMatrix::squared_geodesic(SpaceKind::PLANE, &a, &b);
         let identity: Vec<usize> = (0..16).collect();
         assert!(
             (total(&cost, &identity) - hungarian(&cost)).abs() < 1e-4,
@@ -403,8 +403,8 @@ fn exact_streams_serve_every_problem_in_draw_order_while_solving_ahead() {
     for (k, batches) in [(32, 24), (128, 12)] {
         let mut pairs = stream(CouplingMethod::Exact, k);
         let served: Vec<_> = (0..batches).map(|_| pairs.next_batch(64)).collect();
-        let source = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian")).unwrap();
-        let target = build_sampler(SpaceKind::Plane, &DistConfig::named("8gaussians")).unwrap();
+        let source = build_sampler(SpaceKind::PLANE, &DistConfig::named("gaussian")).unwrap();
+        let target = build_sampler(SpaceKind::PLANE, &DistConfig::named("8gaussians")).unwrap();
         let (mut source_rng, mut target_rng) = (
             Rng::stream(42, "train-source"),
             Rng::stream(42, "train-target"),
@@ -421,11 +421,11 @@ fn exact_streams_serve_every_problem_in_draw_order_while_solving_ahead() {
             let draws1 = target.sample(k, &mut target_rng);
             assert_eq!(a, draws0, "k = {k}: problem {problem} served in draw order");
             let optimum = hungarian(&CostMatrix::squared_geodesic(
-                SpaceKind::Plane,
+                SpaceKind::PLANE,
                 &draws0,
                 &draws1,
             ));
-            let cost = CostMatrix::squared_geodesic(SpaceKind::Plane, &a, &b);
+            let cost = CostMatrix::squared_geodesic(SpaceKind::PLANE, &a, &b);
             let identity: Vec<usize> = (0..k).collect();
             assert!(
                 (total(&cost, &identity) - optimum).abs() <= 1e-6 * optimum,
@@ -437,22 +437,22 @@ fn exact_streams_serve_every_problem_in_draw_order_while_solving_ahead() {
 
 #[test]
 fn w2_of_samples_holding_nan_is_an_error_not_a_hang() {
-    let a = sample(SpaceKind::Plane, "gaussian", 300, 20);
+    let a = sample(SpaceKind::PLANE, "gaussian", 300, 20);
     let mut broken = a.data().to_vec();
     broken[17] = f64::NAN;
     let broken = Points::new(2, broken, None);
     let error =
-        flowscope::metrics::w2(SpaceKind::Plane, &a, &broken).expect_err("NaN samples have no W2");
+        flowscope::metrics::w2(SpaceKind::PLANE, &a, &broken).expect_err("NaN samples have no W2");
     assert!(error.to_string().contains("NaN"), "{error}");
-    assert!(flowscope::metrics::w2(SpaceKind::Plane, &a, &a).is_ok());
+    assert!(flowscope::metrics::w2(SpaceKind::PLANE, &a, &a).is_ok());
 }
 
 #[test]
 fn sphere_costs_are_squared_arc_lengths_everywhere_on_the_sphere() {
-    let mut a = sample(SpaceKind::Sphere, "uniform", 200, 21)
+    let mut a = sample(SpaceKind::SPHERE, "uniform", 200, 21)
         .data()
         .to_vec();
-    let b = sample(SpaceKind::Sphere, "uniform", 200, 22)
+    let b = sample(SpaceKind::SPHERE, "uniform", 200, 22)
         .data()
         .to_vec();
     let mut b_rows = b.clone();
@@ -465,8 +465,8 @@ fn sphere_costs_are_squared_arc_lengths_everywhere_on_the_sphere() {
     a[6..9].copy_from_slice(&[0.0, 1.0, 0.0]);
     b_rows[6..9].copy_from_slice(&[0.0, tilt.cos(), tilt.sin()]);
     let (a, b) = (Points::new(3, a, None), Points::new(3, b_rows, None));
-    let cost = CostMatrix::squared_geodesic(SpaceKind::Sphere, &a, &b);
-    let geometry = SpaceKind::Sphere.space();
+    let cost = CostMatrix::squared_geodesic(SpaceKind::SPHERE, &a, &b);
+    let geometry = SpaceKind::SPHERE.geometry();
     for i in 0..200 {
         for j in 0..200 {
             let exact = geometry.squared_distance(a.point(i), b.point(j));

@@ -1,9 +1,9 @@
 //! Distributions and point files: deterministic, matching the literature's conventions,
 //! labelled where promised, and strict about malformed CSV.
 
-use flowscope::data::{DistConfig, Points, Sampler, build_sampler, catalog};
-use flowscope::geometry::SpaceKind;
+use flowscope::data::{DistConfig, Points, Sampler, build_sampler};
 use flowscope::rng::Rng;
+use flowscope::space::SpaceKind;
 
 fn sampler(space: SpaceKind, name: &str) -> Box<dyn Sampler> {
     build_sampler(space, &DistConfig::named(name)).expect("catalog distribution")
@@ -11,8 +11,11 @@ fn sampler(space: SpaceKind, name: &str) -> Box<dyn Sampler> {
 
 #[test]
 fn every_catalog_distribution_is_deterministic_and_lies_on_its_space() {
-    for info in catalog().iter().filter(|d| d.name != "image") {
-        let s = sampler(info.space, info.name);
+    let datasets = flowscope::space::all()
+        .into_iter()
+        .flat_map(|space| space.datasets().iter().map(move |info| (space, info)));
+    for (space, info) in datasets.filter(|(_, d)| !d.reads_file) {
+        let s = sampler(space, info.name);
         let a = s.sample(500, &mut Rng::new(9));
         let b = s.sample(500, &mut Rng::new(9));
         assert_eq!(a, b, "{} is not deterministic", info.name);
@@ -31,14 +34,14 @@ fn every_catalog_distribution_is_deterministic_and_lies_on_its_space() {
         assert_eq!(a.data(), one_by_one.data());
         for p in a.iter() {
             assert!(p.iter().all(|v| v.is_finite()));
-            match info.space {
-                SpaceKind::Sphere => {
+            match space.name() {
+                "sphere" => {
                     assert!((p.iter().map(|v| v * v).sum::<f64>().sqrt() - 1.0).abs() < 1e-9)
                 }
-                SpaceKind::Torus => {
+                "torus" => {
                     assert!(p.iter().all(|v| (0.0..std::f64::consts::TAU).contains(v)))
                 }
-                SpaceKind::Plane => {}
+                _ => {}
             }
         }
     }
@@ -56,7 +59,7 @@ fn mean(points: &Points) -> Vec<f64> {
 
 #[test]
 fn eight_gaussians_follow_the_literature_convention() {
-    let points = sampler(SpaceKind::Plane, "8gaussians").sample(20_000, &mut Rng::new(1));
+    let points = sampler(SpaceKind::PLANE, "8gaussians").sample(20_000, &mut Rng::new(1));
     let labels = points.labels().expect("8 labels");
     let mut counts = [0usize; 8];
     let mut variance = 0.0;
@@ -77,7 +80,7 @@ fn eight_gaussians_follow_the_literature_convention() {
 
 #[test]
 fn moons_are_scaled_by_three_and_shifted_by_minus_one() {
-    let points = sampler(SpaceKind::Plane, "moons").sample(20_000, &mut Rng::new(2));
+    let points = sampler(SpaceKind::PLANE, "moons").sample(20_000, &mut Rng::new(2));
     let m = mean(&points);
     // Unscaled moons have mean (0.5, 0.25); x·3 − 1 gives (0.5, −0.25).
     assert!(
@@ -88,10 +91,10 @@ fn moons_are_scaled_by_three_and_shifted_by_minus_one() {
 
 #[test]
 fn vmf_mixture_concentrates_around_its_components() {
-    let points = sampler(SpaceKind::Sphere, "vmf").sample(4000, &mut Rng::new(3));
+    let points = sampler(SpaceKind::SPHERE, "vmf").sample(4000, &mut Rng::new(3));
     let labels = points.labels().expect("one label per component");
     assert_eq!(labels.iter().max(), Some(&3));
-    let uniform = sampler(SpaceKind::Sphere, "uniform").sample(4000, &mut Rng::new(3));
+    let uniform = sampler(SpaceKind::SPHERE, "uniform").sample(4000, &mut Rng::new(3));
     // With κ = 20 a component's points sit within ~0.3 rad of their mean direction.
     let spread = |p: &Points| {
         let m = mean(p);
@@ -113,7 +116,7 @@ fn image_density_puts_points_where_the_image_is_dark() {
     image.save(&path).unwrap();
     let mut config = DistConfig::named("image");
     config.path = Some(path);
-    let points = build_sampler(SpaceKind::Plane, &config)
+    let points = build_sampler(SpaceKind::PLANE, &config)
         .unwrap()
         .sample(2000, &mut Rng::new(4));
     assert!(
@@ -128,7 +131,7 @@ fn image_density_puts_points_where_the_image_is_dark() {
         .save(&white)
         .unwrap();
     config.path = Some(white);
-    let error = build_sampler(SpaceKind::Plane, &config)
+    let error = build_sampler(SpaceKind::PLANE, &config)
         .err()
         .unwrap()
         .to_string();
@@ -137,19 +140,19 @@ fn image_density_puts_points_where_the_image_is_dark() {
 
 #[test]
 fn unknown_names_and_parameters_are_rejected_with_the_choices() {
-    let error = build_sampler(SpaceKind::Plane, &DistConfig::named("moon"))
+    let error = build_sampler(SpaceKind::PLANE, &DistConfig::named("moon"))
         .err()
         .unwrap()
         .to_string();
     assert!(error.contains("moon") && error.contains("moons"), "{error}");
-    let error = build_sampler(SpaceKind::Sphere, &DistConfig::named("moons"))
+    let error = build_sampler(SpaceKind::SPHERE, &DistConfig::named("moons"))
         .err()
         .unwrap()
         .to_string();
     assert!(error.contains("sphere distribution"), "{error}");
     let mut config = DistConfig::named("moons");
     config.params.insert("nosie".into(), 0.1);
-    let error = build_sampler(SpaceKind::Plane, &config)
+    let error = build_sampler(SpaceKind::PLANE, &config)
         .err()
         .unwrap()
         .to_string();
@@ -159,39 +162,39 @@ fn unknown_names_and_parameters_are_rejected_with_the_choices() {
     );
     let mut config = DistConfig::named("vmf");
     config.params.insert("components".into(), 2.5);
-    assert!(build_sampler(SpaceKind::Sphere, &config).is_err());
+    assert!(build_sampler(SpaceKind::SPHERE, &config).is_err());
 }
 
 #[test]
 fn csv_round_trips_with_labels() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("points.csv");
-    let points = sampler(SpaceKind::Torus, "ramachandran").sample(100, &mut Rng::new(5));
-    points.write_csv(&path, SpaceKind::Torus).unwrap();
+    let points = sampler(SpaceKind::TORUS, "ramachandran").sample(100, &mut Rng::new(5));
+    points.write_csv(&path, SpaceKind::TORUS).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("theta,phi,label\n"));
-    assert_eq!(Points::read_csv(&path, SpaceKind::Torus).unwrap(), points);
+    assert_eq!(Points::read_csv(&path, SpaceKind::TORUS).unwrap(), points);
 }
 
 #[test]
 fn malformed_csv_is_rejected_with_a_reason() {
     let cases = [
-        ("", SpaceKind::Plane, "empty"),
-        ("1,2\n3,4\n", SpaceKind::Plane, "header"),
-        ("x,y\n1,2\n3\n", SpaceKind::Plane, "line 3 has 1 columns"),
-        ("x,y\n1,2\n3,abc\n", SpaceKind::Plane, "'abc'"),
-        ("x,y\n1,2\n3,NaN\n", SpaceKind::Plane, "not a finite number"),
-        ("x,y\n1,2\n3,inf\n", SpaceKind::Plane, "not a finite number"),
-        ("x,y\n1,2\n", SpaceKind::Plane, "at least 2"),
-        ("x,y,z\n1,0,0\n0,2,0\n", SpaceKind::Sphere, "unit length"),
-        ("x,y,label\n1,2,0\n3,4,-1\n", SpaceKind::Plane, "label"),
+        ("", SpaceKind::PLANE, "empty"),
+        ("1,2\n3,4\n", SpaceKind::PLANE, "header"),
+        ("x,y\n1,2\n3\n", SpaceKind::PLANE, "line 3 has 1 columns"),
+        ("x,y\n1,2\n3,abc\n", SpaceKind::PLANE, "'abc'"),
+        ("x,y\n1,2\n3,NaN\n", SpaceKind::PLANE, "not a finite number"),
+        ("x,y\n1,2\n3,inf\n", SpaceKind::PLANE, "not a finite number"),
+        ("x,y\n1,2\n", SpaceKind::PLANE, "at least 2"),
+        ("x,y,z\n1,0,0\n0,2,0\n", SpaceKind::SPHERE, "unit length"),
+        ("x,y,label\n1,2,0\n3,4,-1\n", SpaceKind::PLANE, "label"),
     ];
     for (text, space, expected) in cases {
         let error = Points::parse_csv(text, space).expect_err(text);
         assert!(error.contains(expected), "{text:?}: {error}");
     }
     assert!(
-        Points::parse_csv("theta,phi\n7,1\n-1,2\n", SpaceKind::Torus).is_ok(),
+        Points::parse_csv("theta,phi\n7,1\n-1,2\n", SpaceKind::TORUS).is_ok(),
         "torus angles are wrapped"
     );
 }

@@ -2,10 +2,11 @@
 //! batched tensor versions agreeing with the f64 reference.
 
 use burn::tensor::{Device, Tensor, TensorData};
-use flowscope::geometry::{Scheduler, SpaceKind};
+use flowscope::geometry::Scheduler;
 use flowscope::rng::Rng;
+use flowscope::space::SpaceKind;
 
-const SPACES: [SpaceKind; 3] = [SpaceKind::Plane, SpaceKind::Sphere, SpaceKind::Torus];
+const SPACES: [SpaceKind; 3] = [SpaceKind::PLANE, SpaceKind::SPHERE, SpaceKind::TORUS];
 
 fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
     a.iter().zip(b).all(|(x, y)| (x - y).abs() <= tol)
@@ -13,11 +14,11 @@ fn close(a: &[f64], b: &[f64], tol: f64) -> bool {
 
 /// Points equal on the space (angles compared modulo 2π on the torus).
 fn same_point(space: SpaceKind, a: &[f64], b: &[f64], tol: f64) -> bool {
-    space.space().distance(a, b) <= tol
+    space.geometry().distance(a, b) <= tol
 }
 
 fn random_pairs(space: SpaceKind, n: usize, seed: u64) -> Vec<(Vec<f64>, Vec<f64>)> {
-    let geometry = space.space();
+    let geometry = space.geometry();
     let mut rng = Rng::new(seed);
     (0..n)
         .map(|_| {
@@ -33,7 +34,7 @@ fn random_pairs(space: SpaceKind, n: usize, seed: u64) -> Vec<(Vec<f64>, Vec<f64
 #[test]
 fn exp_of_log_returns_the_target_on_every_space() {
     for space in SPACES {
-        let geometry = space.space();
+        let geometry = space.geometry();
         for (x, y) in random_pairs(space, 500, 1) {
             let mut v = vec![0.0; geometry.dim()];
             let mut back = vec![0.0; geometry.dim()];
@@ -62,7 +63,7 @@ fn interpolant_starts_at_x0_ends_at_x1_and_moves_tangentially() {
         assert_eq!(scheduler.kappa(0.0), 0.0);
         assert!((scheduler.kappa(1.0) - 1.0).abs() < 1e-12);
         for space in SPACES {
-            let geometry = space.space();
+            let geometry = space.geometry();
             let d = geometry.dim();
             for (x0, x1) in random_pairs(space, 200, 2) {
                 let (mut xt, mut ut) = (vec![0.0; d], vec![0.0; d]);
@@ -127,7 +128,7 @@ fn interpolant_starts_at_x0_ends_at_x1_and_moves_tangentially() {
 
 #[test]
 fn torus_geodesics_wrap_around_the_seam() {
-    let torus = SpaceKind::Torus.space();
+    let torus = SpaceKind::TORUS.geometry();
     let (x, y) = ([0.1, 6.2], [6.2, 0.1]);
     let mut v = [0.0; 2];
     torus.log(&x, &y, &mut v);
@@ -157,7 +158,7 @@ fn torus_geodesics_wrap_around_the_seam() {
 
 #[test]
 fn sphere_exp_and_log_handle_tiny_and_antipodal_cases() {
-    let sphere = SpaceKind::Sphere.space();
+    let sphere = SpaceKind::SPHERE.geometry();
     let x = [0.0, 0.0, 1.0];
     let mut out = [0.0; 3];
     sphere.exp(&x, &[0.0, 0.0, 0.0], &mut out);
@@ -191,7 +192,7 @@ fn rows(t: Tensor<2>) -> Vec<Vec<f64>> {
 fn batched_tensor_maps_agree_with_the_f64_reference() {
     let device = Device::flex();
     for space in SPACES {
-        let geometry = space.space();
+        let geometry = space.geometry();
         let d = geometry.dim();
         let pairs = random_pairs(space, 64, 3);
         let x0: Vec<Vec<f64>> = pairs.iter().map(|p| p.0.clone()).collect();
@@ -239,7 +240,7 @@ fn batched_tensor_maps_agree_with_the_f64_reference() {
 #[test]
 fn tensor_tangent_projection_removes_the_normal_component() {
     let device = Device::flex();
-    let sphere = SpaceKind::Sphere.space();
+    let sphere = SpaceKind::SPHERE.geometry();
     let x = tensor(&[vec![0.0, 0.0, 1.0], vec![1.0, 0.0, 0.0]], &device);
     let v = tensor(&[vec![1.0, 2.0, 3.0], vec![4.0, 5.0, 6.0]], &device);
     let projected = rows(sphere.project_tangent_tensor(x, v));

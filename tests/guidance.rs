@@ -7,10 +7,10 @@ use flowscope::data::{DistConfig, LabelledPool, Points, build_sampler};
 use flowscope::flow::{
     Conditioning, Guidance, GuidanceConfig, RequestedLabel, Solver, drop_labels, integrate,
 };
-use flowscope::geometry::SpaceKind;
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
 use flowscope::session::Session;
+use flowscope::space::SpaceKind;
 
 fn conditional_scene(steps: usize) -> Scene {
     let mut scene = Scene {
@@ -27,7 +27,7 @@ fn conditional_scene(steps: usize) -> Scene {
 fn final_points(session: &Session, x0: &Points, guidance: Option<&Guidance>) -> Vec<f32> {
     integrate(
         &session.model(),
-        SpaceKind::Plane,
+        SpaceKind::PLANE,
         x0,
         Solver::Euler,
         20,
@@ -176,7 +176,7 @@ fn guidance_settings_are_checked() {
 
 #[test]
 fn few_samples_per_label_come_from_a_fixed_set() {
-    let target = build_sampler(SpaceKind::Plane, &DistConfig::named("8gaussians")).unwrap();
+    let target = build_sampler(SpaceKind::PLANE, &DistConfig::named("8gaussians")).unwrap();
     let pool = LabelledPool::draw(target.as_ref(), 5, &mut Rng::new(0)).unwrap();
     let labels = pool.points().labels().unwrap();
     assert_eq!(labels.len(), 40);
@@ -189,7 +189,7 @@ fn few_samples_per_label_come_from_a_fixed_set() {
     for point in draws.iter() {
         assert!(pool.points().iter().any(|p| p == point));
     }
-    let unlabelled = build_sampler(SpaceKind::Plane, &DistConfig::named("gaussian")).unwrap();
+    let unlabelled = build_sampler(SpaceKind::PLANE, &DistConfig::named("gaussian")).unwrap();
     assert!(LabelledPool::draw(unlabelled.as_ref(), 5, &mut Rng::new(0)).is_err());
 
     // A data-starved run trains on at most 5 × 8 distinct targets.

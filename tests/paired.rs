@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use burn::tensor::Device;
 use flowscope::coupling::{Corruption, CouplingMethod, Observation, PairedApproach, PairedConfig};
-use flowscope::data::{DistConfig, build_sampler, default_distributions};
-use flowscope::geometry::SpaceKind;
+use flowscope::data::{DistConfig, build_sampler};
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
 use flowscope::session::Session;
+use flowscope::space::SpaceKind;
 
 fn observation(
     space: SpaceKind,
@@ -20,7 +20,7 @@ fn observation(
     sigma: f64,
 ) -> Observation {
     let target = build_sampler(space, &DistConfig::named(target)).unwrap();
-    let (source, _) = default_distributions(space);
+    let (source, _) = space.default_distributions();
     let source = build_sampler(space, &DistConfig::named(source)).unwrap();
     Observation::new(
         space,
@@ -37,14 +37,14 @@ fn observation(
 
 #[test]
 fn projections_keep_one_coordinate_on_every_space() {
-    let plane = observation(SpaceKind::Plane, "moons", Corruption::Project, 0.5, 0.0)
+    let plane = observation(SpaceKind::PLANE, "moons", Corruption::Project, 0.5, 0.0)
         .draw(200, &mut Rng::new(0));
     for (y, x1) in plane.y.iter().zip(plane.x1.iter()) {
         assert_eq!(y, &[x1[0], 0.0][..], "the plane keeps x and drops y");
     }
     assert_eq!(plane.x0, plane.y, "σ = 0 starts at the observation itself");
 
-    let sphere = observation(SpaceKind::Sphere, "vmf", Corruption::Project, 0.5, 0.0)
+    let sphere = observation(SpaceKind::SPHERE, "vmf", Corruption::Project, 0.5, 0.0)
         .draw(200, &mut Rng::new(0));
     for (y, x1) in sphere.y.iter().zip(sphere.x1.iter()) {
         assert!((y[2] - x1[2]).abs() < 1e-12, "same latitude");
@@ -53,7 +53,7 @@ fn projections_keep_one_coordinate_on_every_space() {
     }
 
     let torus = observation(
-        SpaceKind::Torus,
+        SpaceKind::TORUS,
         "wrapped_gaussians",
         Corruption::Project,
         0.5,
@@ -67,7 +67,7 @@ fn projections_keep_one_coordinate_on_every_space() {
 
 #[test]
 fn quantisation_snaps_to_cell_centres_and_noise_has_its_level() {
-    let grid = observation(SpaceKind::Plane, "moons", Corruption::Quantize, 0.5, 0.0)
+    let grid = observation(SpaceKind::PLANE, "moons", Corruption::Quantize, 0.5, 0.0)
         .draw(300, &mut Rng::new(1));
     for (y, x1) in grid.y.iter().zip(grid.x1.iter()) {
         for (v, x) in y.iter().zip(x1) {
@@ -79,7 +79,7 @@ fn quantisation_snaps_to_cell_centres_and_noise_has_its_level() {
             assert!((v - x).abs() <= 0.25 + 1e-12, "{x} snapped to {v}");
         }
     }
-    let torus = observation(SpaceKind::Torus, "uniform", Corruption::Quantize, 1.0, 0.0)
+    let torus = observation(SpaceKind::TORUS, "uniform", Corruption::Quantize, 1.0, 0.0)
         .draw(300, &mut Rng::new(1));
     assert!(
         torus
@@ -90,15 +90,11 @@ fn quantisation_snaps_to_cell_centres_and_noise_has_its_level() {
     );
 
     // Noise of level s moves a point by s·√2 on average in two dimensions (Rayleigh mean s·√(π/2)).
-    for space in [SpaceKind::Plane, SpaceKind::Sphere, SpaceKind::Torus] {
-        let target = match space {
-            SpaceKind::Plane => "moons",
-            SpaceKind::Sphere => "vmf",
-            SpaceKind::Torus => "wrapped_gaussians",
-        };
+    for space in [SpaceKind::PLANE, SpaceKind::SPHERE, SpaceKind::TORUS] {
+        let (_, target) = space.default_distributions();
         let noisy =
             observation(space, target, Corruption::Noise, 0.1, 0.05).draw(4000, &mut Rng::new(2));
-        let geometry = space.space();
+        let geometry = space.geometry();
         let mean = |a: &flowscope::data::Points, b: &flowscope::data::Points| {
             a.iter()
                 .zip(b.iter())
@@ -155,9 +151,9 @@ fn paired_training_keeps_pairs_and_restores_observations() {
 
     let observed = paired.observation().unwrap().draw(500, &mut Rng::new(9));
     let restored = paired.push_forward(&observed.x0, None, 50).unwrap();
-    let ours = flowscope::metrics::restoration(SpaceKind::Plane, &restored, &observed.x1).unwrap();
+    let ours = flowscope::metrics::restoration(SpaceKind::PLANE, &restored, &observed.x1).unwrap();
     let theirs = flowscope::metrics::restoration(
-        SpaceKind::Plane,
+        SpaceKind::PLANE,
         &baseline.push_forward(&observed.x0, None, 50).unwrap(),
         &observed.x1,
     )
@@ -190,7 +186,7 @@ fn paired_training_keeps_pairs_and_restores_observations() {
         .push_forward(&noise, Some(&observed.y), 50)
         .unwrap();
     let by_condition =
-        flowscope::metrics::restoration(SpaceKind::Plane, &restored, &observed.x1).unwrap();
+        flowscope::metrics::restoration(SpaceKind::PLANE, &restored, &observed.x1).unwrap();
     assert!(
         by_condition.error < 0.6 * theirs.error,
         "the conditional model {by_condition:?} restores too: unconditional {theirs:?}"

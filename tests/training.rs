@@ -6,9 +6,9 @@ use flowscope::Error;
 use flowscope::coupling::CouplingMethod;
 use flowscope::data::DistConfig;
 use flowscope::flow::Solver;
-use flowscope::geometry::SpaceKind;
 use flowscope::scene::Scene;
 use flowscope::session::Session;
+use flowscope::space::SpaceKind;
 
 fn small_scene(space: SpaceKind, source: &str, target: &str, steps: usize) -> Scene {
     let mut scene = Scene {
@@ -28,9 +28,9 @@ fn small_scene(space: SpaceKind, source: &str, target: &str, steps: usize) -> Sc
 fn training_lowers_w2_on_every_space() {
     let device = Device::flex();
     for (space, source, target) in [
-        (SpaceKind::Plane, "gaussian", "8gaussians"),
-        (SpaceKind::Sphere, "uniform", "vmf"),
-        (SpaceKind::Torus, "uniform", "wrapped_gaussians"),
+        (SpaceKind::PLANE, "gaussian", "8gaussians"),
+        (SpaceKind::SPHERE, "uniform", "vmf"),
+        (SpaceKind::TORUS, "uniform", "wrapped_gaussians"),
     ] {
         let mut scene = small_scene(space, source, target, 600);
         scene.coupling.method = CouplingMethod::Exact;
@@ -63,7 +63,7 @@ fn ot_coupling_gives_straighter_paths_than_independent() {
     let device = Device::flex();
     let mut straightness = Vec::new();
     for method in [CouplingMethod::Independent, CouplingMethod::Exact] {
-        let mut scene = small_scene(SpaceKind::Plane, "gaussian", "8gaussians", 800);
+        let mut scene = small_scene(SpaceKind::PLANE, "gaussian", "8gaussians", 800);
         scene.coupling.method = method;
         scene.coupling.k = 256;
         let mut session = Session::new(scene, &device).unwrap();
@@ -81,7 +81,7 @@ fn ot_coupling_gives_straighter_paths_than_independent() {
 #[test]
 fn a_diverging_run_stops_names_the_step_and_keeps_finite_weights() {
     let device = Device::flex();
-    let mut scene = small_scene(SpaceKind::Plane, "gaussian", "moons", 200);
+    let mut scene = small_scene(SpaceKind::PLANE, "gaussian", "moons", 200);
     scene.train.lr = 1e12;
     let mut session = Session::new(scene, &device).unwrap();
     let error = session
@@ -110,7 +110,7 @@ fn a_diverging_run_stops_names_the_step_and_keeps_finite_weights() {
 fn checkpoints_round_trip_to_identical_samples() {
     let device = Device::flex();
     let mut session = Session::new(
-        small_scene(SpaceKind::Sphere, "uniform", "vmf", 30),
+        small_scene(SpaceKind::SPHERE, "uniform", "vmf", 30),
         &device,
     )
     .unwrap();
@@ -128,7 +128,7 @@ fn checkpoints_round_trip_to_identical_samples() {
 fn a_checkpoint_of_another_model_size_is_refused() {
     let device = Device::flex();
     let session = Session::new(
-        small_scene(SpaceKind::Plane, "gaussian", "moons", 1),
+        small_scene(SpaceKind::PLANE, "gaussian", "moons", 1),
         &device,
     )
     .unwrap();
@@ -149,8 +149,8 @@ fn a_checkpoint_of_another_model_size_is_refused() {
 #[test]
 fn every_solver_keeps_particles_on_the_space_and_counts_evaluations() {
     let device = Device::flex();
-    for space in [SpaceKind::Sphere, SpaceKind::Torus] {
-        let (source, target) = if space == SpaceKind::Sphere {
+    for space in [SpaceKind::SPHERE, SpaceKind::TORUS] {
+        let (source, target) = if space == SpaceKind::SPHERE {
             ("uniform", "vmf")
         } else {
             ("uniform", "ramachandran")
@@ -161,8 +161,8 @@ fn every_solver_keeps_particles_on_the_space_and_counts_evaluations() {
             assert_eq!(flow.nfe, 8 * per_step);
             assert_eq!(flow.trajectory.len(), 9 * 64 * space.dim());
             for p in flow.trajectory.chunks(space.dim()) {
-                match space {
-                    SpaceKind::Sphere => {
+                match space.name() {
+                    "sphere" => {
                         let norm = p.iter().map(|v| v * v).sum::<f32>().sqrt();
                         assert!(
                             (norm - 1.0).abs() < 1e-4,
@@ -189,7 +189,7 @@ fn every_solver_keeps_particles_on_the_space_and_counts_evaluations() {
 fn dopri5_agrees_with_rk4_in_the_plane() {
     let device = Device::flex();
     let mut session = Session::new(
-        small_scene(SpaceKind::Plane, "gaussian", "moons", 100),
+        small_scene(SpaceKind::PLANE, "gaussian", "moons", 100),
         &device,
     )
     .unwrap();
@@ -234,7 +234,7 @@ fn a_reopened_checkpoint_keeps_its_weights_when_the_folder_goes_away() {
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let mut session = Session::new(
-        small_scene(SpaceKind::Plane, "gaussian", "moons", 20),
+        small_scene(SpaceKind::PLANE, "gaussian", "moons", 20),
         &device,
     )
     .unwrap();

@@ -102,7 +102,7 @@ fn loading_a_scene_file_updates_the_panel_and_a_bad_one_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut sphere = quick_scene();
     sphere.title = "A sphere for the test".into();
-    sphere.space = flowscope::geometry::SpaceKind::Sphere;
+    sphere.space = flowscope::space::SpaceKind::SPHERE;
     sphere.source = flowscope::data::DistConfig::named("uniform");
     sphere.target = flowscope::data::DistConfig::named("vmf");
     let good = dir.path().join("sphere.toml");
@@ -134,7 +134,7 @@ fn loading_a_scene_file_updates_the_panel_and_a_bad_one_changes_nothing() {
         app.runs()[0]
             .snapshot
             .as_ref()
-            .is_some_and(|s| s.scene.space == flowscope::geometry::SpaceKind::Sphere)
+            .is_some_and(|s| s.scene.space == flowscope::space::SpaceKind::SPHERE)
     });
 }
 

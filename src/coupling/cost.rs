@@ -1,6 +1,5 @@
-use super::PlanarCosts;
 use crate::data::Points;
-use crate::geometry::SpaceKind;
+use crate::space::SpaceKind;
 
 /// A dense square matrix of squared geodesic costs c(a_i, b_j), row-major, in f32 to halve the
 /// memory traffic of the solvers (a 4096² matrix is 64 MiB).
@@ -12,21 +11,44 @@ pub struct CostMatrix {
 }
 
 impl CostMatrix {
-    /// Costs between equal-size point sets `a` (rows) and `b` (columns).
+    /// The pair costs of `space` between equal-size point sets `a` (rows) and `b` (columns).
     pub fn squared_geodesic(space: SpaceKind, a: &Points, b: &Points) -> Self {
         assert_eq!(a.len(), b.len(), "cost matrices are square");
+        space.coupling().cost_matrix(a, b)
+    }
+
+    /// Costs `cost(a_i, b_j)` of any pair cost, the rows shared among the cores.
+    pub fn from_pair_cost(
+        a: &Points,
+        b: &Points,
+        cost: impl Fn(&[f64], &[f64]) -> f64 + Sync,
+    ) -> Self {
+        assert_eq!(a.len(), b.len(), "cost matrices are square");
         let n = a.len();
-        let data = match space {
-            // One formula for plane and torus costs: the one the exact solver computes on demand.
-            SpaceKind::Plane => PlanarCosts::plane(a, b).entries(),
-            SpaceKind::Torus => PlanarCosts::torus(a, b).entries(),
-            SpaceKind::Sphere => {
-                let mut data = vec![0f32; n * n];
-                fill_spherical(&mut data, a, b);
-                data
+        let mut data = vec![0f32; n * n];
+        let rows_per_thread = n.div_ceil(available_cores()).max(1);
+        std::thread::scope(|scope| {
+            for (part, rows) in data.chunks_mut(rows_per_thread * n).enumerate() {
+                let cost = &cost;
+                scope.spawn(move || {
+                    for (offset, row) in rows.chunks_exact_mut(n).enumerate() {
+                        let x = a.point(part * rows_per_thread + offset);
+                        for (c, y) in row.iter_mut().zip(b.iter()) {
+                            *c = cost(x, y) as f32;
+                        }
+                    }
+                });
             }
-        };
+        });
         Self::from_values(n, data)
+    }
+
+    /// Squared arc lengths between unit vectors of the sphere.
+    pub fn squared_arc_lengths(a: &Points, b: &Points) -> Self {
+        assert_eq!(a.len(), b.len(), "cost matrices are square");
+        let mut data = vec![0f32; a.len() * a.len()];
+        fill_spherical(&mut data, a, b);
+        Self::from_values(a.len(), data)
     }
 
     /// A matrix from explicit values (row-major, n×n).
@@ -108,8 +130,7 @@ fn fill_spherical(data: &mut [f32], a: &Points, b: &Points) {
     let n = a.len();
     let column = |d: usize| (0..n).map(|j| b.point(j)[d]).collect::<Vec<f64>>();
     let (bx, by, bz) = (column(0), column(1), column(2));
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    let rows_per_thread = n.div_ceil(threads).max(1);
+    let rows_per_thread = n.div_ceil(available_cores()).max(1);
     std::thread::scope(|scope| {
         for (part, rows) in data.chunks_mut(rows_per_thread * n).enumerate() {
             let (bx, by, bz) = (&bx, &by, &bz);
@@ -132,4 +153,8 @@ fn fill_spherical(data: &mut [f32], a: &Points, b: &Points) {
             });
         }
     });
+}
+
+fn available_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |t| t.get())
 }

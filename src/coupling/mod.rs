@@ -8,6 +8,7 @@ mod paired;
 mod planar;
 mod prefetch;
 mod sinkhorn;
+mod spaces;
 
 pub use assignment::{AssignmentCosts, solve_assignment};
 pub use cost::CostMatrix;
@@ -15,6 +16,7 @@ pub use paired::{Corruption, Observation, ObservedPairs, PairedApproach, PairedC
 pub use planar::PlanarCosts;
 pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
+pub use spaces::{PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling, snap_to_grid};
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -23,8 +25,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Points, Sampler};
-use crate::geometry::SpaceKind;
 use crate::rng::Rng;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// The largest OT batch k accepted (a k² cost matrix of f32 must fit comfortably in memory).
@@ -228,15 +230,10 @@ pub fn couple(
     Matching { assignment, cost }
 }
 
-/// The permutation minimising the squared geodesic cost between equal-size samples (target row
-/// for each source row). Plane and torus costs are computed on demand; the sphere's arc lengths
-/// are costlier to evaluate than to read, so its matrix is built first.
+/// The permutation minimising the space's pair cost between equal-size samples (target row
+/// for each source row).
 pub fn optimal_assignment(space: SpaceKind, source: &Points, target: &Points) -> Vec<usize> {
-    match space {
-        SpaceKind::Plane => solve_assignment(&PlanarCosts::plane(source, target)),
-        SpaceKind::Torus => solve_assignment(&PlanarCosts::torus(source, target)),
-        SpaceKind::Sphere => solve_assignment(&CostMatrix::squared_geodesic(space, source, target)),
-    }
+    space.coupling().optimal_assignment(source, target)
 }
 
 /// Mean squared geodesic distance between source row i and target row `assignment[i]`, in f64.
@@ -264,9 +261,9 @@ fn mean_squared_distance<'p>(
     space: SpaceKind,
     pairs: impl Iterator<Item = (&'p [f64], &'p [f64])>,
 ) -> f64 {
-    let geometry = space.space();
+    let coupling = space.coupling();
     let (total, n) = pairs.fold((0.0, 0usize), |(total, n), (x, y)| {
-        (total + geometry.squared_distance(x, y), n + 1)
+        (total + coupling.pair_cost(x, y), n + 1)
     });
     total / n.max(1) as f64
 }

@@ -7,16 +7,16 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Points, Sampler};
-use crate::geometry::SpaceKind;
 use crate::rng::Rng;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// How an observation is made from a clean point.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Corruption {
-    /// Keep one coordinate: the plane drops y (projection onto the x axis), the sphere keeps
-    /// only the latitude (longitude set to 0), the torus keeps only θ (φ set to 0).
+    /// Keep part of the point, as the space defines it: the plane drops y (projection onto the
+    /// x axis), the sphere keeps only the latitude (longitude set to 0), the torus keeps only θ.
     Project,
     /// Snap to the centre of a grid cell `level` wide (angles in radians on the sphere and torus).
     Quantize,
@@ -35,12 +35,10 @@ impl Corruption {
 
     /// What the corruption does on `space`, in a few words.
     pub fn describe(self, space: SpaceKind) -> &'static str {
-        match (self, space) {
-            (Corruption::Project, SpaceKind::Plane) => "keep x, drop y",
-            (Corruption::Project, SpaceKind::Sphere) => "keep only the latitude",
-            (Corruption::Project, SpaceKind::Torus) => "keep only θ",
-            (Corruption::Quantize, _) => "snap to a coarse grid",
-            (Corruption::Noise, _) => "add noise",
+        match self {
+            Corruption::Project => space.coupling().projection_summary(),
+            Corruption::Quantize => "snap to a coarse grid",
+            Corruption::Noise => "add noise",
         }
     }
 }
@@ -196,37 +194,17 @@ impl Observation {
     /// Y = corrupt(x).
     fn corrupt(&self, x: &[f64], rng: &mut Rng, y: &mut [f64]) {
         let level = self.config.level;
-        match (self.config.corruption, self.space) {
-            (Corruption::Project, SpaceKind::Plane) => y.copy_from_slice(&[x[0], 0.0]),
-            (Corruption::Project, SpaceKind::Sphere) => {
-                let z = x[2].clamp(-1.0, 1.0);
-                y.copy_from_slice(&[(1.0 - z * z).sqrt(), 0.0, z]);
-            }
-            (Corruption::Project, SpaceKind::Torus) => y.copy_from_slice(&[x[0], 0.0]),
-            (Corruption::Quantize, SpaceKind::Sphere) => {
-                let snap = |angle: f64| ((angle / level).floor() + 0.5) * level;
-                let latitude = snap(x[2].clamp(-1.0, 1.0).asin())
-                    .clamp(-std::f64::consts::FRAC_PI_2, std::f64::consts::FRAC_PI_2);
-                let longitude = snap(x[1].atan2(x[0]));
-                y.copy_from_slice(&[
-                    latitude.cos() * longitude.cos(),
-                    latitude.cos() * longitude.sin(),
-                    latitude.sin(),
-                ]);
-            }
-            (Corruption::Quantize, _) => {
-                for (out, v) in y.iter_mut().zip(x) {
-                    *out = ((v / level).floor() + 0.5) * level;
-                }
-                self.space.space().project(y);
-            }
-            (Corruption::Noise, _) => self.perturb(x, level, rng, y),
+        let coupling = self.space.coupling();
+        match self.config.corruption {
+            Corruption::Project => coupling.project_observation(x, y),
+            Corruption::Quantize => coupling.quantize_observation(x, level, y),
+            Corruption::Noise => self.perturb(x, level, rng, y),
         }
     }
 
     /// exp_x(scale·ε) for ε a standard Gaussian tangent vector at x.
     fn perturb(&self, x: &[f64], scale: f64, rng: &mut Rng, out: &mut [f64]) {
-        let geometry = self.space.space();
+        let geometry = self.space.geometry();
         let mut v: Vec<f64> = (0..x.len()).map(|_| scale * rng.normal()).collect();
         geometry.project_tangent(x, &mut v);
         geometry.exp(x, &v, out);
@@ -239,10 +217,8 @@ impl Sampler for Observation {
     }
 
     fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
-        // Points have at most three coordinates.
-        let (mut x1, mut y) = ([0.0; 3], [0.0; 3]);
-        let dim = out.len();
-        self.draw_one(rng, &mut x1[..dim], &mut y[..dim], out);
+        let (mut x1, mut y) = (vec![0.0; out.len()], vec![0.0; out.len()]);
+        self.draw_one(rng, &mut x1, &mut y, out);
         0
     }
 }

@@ -2,11 +2,15 @@
 
 use std::path::Path;
 
-use super::catalog::Params;
+use super::params::Params;
 use super::{FnSampler, Sampler};
 use crate::{Error, Result};
 
-pub(crate) fn build(path: &Path, p: &Params) -> Result<Box<dyn Sampler>> {
+/// The density of the image file the scene names.
+pub(crate) fn build(p: &Params) -> Result<Box<dyn Sampler>> {
+    let path: &Path = p.path().ok_or_else(|| {
+        Error::invalid("the 'image' distribution needs a path to a PNG or JPEG file")
+    })?;
     let extent = p.positive("extent")?;
     let bad = |message: String| Error::BadFile {
         path: path.to_path_buf(),

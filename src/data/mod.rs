@@ -5,15 +5,20 @@
 
 mod catalog;
 mod image_density;
+mod params;
 mod planar;
 mod points;
 mod pool;
 mod spherical;
 mod toroidal;
 
-pub use catalog::{DistConfig, DistInfo, ParamInfo, build_sampler, catalog, default_distributions};
+pub use catalog::{Dataset, DistConfig, build_sampler, find};
+pub use params::{ParamInfo, Params, param};
+pub(crate) use planar::DATASETS as PLANE_DATASETS;
 pub use points::{Points, write_atomically};
 pub use pool::LabelledPool;
+pub(crate) use spherical::DATASETS as SPHERE_DATASETS;
+pub(crate) use toroidal::DATASETS as TORUS_DATASETS;
 
 use crate::rng::Rng;
 
@@ -40,8 +45,8 @@ pub trait Sampler: Send + Sync {
     }
 }
 
-/// A sampler defined by a closure that draws one point: every catalog distribution is one.
-pub(crate) struct FnSampler<F> {
+/// A sampler defined by a closure that draws one point: every shipped dataset is one.
+pub struct FnSampler<F> {
     dim: usize,
     num_labels: usize,
     draw: F,
@@ -51,7 +56,7 @@ impl<F> FnSampler<F>
 where
     F: Fn(&mut Rng, &mut [f64]) -> u32 + Send + Sync + 'static,
 {
-    pub(crate) fn boxed(dim: usize, num_labels: usize, draw: F) -> Box<dyn Sampler> {
+    pub fn boxed(dim: usize, num_labels: usize, draw: F) -> Box<dyn Sampler> {
         Box::new(Self {
             dim,
             num_labels,

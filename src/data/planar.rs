@@ -4,134 +4,259 @@
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI, TAU};
 
-use super::catalog::Params;
+use super::params::{Params, param};
+use super::{Dataset, image_density};
 use super::{FnSampler, Sampler};
 use crate::Result;
 
-pub(crate) fn build(name: &str, p: &Params) -> Result<Box<dyn Sampler>> {
-    Ok(match name {
-        "gaussian" => {
-            let (std, mx, my) = (p.non_negative("std")?, p.get("mean_x"), p.get("mean_y"));
-            FnSampler::boxed(2, 0, move |rng, out| {
-                out[0] = mx + std * rng.normal();
-                out[1] = my + std * rng.normal();
-                0
-            })
-        }
-        "8gaussians" => {
-            let (radius, std) = (p.get("radius"), p.non_negative("variance")?.sqrt());
-            const D: f64 = FRAC_1_SQRT_2;
-            let centres = [
-                (1.0, 0.0),
-                (-1.0, 0.0),
-                (0.0, 1.0),
-                (0.0, -1.0),
-                (D, D),
-                (D, -D),
-                (-D, D),
-                (-D, -D),
-            ];
-            FnSampler::boxed(2, 8, move |rng, out| {
-                let k = rng.below(8);
-                out[0] = radius * centres[k].0 + std * rng.normal();
-                out[1] = radius * centres[k].1 + std * rng.normal();
-                k as u32
-            })
-        }
-        "25gaussians" => {
-            let (spacing, std) = (p.get("spacing"), p.non_negative("std")?);
-            FnSampler::boxed(2, 25, move |rng, out| {
-                let k = rng.below(25);
-                out[0] = spacing * ((k % 5) as f64 - 2.0) + std * rng.normal();
-                out[1] = spacing * ((k / 5) as f64 - 2.0) + std * rng.normal();
-                k as u32
-            })
-        }
-        "moons" => {
-            let (noise, scale, shift) = (p.non_negative("noise")?, p.get("scale"), p.get("shift"));
-            FnSampler::boxed(2, 2, move |rng, out| {
-                let moon = rng.below(2);
-                let s = rng.uniform_in(0.0, PI);
-                let (x, y) = if moon == 0 {
-                    (s.cos(), s.sin())
-                } else {
-                    (1.0 - s.cos(), 0.5 - s.sin())
-                };
-                out[0] = (x + noise * rng.normal()) * scale + shift;
-                out[1] = (y + noise * rng.normal()) * scale + shift;
-                moon as u32
-            })
-        }
-        "circles" => {
-            let (factor, noise, scale) = (
-                p.positive("factor")?,
-                p.non_negative("noise")?,
-                p.get("scale"),
-            );
-            FnSampler::boxed(2, 2, move |rng, out| {
-                let circle = rng.below(2);
-                let r = if circle == 0 { 1.0 } else { factor };
-                let a = rng.uniform_in(0.0, TAU);
-                out[0] = (r * a.cos() + noise * rng.normal()) * scale;
-                out[1] = (r * a.sin() + noise * rng.normal()) * scale;
-                circle as u32
-            })
-        }
-        "checkerboard" => {
-            let (cells, size) = (p.count("cells", 1, 64)?, p.positive("size")?);
-            FnSampler::boxed(2, 0, move |rng, out| {
-                // A uniformly chosen dark cell (col + row even), then a uniform point in it.
-                let (col, row) = loop {
-                    let (col, row) = (rng.below(cells), rng.below(cells));
-                    if (col + row) % 2 == 0 {
-                        break (col, row);
-                    }
-                };
-                let half = cells as f64 * size / 2.0;
-                out[0] = -half + size * (col as f64 + rng.uniform());
-                out[1] = -half + size * (row as f64 + rng.uniform());
-                0
-            })
-        }
-        "spirals" => {
-            let (noise, scale) = (p.non_negative("noise")?, p.get("scale"));
-            FnSampler::boxed(2, 2, move |rng, out| {
-                let arm = rng.below(2);
-                let n = rng.uniform().sqrt() * 540.0 * TAU / 360.0;
-                let sign = if arm == 0 { 1.0 } else { -1.0 };
-                out[0] = sign * (-n.cos() * n + noise * rng.uniform()) * scale;
-                out[1] = sign * (n.sin() * n + noise * rng.uniform()) * scale;
-                arm as u32
-            })
-        }
-        "swissroll" => {
-            let (noise, scale) = (p.non_negative("noise")?, p.get("scale"));
-            FnSampler::boxed(2, 0, move |rng, out| {
-                let t = 1.5 * PI * (1.0 + 2.0 * rng.uniform());
-                out[0] = (t * t.cos() + noise * rng.normal()) * scale;
-                out[1] = (t * t.sin() + noise * rng.normal()) * scale;
-                0
-            })
-        }
-        "pinwheel" => {
-            let arms = p.count("arms", 1, 64)?;
-            let (radial, tangential, rate, scale) = (
-                p.non_negative("radial_std")?,
-                p.non_negative("tangential_std")?,
-                p.get("rate"),
-                p.get("scale"),
-            );
-            FnSampler::boxed(2, arms, move |rng, out| {
-                let arm = rng.below(arms);
-                let r = 1.0 + radial * rng.normal();
-                let s = tangential * rng.normal();
-                let angle = TAU * arm as f64 / arms as f64 + rate * r.exp();
-                let (sin, cos) = angle.sin_cos();
-                out[0] = scale * (r * cos - s * sin);
-                out[1] = scale * (r * sin + s * cos);
-                arm as u32
-            })
-        }
-        other => unreachable!("catalog entry '{other}' has no planar sampler"),
-    })
+/// The plane's datasets.
+pub(crate) const DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "gaussian",
+        summary: "isotropic Gaussian",
+        labels: None,
+        params: &[
+            param("std", 1.0, "standard deviation per coordinate"),
+            param("mean_x", 0.0, "centre x"),
+            param("mean_y", 0.0, "centre y"),
+        ],
+        reads_file: false,
+        build: gaussian,
+    },
+    Dataset {
+        name: "8gaussians",
+        summary: "8 Gaussians on a circle",
+        labels: Some("one per Gaussian (8)"),
+        params: &[
+            param("radius", 5.0, "radius of the circle of centres"),
+            param("variance", 0.1, "variance per coordinate"),
+        ],
+        reads_file: false,
+        build: eight_gaussians,
+    },
+    Dataset {
+        name: "25gaussians",
+        summary: "5×5 grid of Gaussians",
+        labels: Some("one per Gaussian (25)"),
+        params: &[
+            param("spacing", 2.0, "distance between neighbouring centres"),
+            param("std", 0.1, "standard deviation per coordinate"),
+        ],
+        reads_file: false,
+        build: grid_of_gaussians,
+    },
+    Dataset {
+        name: "moons",
+        summary: "two interleaved half circles, then x·scale + shift",
+        labels: Some("one per moon (2)"),
+        params: &[
+            param("noise", 0.2, "Gaussian noise std before scaling"),
+            param("scale", 3.0, "scale factor"),
+            param("shift", -1.0, "added after scaling"),
+        ],
+        reads_file: false,
+        build: moons,
+    },
+    Dataset {
+        name: "circles",
+        summary: "two concentric circles",
+        labels: Some("one per circle (2)"),
+        params: &[
+            param("factor", 0.5, "inner radius / outer radius"),
+            param("noise", 0.05, "Gaussian noise std before scaling"),
+            param("scale", 3.0, "outer radius"),
+        ],
+        reads_file: false,
+        build: circles,
+    },
+    Dataset {
+        name: "checkerboard",
+        summary: "alternating squares of a checkerboard",
+        labels: None,
+        params: &[
+            param("cells", 4.0, "cells per side"),
+            param("size", 2.0, "side of one cell"),
+        ],
+        reads_file: false,
+        build: checkerboard,
+    },
+    Dataset {
+        name: "spirals",
+        summary: "two interleaved spirals",
+        labels: Some("one per arm (2)"),
+        params: &[
+            param("noise", 0.5, "uniform jitter before scaling"),
+            param("scale", 0.3333333333333333, "scale factor"),
+        ],
+        reads_file: false,
+        build: spirals,
+    },
+    Dataset {
+        name: "swissroll",
+        summary: "a 2-D swiss roll",
+        labels: None,
+        params: &[
+            param("noise", 1.0, "Gaussian noise std before scaling"),
+            param("scale", 0.2, "scale factor"),
+        ],
+        reads_file: false,
+        build: swissroll,
+    },
+    Dataset {
+        name: "pinwheel",
+        summary: "curved arms of a pinwheel",
+        labels: Some("one per arm"),
+        params: &[
+            param("arms", 5.0, "number of arms"),
+            param("radial_std", 0.3, "radial spread"),
+            param("tangential_std", 0.1, "tangential spread"),
+            param("rate", 0.25, "how fast arms curl"),
+            param("scale", 2.0, "scale factor"),
+        ],
+        reads_file: false,
+        build: pinwheel,
+    },
+    Dataset {
+        name: "image",
+        summary: "density from the darkness of a PNG/JPEG file (set path)",
+        labels: None,
+        params: &[param(
+            "extent",
+            4.0,
+            "half-width of the square the image is fitted into",
+        )],
+        reads_file: true,
+        build: image_density::build,
+    },
+];
+
+fn gaussian(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (std, mx, my) = (p.non_negative("std")?, p.get("mean_x"), p.get("mean_y"));
+    Ok(FnSampler::boxed(2, 0, move |rng, out| {
+        out[0] = mx + std * rng.normal();
+        out[1] = my + std * rng.normal();
+        0
+    }))
+}
+
+fn eight_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (radius, std) = (p.get("radius"), p.non_negative("variance")?.sqrt());
+    const D: f64 = FRAC_1_SQRT_2;
+    let centres = [
+        (1.0, 0.0),
+        (-1.0, 0.0),
+        (0.0, 1.0),
+        (0.0, -1.0),
+        (D, D),
+        (D, -D),
+        (-D, D),
+        (-D, -D),
+    ];
+    Ok(FnSampler::boxed(2, 8, move |rng, out| {
+        let k = rng.below(8);
+        out[0] = radius * centres[k].0 + std * rng.normal();
+        out[1] = radius * centres[k].1 + std * rng.normal();
+        k as u32
+    }))
+}
+
+fn grid_of_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (spacing, std) = (p.get("spacing"), p.non_negative("std")?);
+    Ok(FnSampler::boxed(2, 25, move |rng, out| {
+        let k = rng.below(25);
+        out[0] = spacing * ((k % 5) as f64 - 2.0) + std * rng.normal();
+        out[1] = spacing * ((k / 5) as f64 - 2.0) + std * rng.normal();
+        k as u32
+    }))
+}
+
+fn moons(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (noise, scale, shift) = (p.non_negative("noise")?, p.get("scale"), p.get("shift"));
+    Ok(FnSampler::boxed(2, 2, move |rng, out| {
+        let moon = rng.below(2);
+        let s = rng.uniform_in(0.0, PI);
+        let (x, y) = if moon == 0 {
+            (s.cos(), s.sin())
+        } else {
+            (1.0 - s.cos(), 0.5 - s.sin())
+        };
+        out[0] = (x + noise * rng.normal()) * scale + shift;
+        out[1] = (y + noise * rng.normal()) * scale + shift;
+        moon as u32
+    }))
+}
+
+fn circles(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (factor, noise, scale) = (
+        p.positive("factor")?,
+        p.non_negative("noise")?,
+        p.get("scale"),
+    );
+    Ok(FnSampler::boxed(2, 2, move |rng, out| {
+        let circle = rng.below(2);
+        let r = if circle == 0 { 1.0 } else { factor };
+        let a = rng.uniform_in(0.0, TAU);
+        out[0] = (r * a.cos() + noise * rng.normal()) * scale;
+        out[1] = (r * a.sin() + noise * rng.normal()) * scale;
+        circle as u32
+    }))
+}
+
+fn checkerboard(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (cells, size) = (p.count("cells", 1, 64)?, p.positive("size")?);
+    Ok(FnSampler::boxed(2, 0, move |rng, out| {
+        // A uniformly chosen dark cell (col + row even), then a uniform point in it.
+        let (col, row) = loop {
+            let (col, row) = (rng.below(cells), rng.below(cells));
+            if (col + row) % 2 == 0 {
+                break (col, row);
+            }
+        };
+        let half = cells as f64 * size / 2.0;
+        out[0] = -half + size * (col as f64 + rng.uniform());
+        out[1] = -half + size * (row as f64 + rng.uniform());
+        0
+    }))
+}
+
+fn spirals(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (noise, scale) = (p.non_negative("noise")?, p.get("scale"));
+    Ok(FnSampler::boxed(2, 2, move |rng, out| {
+        let arm = rng.below(2);
+        let n = rng.uniform().sqrt() * 540.0 * TAU / 360.0;
+        let sign = if arm == 0 { 1.0 } else { -1.0 };
+        out[0] = sign * (-n.cos() * n + noise * rng.uniform()) * scale;
+        out[1] = sign * (n.sin() * n + noise * rng.uniform()) * scale;
+        arm as u32
+    }))
+}
+
+fn swissroll(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (noise, scale) = (p.non_negative("noise")?, p.get("scale"));
+    Ok(FnSampler::boxed(2, 0, move |rng, out| {
+        let t = 1.5 * PI * (1.0 + 2.0 * rng.uniform());
+        out[0] = (t * t.cos() + noise * rng.normal()) * scale;
+        out[1] = (t * t.sin() + noise * rng.normal()) * scale;
+        0
+    }))
+}
+
+fn pinwheel(p: &Params) -> Result<Box<dyn Sampler>> {
+    let arms = p.count("arms", 1, 64)?;
+    let (radial, tangential, rate, scale) = (
+        p.non_negative("radial_std")?,
+        p.non_negative("tangential_std")?,
+        p.get("rate"),
+        p.get("scale"),
+    );
+    Ok(FnSampler::boxed(2, arms, move |rng, out| {
+        let arm = rng.below(arms);
+        let r = 1.0 + radial * rng.normal();
+        let s = tangential * rng.normal();
+        let angle = TAU * arm as f64 / arms as f64 + rate * r.exp();
+        let (sin, cos) = angle.sin_cos();
+        out[0] = scale * (r * cos - s * sin);
+        out[1] = scale * (r * sin + s * cos);
+        arm as u32
+    }))
 }

@@ -1,7 +1,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::geometry::SpaceKind;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// A set of points in storage coordinates, row-major, with optional class labels.
@@ -11,9 +11,6 @@ pub struct Points {
     data: Vec<f64>,
     labels: Option<Vec<u32>>,
 }
-
-/// Sphere rows further than this from unit length are rejected when read.
-const UNIT_TOLERANCE: f64 = 1e-3;
 
 impl Points {
     pub fn new(dim: usize, data: Vec<f64>, labels: Option<Vec<u32>>) -> Self {
@@ -147,15 +144,10 @@ impl Points {
                 }
                 data.push(value);
             }
-            if space == SpaceKind::Sphere {
-                let p = &data[start..];
-                let norm = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
-                if (norm - 1.0).abs() > UNIT_TOLERANCE {
-                    return Err(format!(
-                        "line {row}: sphere points must have unit length (within {UNIT_TOLERANCE}), this one has length {norm:.6}"
-                    ));
-                }
-            }
+            space
+                .geometry()
+                .accept_point(&mut data[start..])
+                .map_err(|problem| format!("line {row}: {problem}"))?;
             if has_label {
                 let field = fields[dim];
                 let label: u32 = field.parse().map_err(|_| {
@@ -167,10 +159,6 @@ impl Points {
         let n = data.len() / dim;
         if n < 2 {
             return Err(format!("needs at least 2 data rows, found {n}"));
-        }
-        if space == SpaceKind::Torus {
-            let torus = space.space();
-            data.chunks_exact_mut(dim).for_each(|p| torus.project(p));
         }
         Ok(Points::new(dim, data, has_label.then_some(labels)))
     }

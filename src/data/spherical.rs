@@ -2,7 +2,8 @@
 
 use std::f64::consts::{PI, TAU};
 
-use super::catalog::Params;
+use super::Dataset;
+use super::params::{Params, param};
 use super::{FnSampler, Sampler};
 use crate::Result;
 use crate::geometry::{Space, Sphere};
@@ -47,64 +48,112 @@ fn from_lat_lon(lat: f64, lon: f64) -> [f64; 3] {
     [lat.cos() * lon.cos(), lat.cos() * lon.sin(), lat.sin()]
 }
 
-pub(crate) fn build(name: &str, p: &Params) -> Result<Box<dyn Sampler>> {
-    Ok(match name {
-        "uniform" => FnSampler::boxed(3, 0, |rng, out| {
+/// The sphere's datasets.
+pub(crate) const DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "uniform",
+        summary: "uniform on the sphere",
+        labels: None,
+        params: &[],
+        reads_file: false,
+        build: uniform,
+    },
+    Dataset {
+        name: "vmf",
+        summary: "mixture of von Mises–Fisher distributions",
+        labels: Some("one per component"),
+        params: &[
+            param(
+                "components",
+                4.0,
+                "number of components (centres spread evenly)",
+            ),
+            param("concentration", 20.0, "vMF concentration κ"),
+        ],
+        reads_file: false,
+        build: vmf,
+    },
+    Dataset {
+        name: "checkerboard",
+        summary: "alternating latitude/longitude cells",
+        labels: None,
+        params: &[
+            param("lon_cells", 8.0, "cells around the equator"),
+            param("lat_cells", 4.0, "cells from pole to pole"),
+        ],
+        reads_file: false,
+        build: checkerboard,
+    },
+    Dataset {
+        name: "spiral",
+        summary: "a band along a spiral from pole to pole",
+        labels: None,
+        params: &[
+            param("turns", 3.0, "turns around the axis"),
+            param("width", 0.08, "angular spread of the band (radians)"),
+        ],
+        reads_file: false,
+        build: spiral,
+    },
+];
+
+fn uniform(_: &Params) -> Result<Box<dyn Sampler>> {
+    Ok(FnSampler::boxed(3, 0, |rng, out| {
+        Sphere.sample_uniform(rng, out);
+        0
+    }))
+}
+
+fn vmf(p: &Params) -> Result<Box<dyn Sampler>> {
+    let k = p.count("components", 1, 256)?;
+    let kappa = p.positive("concentration")?;
+    let centres: Vec<_> = fibonacci_directions(k)
+        .into_iter()
+        .map(|mu| (mu, tangent_basis(mu)))
+        .collect();
+    Ok(FnSampler::boxed(3, k, move |rng, out| {
+        let c = rng.below(k);
+        let (mu, (b1, b2)) = centres[c];
+        // Wood's method in 3-D: the cosine to the mean has a closed-form inverse CDF.
+        let u = rng.uniform();
+        let w = (1.0 + (u + (1.0 - u) * (-2.0 * kappa).exp()).ln() / kappa).clamp(-1.0, 1.0);
+        let a = rng.uniform_in(0.0, TAU);
+        let r = (1.0 - w * w).max(0.0).sqrt();
+        for i in 0..3 {
+            out[i] = w * mu[i] + r * (a.cos() * b1[i] + a.sin() * b2[i]);
+        }
+        Sphere.project(out);
+        c as u32
+    }))
+}
+
+fn checkerboard(p: &Params) -> Result<Box<dyn Sampler>> {
+    let lon_cells = p.count("lon_cells", 1, 256)?;
+    let lat_cells = p.count("lat_cells", 1, 256)?;
+    Ok(FnSampler::boxed(3, 0, move |rng, out| {
+        loop {
             Sphere.sample_uniform(rng, out);
-            0
-        }),
-        "vmf" => {
-            let k = p.count("components", 1, 256)?;
-            let kappa = p.positive("concentration")?;
-            let centres: Vec<_> = fibonacci_directions(k)
-                .into_iter()
-                .map(|mu| (mu, tangent_basis(mu)))
-                .collect();
-            FnSampler::boxed(3, k, move |rng, out| {
-                let c = rng.below(k);
-                let (mu, (b1, b2)) = centres[c];
-                // Wood's method in 3-D: the cosine to the mean has a closed-form inverse CDF.
-                let u = rng.uniform();
-                let w =
-                    (1.0 + (u + (1.0 - u) * (-2.0 * kappa).exp()).ln() / kappa).clamp(-1.0, 1.0);
-                let a = rng.uniform_in(0.0, TAU);
-                let r = (1.0 - w * w).max(0.0).sqrt();
-                for i in 0..3 {
-                    out[i] = w * mu[i] + r * (a.cos() * b1[i] + a.sin() * b2[i]);
-                }
-                Sphere.project(out);
-                c as u32
-            })
+            let lat = out[2].clamp(-1.0, 1.0).asin();
+            let lon = out[1].atan2(out[0]).rem_euclid(TAU);
+            let i = ((lon / TAU) * lon_cells as f64) as usize;
+            let j = (((lat + PI / 2.0) / PI) * lat_cells as f64) as usize;
+            if (i.min(lon_cells - 1) + j.min(lat_cells - 1)).is_multiple_of(2) {
+                return 0;
+            }
         }
-        "checkerboard" => {
-            let lon_cells = p.count("lon_cells", 1, 256)?;
-            let lat_cells = p.count("lat_cells", 1, 256)?;
-            FnSampler::boxed(3, 0, move |rng, out| {
-                loop {
-                    Sphere.sample_uniform(rng, out);
-                    let lat = out[2].clamp(-1.0, 1.0).asin();
-                    let lon = out[1].atan2(out[0]).rem_euclid(TAU);
-                    let i = ((lon / TAU) * lon_cells as f64) as usize;
-                    let j = (((lat + PI / 2.0) / PI) * lat_cells as f64) as usize;
-                    if (i.min(lon_cells - 1) + j.min(lat_cells - 1)).is_multiple_of(2) {
-                        return 0;
-                    }
-                }
-            })
-        }
-        "spiral" => {
-            let turns = p.get("turns");
-            let width = p.non_negative("width")?;
-            FnSampler::boxed(3, 0, move |rng, out| {
-                let s = rng.uniform();
-                let centre = from_lat_lon(PI * (0.45 - 0.9 * s), TAU * turns * s);
-                let (b1, b2) = tangent_basis(centre);
-                let (g1, g2) = (width * rng.normal(), width * rng.normal());
-                let v: Vec<f64> = (0..3).map(|i| g1 * b1[i] + g2 * b2[i]).collect();
-                Sphere.exp(&centre, &v, out);
-                0
-            })
-        }
-        other => unreachable!("catalog entry '{other}' has no sphere sampler"),
-    })
+    }))
+}
+
+fn spiral(p: &Params) -> Result<Box<dyn Sampler>> {
+    let turns = p.get("turns");
+    let width = p.non_negative("width")?;
+    Ok(FnSampler::boxed(3, 0, move |rng, out| {
+        let s = rng.uniform();
+        let centre = from_lat_lon(PI * (0.45 - 0.9 * s), TAU * turns * s);
+        let (b1, b2) = tangent_basis(centre);
+        let (g1, g2) = (width * rng.normal(), width * rng.normal());
+        let v: Vec<f64> = (0..3).map(|i| g1 * b1[i] + g2 * b2[i]).collect();
+        Sphere.exp(&centre, &v, out);
+        0
+    }))
 }

@@ -2,7 +2,8 @@
 
 use std::f64::consts::TAU;
 
-use super::catalog::Params;
+use super::Dataset;
+use super::params::{Params, param};
 use super::{FnSampler, Sampler};
 use crate::Result;
 use crate::geometry::{Space, Torus};
@@ -35,59 +36,102 @@ fn mixture(modes: Vec<Mode>, weights: Vec<f64>) -> Box<dyn Sampler> {
     })
 }
 
-pub(crate) fn build(name: &str, p: &Params) -> Result<Box<dyn Sampler>> {
-    Ok(match name {
-        "uniform" => FnSampler::boxed(2, 0, |rng, out| {
-            Torus.sample_uniform(rng, out);
-            0
-        }),
-        "wrapped_gaussians" => {
-            let k = p.count("components", 1, 64)?;
-            let std = p.positive("std")?;
-            let modes = (0..k)
-                .map(|i| Mode {
-                    centre: [
-                        TAU * (i as f64 + 0.5) / k as f64,
-                        TAU * (((2 * i) % k) as f64 + 0.5) / k as f64,
-                    ],
-                    std: [std, std],
-                })
-                .collect();
-            mixture(modes, vec![1.0; k])
-        }
-        "checkerboard" => {
-            let cells = p.count("cells", 1, 64)?;
-            let size = TAU / cells as f64;
-            FnSampler::boxed(2, 0, move |rng, out| {
-                let (col, row) = loop {
-                    let (col, row) = (rng.below(cells), rng.below(cells));
-                    if (col + row) % 2 == 0 {
-                        break (col, row);
-                    }
-                };
-                out[0] = size * (col as f64 + rng.uniform());
-                out[1] = size * (row as f64 + rng.uniform());
-                Torus.project(out);
-                0
-            })
-        }
-        "ramachandran" => {
-            let spread = p.positive("spread")?;
-            let deg = |d: f64| d.to_radians();
-            // (φ, ψ) modes of protein backbones: right-handed α-helix, β-sheet, left-handed helix.
-            let modes = [
-                ([-63.0, -43.0], [15.0, 15.0]),
-                ([-120.0, 130.0], [25.0, 20.0]),
-                ([57.0, 47.0], [12.0, 12.0]),
-            ]
-            .iter()
-            .map(|&(c, s)| Mode {
-                centre: [deg(c[0]), deg(c[1])],
-                std: [spread * deg(s[0]), spread * deg(s[1])],
-            })
-            .collect();
-            mixture(modes, vec![0.5, 0.35, 0.15])
-        }
-        other => unreachable!("catalog entry '{other}' has no torus sampler"),
+/// The torus's datasets.
+pub(crate) const DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "uniform",
+        summary: "uniform on the torus",
+        labels: None,
+        params: &[],
+        reads_file: false,
+        build: uniform,
+    },
+    Dataset {
+        name: "wrapped_gaussians",
+        summary: "mixture of wrapped Gaussians",
+        labels: Some("one per component"),
+        params: &[
+            param(
+                "components",
+                4.0,
+                "number of components (centres on a diagonal lattice)",
+            ),
+            param("std", 0.35, "standard deviation per angle"),
+        ],
+        reads_file: false,
+        build: wrapped_gaussians,
+    },
+    Dataset {
+        name: "checkerboard",
+        summary: "alternating cells of the unrolled torus",
+        labels: None,
+        params: &[param("cells", 4.0, "cells per angle")],
+        reads_file: false,
+        build: checkerboard,
+    },
+    Dataset {
+        name: "ramachandran",
+        summary: "protein backbone (φ, ψ) modes: α-helix, β-sheet, left-handed helix",
+        labels: Some("one per secondary structure (3)"),
+        params: &[param("spread", 1.0, "scales the spread of every mode")],
+        reads_file: false,
+        build: ramachandran,
+    },
+];
+
+fn uniform(_: &Params) -> Result<Box<dyn Sampler>> {
+    Ok(FnSampler::boxed(2, 0, |rng, out| {
+        Torus.sample_uniform(rng, out);
+        0
+    }))
+}
+
+fn wrapped_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
+    let k = p.count("components", 1, 64)?;
+    let std = p.positive("std")?;
+    let modes = (0..k)
+        .map(|i| Mode {
+            centre: [
+                TAU * (i as f64 + 0.5) / k as f64,
+                TAU * (((2 * i) % k) as f64 + 0.5) / k as f64,
+            ],
+            std: [std, std],
+        })
+        .collect();
+    Ok(mixture(modes, vec![1.0; k]))
+}
+
+fn checkerboard(p: &Params) -> Result<Box<dyn Sampler>> {
+    let cells = p.count("cells", 1, 64)?;
+    let size = TAU / cells as f64;
+    Ok(FnSampler::boxed(2, 0, move |rng, out| {
+        let (col, row) = loop {
+            let (col, row) = (rng.below(cells), rng.below(cells));
+            if (col + row) % 2 == 0 {
+                break (col, row);
+            }
+        };
+        out[0] = size * (col as f64 + rng.uniform());
+        out[1] = size * (row as f64 + rng.uniform());
+        Torus.project(out);
+        0
+    }))
+}
+
+fn ramachandran(p: &Params) -> Result<Box<dyn Sampler>> {
+    let spread = p.positive("spread")?;
+    let deg = |d: f64| d.to_radians();
+    // (φ, ψ) modes of protein backbones: right-handed α-helix, β-sheet, left-handed helix.
+    let modes = [
+        ([-63.0, -43.0], [15.0, 15.0]),
+        ([-120.0, 130.0], [25.0, 20.0]),
+        ([57.0, 47.0], [12.0, 12.0]),
+    ]
+    .iter()
+    .map(|&(c, s)| Mode {
+        centre: [deg(c[0]), deg(c[1])],
+        std: [spread * deg(s[0]), spread * deg(s[1])],
     })
+    .collect();
+    Ok(mixture(modes, vec![0.5, 0.35, 0.15]))
 }

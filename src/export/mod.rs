@@ -259,7 +259,7 @@ fn render_frames(
     let columns = runs.len() as u32;
     let tile = [width / columns, height];
     let mode = settings.view.map_or_else(
-        || ViewMode::for_space(runs[0].session.scene().space)[0],
+        || runs[0].session.scene().space.views()[0],
         ExportView::mode,
     );
     let mut views: Vec<ViewResources> = runs

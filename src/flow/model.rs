@@ -7,7 +7,7 @@ use burn::tensor::activation::{relu, silu};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::geometry::SpaceKind;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// Non-linearity between hidden layers.
@@ -98,28 +98,23 @@ impl ModelConfig {
     /// With `observed`, the field also takes an observation of the target (a point of the
     /// space) as input: the conditional-model approach to paired data.
     pub fn init(&self, space: SpaceKind, observed: bool, device: &Device) -> VelocityField {
-        let geometry = space.space();
+        let io = space.model();
         let time_features = 1 + 2 * self.time_frequencies;
         let label_features = if self.labels > 0 { self.label_dim } else { 0 };
-        let observation_features = if observed { geometry.feature_dim() } else { 0 };
-        let mut input =
-            geometry.feature_dim() + time_features + label_features + observation_features;
+        let observation_features = if observed { io.feature_dim() } else { 0 };
+        let mut input = io.feature_dim() + time_features + label_features + observation_features;
         let mut hidden = Vec::with_capacity(self.depth);
         for _ in 0..self.depth {
             hidden.push(LinearConfig::new(input, self.width).init(device));
             input = self.width;
         }
-        let output_dim = match space {
-            SpaceKind::Plane | SpaceKind::Torus => 2,
-            SpaceKind::Sphere => 3,
-        };
         // Frequencies π·2^k: the lowest resolves the whole [0, 1], the highest fine detail.
         let frequencies: Vec<f32> = (0..self.time_frequencies)
             .map(|k| std::f32::consts::PI * 2f32.powi(k as i32))
             .collect();
         VelocityField {
             hidden,
-            output: LinearConfig::new(input, output_dim).init(device),
+            output: LinearConfig::new(input, io.output_dim()).init(device),
             label_embedding: (self.labels > 0)
                 .then(|| EmbeddingConfig::new(self.labels + 1, self.label_dim).init(device)),
             frequencies,
@@ -170,10 +165,10 @@ impl VelocityField {
     /// Raw network output (not yet projected to the tangent space).
     ///
     /// # Shapes
-    /// - features `[N, F]` (from `Space::features_tensor`), time `[N, T]` (from
+    /// - features `[N, F]` (from `SpaceModel::features`), time `[N, T]` (from
     ///   [`Self::time_features`]), labels `[N]`, observation `[N, F]` (features of the observed
     ///   points, for a field built `observed`; ignored otherwise)
-    /// - returns `[N, out]` with out = 2 (plane, torus) or 3 (sphere)
+    /// - returns `[N, out]` with out the space's `SpaceModel::output_dim`
     pub fn forward(
         &self,
         features: Tensor<2>,

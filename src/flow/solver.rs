@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Guidance, VelocityField};
 use crate::data::Points;
-use crate::geometry::SpaceKind;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// Integration scheme.
@@ -65,7 +65,7 @@ impl Conditioning<'_> {
                 TensorData::new(points.to_f32(), [points.len(), points.dim()]),
                 device,
             );
-            space.space().features_tensor(y)
+            space.model().features(y)
         })
     }
 }
@@ -80,18 +80,18 @@ pub fn velocity_at(
     device: &Device,
 ) -> Result<Vec<f64>> {
     let (n, dim) = (points.len(), points.dim());
-    let geometry = space.space();
+    let io = space.model();
     let x = Tensor::<2>::from_data(TensorData::new(points.to_f32(), [n, dim]), device);
     let row = model.time_features(&[t as f32]);
     let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
     let raw = model.guided(
-        geometry.features_tensor(x.clone()),
+        io.features(x.clone()),
         time,
         conditioning.guidance,
         conditioning.observation_features(space, device),
     );
-    let velocity: Vec<f32> = geometry
-        .project_tangent_tensor(x, raw)
+    let velocity: Vec<f32> = io
+        .velocity(x, raw)
         .to_data()
         .try_to_vec()
         .map_err(|e| Error::Device(format!("could not read velocities back: {e:?}")))?;
@@ -117,12 +117,12 @@ pub fn integrate(
             "the number of solver steps must be at least 1",
         ));
     }
-    if solver == Solver::Dopri5 && space != SpaceKind::Plane {
+    if solver == Solver::Dopri5 && space != SpaceKind::PLANE {
         return Err(Error::invalid(
             "dopri5 is available in the plane only; use euler, midpoint or rk4 on the sphere and torus",
         ));
     }
-    let geometry = space.space();
+    let (geometry, io) = (space.geometry(), space.model());
     let (n, dim) = (x0.len(), x0.dim());
     if conditioning.observation.is_some_and(|y| y.len() != n) {
         return Err(Error::invalid(
@@ -134,12 +134,12 @@ pub fn integrate(
         let row = model.time_features(&[t as f32]);
         let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
         let raw = model.guided(
-            geometry.features_tensor(x.clone()),
+            io.features(x.clone()),
             time,
             conditioning.guidance,
             observation.clone(),
         );
-        geometry.project_tangent_tensor(x.clone(), raw)
+        io.velocity(x.clone(), raw)
     };
     let mut x = Tensor::<2>::from_data(TensorData::new(x0.to_f32(), [n, dim]), device);
     let mut trajectory = x0.to_f32();

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{PathConfig, VelocityField};
 use crate::coupling::PairBatch;
-use crate::geometry::SpaceKind;
 use crate::rng::Rng;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// Optimiser settings of a scene.
@@ -157,7 +157,7 @@ impl Trainer {
     pub fn step(&mut self, batch: &PairBatch) -> Result<StepReport> {
         let n = batch.x0.len();
         let dim = self.space.dim();
-        let geometry = self.space.space();
+        let (geometry, io) = (self.space.geometry(), self.space.model());
         let mut times = Vec::with_capacity(n);
         let mut kappa = Vec::with_capacity(n);
         let mut dkappa = Vec::with_capacity(n);
@@ -177,19 +177,19 @@ impl Trainer {
         let time_dim = self.model.time_feature_dim();
         let time = TensorData::new(self.model.time_features(&times), [n, time_dim]);
         let observation = match (&batch.observation, self.model.is_observed()) {
-            (Some(y), true) => Some(geometry.features_tensor(Tensor::<2>::from_data(
+            (Some(y), true) => Some(io.features(Tensor::<2>::from_data(
                 TensorData::new(y.to_f32(), [n, dim]),
                 device,
             ))),
             _ => None,
         };
         let raw = self.model.forward(
-            geometry.features_tensor(xt.clone()),
+            io.features(xt.clone()),
             Tensor::from_data(time, device),
             labels,
             observation,
         );
-        let v = geometry.project_tangent_tensor(xt, raw);
+        let v = io.velocity(xt, raw);
         let loss = (v - ut).square().sum_dim(1).mean();
         let loss_value: f32 = loss.clone().into_scalar();
         let step = self.steps_done + 1;

@@ -1,6 +1,7 @@
-//! The spaces flows live on: the plane R², the unit sphere S² ⊂ R³ and the flat torus [0,2π)².
+//! The geometry layer of the spaces (see `crate::space` for the registry): the plane R², the unit
+//! sphere S² ⊂ R³ and the flat torus [0,2π)².
 //!
-//! Each space has an f64 reference implementation on single points (used by data, couplings,
+//! Each geometry has an f64 reference implementation on single points (used by data, couplings,
 //! metrics and tests) and batched versions on burn tensors (used inside training and sampling).
 //! Points are stored in ambient coordinates: (x, y) in the plane, unit (x, y, z) on the sphere,
 //! angles (θ, φ) in radians on the torus.
@@ -15,59 +16,19 @@ pub use schedule::Scheduler;
 pub use sphere::Sphere;
 pub use torus::Torus;
 
-use burn::tensor::Tensor;
-use serde::{Deserialize, Serialize};
-
 use crate::rng::Rng;
+use burn::tensor::Tensor;
 
-/// Which space a scene lives on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum SpaceKind {
-    Plane,
-    Sphere,
-    Torus,
-}
-
-impl SpaceKind {
-    /// The space's geometry.
-    pub fn space(self) -> &'static dyn Space {
-        match self {
-            SpaceKind::Plane => &Plane,
-            SpaceKind::Sphere => &Sphere,
-            SpaceKind::Torus => &Torus,
-        }
-    }
-
-    /// Coordinates stored per point.
-    pub fn dim(self) -> usize {
-        self.space().dim()
-    }
-
-    /// CSV column names, in storage order.
-    pub fn columns(self) -> &'static [&'static str] {
-        match self {
-            SpaceKind::Plane => &["x", "y"],
-            SpaceKind::Sphere => &["x", "y", "z"],
-            SpaceKind::Torus => &["theta", "phi"],
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            SpaceKind::Plane => "plane",
-            SpaceKind::Sphere => "sphere",
-            SpaceKind::Torus => "torus",
-        }
-    }
-}
-
-/// A Riemannian space with closed-form exp and log maps.
+/// The geometry of a space: where its points live and how the conditional path joins them.
+///
+/// The built-in spaces have closed-form exp and log maps and their interpolant is the geodesic.
+/// A space without closed-form geodesics implements `interpolate` by integrating its
+/// conditional field (a premetric flow) and may leave exp/log as the integrator's steps; its pair
+/// cost, which need not be a geodesic distance, belongs to its coupling layer.
 ///
 /// Tensor methods take points and vectors as `[N, dim]` tensors in the storage coordinates;
 /// vectors are tangent vectors expressed in the same coordinates (angles/time on the torus).
 pub trait Space: Send + Sync {
-    fn kind(&self) -> SpaceKind;
     /// Coordinates stored per point.
     fn dim(&self) -> usize;
 
@@ -87,6 +48,12 @@ pub trait Space: Send + Sync {
     fn project(&self, x: &mut [f64]);
     /// One point drawn uniformly (the plane draws from the box [-4, 4]²).
     fn sample_uniform(&self, rng: &mut Rng, out: &mut [f64]);
+    /// Checks a point read from a file and brings it to its stored form (wrapped angles, say);
+    /// the error says what is wrong with it, without the file or line.
+    fn accept_point(&self, point: &mut [f64]) -> std::result::Result<(), String>;
+    /// Points spread evenly over the region `data` occupies (the whole space where it is
+    /// compact), row-major: where the window draws the velocity field's arrows.
+    fn probe_points(&self, data: &mut dyn Iterator<Item = &[f64]>) -> Vec<f64>;
 
     /// Geodesic interpolant x_t = exp_{x0}(κ·log_{x0} x1) and its time derivative κ'·(d/dκ x_t).
     fn interpolate(
@@ -114,14 +81,9 @@ pub trait Space: Send + Sync {
         kappa: Tensor<2>,
         dkappa: Tensor<2>,
     ) -> (Tensor<2>, Tensor<2>);
-
-    /// Model input features for points `[N, dim]` (e.g. cos/sin of the torus angles).
-    fn features_tensor(&self, x: Tensor<2>) -> Tensor<2>;
-    /// Number of model input features per point.
-    fn feature_dim(&self) -> usize;
 }
 
 /// Squared norm of a batch of vectors. # Shapes: `[N, D]` → `[N, 1]`.
-pub(crate) fn squared_norm(v: Tensor<2>) -> Tensor<2> {
+pub fn squared_norm(v: Tensor<2>) -> Tensor<2> {
     v.square().sum_dim(1)
 }

@@ -1,15 +1,12 @@
 use burn::tensor::Tensor;
 
-use super::{Space, SpaceKind};
+use super::Space;
 use crate::rng::Rng;
 
 /// The Euclidean plane R².
 pub struct Plane;
 
 impl Space for Plane {
-    fn kind(&self) -> SpaceKind {
-        SpaceKind::Plane
-    }
     fn dim(&self) -> usize {
         2
     }
@@ -32,6 +29,28 @@ impl Space for Plane {
     fn sample_uniform(&self, rng: &mut Rng, out: &mut [f64]) {
         out[0] = rng.uniform_in(-4.0, 4.0);
         out[1] = rng.uniform_in(-4.0, 4.0);
+    }
+    fn accept_point(&self, _point: &mut [f64]) -> std::result::Result<(), String> {
+        Ok(())
+    }
+    /// A 21×21 grid over the data's bounding box.
+    fn probe_points(&self, data: &mut dyn Iterator<Item = &[f64]>) -> Vec<f64> {
+        let (mut min, mut max) = ([f64::MAX; 2], [f64::MIN; 2]);
+        for p in data {
+            for k in 0..2 {
+                min[k] = min[k].min(p[k]);
+                max[k] = max[k].max(p[k]);
+            }
+        }
+        let n = 21;
+        let mut points = Vec::with_capacity(n * n * 2);
+        for j in 0..n {
+            for i in 0..n {
+                points.push(min[0] + (max[0] - min[0]) * i as f64 / (n - 1) as f64);
+                points.push(min[1] + (max[1] - min[1]) * j as f64 / (n - 1) as f64);
+            }
+        }
+        points
     }
     fn interpolate(
         &self,
@@ -65,11 +84,5 @@ impl Space for Plane {
     ) -> (Tensor<2>, Tensor<2>) {
         let delta = x1 - x0.clone();
         (x0 + delta.clone() * kappa, delta * dkappa)
-    }
-    fn features_tensor(&self, x: Tensor<2>) -> Tensor<2> {
-        x
-    }
-    fn feature_dim(&self) -> usize {
-        2
     }
 }

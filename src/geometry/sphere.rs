@@ -1,10 +1,13 @@
 use burn::tensor::Tensor;
 
-use super::{Space, SpaceKind, squared_norm};
+use super::{Space, squared_norm};
 use crate::rng::Rng;
 
 /// The unit sphere S² embedded in R³.
 pub struct Sphere;
+
+/// Points read from files further than this from unit length are rejected.
+const UNIT_TOLERANCE: f64 = 1e-3;
 
 /// Below this angle exp/log use their small-angle limits.
 const SMALL_ANGLE: f64 = 1e-9;
@@ -14,9 +17,6 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
 }
 
 impl Space for Sphere {
-    fn kind(&self) -> SpaceKind {
-        SpaceKind::Sphere
-    }
     fn dim(&self) -> usize {
         3
     }
@@ -77,6 +77,28 @@ impl Space for Sphere {
         }
         self.project(out);
     }
+    fn accept_point(&self, point: &mut [f64]) -> std::result::Result<(), String> {
+        let norm = dot(point, point).sqrt();
+        if (norm - 1.0).abs() > UNIT_TOLERANCE {
+            return Err(format!(
+                "sphere points must have unit length (within {UNIT_TOLERANCE}), this one has length {norm:.6}"
+            ));
+        }
+        Ok(())
+    }
+    /// 400 directions spread evenly (a Fibonacci lattice).
+    fn probe_points(&self, _data: &mut dyn Iterator<Item = &[f64]>) -> Vec<f64> {
+        let n = 400;
+        let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
+        let mut points = Vec::with_capacity(n * 3);
+        for i in 0..n {
+            let z = 1.0 - 2.0 * (i as f64 + 0.5) / n as f64;
+            let r = (1.0 - z * z).sqrt();
+            let angle = golden * i as f64;
+            points.extend_from_slice(&[r * angle.cos(), r * angle.sin(), z]);
+        }
+        points
+    }
     fn interpolate(
         &self,
         x0: &[f64],
@@ -135,12 +157,6 @@ impl Space for Sphere {
         let xt = x0.clone() * c.clone() + e.clone() * s.clone();
         let ut = (e * c - x0 * s) * (dkappa * theta);
         (xt, ut)
-    }
-    fn features_tensor(&self, x: Tensor<2>) -> Tensor<2> {
-        x
-    }
-    fn feature_dim(&self) -> usize {
-        3
     }
 }
 

@@ -2,7 +2,7 @@ use std::f64::consts::{PI, TAU};
 
 use burn::tensor::Tensor;
 
-use super::{Space, SpaceKind};
+use super::Space;
 use crate::rng::Rng;
 
 /// The flat torus [0, 2π)² with angles (θ, φ); geodesics are straight lines that wrap.
@@ -14,9 +14,6 @@ fn wrapped_difference(x: f64, y: f64) -> f64 {
 }
 
 impl Space for Torus {
-    fn kind(&self) -> SpaceKind {
-        SpaceKind::Torus
-    }
     fn dim(&self) -> usize {
         2
     }
@@ -47,6 +44,23 @@ impl Space for Torus {
     fn sample_uniform(&self, rng: &mut Rng, out: &mut [f64]) {
         out[0] = rng.uniform_in(0.0, TAU);
         out[1] = rng.uniform_in(0.0, TAU);
+    }
+    fn accept_point(&self, point: &mut [f64]) -> std::result::Result<(), String> {
+        self.project(point);
+        Ok(())
+    }
+    /// A 20×20 grid of cell centres.
+    fn probe_points(&self, _data: &mut dyn Iterator<Item = &[f64]>) -> Vec<f64> {
+        let n = 20;
+        let step = TAU / n as f64;
+        let mut points = Vec::with_capacity(n * n * 2);
+        for j in 0..n {
+            for i in 0..n {
+                points.push((i as f64 + 0.5) * step);
+                points.push((j as f64 + 0.5) * step);
+            }
+        }
+        points
     }
     fn interpolate(
         &self,
@@ -83,12 +97,6 @@ impl Space for Torus {
     ) -> (Tensor<2>, Tensor<2>) {
         let v = self.log_tensor(x0.clone(), x1);
         (wrap(x0 + v.clone() * kappa), v * dkappa)
-    }
-    fn features_tensor(&self, x: Tensor<2>) -> Tensor<2> {
-        Tensor::cat(vec![x.clone().cos(), x.sin()], 1)
-    }
-    fn feature_dim(&self) -> usize {
-        4
     }
 }
 

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use bytemuck::{Pod, Zeroable};
 use glam::Vec2;
 
-use crate::geometry::SpaceKind;
-
-/// Which picture of a space a view draws.
+/// A picture a space can be drawn in: how stored coordinates map to the world (a view function
+/// in common.wgsl), the camera, and the surface under the particles. A space lists the views
+/// that can show it in its registry entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ViewMode {
     Plane,
@@ -35,21 +35,24 @@ impl ViewMode {
         matches!(self, ViewMode::Sphere | ViewMode::TorusDonut)
     }
 
-    /// The views that can show `space`.
-    pub fn for_space(space: SpaceKind) -> &'static [ViewMode] {
-        match space {
-            SpaceKind::Plane => &[ViewMode::Plane],
-            SpaceKind::Sphere => &[ViewMode::Sphere],
-            SpaceKind::Torus => &[ViewMode::TorusDonut, ViewMode::TorusFlat],
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             ViewMode::Plane => "plane",
             ViewMode::Sphere => "sphere",
-            ViewMode::TorusFlat => "unrolled torus",
+            ViewMode::TorusFlat => "unrolled",
             ViewMode::TorusDonut => "donut",
+        }
+    }
+
+    /// What the view shows, for a tooltip where a space offers several.
+    pub fn description(self) -> &'static str {
+        match self {
+            ViewMode::Plane => "The plane, seen from above.",
+            ViewMode::Sphere => "The sphere in 3-D.",
+            ViewMode::TorusFlat => {
+                "The torus cut open into the square [0, 2π)²; trails cross the seams."
+            }
+            ViewMode::TorusDonut => "The torus embedded in 3-D.",
         }
     }
 }
@@ -270,22 +273,6 @@ impl Default for Style {
             back_alpha: 0.25,
         }
     }
-}
-
-/// A smooth, colour-blind-friendly hue for a point of the source: particles keep the colour of
-/// where they started, so the eye can follow how the flow rearranges the source.
-pub fn source_position_colour(space: SpaceKind, point: &[f64]) -> Rgba {
-    let hue = match space {
-        SpaceKind::Plane => point[1].atan2(point[0]) / std::f64::consts::TAU + 0.5,
-        SpaceKind::Sphere => point[1].atan2(point[0]) / std::f64::consts::TAU + 0.5,
-        SpaceKind::Torus => point[0] / std::f64::consts::TAU,
-    };
-    let lightness = match space {
-        SpaceKind::Plane => 0.55 + 0.15 * (point[0].hypot(point[1]) / 2.5).min(1.0),
-        SpaceKind::Sphere => 0.55 + 0.15 * point[2],
-        SpaceKind::Torus => 0.55 + 0.15 * point[1].cos(),
-    };
-    hsl(hue, 0.75, lightness)
 }
 
 /// Eight well-separated colours for labels (the requested label, or a class).

@@ -11,16 +11,18 @@ mod offscreen;
 mod overlay;
 mod picture;
 mod renderer;
+mod spaces;
 mod target;
 
 pub use camera::{OrbitCamera, PanZoomCamera};
 pub use composite::Compositor;
 pub use content::{
     CloudData, ColourMode, DensityImage, Layers, Palette, Rgba, Segment, Style, ViewMode, hsl,
-    label_colour, source_position_colour,
+    label_colour,
 };
 pub use offscreen::Offscreen;
 pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 pub use picture::{Cameras, Overlays, content_from_snapshot, overlays};
 pub use renderer::{DrawContent, Frame, Renderer, ViewResources, shader_sources};
+pub use spaces::{Edge, PlaneRender, SpaceRender, SphereRender, TorusRender, position, push_arrow};
 pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};

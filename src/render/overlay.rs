@@ -1,13 +1,12 @@
 //! Small CPU-made pictures laid over a view each frame or each snapshot: the plane's grid, the
 //! coupling's x0 → x1 segments, vector-field arrows and the density heat map.
 
-use std::f64::consts::{PI, TAU};
-
 use glam::Vec2;
 
 use super::content::{DensityImage, Palette, Rgba, Segment};
+use super::spaces::Edge;
 use crate::data::Points;
-use crate::geometry::SpaceKind;
+use crate::space::SpaceKind;
 
 /// A 1-2-5 step giving about `target_lines` lines over `span`.
 fn nice_step(span: f32, target_lines: f32) -> f32 {
@@ -46,50 +45,12 @@ pub fn plane_grid(min: Vec2, max: Vec2, palette: &Palette) -> (Vec<Segment>, f32
     (segments, step)
 }
 
-/// Pieces per sphere geodesic: short enough that chords hug the surface.
-const SPHERE_PIECES: usize = 12;
-
-fn slerp(a: &[f64], b: &[f64], s: f64) -> [f32; 3] {
-    let dot = (a[0] * b[0] + a[1] * b[1] + a[2] * b[2]).clamp(-1.0, 1.0);
-    let theta = dot.acos();
-    if theta < 1e-6 {
-        return [a[0] as f32, a[1] as f32, a[2] as f32];
-    }
-    let (wa, wb) = (
-        ((1.0 - s) * theta).sin() / theta.sin(),
-        (s * theta).sin() / theta.sin(),
-    );
-    [0, 1, 2].map(|k| (wa * a[k] + wb * b[k]) as f32)
-}
-
-/// The geodesic from `a` to `b` as segments.
-fn geodesic(space: SpaceKind, a: &[f64], b: &[f64], colour: Rgba, out: &mut Vec<Segment>) {
-    match space {
-        SpaceKind::Plane => out.push(Segment::new(
-            [a[0] as f32, a[1] as f32, 0.0],
-            [b[0] as f32, b[1] as f32, 0.0],
-            colour,
-        )),
-        SpaceKind::Torus => out.push(Segment::torus_geodesic(
-            [a[0] as f32, a[1] as f32],
-            [b[0] as f32, b[1] as f32],
-            colour,
-        )),
-        SpaceKind::Sphere => {
-            for piece in 0..SPHERE_PIECES {
-                let s0 = piece as f64 / SPHERE_PIECES as f64;
-                let s1 = (piece + 1) as f64 / SPHERE_PIECES as f64;
-                out.push(Segment::new(slerp(a, b, s0), slerp(a, b, s1), colour));
-            }
-        }
-    }
-}
-
 /// The training batch's pairs x0 → x1 as geodesic segments.
 pub fn coupling_segments(space: SpaceKind, x0: &Points, x1: &Points, colour: Rgba) -> Vec<Segment> {
+    let render = space.render();
     let mut out = Vec::with_capacity(x0.len());
     for (a, b) in x0.iter().zip(x1.iter()) {
-        geodesic(space, a, b, colour, &mut out);
+        render.geodesic(a, b, colour, &mut out);
     }
     out
 }
@@ -103,69 +64,13 @@ pub fn field_arrows(
     length_per_speed: f64,
     colour: Rgba,
 ) -> Vec<Segment> {
-    let dim = points.dim();
+    let (dim, render) = (points.dim(), space.render());
     let mut out = Vec::with_capacity(points.len() * 3);
     for (i, p) in points.iter().enumerate() {
         let v = &velocities[i * dim..(i + 1) * dim];
-        let tip: Vec<f64> = p
-            .iter()
-            .zip(v)
-            .map(|(x, dx)| x + dx * length_per_speed)
-            .collect();
-        let tip = match space {
-            SpaceKind::Sphere => {
-                let norm = (tip[0] * tip[0] + tip[1] * tip[1] + tip[2] * tip[2]).sqrt();
-                tip.iter().map(|x| x / norm).collect()
-            }
-            _ => tip,
-        };
-        let to_f32 = |q: &[f64]| -> [f32; 3] {
-            [
-                q[0] as f32,
-                q[1] as f32,
-                q.get(2).copied().unwrap_or(0.0) as f32,
-            ]
-        };
-        let (start, end) = (to_f32(p), to_f32(&tip));
-        let segment = |a: [f32; 3], b: [f32; 3]| match space {
-            SpaceKind::Torus => Segment::torus_geodesic([a[0], a[1]], [b[0], b[1]], colour),
-            _ => Segment::new(a, b, colour),
-        };
-        out.push(segment(start, end));
-        // Head strokes: back from the tip, rotated ±25° about the shaft (in the shaft's plane
-        // with the surface normal on the sphere).
-        let shaft = glam::Vec3::from(end) - glam::Vec3::from(start);
-        let length = shaft.length();
-        if length < 1e-6 {
-            continue;
-        }
-        let normal = match space {
-            SpaceKind::Sphere => glam::Vec3::from(end).normalize(),
-            _ => glam::Vec3::Z,
-        };
-        let side = normal.cross(shaft).normalize_or_zero();
-        let back = -shaft.normalize() * length * 0.3;
-        for sign in [-1.0, 1.0] {
-            let stroke = back + side * (sign * length * 0.14);
-            out.push(segment(end, (glam::Vec3::from(end) + stroke).to_array()));
-        }
+        render.arrow(p, v, length_per_speed, colour, &mut out);
     }
     out
-}
-
-/// Where a point lands in a density image's uv square (content.rs states the layout).
-fn density_uv(space: SpaceKind, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64) {
-    match space {
-        SpaceKind::Plane => (
-            (p[0] - min.x as f64) / (max.x - min.x) as f64,
-            (p[1] - min.y as f64) / (max.y - min.y) as f64,
-        ),
-        SpaceKind::Sphere => (
-            (p[1].atan2(p[0]) + PI) / TAU,
-            p[2].clamp(-1.0, 1.0).acos() / PI,
-        ),
-        SpaceKind::Torus => (p[0].rem_euclid(TAU) / TAU, p[1].rem_euclid(TAU) / TAU),
-    }
 }
 
 /// A heat map of `points` on a `resolution`² grid (bilinear splats, then two blurs), coloured
@@ -180,10 +85,11 @@ pub fn density_image(
     palette: &Palette,
 ) -> DensityImage {
     let n = resolution.max(2) as usize;
-    let wraps = space != SpaceKind::Plane;
+    let render = space.render();
+    let edges = render.density_edges();
     let mut grid = vec![0f32; n * n];
     for p in points.iter() {
-        let (u, v) = density_uv(space, p, min, max);
+        let (u, v) = render.density_uv(p, min, max);
         let (x, y) = (u * n as f64 - 0.5, v * n as f64 - 0.5);
         let (x0, y0) = (x.floor(), y.floor());
         let (fx, fy) = ((x - x0) as f32, (y - y0) as f32);
@@ -193,20 +99,21 @@ pub fn density_image(
             (0, 1, (1.0 - fx) * fy),
             (1, 1, fx * fy),
         ] {
-            let (mut cx, mut cy) = (x0 as i64 + dx, y0 as i64 + dy);
-            if wraps {
-                cx = cx.rem_euclid(n as i64);
-                cy = cy.clamp(0, n as i64 - 1);
-                if space == SpaceKind::Torus {
-                    cy = (y0 as i64 + dy).rem_euclid(n as i64);
-                }
-            }
+            let [cx, cy] =
+                [(x0 as i64 + dx, edges[0]), (y0 as i64 + dy, edges[1])].map(|(cell, edge)| {
+                    match edge {
+                        Edge::Open => cell,
+                        Edge::Clamp => cell.clamp(0, n as i64 - 1),
+                        Edge::Wrap => cell.rem_euclid(n as i64),
+                    }
+                });
             if (0..n as i64).contains(&cx) && (0..n as i64).contains(&cy) {
                 grid[cy as usize * n + cx as usize] += w;
             }
         }
     }
     // Two passes: few particles per cell otherwise read as separate blobs.
+    let wraps = edges[0] == Edge::Wrap;
     let blurred = blur(&blur(&grid, n, wraps), n, wraps);
     let peak = blurred.iter().copied().fold(0f32, f32::max).max(1e-12);
     let colour = palette.target.to_f32();

@@ -7,12 +7,11 @@ use glam::{Mat4, Vec2, Vec3};
 use super::camera::{OrbitCamera, PanZoomCamera};
 use super::content::{
     CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, ViewMode, label_colour,
-    source_position_colour,
 };
 use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 use super::renderer::DrawContent;
-use crate::geometry::SpaceKind;
 use crate::session::live::Snapshot;
+use crate::space::SpaceKind;
 
 /// The cameras of the views; shared by every run in compare mode.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -45,9 +44,10 @@ impl Cameras {
         }
     }
 
-    /// Frames the plane's data (source and target samples) in a view of `size` points.
+    /// Frames the data (source and target samples) of a space drawn in the plane view, in a
+    /// view of `size` points.
     pub fn fit_plane(&mut self, snapshot: &Snapshot, size: Vec2) {
-        if snapshot.scene.space != SpaceKind::Plane {
+        if !snapshot.scene.space.views().contains(&ViewMode::Plane) {
             return;
         }
         let (min, max) = data_box(snapshot);
@@ -74,6 +74,7 @@ pub fn content_from_snapshot(
     version: u64,
 ) -> DrawContent {
     let space = snapshot.scene.space;
+    let render = space.render();
     let trajectories = &snapshot.trajectories;
     let start = trajectories.frame(0);
     let requested = snapshot.scene.sample.guidance.and_then(|g| {
@@ -90,10 +91,7 @@ pub fn content_from_snapshot(
                 .map(label_colour)
                 .collect()
         }
-        _ => start
-            .iter()
-            .map(|p| source_position_colour(space, p))
-            .collect(),
+        _ => start.iter().map(|p| render.source_colour(p)).collect(),
     };
     let pairs = snapshot.pairs.as_deref().map(|(x0, x1)| {
         let n = x0.len().min(COUPLING_PAIRS_SHOWN);
@@ -105,9 +103,10 @@ pub fn content_from_snapshot(
             palette.coupling,
         )
     });
+    let particle_dim = render.particle_dim();
     let still = |points: &crate::data::Points, colour: Rgba| {
         CloudData::still(
-            points.dim(),
+            particle_dim,
             points.iter().flatten().map(|&v| v as f32).collect(),
             colour,
         )
@@ -116,21 +115,35 @@ pub fn content_from_snapshot(
         Some(labels) if colour_mode == ColourMode::Label => Some(labels),
         _ => None,
     };
+    // A sample of more coordinates than a particle has is drawn as several particles in its
+    // colour.
+    let per_sample = (trajectories.dim / particle_dim).max(1);
+    let per_particle = |colours: Vec<Rgba>| -> Vec<Rgba> {
+        if per_sample == 1 {
+            return colours;
+        }
+        colours
+            .into_iter()
+            .flat_map(|c| std::iter::repeat_n(c, per_sample))
+            .collect()
+    };
     let mut target = still(&snapshot.target_samples, palette.target);
     if let Some(labels) = target_colours {
-        target.colours = labels
-            .iter()
-            .map(|&l| label_colour(l).with_alpha(palette.target.0[3]))
-            .collect();
+        target.colours = per_particle(
+            labels
+                .iter()
+                .map(|&l| label_colour(l).with_alpha(palette.target.0[3]))
+                .collect(),
+        );
     }
     DrawContent {
         version,
         particles: CloudData {
             frames: trajectories.frames,
-            count: trajectories.count,
-            dim: trajectories.dim,
+            count: trajectories.count * per_sample,
+            dim: particle_dim,
             positions: trajectories.positions.clone(),
-            colours,
+            colours: per_particle(colours),
         },
         source: still(&snapshot.source_samples, palette.source),
         target,
@@ -145,7 +158,7 @@ fn nearest_labels(
     labelled: &crate::data::Points,
 ) -> Vec<u32> {
     let labels = labelled.labels().unwrap_or(&[]);
-    let geometry = space.space();
+    let geometry = space.geometry();
     points
         .iter()
         .map(|p| {
@@ -196,16 +209,7 @@ pub fn overlays(
                 .map(|v| v.iter().map(|x| x * x).sum::<f64>().sqrt())
                 .fold(0.0, f64::max)
                 .max(1e-9);
-            let spacing = match space {
-                SpaceKind::Plane => {
-                    let xs: Vec<f64> = field.points.iter().map(|p| p[0]).collect();
-                    let span = xs.iter().copied().fold(f64::MIN, f64::max)
-                        - xs.iter().copied().fold(f64::MAX, f64::min);
-                    span / 20.0
-                }
-                SpaceKind::Sphere => 0.17,
-                SpaceKind::Torus => std::f64::consts::TAU / 20.0,
-            };
+            let spacing = space.render().arrow_spacing(&field.points);
             segments.extend(field_arrows(
                 space,
                 &field.points,

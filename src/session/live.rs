@@ -14,10 +14,10 @@ use burn::tensor::Device;
 use super::{GuidancePoint, SceneChange, Session};
 use crate::data::Points;
 use crate::flow::{StepReport, velocity_at};
-use crate::geometry::SpaceKind;
 use crate::metrics::{FlowMetrics, Restoration};
 use crate::rng::Rng;
 use crate::scene::{EvalConfig, Scene};
+use crate::space::SpaceKind;
 
 /// What the UI asks of a live session.
 #[derive(Debug, Clone)]
@@ -604,53 +604,12 @@ fn samples_shown(session: &Session) -> (Arc<Points>, Arc<Points>) {
     )
 }
 
-/// Where arrows are drawn: a 21×21 grid over the data's bounding box in the plane, 400 evenly
-/// spread points on the sphere, a 20×20 grid on the torus.
+/// Where arrows are drawn: points the space spreads over the data's region.
 fn field_points(space: SpaceKind, source: &Points, target: &Points) -> Points {
-    match space {
-        SpaceKind::Plane => {
-            let (mut min, mut max) = ([f64::MAX; 2], [f64::MIN; 2]);
-            for p in source.iter().chain(target.iter()) {
-                for k in 0..2 {
-                    min[k] = min[k].min(p[k]);
-                    max[k] = max[k].max(p[k]);
-                }
-            }
-            let n = 21;
-            let mut data = Vec::with_capacity(n * n * 2);
-            for j in 0..n {
-                for i in 0..n {
-                    data.push(min[0] + (max[0] - min[0]) * i as f64 / (n - 1) as f64);
-                    data.push(min[1] + (max[1] - min[1]) * j as f64 / (n - 1) as f64);
-                }
-            }
-            Points::new(2, data, None)
-        }
-        SpaceKind::Sphere => {
-            let n = 400;
-            let golden = std::f64::consts::PI * (3.0 - 5f64.sqrt());
-            let mut data = Vec::with_capacity(n * 3);
-            for i in 0..n {
-                let z = 1.0 - 2.0 * (i as f64 + 0.5) / n as f64;
-                let r = (1.0 - z * z).sqrt();
-                let angle = golden * i as f64;
-                data.extend_from_slice(&[r * angle.cos(), r * angle.sin(), z]);
-            }
-            Points::new(3, data, None)
-        }
-        SpaceKind::Torus => {
-            let n = 20;
-            let step = std::f64::consts::TAU / n as f64;
-            let mut data = Vec::with_capacity(n * n * 2);
-            for j in 0..n {
-                for i in 0..n {
-                    data.push((i as f64 + 0.5) * step);
-                    data.push((j as f64 + 0.5) * step);
-                }
-            }
-            Points::new(2, data, None)
-        }
-    }
+    let probes = space
+        .geometry()
+        .probe_points(&mut source.iter().chain(target.iter()));
+    Points::new(space.dim(), probes, None)
 }
 
 /// Lowers this thread's scheduling priority, so that on a machine with few cores the window

@@ -748,7 +748,7 @@ fn reflow_pairs(scene: &mut Scene, device: &Device) -> Result<(Arc<(Points, Poin
 }
 
 /// Mean diversity of the groups of samples that asked for the same label.
-fn diversity_per_label(space: crate::geometry::SpaceKind, samples: &Points, labels: &[u32]) -> f64 {
+fn diversity_per_label(space: crate::space::SpaceKind, samples: &Points, labels: &[u32]) -> f64 {
     let mut groups: std::collections::BTreeMap<u32, Vec<usize>> = Default::default();
     for (i, &label) in labels.iter().enumerate() {
         groups.entry(label).or_default().push(i);

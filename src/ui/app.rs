@@ -42,8 +42,8 @@ pub struct FlowscopeApp {
     runs: Vec<Run>,
     next_gpu_key: u64,
     cameras: Cameras,
-    /// The torus has two pictures; this picks one.
-    torus_view: ViewMode,
+    /// The picture picked where a space offers several (the torus); unset, the space's first.
+    chosen_view: Option<ViewMode>,
     style: Style,
     time: TimeControl,
     metric: PathMetric,
@@ -132,7 +132,7 @@ impl FlowscopeApp {
             runs: Vec::new(),
             next_gpu_key: 0,
             cameras: Cameras::default(),
-            torus_view: ViewMode::TorusDonut,
+            chosen_view: None,
             style: Style::default(),
             time: TimeControl::default(),
             metric: PathMetric::default(),
@@ -790,20 +790,22 @@ impl FlowscopeApp {
     }
 
     fn views_ui(&mut self, ui: &mut egui::Ui) {
-        let space = self.scene.space;
-        let mode = match space {
-            crate::geometry::SpaceKind::Plane => ViewMode::Plane,
-            crate::geometry::SpaceKind::Sphere => ViewMode::Sphere,
-            crate::geometry::SpaceKind::Torus => self.torus_view,
+        let views = self.scene.space.views();
+        let mode = match self.chosen_view {
+            Some(chosen) if views.contains(&chosen) => chosen,
+            _ => views[0],
         };
-        if space == crate::geometry::SpaceKind::Torus {
+        if views.len() > 1 {
             ui.horizontal(|ui| {
-                ui.selectable_value(&mut self.torus_view, ViewMode::TorusDonut, "donut")
-                    .on_hover_text("The torus embedded in 3-D.");
-                ui.selectable_value(&mut self.torus_view, ViewMode::TorusFlat, "unrolled")
-                    .on_hover_text(
-                        "The torus cut open into the square [0, 2π)²; trails cross the seams.",
-                    );
+                for &view in views {
+                    if ui
+                        .selectable_label(mode == view, view.name())
+                        .on_hover_text(view.description())
+                        .clicked()
+                    {
+                        self.chosen_view = Some(view);
+                    }
+                }
             });
         }
         let count = self.runs.len().max(1);

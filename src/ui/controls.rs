@@ -4,11 +4,11 @@
 use eframe::egui;
 
 use crate::coupling::{Corruption, CouplingMethod, MAX_K, PairedApproach};
-use crate::data::{DistConfig, build_sampler, catalog, default_distributions};
+use crate::data::{DistConfig, build_sampler};
 use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, RequestedLabel, Solver};
-use crate::geometry::SpaceKind;
 use crate::render::{ColourMode, Style};
 use crate::scene::Scene;
+use crate::space::SpaceKind;
 
 /// The flow animation: time of the particles' heads and how it moves.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -134,17 +134,25 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         let response = egui::ComboBox::from_id_salt("space")
             .selected_text(space.name())
             .show_ui(ui, |ui| {
-                for option in [SpaceKind::Plane, SpaceKind::Sphere, SpaceKind::Torus] {
-                    ui.selectable_value(&mut space, option, option.name());
+                for option in crate::space::all() {
+                    ui.selectable_value(&mut space, option, option.name())
+                        .on_hover_text(option.entry().summary);
                 }
             })
             .response;
+        let summaries: Vec<&str> = crate::space::all()
+            .into_iter()
+            .map(|s| s.entry().summary)
+            .collect();
         tip(
             response,
-            "Where the flow lives: the plane, the unit sphere, or the flat torus; switching restarts training.",
+            &format!(
+                "Where the flow lives: {}; switching restarts training.",
+                summaries.join(", ")
+            ),
         );
         if space != scene.space {
-            let (source, target) = default_distributions(space);
+            let (source, target) = space.default_distributions();
             scene.space = space;
             scene.source = DistConfig::named(source);
             scene.target = DistConfig::named(target);
@@ -164,9 +172,10 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             let response = egui::ComboBox::from_id_salt(label)
                 .selected_text(dist.name.clone())
                 .show_ui(ui, |ui| {
-                    for info in catalog().iter().filter(|d| d.space == space) {
-                        // The image density needs a file; it is chosen from a scene file.
-                        if info.name == "image" {
+                    for info in space.datasets() {
+                        // A dataset that reads a file (the image density) is chosen from a
+                        // scene file.
+                        if info.reads_file {
                             continue;
                         }
                         if ui
@@ -192,10 +201,7 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         }
     });
     for (label, dist) in [("Source", &mut scene.source), ("Target", &mut scene.target)] {
-        let Some(info) = catalog()
-            .iter()
-            .find(|d| d.space == scene.space && d.name == dist.name)
-        else {
+        let Some(info) = scene.space.datasets().iter().find(|d| d.name == dist.name) else {
             continue;
         };
         if info.params.is_empty() {
@@ -450,7 +456,7 @@ fn guidance_ui(ui: &mut egui::Ui, scene: &mut Scene, labels: usize) {
         response,
         "The label particles ask for: one for all, every label in turn (particles coloured by it), or none.",
     );
-    let gaussian_path = scene.space == SpaceKind::Plane && scene.source.name == "gaussian";
+    let gaussian_path = scene.space == SpaceKind::PLANE && scene.source.name == "gaussian";
     if !gaussian_path {
         ui.colored_label(
             ui.visuals().warn_fg_color,
@@ -525,7 +531,7 @@ fn sampling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     let response = ui
         .horizontal(|ui| {
             ui.label("solver");
-            let solvers: &[(Solver, &str)] = if scene.space == SpaceKind::Plane {
+            let solvers: &[(Solver, &str)] = if scene.space == SpaceKind::PLANE {
                 &[
                     (Solver::Euler, "Euler"),
                     (Solver::Midpoint, "midpoint"),

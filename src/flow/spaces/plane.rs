@@ -1,0 +1,22 @@
+//! The plane's model inputs and outputs: coordinates in, a velocity out, as they are.
+
+use burn::tensor::Tensor;
+
+use super::SpaceModel;
+
+pub struct PlaneModel;
+
+impl SpaceModel for PlaneModel {
+    fn feature_dim(&self) -> usize {
+        2
+    }
+    fn features(&self, x: Tensor<2>) -> Tensor<2> {
+        x
+    }
+    fn output_dim(&self) -> usize {
+        2
+    }
+    fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
+        raw
+    }
+}
