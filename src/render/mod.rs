@@ -13,6 +13,7 @@ mod picture;
 mod renderer;
 mod spaces;
 mod target;
+mod view;
 
 pub use camera::{OrbitCamera, PanZoomCamera};
 pub use composite::Compositor;
@@ -23,6 +24,7 @@ pub use content::{
 pub use offscreen::Offscreen;
 pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 pub use picture::{Cameras, Overlays, content_from_snapshot, overlays};
-pub use renderer::{DrawContent, Frame, Renderer, ViewResources, shader_sources};
+pub use renderer::{Renderer, shader_sources};
 pub use spaces::{Edge, PlaneRender, SpaceRender, SphereRender, TorusRender, position, push_arrow};
 pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};
+pub use view::{DrawContent, Frame, ViewResources};

@@ -1,7 +1,8 @@
 //! A GPU device without a window, for export, the render benchmark and tests. Any adapter will
 //! do, software ones included: drawing (unlike training) is fine on lavapipe.
 
-use super::renderer::{Frame, Renderer, ViewResources};
+use super::renderer::Renderer;
+use super::view::{Frame, ViewResources};
 use crate::{Error, Result};
 
 pub struct Offscreen {

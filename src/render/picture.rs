@@ -9,7 +9,7 @@ use super::content::{
     CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, ViewMode, label_colour,
 };
 use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
-use super::renderer::DrawContent;
+use super::view::DrawContent;
 use crate::session::live::Snapshot;
 use crate::space::SpaceKind;
 

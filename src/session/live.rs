@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 
+use super::turns::{TurnTaker, Turns};
 use super::{GuidancePoint, SceneChange, Session};
 use crate::data::Points;
 use crate::flow::{StepReport, velocity_at};
@@ -129,6 +130,8 @@ const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(300);
 /// the display particles through a wide model (the sphere scene's) costs more than 300 ms of
 /// training, and the window should show a model that learns, not one that is redrawn.
 const TRAINING_PER_PUBLISHING: u32 = 2;
+/// How long a worker waits for its turn before it looks at its commands again.
+const TURN_PATIENCE: Duration = Duration::from_millis(50);
 /// Held-out scores are refreshed at most this often (they need an exact W2).
 const METRICS_INTERVAL: Duration = Duration::from_millis(2000);
 /// Held-out points for live scores (the scene's own count is for reports).
@@ -147,13 +150,15 @@ pub struct LiveSession {
 }
 
 impl LiveSession {
-    /// Starts a worker for `scene` on `device`. `wake` is called after each snapshot (the
-    /// window asks for a repaint there).
+    /// Starts a worker for `scene` on `device` that trains when `turns` gives it the turn.
+    /// `wake` is called after each snapshot (the window asks for a repaint there).
     pub fn start(
         start: Start,
         device: Device,
+        turns: &Turns,
         wake: impl Fn() + Send + 'static,
     ) -> crate::Result<Self> {
+        let turn_taker = turns.join();
         let (commands, inbox) = channel();
         let (outbox, snapshots) = channel();
         let (started, start_result) = channel();
@@ -176,7 +181,7 @@ impl LiveSession {
                         return;
                     }
                 };
-                let mut worker = Worker::new(session, device, outbox, wake);
+                let mut worker = Worker::new(session, device, turn_taker, outbox, wake);
                 worker.run(inbox);
             })
             .map_err(|e| {
@@ -217,6 +222,7 @@ impl Drop for LiveSession {
 struct Worker<W> {
     session: Session,
     device: Device,
+    turns: TurnTaker,
     outbox: Sender<Snapshot>,
     wake: W,
     running: bool,
@@ -234,11 +240,18 @@ struct Worker<W> {
 }
 
 impl<W: Fn()> Worker<W> {
-    fn new(session: Session, device: Device, outbox: Sender<Snapshot>, wake: W) -> Self {
+    fn new(
+        session: Session,
+        device: Device,
+        turns: TurnTaker,
+        outbox: Sender<Snapshot>,
+        wake: W,
+    ) -> Self {
         let (source_samples, target_samples) = samples_shown(&session);
         Self {
             session,
             device,
+            turns,
             outbox,
             wake,
             running: false,
@@ -266,6 +279,7 @@ impl<W: Fn()> Worker<W> {
                     Err(TryRecvError::Disconnected) => return,
                 }
             } else {
+                self.turns.leave();
                 match inbox.recv_timeout(Duration::from_secs(3600)) {
                     Ok(command) => Some(command),
                     Err(RecvTimeoutError::Timeout) => continue,
@@ -276,7 +290,13 @@ impl<W: Fn()> Worker<W> {
                 self.handle(command);
                 continue;
             }
-            self.train_slice();
+            // Waiting counts as training time: the rate shown is what this run gets.
+            let waiting = Instant::now();
+            let turn = self.turns.wait(TURN_PATIENCE);
+            self.slice_secs += waiting.elapsed().as_secs_f64();
+            if let Some(_turn) = turn {
+                self.train_slice();
+            }
         }
     }
 

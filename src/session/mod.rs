@@ -4,6 +4,9 @@
 //! ([`live`]).
 
 pub mod live;
+mod turns;
+
+pub use turns::{Turn, TurnTaker, Turns};
 
 use std::path::Path;
 use std::sync::Arc;

@@ -7,6 +7,7 @@ use burn::tensor::Device;
 use eframe::egui;
 
 use crate::render::{ColourMode, DrawContent, Palette, content_from_snapshot};
+use crate::session::Turns;
 use crate::session::live::{Command, LiveSession, MetricsAt, Snapshot, Start};
 
 /// Distinct colours for overlaid runs' curves.
@@ -45,11 +46,12 @@ impl Run {
         colour: egui::Color32,
         start: Start,
         device: Device,
+        turns: &Turns,
         ctx: &egui::Context,
         gpu_key: u64,
     ) -> crate::Result<Self> {
         let ctx = ctx.clone();
-        let live = LiveSession::start(start, device, move || ctx.request_repaint())?;
+        let live = LiveSession::start(start, device, turns, move || ctx.request_repaint())?;
         Ok(Self {
             name,
             colour,

@@ -4,24 +4,29 @@
 
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::time::Instant;
 
 use burn::tensor::Device;
-use eframe::{egui, egui_wgpu};
-use glam::Vec2;
+use eframe::egui;
 
-use super::controls::{TimeControl, scene_ui, view_ui};
+use super::controls::TimeControl;
 use super::export::ExportDialog;
 use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
 use super::scenes::{self, Variant};
-use super::viewport::{GpuViews, ViewCallback, camera_input};
+use super::viewport::GpuViews;
 use crate::coupling::{CouplingConfig, CouplingMethod, ReflowConfig};
-use crate::render::{Cameras, ColourMode, Palette, Style, ViewMode, overlays};
+use crate::render::{Cameras, ColourMode, Palette, Style, ViewMode};
 use crate::scene::Scene;
-use crate::session::SceneChange;
+use crate::session::Turns;
 use crate::session::live::{Command, Start};
+
+mod compare;
+mod help;
+mod menu;
+mod side_panel;
+mod status;
+mod views;
 
 /// Where the training runs and what draws, for the status line.
 #[derive(Debug, Clone)]
@@ -40,6 +45,9 @@ pub struct FlowscopeApp {
     /// Set in compare mode: one variant per run.
     compare: Option<Vec<Variant>>,
     runs: Vec<Run>,
+    /// The runs train in turn, one slice at a time, so that compared runs share the cores
+    /// with each other and the window instead of crowding them.
+    turns: Turns,
     next_gpu_key: u64,
     cameras: Cameras,
     /// The picture picked where a space offers several (the torus); unset, the space's first.
@@ -77,7 +85,7 @@ impl FlowscopeApp {
             });
         ctx.add_font(egui::epaint::text::FontInsert::new(
             "DejaVu Sans",
-            egui::FontData::from_static(include_bytes!("../../assets/fonts/DejaVuSans.ttf")),
+            egui::FontData::from_static(include_bytes!("../../../assets/fonts/DejaVuSans.ttf")),
             families.to_vec(),
         ));
     }
@@ -130,6 +138,7 @@ impl FlowscopeApp {
             scene,
             compare: None,
             runs: Vec::new(),
+            turns: Turns::default(),
             next_gpu_key: 0,
             cameras: Cameras::default(),
             chosen_view: None,
@@ -199,6 +208,7 @@ impl FlowscopeApp {
                 RUN_COLOURS[index % RUN_COLOURS.len()],
                 Start::Fresh(Box::new(scene)),
                 self.device.clone(),
+                &self.turns,
                 ctx,
                 self.next_gpu_key,
             ) {
@@ -276,6 +286,7 @@ impl FlowscopeApp {
             RUN_COLOURS[0],
             Start::Checkpoint(dir.to_path_buf()),
             self.device.clone(),
+            &self.turns,
             ctx,
             self.next_gpu_key,
         );
@@ -392,6 +403,7 @@ impl FlowscopeApp {
             RUN_COLOURS[index % RUN_COLOURS.len()],
             Start::Fresh(Box::new(scene)),
             self.device.clone(),
+            &self.turns,
             ctx,
             self.next_gpu_key,
         ) {
@@ -524,411 +536,6 @@ impl FlowscopeApp {
         }
     }
 
-    fn menu_ui(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
-        egui::MenuBar::new().ui(ui, |ui| {
-            ui.menu_button("Scene", |ui| {
-                if ui
-                    .button("Open…")
-                    .on_hover_text("Open a scene file (TOML).")
-                    .clicked()
-                {
-                    self.open_scene_dialog(&ctx);
-                }
-                if ui
-                    .button("Save as…")
-                    .on_hover_text("Save every setting of this scene as TOML.")
-                    .clicked()
-                {
-                    self.save_scene_dialog();
-                }
-                ui.separator();
-                for (index, (name, text)) in scenes::SHIPPED.iter().enumerate() {
-                    let title = Scene::from_toml(text).map(|s| s.title).unwrap_or_default();
-                    if ui
-                        .button(format!("{}  {title}", index + 1))
-                        .on_hover_text(format!("assets/scenes/{name}.toml"))
-                        .clicked()
-                        && let Some(scene) = scenes::shipped(index)
-                    {
-                        self.load_scene(&ctx, scene, None);
-                    }
-                }
-                ui.separator();
-                if ui
-                    .button("Compare: independent vs OT k = 64 vs OT k = 1024")
-                    .on_hover_text("Three runs side by side on the same data and seed (C).")
-                    .clicked()
-                {
-                    self.set_compare(&ctx, Some(scenes::coupling_comparison()));
-                }
-                if self.compare.is_some() && ui.button("Leave compare mode").clicked() {
-                    self.set_compare(&ctx, None);
-                }
-            });
-            ui.menu_button("View", |ui| {
-                if ui.button("Presentation mode (F11)").clicked() {
-                    self.set_presentation(&ctx, !self.presentation);
-                }
-                if ui.button("Reset camera").clicked() {
-                    self.cameras = Cameras::default();
-                }
-                if ui.button("Keyboard shortcuts (F1)").clicked() {
-                    self.show_help = true;
-                }
-            });
-            ui.separator();
-            ui.label(egui::RichText::new(&self.scene.title).strong());
-        });
-    }
-
-    fn training_buttons_ui(&mut self, ui: &mut egui::Ui) {
-        let running = self.runs.iter().any(Run::running);
-        ui.horizontal(|ui| {
-            let label = if running { "■ Pause" } else { "▶ Start" };
-            if ui
-                .button(label)
-                .on_hover_text("Train, or pause training (Space).")
-                .clicked()
-            {
-                self.toggle_training();
-            }
-            if ui
-                .button("Step")
-                .on_hover_text("One training step (S).")
-                .clicked()
-            {
-                self.command_all(Command::Step);
-            }
-            if ui
-                .button("Reset")
-                .on_hover_text("Start again from fresh weights (R).")
-                .clicked()
-            {
-                self.command_all(Command::Reset);
-            }
-            let ctx = ui.ctx().clone();
-            if ui
-                .add_enabled(self.can_reflow(), egui::Button::new("Reflow"))
-                .on_hover_text(
-                    "Train a new model on this run's own endpoints (x0, ψ1(x0)) and show it beside: a rectified flow, with straighter paths.",
-                )
-                .on_disabled_hover_text(
-                    "Reflow needs a finished run: train it to its last step first (not for paired runs; at most four views).",
-                )
-                .clicked()
-            {
-                self.reflow(&ctx);
-            }
-        });
-    }
-
-    fn compare_ui(&mut self, ui: &mut egui::Ui) {
-        let ctx = ui.ctx().clone();
-        let Some(variants) = &mut self.compare else {
-            if ui
-                .button("Compare couplings…")
-                .on_hover_text(
-                    "Two to four runs side by side, same data and seed, different couplings (C).",
-                )
-                .clicked()
-            {
-                self.set_compare(&ctx, Some(scenes::coupling_comparison()));
-            }
-            if self.scene.coupling.method == CouplingMethod::Paired
-                && ui
-                    .button("Paired data vs conditional model")
-                    .on_hover_text(
-                        "The same inverse problem solved twice, side by side: flows starting at the noisy observation, and a model from noise given the observation.",
-                    )
-                    .clicked()
-            {
-                let variants = scenes::paired_comparison(&self.scene.coupling);
-                self.set_compare(&ctx, Some(variants));
-            }
-            return;
-        };
-        let mut changed = false;
-        let mut remove = None;
-        let count = variants.len();
-        for (index, variant) in variants.iter_mut().enumerate() {
-            ui.horizontal(|ui| {
-                ui.colored_label(RUN_COLOURS[index % RUN_COLOURS.len()], "■");
-                let coupling = &mut variant.coupling;
-                // Paired and reflow runs are named; any run can become another coupling.
-                if matches!(
-                    coupling.method,
-                    CouplingMethod::Paired | CouplingMethod::Reflow
-                ) {
-                    ui.label(coupling.label());
-                }
-                for (method, label) in [
-                    (CouplingMethod::Independent, "indep."),
-                    (CouplingMethod::Exact, "OT"),
-                    (CouplingMethod::Sinkhorn, "Sinkhorn"),
-                ] {
-                    changed |= ui
-                        .selectable_value(&mut coupling.method, method, label)
-                        .changed();
-                }
-                if coupling.method.solves_ot() {
-                    changed |= ui
-                        .add(
-                            egui::DragValue::new(&mut coupling.k)
-                                .range(1..=4096)
-                                .prefix("k "),
-                        )
-                        .on_hover_text("This run's OT batch size.")
-                        .changed();
-                }
-                if count > 2
-                    && ui
-                        .small_button("✖")
-                        .on_hover_text("Remove this run.")
-                        .clicked()
-                {
-                    remove = Some(index);
-                }
-            });
-        }
-        let mut add = false;
-        ui.horizontal(|ui| {
-            if count < 4 && ui.button("Add run").clicked() {
-                add = true;
-            }
-            if ui.button("Leave compare").clicked() {
-                remove = Some(usize::MAX);
-            }
-        });
-        if remove == Some(usize::MAX) {
-            self.set_compare(&ctx, None);
-        } else if let Some(index) = remove.filter(|_| count > 2) {
-            let mut variants = variants.clone();
-            variants.remove(index);
-            self.set_compare(&ctx, Some(variants));
-        } else if add {
-            let mut variants = variants.clone();
-            let last = variants.last().cloned().unwrap_or(Variant {
-                coupling: self.scene.coupling.clone(),
-            });
-            variants.push(last);
-            self.set_compare(&ctx, Some(variants));
-        } else if changed {
-            self.send_scene();
-        }
-    }
-
-    fn side_panel_ui(&mut self, ui: &mut egui::Ui) {
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            self.training_buttons_ui(ui);
-            ui.separator();
-            let mut scene = self.scene.clone();
-            if scene_ui(ui, &mut scene) {
-                if scene.sample.guidance.is_some() && self.scene.sample.guidance.is_none() {
-                    self.style.colour_mode = ColourMode::for_scene(&scene);
-                }
-                self.scene = scene;
-            }
-            // Settings that restart training wait until the slider is let go.
-            let change = SceneChange::between(&self.sent_scene, &self.scene);
-            let pointer_down = ui.input(|i| i.pointer.any_down());
-            match change {
-                SceneChange::Same => {}
-                SceneChange::Applied => self.send_scene(),
-                SceneChange::NeedsRestart(_) if !pointer_down => self.send_scene(),
-                SceneChange::NeedsRestart(_) => {}
-            }
-            egui::CollapsingHeader::new("Compare")
-                .default_open(self.compare.is_some())
-                .show(ui, |ui| self.compare_ui(ui));
-            egui::CollapsingHeader::new("View")
-                .default_open(true)
-                .show(ui, |ui| view_ui(ui, &mut self.style, &mut self.time));
-        });
-    }
-
-    fn status_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.label(format!("training: {}", self.info.training));
-            ui.separator();
-            ui.label(format!("drawing: {}", self.info.adapter));
-            ui.separator();
-            ui.label(format!("{:.0} fps", self.fps()));
-            for run in &self.runs {
-                if let Some(snapshot) = &run.snapshot {
-                    ui.separator();
-                    ui.colored_label(
-                        run.colour,
-                        format!(
-                            "step {} · {:.0} steps/s",
-                            snapshot.step, snapshot.steps_per_sec
-                        ),
-                    );
-                }
-            }
-            if let Some((text, since)) = &self.notice
-                && since.elapsed().as_secs_f32() < NOTICE_SECS
-            {
-                ui.separator();
-                ui.colored_label(egui::Color32::from_rgb(255, 200, 90), text);
-            }
-        });
-    }
-
-    fn fps(&self) -> f64 {
-        match (self.frame_times.front(), self.frame_times.back()) {
-            (Some(first), Some(last)) if self.frame_times.len() > 1 => {
-                let secs = last.duration_since(*first).as_secs_f64();
-                if secs > 0.0 {
-                    (self.frame_times.len() - 1) as f64 / secs
-                } else {
-                    0.0
-                }
-            }
-            _ => 0.0,
-        }
-    }
-
-    fn views_ui(&mut self, ui: &mut egui::Ui) {
-        let views = self.scene.space.views();
-        let mode = match self.chosen_view {
-            Some(chosen) if views.contains(&chosen) => chosen,
-            _ => views[0],
-        };
-        if views.len() > 1 {
-            ui.horizontal(|ui| {
-                for &view in views {
-                    if ui
-                        .selectable_label(mode == view, view.name())
-                        .on_hover_text(view.description())
-                        .clicked()
-                    {
-                        self.chosen_view = Some(view);
-                    }
-                }
-            });
-        }
-        let count = self.runs.len().max(1);
-        let (columns, rows) = match count {
-            1 => (1, 1),
-            2 => (2, 1),
-            3 => (3, 1),
-            _ => (2, 2),
-        };
-        let area = ui.available_rect_before_wrap();
-        let tile = egui::vec2(area.width() / columns as f32, area.height() / rows as f32);
-        if self.fit_camera
-            && let Some(snapshot) = self.runs.first().and_then(|r| r.snapshot.as_ref())
-        {
-            self.cameras.fit_plane(snapshot, Vec2::new(tile.x, tile.y));
-            self.fit_camera = false;
-        }
-        let ppp = ui.ctx().pixels_per_point();
-        let style = self.style;
-        let t = self.time.t;
-        for index in 0..self.runs.len() {
-            let (column, row) = (index % columns, index / columns);
-            let rect = egui::Rect::from_min_size(
-                area.min + egui::vec2(column as f32 * tile.x, row as f32 * tile.y),
-                tile,
-            )
-            .shrink(2.0);
-            let response = ui.interact(
-                rect,
-                egui::Id::unique(("flowscope-view", index)),
-                egui::Sense::click_and_drag(),
-            );
-            camera_input(&mut self.cameras, mode, &response, ui);
-            let size_px = Vec2::new(rect.width() * ppp, rect.height() * ppp);
-            let run = &mut self.runs[index];
-            let painter = ui.painter_at(rect);
-            let Some(content) = run.draw_content(style.colour_mode, &style.palette) else {
-                painter.rect_filled(rect, 0.0, egui::Color32::from_rgb(18, 20, 26));
-                painter.text(
-                    rect.center(),
-                    egui::Align2::CENTER_CENTER,
-                    "starting…",
-                    egui::FontId::proportional(16.0),
-                    egui::Color32::GRAY,
-                );
-                continue;
-            };
-            let Some(snapshot) = run.snapshot.as_ref() else {
-                continue;
-            };
-            let view_size = Vec2::new(rect.width(), rect.height());
-            let layers = overlays(snapshot, mode, &self.cameras, view_size, t, &style);
-            let (clip_from_world, eye) = self.cameras.transform(mode, view_size);
-            painter.add(egui_wgpu::Callback::new_paint_callback(
-                rect,
-                ViewCallback {
-                    key: run.gpu_key,
-                    size_px: [
-                        size_px.x.round().max(1.0) as u32,
-                        size_px.y.round().max(1.0) as u32,
-                    ],
-                    mode,
-                    clip_from_world,
-                    eye,
-                    t,
-                    style,
-                    content,
-                    overlay: Arc::new(layers.segments),
-                    density: layers.density.map(Arc::new),
-                },
-            ));
-            if let Some(step) = layers.grid_step {
-                tick_labels(&painter, rect, &self.cameras, step);
-            }
-            if mode == ViewMode::TorusFlat {
-                angle_labels(&painter, rect, &self.cameras);
-            }
-            let font = egui::FontId::proportional(if self.presentation { 18.0 } else { 14.0 });
-            let mut heading = format!("{} · step {} · t = {:.2}", run.name, snapshot.step, t);
-            if snapshot.step == 0 && !snapshot.running {
-                heading.push_str("  —  press Space or ▶ Start to train");
-            }
-            painter.text(
-                rect.left_top() + egui::vec2(8.0, 6.0),
-                egui::Align2::LEFT_TOP,
-                heading,
-                font,
-                run.colour,
-            );
-        }
-        ui.allocate_rect(area, egui::Sense::hover());
-    }
-
-    fn help_ui(&mut self, ctx: &egui::Context) {
-        let mut open = self.show_help;
-        egui::Window::new("Keyboard shortcuts")
-            .open(&mut open)
-            .collapsible(false)
-            .show(ctx, |ui| {
-                egui::Grid::new("keys").show(ui, |ui| {
-                    for (key, what) in [
-                        ("Space", "start / pause training"),
-                        ("S", "one training step"),
-                        ("R", "reset the weights"),
-                        ("T", "play / pause the flow animation"),
-                        ("1–9", "load a shipped scene"),
-                        ("C", "compare couplings side by side"),
-                        ("E", "export a video"),
-                        ("F11", "presentation mode (Esc leaves)"),
-                        (
-                            "drag / wheel",
-                            "pan and zoom, or orbit; double-click resets",
-                        ),
-                    ] {
-                        ui.strong(key);
-                        ui.label(what);
-                        ui.end_row();
-                    }
-                });
-            });
-        self.show_help = open;
-    }
-
     /// One frame of the whole window.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -998,95 +605,6 @@ impl FlowscopeApp {
 /// textured fragment, and the panels cover half the window.
 fn unfilled_panel(style: &egui::Style) -> egui::Frame {
     egui::Frame::side_top_panel(style).fill(egui::Color32::TRANSPARENT)
-}
-
-/// Numbers along the bottom and left edges of the plane view at each grid line.
-fn tick_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras, step: f32) {
-    let size = Vec2::new(rect.width(), rect.height());
-    let (min, max) = cameras.plane.visible_world(size);
-    let font = egui::FontId::monospace(11.0);
-    let colour = egui::Color32::from_gray(150);
-    let to_screen = |world: Vec2| {
-        let u = (world - min) / (max - min);
-        egui::pos2(
-            rect.left() + u.x * rect.width(),
-            rect.bottom() - u.y * rect.height(),
-        )
-    };
-    let label = |v: f32| {
-        let text = format!("{v:.2}");
-        text.trim_end_matches('0').trim_end_matches('.').to_string()
-    };
-    let mut x = (min.x / step).ceil() * step;
-    while x <= max.x {
-        let at = to_screen(Vec2::new(x, min.y));
-        painter.text(
-            at + egui::vec2(2.0, -2.0),
-            egui::Align2::LEFT_BOTTOM,
-            label(x),
-            font.clone(),
-            colour,
-        );
-        x += step;
-    }
-    let mut y = (min.y / step).ceil() * step;
-    while y <= max.y {
-        let at = to_screen(Vec2::new(min.x, y));
-        painter.text(
-            at + egui::vec2(2.0, -2.0),
-            egui::Align2::LEFT_BOTTOM,
-            label(y),
-            font.clone(),
-            colour,
-        );
-        y += step;
-    }
-}
-
-/// 0, π and 2π along the unrolled torus's edges, and the names of its angles.
-fn angle_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras) {
-    let size = Vec2::new(rect.width(), rect.height());
-    let (min, max) = cameras.torus_flat.visible_world(size);
-    let to_screen = |world: Vec2| {
-        let u = (world - min) / (max - min);
-        egui::pos2(
-            rect.left() + u.x * rect.width(),
-            rect.bottom() - u.y * rect.height(),
-        )
-    };
-    let font = egui::FontId::proportional(13.0);
-    let colour = egui::Color32::from_gray(170);
-    let pi = std::f32::consts::PI;
-    for (value, text) in [(0.0, "0"), (pi, "π"), (2.0 * pi, "2π")] {
-        painter.text(
-            to_screen(Vec2::new(value, 0.0)) + egui::vec2(0.0, 4.0),
-            egui::Align2::CENTER_TOP,
-            text,
-            font.clone(),
-            colour,
-        );
-        painter.text(
-            to_screen(Vec2::new(0.0, value)) + egui::vec2(-6.0, 0.0),
-            egui::Align2::RIGHT_CENTER,
-            text,
-            font.clone(),
-            colour,
-        );
-    }
-    painter.text(
-        to_screen(Vec2::new(2.0 * pi, 0.0)) + egui::vec2(14.0, 4.0),
-        egui::Align2::LEFT_TOP,
-        "θ",
-        font.clone(),
-        colour,
-    );
-    painter.text(
-        to_screen(Vec2::new(0.0, 2.0 * pi)) + egui::vec2(-6.0, -14.0),
-        egui::Align2::RIGHT_BOTTOM,
-        "φ",
-        font,
-        colour,
-    );
 }
 
 impl eframe::App for FlowscopeApp {

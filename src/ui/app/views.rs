@@ -1,0 +1,212 @@
+//! The central panel: one view per run, each drawn by our pipelines through a paint callback,
+//! with the camera input, the view switch of spaces with several pictures and the axis labels.
+
+use std::sync::Arc;
+
+use eframe::{egui, egui_wgpu};
+use glam::Vec2;
+
+use super::FlowscopeApp;
+use crate::render::{Cameras, ViewMode, overlays};
+use crate::ui::viewport::{ViewCallback, camera_input};
+
+impl FlowscopeApp {
+    pub(super) fn views_ui(&mut self, ui: &mut egui::Ui) {
+        let views = self.scene.space.views();
+        let mode = match self.chosen_view {
+            Some(chosen) if views.contains(&chosen) => chosen,
+            _ => views[0],
+        };
+        if views.len() > 1 {
+            ui.horizontal(|ui| {
+                for &view in views {
+                    if ui
+                        .selectable_label(mode == view, view.name())
+                        .on_hover_text(view.description())
+                        .clicked()
+                    {
+                        self.chosen_view = Some(view);
+                    }
+                }
+            });
+        }
+        let count = self.runs.len().max(1);
+        let (columns, rows) = match count {
+            1 => (1, 1),
+            2 => (2, 1),
+            3 => (3, 1),
+            _ => (2, 2),
+        };
+        let area = ui.available_rect_before_wrap();
+        let tile = egui::vec2(area.width() / columns as f32, area.height() / rows as f32);
+        if self.fit_camera
+            && let Some(snapshot) = self.runs.first().and_then(|r| r.snapshot.as_ref())
+        {
+            self.cameras.fit_plane(snapshot, Vec2::new(tile.x, tile.y));
+            self.fit_camera = false;
+        }
+        let ppp = ui.ctx().pixels_per_point();
+        let style = self.style;
+        let t = self.time.t;
+        for index in 0..self.runs.len() {
+            let (column, row) = (index % columns, index / columns);
+            let rect = egui::Rect::from_min_size(
+                area.min + egui::vec2(column as f32 * tile.x, row as f32 * tile.y),
+                tile,
+            )
+            .shrink(2.0);
+            let response = ui.interact(
+                rect,
+                egui::Id::unique(("flowscope-view", index)),
+                egui::Sense::click_and_drag(),
+            );
+            camera_input(&mut self.cameras, mode, &response, ui);
+            let size_px = Vec2::new(rect.width() * ppp, rect.height() * ppp);
+            let run = &mut self.runs[index];
+            let painter = ui.painter_at(rect);
+            let Some(content) = run.draw_content(style.colour_mode, &style.palette) else {
+                painter.rect_filled(rect, 0.0, egui::Color32::from_rgb(18, 20, 26));
+                painter.text(
+                    rect.center(),
+                    egui::Align2::CENTER_CENTER,
+                    "starting…",
+                    egui::FontId::proportional(16.0),
+                    egui::Color32::GRAY,
+                );
+                continue;
+            };
+            let Some(snapshot) = run.snapshot.as_ref() else {
+                continue;
+            };
+            let view_size = Vec2::new(rect.width(), rect.height());
+            let layers = overlays(snapshot, mode, &self.cameras, view_size, t, &style);
+            let (clip_from_world, eye) = self.cameras.transform(mode, view_size);
+            painter.add(egui_wgpu::Callback::new_paint_callback(
+                rect,
+                ViewCallback {
+                    key: run.gpu_key,
+                    size_px: [
+                        size_px.x.round().max(1.0) as u32,
+                        size_px.y.round().max(1.0) as u32,
+                    ],
+                    mode,
+                    clip_from_world,
+                    eye,
+                    t,
+                    style,
+                    content,
+                    overlay: Arc::new(layers.segments),
+                    density: layers.density.map(Arc::new),
+                },
+            ));
+            if let Some(step) = layers.grid_step {
+                tick_labels(&painter, rect, &self.cameras, step);
+            }
+            if mode == ViewMode::TorusFlat {
+                angle_labels(&painter, rect, &self.cameras);
+            }
+            let font = egui::FontId::proportional(if self.presentation { 18.0 } else { 14.0 });
+            let mut heading = format!("{} · step {} · t = {:.2}", run.name, snapshot.step, t);
+            if snapshot.step == 0 && !snapshot.running {
+                heading.push_str("  —  press Space or ▶ Start to train");
+            }
+            painter.text(
+                rect.left_top() + egui::vec2(8.0, 6.0),
+                egui::Align2::LEFT_TOP,
+                heading,
+                font,
+                run.colour,
+            );
+        }
+        ui.allocate_rect(area, egui::Sense::hover());
+    }
+}
+
+/// Numbers along the bottom and left edges of the plane view at each grid line.
+fn tick_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras, step: f32) {
+    let size = Vec2::new(rect.width(), rect.height());
+    let (min, max) = cameras.plane.visible_world(size);
+    let font = egui::FontId::monospace(11.0);
+    let colour = egui::Color32::from_gray(150);
+    let to_screen = |world: Vec2| {
+        let u = (world - min) / (max - min);
+        egui::pos2(
+            rect.left() + u.x * rect.width(),
+            rect.bottom() - u.y * rect.height(),
+        )
+    };
+    let label = |v: f32| {
+        let text = format!("{v:.2}");
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    };
+    let mut x = (min.x / step).ceil() * step;
+    while x <= max.x {
+        let at = to_screen(Vec2::new(x, min.y));
+        painter.text(
+            at + egui::vec2(2.0, -2.0),
+            egui::Align2::LEFT_BOTTOM,
+            label(x),
+            font.clone(),
+            colour,
+        );
+        x += step;
+    }
+    let mut y = (min.y / step).ceil() * step;
+    while y <= max.y {
+        let at = to_screen(Vec2::new(min.x, y));
+        painter.text(
+            at + egui::vec2(2.0, -2.0),
+            egui::Align2::LEFT_BOTTOM,
+            label(y),
+            font.clone(),
+            colour,
+        );
+        y += step;
+    }
+}
+
+/// 0, π and 2π along the unrolled torus's edges, and the names of its angles.
+fn angle_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras) {
+    let size = Vec2::new(rect.width(), rect.height());
+    let (min, max) = cameras.torus_flat.visible_world(size);
+    let to_screen = |world: Vec2| {
+        let u = (world - min) / (max - min);
+        egui::pos2(
+            rect.left() + u.x * rect.width(),
+            rect.bottom() - u.y * rect.height(),
+        )
+    };
+    let font = egui::FontId::proportional(13.0);
+    let colour = egui::Color32::from_gray(170);
+    let pi = std::f32::consts::PI;
+    for (value, text) in [(0.0, "0"), (pi, "π"), (2.0 * pi, "2π")] {
+        painter.text(
+            to_screen(Vec2::new(value, 0.0)) + egui::vec2(0.0, 4.0),
+            egui::Align2::CENTER_TOP,
+            text,
+            font.clone(),
+            colour,
+        );
+        painter.text(
+            to_screen(Vec2::new(0.0, value)) + egui::vec2(-6.0, 0.0),
+            egui::Align2::RIGHT_CENTER,
+            text,
+            font.clone(),
+            colour,
+        );
+    }
+    painter.text(
+        to_screen(Vec2::new(2.0 * pi, 0.0)) + egui::vec2(14.0, 4.0),
+        egui::Align2::LEFT_TOP,
+        "θ",
+        font.clone(),
+        colour,
+    );
+    painter.text(
+        to_screen(Vec2::new(0.0, 2.0 * pi)) + egui::vec2(-6.0, -14.0),
+        egui::Align2::RIGHT_BOTTOM,
+        "φ",
+        font,
+        colour,
+    );
+}
