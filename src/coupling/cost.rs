@@ -1,5 +1,4 @@
 use crate::data::Points;
-use crate::space::SpaceKind;
 
 /// A dense square matrix of squared geodesic costs c(a_i, b_j), row-major, in f32 to halve the
 /// memory traffic of the solvers (a 4096² matrix is 64 MiB).
@@ -11,12 +10,6 @@ pub struct CostMatrix {
 }
 
 impl CostMatrix {
-    /// The pair costs of `space` between equal-size point sets `a` (rows) and `b` (columns).
-    pub fn squared_geodesic(space: SpaceKind, a: &Points, b: &Points) -> Self {
-        assert_eq!(a.len(), b.len(), "cost matrices are square");
-        space.coupling().cost_matrix(a, b)
-    }
-
     /// Costs `cost(a_i, b_j)` of any pair cost, the rows shared among the cores.
     pub fn from_pair_cost(
         a: &Points,

@@ -236,6 +236,14 @@ pub fn optimal_assignment(space: SpaceKind, source: &Points, target: &Points) ->
     space.coupling().optimal_assignment(source, target)
 }
 
+impl CostMatrix {
+    /// The pair costs of `space` between equal-size point sets `a` (rows) and `b` (columns).
+    pub fn squared_geodesic(space: SpaceKind, a: &Points, b: &Points) -> Self {
+        assert_eq!(a.len(), b.len(), "cost matrices are square");
+        space.coupling().cost_matrix(a, b)
+    }
+}
+
 /// Mean squared geodesic distance between source row i and target row `assignment[i]`, in f64.
 pub fn matched_cost(
     space: SpaceKind,

@@ -1,4 +1,4 @@
-//! Datasets as a scene names them, and the lookup from a name to a sampler in the table of
+//! Distributions as a scene names them, and the lookup from a name to a sampler in the table of
 //! datasets that each space owns.
 
 use std::collections::BTreeMap;
@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::Sampler;
-use super::params::{ParamInfo, Params};
+use super::dataset::{Dataset, Params};
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
@@ -32,20 +32,6 @@ impl DistConfig {
             params: BTreeMap::new(),
         }
     }
-}
-
-/// One entry of a space's dataset table: what it is, its parameters, and how to build it.
-#[derive(Debug, Clone, Copy)]
-pub struct Dataset {
-    pub name: &'static str,
-    pub summary: &'static str,
-    /// How labels are assigned, if the distribution is labelled.
-    pub labels: Option<&'static str>,
-    pub params: &'static [ParamInfo],
-    /// Whether it reads the file the scene names in `path` (the image density).
-    pub reads_file: bool,
-    /// A sampler for resolved parameters (which hold the file, for one that reads it).
-    pub build: fn(&Params) -> Result<Box<dyn Sampler>>,
 }
 
 /// The dataset `name` of `space`.

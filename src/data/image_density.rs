@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::params::Params;
+use super::dataset::Params;
 use super::{FnSampler, Sampler};
 use crate::{Error, Result};
 

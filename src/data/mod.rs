@@ -4,16 +4,17 @@
 //! call equal `n` calls of one draw: couplings of any size see the same sequence.
 
 mod catalog;
+mod csv;
+mod dataset;
 mod image_density;
-mod params;
 mod planar;
 mod points;
 mod pool;
 mod spherical;
 mod toroidal;
 
-pub use catalog::{Dataset, DistConfig, build_sampler, find};
-pub use params::{ParamInfo, Params, param};
+pub use catalog::{DistConfig, build_sampler, find};
+pub use dataset::{Dataset, ParamInfo, Params, param};
 pub(crate) use planar::DATASETS as PLANE_DATASETS;
 pub use points::{Points, write_atomically};
 pub use pool::LabelledPool;

@@ -4,8 +4,8 @@
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI, TAU};
 
-use super::params::{Params, param};
-use super::{Dataset, image_density};
+use super::dataset::{Dataset, Params, param};
+use super::image_density;
 use super::{FnSampler, Sampler};
 use crate::Result;
 

@@ -1,7 +1,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// A set of points in storage coordinates, row-major, with optional class labels.
@@ -79,107 +78,6 @@ impl Points {
             std::mem::replace(l, rest)
         });
         Points::new(self.dim, front_data, front_labels)
-    }
-
-    /// Reads a CSV with a header row naming the space's columns (and optionally `label`).
-    pub fn read_csv(path: &Path, space: SpaceKind) -> Result<Points> {
-        let text = std::fs::read_to_string(path).map_err(|cause| Error::Read {
-            path: path.to_path_buf(),
-            cause,
-        })?;
-        Self::parse_csv(&text, space).map_err(|message| Error::BadFile {
-            path: path.to_path_buf(),
-            message,
-        })
-    }
-
-    /// Parses CSV text; the error is a message without the file name.
-    pub fn parse_csv(text: &str, space: SpaceKind) -> std::result::Result<Points, String> {
-        let expected = space.columns();
-        let mut lines = text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty());
-        let Some((_, header)) = lines.next() else {
-            return Err("the file is empty (expected a header row)".into());
-        };
-        let names: Vec<&str> = header.split(',').map(str::trim).collect();
-        let has_label = names.len() == expected.len() + 1 && names.last() == Some(&"label");
-        let coordinate_names = if has_label {
-            &names[..expected.len()]
-        } else {
-            &names[..]
-        };
-        if coordinate_names != expected {
-            return Err(format!(
-                "header is '{}' but a {} file needs the columns {}{}",
-                header.trim(),
-                space.name(),
-                expected.join(","),
-                " (optionally followed by label)"
-            ));
-        }
-        let dim = expected.len();
-        let mut data = Vec::new();
-        let mut labels = Vec::new();
-        for (index, line) in lines {
-            let row = index + 1;
-            let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-            if fields.len() != names.len() {
-                return Err(format!(
-                    "line {row} has {} columns, expected {}",
-                    fields.len(),
-                    names.len()
-                ));
-            }
-            let start = data.len();
-            for (field, name) in fields[..dim].iter().zip(expected) {
-                let value: f64 = field.parse().map_err(|_| {
-                    format!("line {row}: '{field}' in column {name} is not a number")
-                })?;
-                if !value.is_finite() {
-                    return Err(format!(
-                        "line {row}: column {name} is {value}, not a finite number"
-                    ));
-                }
-                data.push(value);
-            }
-            space
-                .geometry()
-                .accept_point(&mut data[start..])
-                .map_err(|problem| format!("line {row}: {problem}"))?;
-            if has_label {
-                let field = fields[dim];
-                let label: u32 = field.parse().map_err(|_| {
-                    format!("line {row}: label '{field}' is not a non-negative integer")
-                })?;
-                labels.push(label);
-            }
-        }
-        let n = data.len() / dim;
-        if n < 2 {
-            return Err(format!("needs at least 2 data rows, found {n}"));
-        }
-        Ok(Points::new(dim, data, has_label.then_some(labels)))
-    }
-
-    /// Writes a CSV with the space's header (and a `label` column when labelled), atomically.
-    pub fn write_csv(&self, path: &Path, space: SpaceKind) -> Result<()> {
-        let mut text = String::with_capacity(self.len() * 24 * self.dim);
-        text.push_str(&space.columns().join(","));
-        if self.labels.is_some() {
-            text.push_str(",label");
-        }
-        text.push('\n');
-        for (i, p) in self.iter().enumerate() {
-            let row: Vec<String> = p.iter().map(|v| format!("{v}")).collect();
-            text.push_str(&row.join(","));
-            if let Some(labels) = &self.labels {
-                text.push_str(&format!(",{}", labels[i]));
-            }
-            text.push('\n');
-        }
-        write_atomically(path, text.as_bytes())
     }
 }
 

@@ -2,8 +2,7 @@
 
 use std::f64::consts::TAU;
 
-use super::Dataset;
-use super::params::{Params, param};
+use super::dataset::{Dataset, Params, param};
 use super::{FnSampler, Sampler};
 use crate::Result;
 use crate::geometry::{Space, Torus};

@@ -1,5 +1,5 @@
-//! The geometry layer of the spaces (see `crate::space` for the registry): the plane R², the unit
-//! sphere S² ⊂ R³ and the flat torus [0,2π)².
+//! The geometry layer of the spaces (the registry of spaces lists one per space): the plane R²,
+//! the unit sphere S² ⊂ R³ and the flat torus [0,2π)².
 //!
 //! Each geometry has an f64 reference implementation on single points (used by data, couplings,
 //! metrics and tests) and batched versions on burn tensors (used inside training and sampling).

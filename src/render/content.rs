@@ -165,18 +165,6 @@ pub enum ColourMode {
     Speed,
 }
 
-impl ColourMode {
-    /// How a run of `scene` is coloured unless the user chooses otherwise: guided particles by
-    /// the label they ask for, others by where they started.
-    pub fn for_scene(scene: &crate::scene::Scene) -> ColourMode {
-        if scene.sample.guidance.is_some() {
-            ColourMode::Label
-        } else {
-            ColourMode::SourcePosition
-        }
-    }
-}
-
 /// Which layers a view draws (field and density are drawn when their data is supplied).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Layers {

@@ -10,6 +10,7 @@ use super::content::{
 };
 use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 use super::view::DrawContent;
+use crate::scene::Scene;
 use crate::session::live::Snapshot;
 use crate::space::SpaceKind;
 
@@ -60,6 +61,18 @@ impl Cameras {
             extent.x.max(extent.y * aspect)
         };
         self.plane = PanZoomCamera::new((min + max) * 0.5, span.max(1e-3));
+    }
+}
+
+impl ColourMode {
+    /// How a run of `scene` is coloured unless the user chooses otherwise: guided particles by
+    /// the label they ask for, others by where they started.
+    pub fn for_scene(scene: &Scene) -> ColourMode {
+        if scene.sample.guidance.is_some() {
+            ColourMode::Label
+        } else {
+            ColourMode::SourcePosition
+        }
     }
 }
 

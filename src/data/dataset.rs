@@ -1,10 +1,26 @@
-//! A dataset's tunable parameters: what each one means and its default, and the values a scene
-//! resolves them to. Below the dataset tables and the catalog, so both can use it.
+//! One entry of a space's dataset table, its tunable parameters (what each one means and its
+//! default) and the values a scene resolves them to. Below the dataset tables and the catalog
+//! that looks them up, so both can use it.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use super::Sampler;
 use crate::{Error, Result};
+
+/// One entry of a space's dataset table: what it is, its parameters, and how to build it.
+#[derive(Debug, Clone, Copy)]
+pub struct Dataset {
+    pub name: &'static str,
+    pub summary: &'static str,
+    /// How labels are assigned, if the distribution is labelled.
+    pub labels: Option<&'static str>,
+    pub params: &'static [ParamInfo],
+    /// Whether it reads the file the scene names in `path` (the image density).
+    pub reads_file: bool,
+    /// A sampler for resolved parameters (which hold the file, for one that reads it).
+    pub build: fn(&Params) -> Result<Box<dyn Sampler>>,
+}
 
 /// One tunable parameter of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq)]
