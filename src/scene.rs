@@ -160,6 +160,20 @@ impl Scene {
         self.coupling.validate()?;
         self.path.scheduler.validate()?;
         self.model.validate()?;
+        let networks = self.space.model().networks();
+        if !networks.contains(&self.model.network) {
+            let offered: Vec<&str> = networks.iter().map(|n| n.name()).collect();
+            return Err(Error::invalid(format!(
+                "the {} space has no '{}' velocity network (it offers: {})",
+                self.space.name(),
+                self.model.network.name(),
+                if offered.is_empty() {
+                    "none".to_string()
+                } else {
+                    offered.join(", ")
+                }
+            )));
+        }
         self.train.validate()?;
         if self.model.labels > 0 && target.num_labels() == 0 {
             return Err(Error::invalid(format!(

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use burn::tensor::{Device, Tensor};
 use flowscope::coupling::{CostMatrix, SpaceCoupling, snap_to_grid, solve_assignment};
 use flowscope::data::{Dataset, FnSampler, Params, Points, Sampler};
-use flowscope::flow::SpaceModel;
+use flowscope::flow::{Network, SpaceModel};
 use flowscope::geometry::Space;
 use flowscope::render::{
     ColourMode, Edge, Frame, Offscreen, Palette, PanZoomCamera, Rgba, Segment, SpaceRender, Style,
@@ -227,6 +227,48 @@ const PAIR: SpaceEntry = SpaceEntry {
     model: &Pair,
     render: &Pair,
 };
+
+/// The same space with a model layer that offers no network at all.
+struct Untrainable;
+
+impl SpaceModel for Untrainable {
+    fn feature_dim(&self) -> usize {
+        Pair.feature_dim()
+    }
+    fn features(&self, x: Tensor<2>) -> Tensor<2> {
+        Pair.features(x)
+    }
+    fn output_dim(&self) -> usize {
+        Pair.output_dim()
+    }
+    fn velocity(&self, x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
+        Pair.velocity(x, raw)
+    }
+    fn networks(&self) -> &'static [Network] {
+        &[]
+    }
+}
+
+const UNTRAINABLE: SpaceEntry = SpaceEntry {
+    name: "untrainable_pair",
+    model: &Untrainable,
+    ..PAIR
+};
+
+#[test]
+fn a_scene_asking_for_a_network_its_space_does_not_offer_is_refused_by_name() {
+    register(&UNTRAINABLE).unwrap();
+    let scene = Scene::from_toml(
+        "space = \"untrainable_pair\"\n[source]\nname = \"together\"\n[target]\nname = \"apart\"\n",
+    )
+    .unwrap();
+    let error = scene.validate().unwrap_err().to_string();
+    assert!(
+        error.contains("untrainable_pair") && error.contains("'mlp'") && error.contains("none"),
+        "{error}"
+    );
+    assert!(Session::new(scene, &Device::flex()).is_err());
+}
 
 fn pair() -> SpaceKind {
     static SPACE: OnceLock<SpaceKind> = OnceLock::new();

@@ -2,12 +2,14 @@
 
 mod guidance;
 mod model;
+mod network;
 mod solver;
 mod spaces;
 mod train;
 
 pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
 pub use model::{Activation, ModelConfig, VelocityField};
+pub use network::Network;
 pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};
 pub use spaces::{PlaneModel, SpaceModel, SphereModel, TorusModel};
 pub use train::{StepReport, TrainConfig, Trainer, drop_labels};

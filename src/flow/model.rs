@@ -7,6 +7,7 @@ use burn::tensor::activation::{relu, silu};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
+use super::Network;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
@@ -43,6 +44,8 @@ impl Activation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ModelConfig {
+    #[serde(skip_serializing_if = "Network::is_default")]
+    pub network: Network,
     /// Units per hidden layer.
     pub width: usize,
     /// Number of hidden layers.
@@ -60,6 +63,7 @@ pub struct ModelConfig {
 impl Default for ModelConfig {
     fn default() -> Self {
         Self {
+            network: Network::Mlp,
             width: 64,
             depth: 3,
             activation: Activation::Selu,

@@ -11,6 +11,8 @@ pub use torus::TorusModel;
 
 use burn::tensor::Tensor;
 
+use super::network::Network;
+
 /// A space's inputs and outputs of the velocity network.
 pub trait SpaceModel: Send + Sync {
     /// Input features per point.
@@ -23,4 +25,8 @@ pub trait SpaceModel: Send + Sync {
     /// The velocity at `x` from the raw output: a tangent vector of the space.
     /// # Shapes: x `[N, dim]`, raw `[N, output_dim]` → `[N, dim]`.
     fn velocity(&self, x: Tensor<2>, raw: Tensor<2>) -> Tensor<2>;
+    /// The velocity networks this space can train.
+    fn networks(&self) -> &'static [Network] {
+        &[Network::Mlp]
+    }
 }

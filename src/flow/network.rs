@@ -1,0 +1,25 @@
+//! The kinds of velocity network: the model layer of each space says which it offers.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of network a velocity field is; each space lists the ones it offers
+/// (`SpaceModel::networks`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Network {
+    /// A multilayer perceptron on the space's features.
+    #[default]
+    Mlp,
+}
+
+impl Network {
+    pub fn name(self) -> &'static str {
+        match self {
+            Network::Mlp => "mlp",
+        }
+    }
+
+    pub(super) fn is_default(&self) -> bool {
+        *self == Network::default()
+    }
+}
