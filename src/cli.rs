@@ -13,6 +13,7 @@ use flowscope::data::{DistConfig, Points, build_sampler, write_atomically};
 use flowscope::device::{self, DeviceChoice};
 use flowscope::flow::{Activation, GuidanceConfig, RequestedLabel, Solver};
 use flowscope::metrics;
+use flowscope::render::ViewMode;
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
 use flowscope::session::{METRICS_FILE, Session};
@@ -51,16 +52,30 @@ enum Command {
     Export(ExportArgs),
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// What `--view` asks for: one picture of the space, or three couplings side by side.
+#[derive(Clone, Copy, PartialEq, Eq)]
 enum VideoView {
-    Plane,
-    Sphere,
-    /// The donut.
-    Torus,
-    /// The torus unrolled to [0, 2π)².
-    TorusFlat,
-    /// Independent vs OT k = 64 vs OT k = 1024, side by side.
+    Picture(ViewMode),
     Compare,
+}
+
+/// Parses `--view` against the views, listing them (and `compare`) in `--help`.
+fn video_view_parser() -> impl clap::builder::TypedValueParser<Value = VideoView> {
+    use clap::builder::{PossibleValue, TypedValueParser};
+    let mut values: Vec<PossibleValue> = ViewMode::ALL
+        .iter()
+        .map(|view| PossibleValue::new(view.cli_name()).help(view.description()))
+        .collect();
+    values.push(
+        PossibleValue::new("compare")
+            .help("Independent vs OT k = 64 vs OT k = 1024, side by side."),
+    );
+    clap::builder::PossibleValuesParser::new(values).map(|name| {
+        ViewMode::ALL
+            .into_iter()
+            .find(|view| view.cli_name() == name)
+            .map_or(VideoView::Compare, VideoView::Picture)
+    })
 }
 
 #[derive(Args)]
@@ -84,7 +99,7 @@ struct ExportArgs {
     duration_secs: f64,
     #[arg(long, value_enum, default_value = "flow")]
     animate: flowscope::export::Animation,
-    #[arg(long, value_enum)]
+    #[arg(long, value_parser = video_view_parser())]
     view: Option<VideoView>,
     /// Caption title (default: the scene's title).
     #[arg(long)]
@@ -337,7 +352,7 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn export(args: ExportArgs) -> Result<()> {
-    use flowscope::export::{Animation, ExportRun, ExportView, VideoSettings};
+    use flowscope::export::{Animation, ExportRun, VideoSettings};
     let settings = VideoSettings {
         width: args.width,
         height: args.height,
@@ -345,10 +360,7 @@ fn export(args: ExportArgs) -> Result<()> {
         duration_secs: args.duration_secs,
         animation: args.animate,
         view: match args.view {
-            Some(VideoView::Plane) => Some(ExportView::Plane),
-            Some(VideoView::Sphere) => Some(ExportView::Sphere),
-            Some(VideoView::Torus) => Some(ExportView::Torus),
-            Some(VideoView::TorusFlat) => Some(ExportView::TorusFlat),
+            Some(VideoView::Picture(view)) => Some(view),
             Some(VideoView::Compare) | None => None,
         },
         title: (!args.no_caption).then(|| args.title.clone().unwrap_or_default()),
@@ -384,6 +396,7 @@ fn export(args: ExportArgs) -> Result<()> {
         if settings.animation == Animation::Training {
             bail!("--animate training starts from fresh weights; give --scene instead of --run");
         }
+        settings.view_of(session.scene().space)?;
         let label = session.scene().run_label();
         runs.push(ExportRun { session, label });
     } else {
@@ -391,6 +404,7 @@ fn export(args: ExportArgs) -> Result<()> {
             Some(path) => Scene::load(path)?,
             None => Scene::default(),
         };
+        settings.view_of(scene.space)?;
         let scenes: Vec<Scene> = if compare {
             flowscope::ui::coupling_comparison()
                 .into_iter()

@@ -301,6 +301,14 @@ fn shipped_scenes_are_valid() {
 fn bad_names_and_settings_fail_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let out = path(dir.path(), "run");
+    // A picture of another space is refused before any training, and nothing is written.
+    let video = path(dir.path(), "flow.mp4");
+    fails_with(
+        &["export", "--view", "sphere", "--out", &video],
+        "the sphere view does not show the plane space (its views: plane)",
+    );
+    fails_with(&["export", "--view", "donut", "--out", &video], "invalid value 'donut'");
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
     fails_with(
         &["train", "--target", "moon", "--steps", "1", "--out", &out],
         "moons",

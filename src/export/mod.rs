@@ -20,6 +20,7 @@ use crate::render::{
 };
 use crate::session::Session;
 use crate::session::live::{Snapshot, snapshot_of};
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 use caption::Captioner;
 
@@ -34,28 +35,6 @@ pub enum Animation {
     Training,
 }
 
-/// Which picture of the space; `None` in [`VideoSettings`] takes the space's usual one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ExportView {
-    Plane,
-    Sphere,
-    /// The donut.
-    Torus,
-    /// The torus unrolled to [0, 2π)².
-    TorusFlat,
-}
-
-impl ExportView {
-    fn mode(self) -> ViewMode {
-        match self {
-            ExportView::Plane => ViewMode::Plane,
-            ExportView::Sphere => ViewMode::Sphere,
-            ExportView::Torus => ViewMode::TorusDonut,
-            ExportView::TorusFlat => ViewMode::TorusFlat,
-        }
-    }
-}
-
 /// The largest exported frame.
 pub const MAX_WIDTH: u32 = 3840;
 pub const MAX_HEIGHT: u32 = 2160;
@@ -67,7 +46,8 @@ pub struct VideoSettings {
     pub fps: u32,
     pub duration_secs: f64,
     pub animation: Animation,
-    pub view: Option<ExportView>,
+    /// Which picture of the space; `None` takes the space's usual one.
+    pub view: Option<ViewMode>,
     /// Burnt into the top-left corner with coupling, t and step; `None` for a clean picture.
     pub title: Option<String>,
     /// The flow times the flow animation sweeps.
@@ -90,6 +70,24 @@ impl Default for VideoSettings {
 }
 
 impl VideoSettings {
+    /// The picture drawn of `space`: the one asked for, which must be one of the space's views.
+    pub fn view_of(&self, space: SpaceKind) -> Result<ViewMode> {
+        let views = space.views();
+        match self.view {
+            None => Ok(views[0]),
+            Some(view) if views.contains(&view) => Ok(view),
+            Some(view) => {
+                let names: Vec<&str> = views.iter().map(|v| v.cli_name()).collect();
+                Err(Error::invalid(format!(
+                    "the {} view does not show the {} space (its views: {})",
+                    view.cli_name(),
+                    space.name(),
+                    names.join(", ")
+                )))
+            }
+        }
+    }
+
     /// Checks the settings for `format` and returns the frame size actually written (H.264
     /// needs even sides: odd ones are rounded down by one pixel).
     pub fn frame_size(&self, format: VideoFormat) -> Result<(u32, u32)> {
@@ -258,10 +256,7 @@ fn render_frames(
 ) -> Result<()> {
     let columns = runs.len() as u32;
     let tile = [width / columns, height];
-    let mode = settings.view.map_or_else(
-        || runs[0].session.scene().space.views()[0],
-        ExportView::mode,
-    );
+    let mode = settings.view_of(runs[0].session.scene().space)?;
     let mut views: Vec<ViewResources> = runs
         .iter()
         .map(|_| ViewResources::new(&gpu.renderer, &gpu.device))

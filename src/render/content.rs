@@ -6,57 +6,6 @@ use std::sync::Arc;
 use bytemuck::{Pod, Zeroable};
 use glam::Vec2;
 
-/// A picture a space can be drawn in: how stored coordinates map to the world (a view function
-/// in common.wgsl), the camera, and the surface under the particles. A space lists the views
-/// that can show it in its registry entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum ViewMode {
-    Plane,
-    Sphere,
-    /// The torus unrolled to the square [0, 2π)².
-    TorusFlat,
-    /// The torus embedded in 3-D as a donut.
-    TorusDonut,
-}
-
-impl ViewMode {
-    /// The code the shaders switch on (common.wgsl's MODE_* constants).
-    pub fn shader_code(self) -> u32 {
-        match self {
-            ViewMode::Plane => 0,
-            ViewMode::Sphere => 1,
-            ViewMode::TorusFlat => 2,
-            ViewMode::TorusDonut => 3,
-        }
-    }
-
-    /// Views with an orbit camera.
-    pub fn is_3d(self) -> bool {
-        matches!(self, ViewMode::Sphere | ViewMode::TorusDonut)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ViewMode::Plane => "plane",
-            ViewMode::Sphere => "sphere",
-            ViewMode::TorusFlat => "unrolled",
-            ViewMode::TorusDonut => "donut",
-        }
-    }
-
-    /// What the view shows, for a tooltip where a space offers several.
-    pub fn description(self) -> &'static str {
-        match self {
-            ViewMode::Plane => "The plane, seen from above.",
-            ViewMode::Sphere => "The sphere in 3-D.",
-            ViewMode::TorusFlat => {
-                "The torus cut open into the square [0, 2π)²; trails cross the seams."
-            }
-            ViewMode::TorusDonut => "The torus embedded in 3-D.",
-        }
-    }
-}
-
 /// Points that move along recorded trajectories (or stand still, with one frame).
 #[derive(Debug, Clone, Default)]
 pub struct CloudData {

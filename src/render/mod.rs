@@ -14,12 +14,12 @@ mod renderer;
 mod spaces;
 mod target;
 mod view;
+mod views;
 
 pub use camera::{OrbitCamera, PanZoomCamera};
 pub use composite::Compositor;
 pub use content::{
-    CloudData, ColourMode, DensityImage, Layers, Palette, Rgba, Segment, Style, ViewMode, hsl,
-    label_colour,
+    CloudData, ColourMode, DensityImage, Layers, Palette, Rgba, Segment, Style, hsl, label_colour,
 };
 pub use offscreen::Offscreen;
 pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
@@ -28,3 +28,4 @@ pub use renderer::{Renderer, shader_sources};
 pub use spaces::{Edge, PlaneRender, SpaceRender, SphereRender, TorusRender, position, push_arrow};
 pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};
 pub use view::{DrawContent, Frame, ViewResources};
+pub use views::{EdgeLabels, Surface, ViewCamera, ViewMode};

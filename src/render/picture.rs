@@ -6,49 +6,76 @@ use glam::{Mat4, Vec2, Vec3};
 
 use super::camera::{OrbitCamera, PanZoomCamera};
 use super::content::{
-    CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, ViewMode, label_colour,
+    CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, label_colour,
 };
 use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 use super::view::DrawContent;
+use super::views::{ViewCamera, ViewMode};
 use crate::scene::Scene;
 use crate::session::live::Snapshot;
 use crate::space::SpaceKind;
 
-/// The cameras of the views; shared by every run in compare mode.
+/// The cameras of the views: a pan/zoom camera for each flat view and one orbit camera for the
+/// 3-D ones; shared by every run in compare mode.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Cameras {
-    pub plane: PanZoomCamera,
-    pub torus_flat: PanZoomCamera,
+    /// Indexed by `ViewMode::shader_code`; unused for 3-D views.
+    pan_zoom: [PanZoomCamera; ViewMode::ALL.len()],
     pub orbit: OrbitCamera,
 }
 
 impl Default for Cameras {
     fn default() -> Self {
-        let tau = std::f32::consts::TAU;
         Self {
-            plane: PanZoomCamera::new(Vec2::ZERO, 9.0),
-            torus_flat: PanZoomCamera::new(Vec2::splat(tau / 2.0), tau * 1.08),
+            pan_zoom: ViewMode::ALL.map(|mode| match mode.camera() {
+                ViewCamera::PanZoom { centre, span, .. } => PanZoomCamera::new(centre, span),
+                ViewCamera::Orbit => PanZoomCamera::new(Vec2::ZERO, 1.0),
+            }),
             orbit: OrbitCamera::default(),
         }
     }
 }
 
 impl Cameras {
+    /// The pan/zoom camera of a flat view.
+    pub fn pan_zoom(&self, mode: ViewMode) -> &PanZoomCamera {
+        &self.pan_zoom[mode.shader_code() as usize]
+    }
+
+    pub fn pan_zoom_mut(&mut self, mode: ViewMode) -> &mut PanZoomCamera {
+        &mut self.pan_zoom[mode.shader_code() as usize]
+    }
+
     /// The clip transform and eye of `mode` in a view of `size_px`.
     pub fn transform(&self, mode: ViewMode, size_px: Vec2) -> (Mat4, Vec3) {
-        match mode {
-            ViewMode::Plane => (self.plane.clip_from_world(size_px), Vec3::Z * 10.0),
-            ViewMode::TorusFlat => (self.torus_flat.clip_from_world(size_px), Vec3::Z * 10.0),
-            ViewMode::Sphere | ViewMode::TorusDonut => {
-                (self.orbit.clip_from_world(size_px), self.orbit.eye())
+        match mode.camera() {
+            ViewCamera::PanZoom { .. } => {
+                (self.pan_zoom(mode).clip_from_world(size_px), Vec3::Z * 10.0)
             }
+            ViewCamera::Orbit => (self.orbit.clip_from_world(size_px), self.orbit.eye()),
         }
     }
 
-    /// Frames the data (source and target samples) of a space drawn in the plane view, in a
-    /// view of `size` points.
+    /// Frames the data (source and target samples) in the views of the snapshot's space whose
+    /// camera follows the data, in a view of `size` points.
     pub fn fit_plane(&mut self, snapshot: &Snapshot, size: Vec2) {
-        if !snapshot.scene.space.views().contains(&ViewMode::Plane) {
+        let fitted: Vec<ViewMode> = snapshot
+            .scene
+            .space
+            .views()
+            .iter()
+            .copied()
+            .filter(|view| {
+                matches!(
+                    view.camera(),
+                    ViewCamera::PanZoom {
+                        fits_data: true,
+                        ..
+                    }
+                )
+            })
+            .collect();
+        if fitted.is_empty() {
             return;
         }
         let (min, max) = data_box(snapshot);
@@ -60,7 +87,9 @@ impl Cameras {
         } else {
             extent.x.max(extent.y * aspect)
         };
-        self.plane = PanZoomCamera::new((min + max) * 0.5, span.max(1e-3));
+        for view in fitted {
+            *self.pan_zoom_mut(view) = PanZoomCamera::new((min + max) * 0.5, span.max(1e-3));
+        }
     }
 }
 
@@ -205,8 +234,8 @@ pub fn overlays(
     let space = snapshot.scene.space;
     let mut segments = Vec::new();
     let mut grid_step = None;
-    if mode == ViewMode::Plane {
-        let (min, max) = cameras.plane.visible_world(size_px);
+    if mode.grid() {
+        let (min, max) = cameras.pan_zoom(mode).visible_world(size_px);
         let (grid, step) = plane_grid(min, max, &style.palette);
         segments = grid;
         grid_step = Some(step);

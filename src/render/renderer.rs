@@ -7,6 +7,7 @@ use wgpu::util::DeviceExt;
 
 use super::mesh::{self, MeshData, Vertex};
 use super::target::{COLOUR_FORMAT, DEPTH_FORMAT};
+use super::views::ViewMode;
 
 const COMMON: &str = include_str!("../../shaders/common.wgsl");
 const CLOUD: &str = include_str!("../../shaders/cloud.wgsl");
@@ -129,8 +130,8 @@ pub struct Renderer {
     pub(super) particles: wgpu::RenderPipeline,
     /// The moving particles and their trails, drawn by compute into the view's canvas (one
     /// pipeline per view mode, indexed by `ViewMode::shader_code`)...
-    pub(super) splat_trails: [wgpu::ComputePipeline; 4],
-    pub(super) splat_particles: [wgpu::ComputePipeline; 4],
+    pub(super) splat_trails: [wgpu::ComputePipeline; ViewMode::ALL.len()],
+    pub(super) splat_particles: [wgpu::ComputePipeline; ViewMode::ALL.len()],
     /// ...and turned into colours.
     pub(super) splat_resolve: wgpu::RenderPipeline,
     /// Lines in the backdrop (the batch's coupling)...
@@ -364,14 +365,14 @@ impl Renderer {
             immediate_size: 0,
         });
         let compute = |entry_point: &str| {
-            [0u32, 1, 2, 3].map(|mode| {
+            ViewMode::ALL.map(|mode| {
                 device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                     label: Some(entry_point),
                     layout: Some(&splat_layout),
                     module: &splat,
                     entry_point: Some(entry_point),
                     compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &[("FIXED_MODE", f64::from(mode))],
+                        constants: &[("FIXED_MODE", f64::from(mode.shader_code()))],
                         ..Default::default()
                     },
                     cache: None,

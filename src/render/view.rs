@@ -4,10 +4,11 @@
 use glam::{Mat4, Vec3};
 use wgpu::util::DeviceExt;
 
-use super::content::{CloudData, ColourMode, DensityImage, Segment, Style, ViewMode};
+use super::content::{CloudData, ColourMode, DensityImage, Segment, Style};
 use super::mesh;
 use super::renderer::{CloudUniform, GpuMesh, Renderer, SurfaceUniform, ViewUniform};
 use super::target::{COLOUR_FORMAT, RenderTarget};
+use super::views::{Surface, ViewMode};
 use crate::Result;
 
 /// What a view shows at one moment: the picture, the camera and the time.
@@ -229,7 +230,7 @@ impl Renderer {
         mode: ViewMode,
     ) {
         // Seam-crossing segments on the unrolled torus are drawn a second time from the other side.
-        let copies = if mode == ViewMode::TorusFlat { 2 } else { 1 };
+        let copies = mode.segment_copies();
         pass.set_pipeline(pipeline);
         pass.set_bind_group(1, &segments.group, &[]);
         pass.draw(0..2, 0..segments.count * copies);
@@ -252,13 +253,13 @@ impl Renderer {
             lit: if lit { 1.0 } else { 0.0 },
             density_alpha,
         };
-        match mode {
-            ViewMode::Sphere => Some((&self.sphere, uniform([12.0, 6.0], true))),
-            ViewMode::TorusDonut => Some((&self.donut, uniform([12.0, 4.0], true))),
-            ViewMode::TorusFlat => Some((&self.torus_square, uniform([4.0, 4.0], false))),
+        match mode.surface() {
+            Surface::Sphere => Some((&self.sphere, uniform([12.0, 6.0], true))),
+            Surface::Donut => Some((&self.donut, uniform([12.0, 4.0], true))),
+            Surface::Square => Some((&self.torus_square, uniform([4.0, 4.0], false))),
             // Without the heat map the plane is the cleared background: no full-screen pass.
-            ViewMode::Plane if !density_shown => None,
-            ViewMode::Plane => plane_quad.map(|quad| {
+            Surface::Background if !density_shown => None,
+            Surface::Background => plane_quad.map(|quad| {
                 let mut flat = uniform([0.0, 0.0], false);
                 flat.colour = palette.background.to_f32();
                 (quad, flat)

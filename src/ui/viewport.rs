@@ -9,8 +9,8 @@ use eframe::egui_wgpu::{self, wgpu};
 use glam::{Mat4, Vec2, Vec3};
 
 use crate::render::{
-    Cameras, Compositor, DensityImage, DrawContent, Frame, Renderer, Segment, Style, ViewMode,
-    ViewResources,
+    Cameras, Compositor, DensityImage, DrawContent, Frame, Renderer, Segment, Style, ViewCamera,
+    ViewMode, ViewResources,
 };
 
 /// Applies drags and the scroll wheel over a view to the shared cameras.
@@ -33,13 +33,9 @@ pub fn camera_input(
         .hover_pos()
         .map(|p| Vec2::new(p.x - response.rect.left(), p.y - response.rect.top()))
         .unwrap_or(size * 0.5);
-    match mode {
-        ViewMode::Plane | ViewMode::TorusFlat => {
-            let camera = if mode == ViewMode::Plane {
-                &mut cameras.plane
-            } else {
-                &mut cameras.torus_flat
-            };
+    match mode.camera() {
+        ViewCamera::PanZoom { .. } => {
+            let camera = cameras.pan_zoom_mut(mode);
             if drag != Vec2::ZERO {
                 camera.pan(drag, size);
             }
@@ -47,7 +43,7 @@ pub fn camera_input(
                 camera.zoom(zoom, cursor, size);
             }
         }
-        ViewMode::Sphere | ViewMode::TorusDonut => {
+        ViewCamera::Orbit => {
             if drag != Vec2::ZERO {
                 cameras.orbit.rotate(drag);
             }

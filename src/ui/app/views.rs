@@ -7,7 +7,7 @@ use eframe::{egui, egui_wgpu};
 use glam::Vec2;
 
 use super::FlowscopeApp;
-use crate::render::{Cameras, ViewMode, overlays};
+use crate::render::{EdgeLabels, PanZoomCamera, overlays};
 use crate::ui::viewport::{ViewCallback, camera_input};
 
 impl FlowscopeApp {
@@ -99,11 +99,11 @@ impl FlowscopeApp {
                     density: layers.density.map(Arc::new),
                 },
             ));
-            if let Some(step) = layers.grid_step {
-                tick_labels(&painter, rect, &self.cameras, step);
-            }
-            if mode == ViewMode::TorusFlat {
-                angle_labels(&painter, rect, &self.cameras);
+            let camera = self.cameras.pan_zoom(mode);
+            match (mode.edge_labels(), layers.grid_step) {
+                (EdgeLabels::Ticks, Some(step)) => tick_labels(&painter, rect, camera, step),
+                (EdgeLabels::Angles, _) => angle_labels(&painter, rect, camera),
+                _ => {}
             }
             let font = egui::FontId::proportional(if self.presentation { 18.0 } else { 14.0 });
             let mut heading = format!("{} · step {} · t = {:.2}", run.name, snapshot.step, t);
@@ -123,9 +123,9 @@ impl FlowscopeApp {
 }
 
 /// Numbers along the bottom and left edges of the plane view at each grid line.
-fn tick_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras, step: f32) {
+fn tick_labels(painter: &egui::Painter, rect: egui::Rect, camera: &PanZoomCamera, step: f32) {
     let size = Vec2::new(rect.width(), rect.height());
-    let (min, max) = cameras.plane.visible_world(size);
+    let (min, max) = camera.visible_world(size);
     let font = egui::FontId::monospace(11.0);
     let colour = egui::Color32::from_gray(150);
     let to_screen = |world: Vec2| {
@@ -166,9 +166,9 @@ fn tick_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras, ste
 }
 
 /// 0, π and 2π along the unrolled torus's edges, and the names of its angles.
-fn angle_labels(painter: &egui::Painter, rect: egui::Rect, cameras: &Cameras) {
+fn angle_labels(painter: &egui::Painter, rect: egui::Rect, camera: &PanZoomCamera) {
     let size = Vec2::new(rect.width(), rect.height());
-    let (min, max) = cameras.torus_flat.visible_world(size);
+    let (min, max) = camera.visible_world(size);
     let to_screen = |world: Vec2| {
         let u = (world - min) / (max - min);
         egui::pos2(
