@@ -307,7 +307,10 @@ fn bad_names_and_settings_fail_cleanly() {
         &["export", "--view", "sphere", "--out", &video],
         "the sphere view does not show the plane space (its views: plane)",
     );
-    fails_with(&["export", "--view", "donut", "--out", &video], "invalid value 'donut'");
+    fails_with(
+        &["export", "--view", "donut", "--out", &video],
+        "invalid value 'donut'",
+    );
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none());
     fails_with(
         &["train", "--target", "moon", "--steps", "1", "--out", &out],
