@@ -214,3 +214,19 @@ fn paired_settings_are_checked() {
             .contains("positive level")
     );
 }
+
+#[test]
+fn starting_points_drawn_together_equal_those_drawn_one_by_one() {
+    use flowscope::data::Sampler;
+    for space in [SpaceKind::PLANE, SpaceKind::SPHERE, SpaceKind::TORUS] {
+        let (_, target) = space.default_distributions();
+        let model = observation(space, target, Corruption::Noise, 0.1, 0.05);
+        let together = model.sample(200, &mut Rng::new(5));
+        let mut rng = Rng::new(5);
+        let mut one_by_one = vec![0.0; 200 * space.dim()];
+        for point in one_by_one.chunks_exact_mut(space.dim()) {
+            model.sample_one(&mut rng, point);
+        }
+        assert_eq!(together.data(), &one_by_one[..], "{space:?}");
+    }
+}

@@ -221,4 +221,9 @@ impl Sampler for Observation {
         self.draw_one(rng, &mut x1, &mut y, out);
         0
     }
+
+    /// The same draws as `n` calls of `sample_one`, with the buffers allocated once.
+    fn sample(&self, n: usize, rng: &mut Rng) -> Points {
+        self.draw(n, rng).x0
+    }
 }
