@@ -179,10 +179,10 @@ pub fn run_render(quick: bool) -> Result<RenderReport> {
         style.trail_frames = 32;
         let (mode, clip_from_world, eye) = if space == SpaceKind::SPHERE {
             let camera = OrbitCamera::default();
-            (ViewMode::Sphere, camera.clip_from_world(size), camera.eye())
+            (ViewMode::SPHERE, camera.clip_from_world(size), camera.eye())
         } else {
             (
-                ViewMode::Plane,
+                ViewMode::PLANE,
                 PanZoomCamera::new(glam::Vec2::ZERO, 10.0).clip_from_world(size),
                 glam::Vec3::Z * 10.0,
             )

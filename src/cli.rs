@@ -62,18 +62,20 @@ enum VideoView {
 /// Parses `--view` against the views, listing them (and `compare`) in `--help`.
 fn video_view_parser() -> impl clap::builder::TypedValueParser<Value = VideoView> {
     use clap::builder::{PossibleValue, TypedValueParser};
-    let mut values: Vec<PossibleValue> = ViewMode::ALL
+    let views = flowscope::space::views();
+    let mut values: Vec<PossibleValue> = views
         .iter()
-        .map(|view| PossibleValue::new(view.cli_name()).help(view.description()))
+        .map(|view| PossibleValue::new(view.cli_name).help(view.description))
         .collect();
     values.push(
         PossibleValue::new("compare")
             .help("Independent vs OT k = 64 vs OT k = 1024, side by side."),
     );
-    clap::builder::PossibleValuesParser::new(values).map(|name| {
-        ViewMode::ALL
-            .into_iter()
-            .find(|view| view.cli_name() == name)
+    clap::builder::PossibleValuesParser::new(values).map(move |name| {
+        views
+            .iter()
+            .copied()
+            .find(|view| view.cli_name == name)
             .map_or(VideoView::Compare, VideoView::Picture)
     })
 }

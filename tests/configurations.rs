@@ -220,7 +220,7 @@ const PAIR: SpaceEntry = SpaceEntry {
     columns: &["p0_x", "p0_y", "p1_x", "p1_y"],
     default_source: "together",
     default_target: "apart",
-    views: &[ViewMode::Plane],
+    views: &[ViewMode::PLANE],
     geometry: &Pair,
     datasets: DATASETS,
     coupling: &Pair,
@@ -337,7 +337,7 @@ fn every_sample_of_a_configuration_space_is_drawn_as_its_particles() {
     style.layers.target = false;
     style.particle_size_px = 4.0;
     let mut frame = Frame {
-        mode: ViewMode::Plane,
+        mode: ViewMode::PLANE,
         clip_from_world,
         eye: Vec3::Z * 10.0,
         t: 1.0,

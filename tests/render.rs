@@ -136,7 +136,7 @@ fn plane_particles_move_along_their_trajectory_with_t() {
         (0.5, Vec3::new(0.0, 0.5, 0.0)),
         (1.0, Vec3::new(2.0, 1.0, 0.0)),
     ] {
-        let picture = draw(&gpu, &content, ViewMode::Plane, clip, Vec3::Z, t, &style);
+        let picture = draw(&gpu, &content, ViewMode::PLANE, clip, Vec3::Z, t, &style);
         let (x, y) = pixel_of(clip, expected);
         assert!(
             is_red(picture.reddest_near(x, y, 1)),
@@ -200,7 +200,7 @@ fn plane_trails_follow_each_particle_in_its_own_colour_without_gaps() {
     style.layers.particles = false;
     style.layers.target = false;
     style.trail_frames = 8;
-    let picture = draw(&gpu, &content, ViewMode::Plane, clip, Vec3::Z, 1.0, &style);
+    let picture = draw(&gpu, &content, ViewMode::PLANE, clip, Vec3::Z, 1.0, &style);
     // The newer half of each moving trail, pixel by pixel: no gaps, the particle's colour.
     for (channel, (from, to)) in tracks.iter().enumerate().take(2) {
         let middle = from.lerp(*to, 0.5);
@@ -237,7 +237,7 @@ fn speed_colouring_paints_fast_particles_and_their_trails_from_the_top_of_the_ra
     style.trail_frames = 8;
     style.colour_mode = ColourMode::Speed;
     style.speed_max = 8.0;
-    let picture = draw(&gpu, &content, ViewMode::Plane, clip, Vec3::Z, 1.0, &style);
+    let picture = draw(&gpu, &content, ViewMode::PLANE, clip, Vec3::Z, 1.0, &style);
     let yellow = |c: [u8; 3]| {
         let [r, g, b] = c.map(u32::from);
         r > 2 * b + 20 && g > 2 * b + 20
@@ -285,7 +285,7 @@ fn plane_samples_follow_each_new_snapshot_and_the_camera() {
     let picture = |view: &mut ViewResources, content: &DrawContent, clip: Mat4| {
         view.set_content(&gpu.renderer, &gpu.device, content);
         let frame = Frame {
-            mode: ViewMode::Plane,
+            mode: ViewMode::PLANE,
             clip_from_world: clip,
             eye: Vec3::Z,
             t: 0.5,
@@ -347,7 +347,7 @@ fn sphere_particles_lie_on_the_surface_and_the_far_side_is_dimmed() {
     let picture = draw(
         &gpu,
         &content,
-        ViewMode::Sphere,
+        ViewMode::SPHERE,
         clip,
         camera.eye(),
         1.0,
@@ -405,7 +405,7 @@ fn sphere_heat_map_shows_on_the_near_side_and_follows_every_change() {
     let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
     let picture = |view: &mut ViewResources, clip: Mat4, eye: Vec3| {
         let frame = Frame {
-            mode: ViewMode::Sphere,
+            mode: ViewMode::SPHERE,
             clip_from_world: clip,
             eye,
             t: 1.0,
@@ -479,7 +479,7 @@ fn torus_trails_cross_the_seam_on_the_unrolled_view() {
     let picture = draw(
         &gpu,
         &content,
-        ViewMode::TorusFlat,
+        ViewMode::TORUS_FLAT,
         clip,
         Vec3::Z * 10.0,
         1.0,
@@ -535,7 +535,7 @@ fn donut_view_draws_the_surface_and_particles_on_it() {
     let picture = draw(
         &gpu,
         &content,
-        ViewMode::TorusDonut,
+        ViewMode::TORUS_DONUT,
         clip,
         camera.eye(),
         1.0,

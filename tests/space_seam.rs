@@ -13,8 +13,9 @@ use flowscope::data::{Dataset, FnSampler, Params, Points, Sampler, build_sampler
 use flowscope::flow::SpaceModel;
 use flowscope::geometry::{Space, squared_norm};
 use flowscope::render::{
-    ColourMode, Edge, Frame, Offscreen, Palette, PanZoomCamera, Rgba, Segment, SpaceRender, Style,
-    ViewMode, ViewResources, content_from_snapshot, hsl, position, push_arrow,
+    Cameras, ColourMode, Edge, EdgeLabels, Frame, Offscreen, Palette, Projection, Rgba, Segment,
+    SpaceRender, Style, Surface, ViewCamera, ViewMode, ViewResources, content_from_snapshot, hsl,
+    position, push_arrow,
 };
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
@@ -256,13 +257,29 @@ const DATASETS: &[Dataset] = &[
     },
 ];
 
+/// The circle's own picture: the plane's projection, framed on the unit circle.
+const CIRCLE_VIEW: ViewMode = ViewMode {
+    name: "circle",
+    cli_name: "circle",
+    description: "The unit circle in the plane.",
+    projection: Projection::Flat,
+    camera: ViewCamera::PanZoom {
+        centre: Vec2::ZERO,
+        span: 3.0,
+        fits_data: false,
+    },
+    surface: Surface::Background,
+    grid: true,
+    edge_labels: EdgeLabels::Ticks,
+};
+
 const CIRCLE: SpaceEntry = SpaceEntry {
     name: "circle",
     summary: "the unit circle S¹",
     columns: &["x", "y"],
     default_source: "uniform",
     default_target: "modes",
-    views: &[ViewMode::Plane],
+    views: &[CIRCLE_VIEW],
     geometry: &Circle,
     datasets: DATASETS,
     coupling: &Circle,
@@ -298,6 +315,7 @@ fn circle_scene() -> Scene {
 fn a_registered_space_is_listed_and_named_like_the_built_in_ones() {
     let space = circle();
     assert!(flowscope::space::all().contains(&space));
+    assert!(flowscope::space::views().contains(&CIRCLE_VIEW));
     assert_eq!(SpaceKind::named("circle").unwrap(), space);
     assert_eq!("circle".parse::<SpaceKind>().unwrap(), space);
     assert!(register(&CIRCLE).is_err(), "a name is registered once");
@@ -403,16 +421,18 @@ fn a_registered_space_draws_offscreen() {
     let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
     view.set_content(&gpu.renderer, &gpu.device, &content);
     let size = [160u32, 160];
-    let clip_from_world =
-        PanZoomCamera::new(Vec2::ZERO, 3.0).clip_from_world(Vec2::new(160.0, 160.0));
+    // The view's own camera frames it.
+    let picture = snapshot.scene.space.views()[0];
+    assert_eq!(picture, CIRCLE_VIEW);
+    let (clip_from_world, eye) = Cameras::default().transform(picture, Vec2::new(160.0, 160.0));
     let mut style = Style::default();
     style.layers.trails = false;
     style.layers.target = false;
     style.particle_size_px = 4.0;
     let frame = Frame {
-        mode: ViewMode::Plane,
+        mode: picture,
         clip_from_world,
-        eye: Vec3::Z * 10.0,
+        eye,
         t: 1.0,
         style: &style,
     };

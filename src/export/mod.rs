@@ -77,10 +77,10 @@ impl VideoSettings {
             None => Ok(views[0]),
             Some(view) if views.contains(&view) => Ok(view),
             Some(view) => {
-                let names: Vec<&str> = views.iter().map(|v| v.cli_name()).collect();
+                let names: Vec<&str> = views.iter().map(|v| v.cli_name).collect();
                 Err(Error::invalid(format!(
                     "the {} view does not show the {} space (its views: {})",
-                    view.cli_name(),
+                    view.cli_name,
                     space.name(),
                     names.join(", ")
                 )))

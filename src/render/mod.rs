@@ -28,4 +28,4 @@ pub use renderer::{Renderer, shader_sources};
 pub use spaces::{Edge, PlaneRender, SpaceRender, SphereRender, TorusRender, position, push_arrow};
 pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};
 pub use view::{DrawContent, Frame, ViewResources};
-pub use views::{EdgeLabels, Surface, ViewCamera, ViewMode};
+pub use views::{EdgeLabels, Projection, Surface, ViewCamera, ViewMode};

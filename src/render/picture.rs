@@ -2,6 +2,8 @@
 //! (grid, field arrows, density) and the cameras. Shared by the window and by export, so what
 //! is exported is what the window shows.
 
+use std::collections::HashMap;
+
 use glam::{Mat4, Vec2, Vec3};
 
 use super::camera::{OrbitCamera, PanZoomCamera};
@@ -15,40 +17,41 @@ use crate::scene::Scene;
 use crate::session::live::Snapshot;
 use crate::space::SpaceKind;
 
-/// The cameras of the views: a pan/zoom camera for each flat view and one orbit camera for the
-/// 3-D ones; shared by every run in compare mode.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The cameras of the views: a pan/zoom camera for each flat view that has been moved (the
+/// others are where their view puts them) and one orbit camera for the 3-D ones; shared by
+/// every run in compare mode.
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cameras {
-    /// Indexed by `ViewMode::shader_code`; unused for 3-D views.
-    pan_zoom: [PanZoomCamera; ViewMode::ALL.len()],
+    pan_zoom: HashMap<ViewMode, PanZoomCamera>,
     pub orbit: OrbitCamera,
 }
 
-impl Default for Cameras {
-    fn default() -> Self {
-        Self {
-            pan_zoom: ViewMode::ALL.map(|mode| match mode.camera() {
-                ViewCamera::PanZoom { centre, span, .. } => PanZoomCamera::new(centre, span),
-                ViewCamera::Orbit => PanZoomCamera::new(Vec2::ZERO, 1.0),
-            }),
-            orbit: OrbitCamera::default(),
-        }
+/// Where a flat view's camera starts.
+fn starting_pan_zoom(mode: ViewMode) -> PanZoomCamera {
+    match mode.camera {
+        ViewCamera::PanZoom { centre, span, .. } => PanZoomCamera::new(centre, span),
+        ViewCamera::Orbit => PanZoomCamera::new(Vec2::ZERO, 1.0),
     }
 }
 
 impl Cameras {
     /// The pan/zoom camera of a flat view.
-    pub fn pan_zoom(&self, mode: ViewMode) -> &PanZoomCamera {
-        &self.pan_zoom[mode.shader_code() as usize]
+    pub fn pan_zoom(&self, mode: ViewMode) -> PanZoomCamera {
+        self.pan_zoom
+            .get(&mode)
+            .copied()
+            .unwrap_or_else(|| starting_pan_zoom(mode))
     }
 
     pub fn pan_zoom_mut(&mut self, mode: ViewMode) -> &mut PanZoomCamera {
-        &mut self.pan_zoom[mode.shader_code() as usize]
+        self.pan_zoom
+            .entry(mode)
+            .or_insert_with(|| starting_pan_zoom(mode))
     }
 
     /// The clip transform and eye of `mode` in a view of `size_px`.
     pub fn transform(&self, mode: ViewMode, size_px: Vec2) -> (Mat4, Vec3) {
-        match mode.camera() {
+        match mode.camera {
             ViewCamera::PanZoom { .. } => {
                 (self.pan_zoom(mode).clip_from_world(size_px), Vec3::Z * 10.0)
             }
@@ -67,7 +70,7 @@ impl Cameras {
             .copied()
             .filter(|view| {
                 matches!(
-                    view.camera(),
+                    view.camera,
                     ViewCamera::PanZoom {
                         fits_data: true,
                         ..
@@ -234,7 +237,7 @@ pub fn overlays(
     let space = snapshot.scene.space;
     let mut segments = Vec::new();
     let mut grid_step = None;
-    if mode.grid() {
+    if mode.grid {
         let (min, max) = cameras.pan_zoom(mode).visible_world(size_px);
         let (grid, step) = plane_grid(min, max, &style.palette);
         segments = grid;

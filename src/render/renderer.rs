@@ -7,7 +7,7 @@ use wgpu::util::DeviceExt;
 
 use super::mesh::{self, MeshData, Vertex};
 use super::target::{COLOUR_FORMAT, DEPTH_FORMAT};
-use super::views::ViewMode;
+use super::views::Projection;
 
 const COMMON: &str = include_str!("../../shaders/common.wgsl");
 const CLOUD: &str = include_str!("../../shaders/cloud.wgsl");
@@ -129,9 +129,9 @@ pub struct Renderer {
     /// Source and target samples as small discs.
     pub(super) particles: wgpu::RenderPipeline,
     /// The moving particles and their trails, drawn by compute into the view's canvas (one
-    /// pipeline per view mode, indexed by `ViewMode::shader_code`)...
-    pub(super) splat_trails: [wgpu::ComputePipeline; ViewMode::ALL.len()],
-    pub(super) splat_particles: [wgpu::ComputePipeline; ViewMode::ALL.len()],
+    /// pipeline per projection, indexed by `Projection::shader_code`)...
+    pub(super) splat_trails: [wgpu::ComputePipeline; Projection::ALL.len()],
+    pub(super) splat_particles: [wgpu::ComputePipeline; Projection::ALL.len()],
     /// ...and turned into colours.
     pub(super) splat_resolve: wgpu::RenderPipeline,
     /// Lines in the backdrop (the batch's coupling)...
@@ -365,14 +365,14 @@ impl Renderer {
             immediate_size: 0,
         });
         let compute = |entry_point: &str| {
-            ViewMode::ALL.map(|mode| {
+            Projection::ALL.map(|projection| {
                 device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                     label: Some(entry_point),
                     layout: Some(&splat_layout),
                     module: &splat,
                     entry_point: Some(entry_point),
                     compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &[("FIXED_MODE", f64::from(mode.shader_code()))],
+                        constants: &[("FIXED_MODE", f64::from(projection.shader_code()))],
                         ..Default::default()
                     },
                     cache: None,

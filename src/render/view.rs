@@ -253,7 +253,7 @@ impl Renderer {
             lit: if lit { 1.0 } else { 0.0 },
             density_alpha,
         };
-        match mode.surface() {
+        match mode.surface {
             Surface::Sphere => Some((&self.sphere, uniform([12.0, 6.0], true))),
             Surface::Donut => Some((&self.donut, uniform([12.0, 4.0], true))),
             Surface::Square => Some((&self.torus_square, uniform([4.0, 4.0], false))),

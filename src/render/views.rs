@@ -1,20 +1,43 @@
-//! The pictures a space can be drawn in. Each view says how stored coordinates reach the world
-//! (its view function in common.wgsl, picked by `shader_code`), which camera looks at it, what
-//! lies under the particles, and what is written along its edges. A space lists the views that
-//! can show it in its registry entry; a new kind of picture is a variant here and its view
-//! function in the shader.
+//! The pictures a space can be drawn in. A view is a value: how stored coordinates reach the
+//! world (one of common.wgsl's view functions, a [`Projection`]), which camera looks at it, what
+//! lies under the particles, and what is written along its edges. The built-in views are here;
+//! a space can define its own from these parts in its own render file and list it in its
+//! registry entry. A new projection is a variant of [`Projection`] and its view function in
+//! common.wgsl.
 
 use glam::Vec2;
 
-/// A picture of a space.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-pub enum ViewMode {
-    Plane,
+/// The view functions of common.wgsl (its MODE_* constants).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Projection {
+    /// Coordinates are world positions in the plane z = 0.
+    Flat,
+    /// Unit vectors on the sphere, seen in 3-D.
     Sphere,
-    /// The torus unrolled to the square [0, 2π)².
-    TorusFlat,
-    /// The torus embedded in 3-D as a donut.
-    TorusDonut,
+    /// Angles in the square [0, 2π)², differences taken the short way round.
+    FlatTorus,
+    /// Angles mapped onto a donut in 3-D.
+    Donut,
+}
+
+impl Projection {
+    /// Every projection, in `shader_code` order.
+    pub const ALL: [Projection; 4] = [
+        Projection::Flat,
+        Projection::Sphere,
+        Projection::FlatTorus,
+        Projection::Donut,
+    ];
+
+    /// The code the shaders switch on; the projection's index in [`Self::ALL`].
+    pub fn shader_code(self) -> u32 {
+        match self {
+            Projection::Flat => 0,
+            Projection::Sphere => 1,
+            Projection::FlatTorus => 2,
+            Projection::Donut => 3,
+        }
+    }
 }
 
 /// How a view is looked at.
@@ -53,105 +76,111 @@ pub enum EdgeLabels {
     Angles,
 }
 
-impl ViewMode {
-    /// Every view, in `shader_code` order.
-    pub const ALL: [ViewMode; 4] = [
-        ViewMode::Plane,
-        ViewMode::Sphere,
-        ViewMode::TorusFlat,
-        ViewMode::TorusDonut,
-    ];
-
-    /// The code the shaders switch on (common.wgsl's MODE_* constants); the view's index in
-    /// [`Self::ALL`].
-    pub fn shader_code(self) -> u32 {
-        match self {
-            ViewMode::Plane => 0,
-            ViewMode::Sphere => 1,
-            ViewMode::TorusFlat => 2,
-            ViewMode::TorusDonut => 3,
-        }
-    }
-
+/// A picture of a space; views are told apart by name.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewMode {
     /// The name in the window.
-    pub fn name(self) -> &'static str {
-        match self {
-            ViewMode::Plane => "plane",
-            ViewMode::Sphere => "sphere",
-            ViewMode::TorusFlat => "unrolled",
-            ViewMode::TorusDonut => "donut",
-        }
-    }
-
+    pub name: &'static str,
     /// The name `flowscope export --view` takes.
-    pub fn cli_name(self) -> &'static str {
-        match self {
-            ViewMode::Plane => "plane",
-            ViewMode::Sphere => "sphere",
-            ViewMode::TorusFlat => "torus-flat",
-            ViewMode::TorusDonut => "torus",
-        }
-    }
-
+    pub cli_name: &'static str,
     /// What the view shows, for a tooltip where a space offers several.
-    pub fn description(self) -> &'static str {
-        match self {
-            ViewMode::Plane => "The plane, seen from above.",
-            ViewMode::Sphere => "The sphere in 3-D.",
-            ViewMode::TorusFlat => {
-                "The torus cut open into the square [0, 2π)²; trails cross the seams."
-            }
-            ViewMode::TorusDonut => "The torus embedded in 3-D.",
-        }
-    }
+    pub description: &'static str,
+    pub projection: Projection,
+    pub camera: ViewCamera,
+    pub surface: Surface,
+    /// Whether grid lines and axes are drawn over the visible part of the world.
+    pub grid: bool,
+    pub edge_labels: EdgeLabels,
+}
 
-    pub fn camera(self) -> ViewCamera {
-        let tau = std::f32::consts::TAU;
-        match self {
-            ViewMode::Plane => ViewCamera::PanZoom {
-                centre: Vec2::ZERO,
-                span: 9.0,
-                fits_data: true,
-            },
-            ViewMode::TorusFlat => ViewCamera::PanZoom {
-                centre: Vec2::splat(tau / 2.0),
-                span: tau * 1.08,
-                fits_data: false,
-            },
-            ViewMode::Sphere | ViewMode::TorusDonut => ViewCamera::Orbit,
-        }
+impl PartialEq for ViewMode {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl Eq for ViewMode {}
+
+impl std::hash::Hash for ViewMode {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+    }
+}
+
+const TAU: f32 = std::f32::consts::TAU;
+
+impl ViewMode {
+    pub const PLANE: ViewMode = ViewMode {
+        name: "plane",
+        cli_name: "plane",
+        description: "The plane, seen from above.",
+        projection: Projection::Flat,
+        camera: ViewCamera::PanZoom {
+            centre: Vec2::ZERO,
+            span: 9.0,
+            fits_data: true,
+        },
+        surface: Surface::Background,
+        grid: true,
+        edge_labels: EdgeLabels::Ticks,
+    };
+
+    pub const SPHERE: ViewMode = ViewMode {
+        name: "sphere",
+        cli_name: "sphere",
+        description: "The sphere in 3-D.",
+        projection: Projection::Sphere,
+        camera: ViewCamera::Orbit,
+        surface: Surface::Sphere,
+        grid: false,
+        edge_labels: EdgeLabels::None,
+    };
+
+    /// The torus unrolled to the square [0, 2π)².
+    pub const TORUS_FLAT: ViewMode = ViewMode {
+        name: "unrolled",
+        cli_name: "torus-flat",
+        description: "The torus cut open into the square [0, 2π)²; trails cross the seams.",
+        projection: Projection::FlatTorus,
+        camera: ViewCamera::PanZoom {
+            centre: Vec2::splat(TAU / 2.0),
+            span: TAU * 1.08,
+            fits_data: false,
+        },
+        surface: Surface::Square,
+        grid: false,
+        edge_labels: EdgeLabels::Angles,
+    };
+
+    /// The torus embedded in 3-D as a donut.
+    pub const TORUS_DONUT: ViewMode = ViewMode {
+        name: "donut",
+        cli_name: "torus",
+        description: "The torus embedded in 3-D.",
+        projection: Projection::Donut,
+        camera: ViewCamera::Orbit,
+        surface: Surface::Donut,
+        grid: false,
+        edge_labels: EdgeLabels::None,
+    };
+
+    /// The code the shaders switch on.
+    pub fn shader_code(self) -> u32 {
+        self.projection.shader_code()
     }
 
     /// Views with an orbit camera.
     pub fn is_3d(self) -> bool {
-        self.camera() == ViewCamera::Orbit
-    }
-
-    pub fn surface(self) -> Surface {
-        match self {
-            ViewMode::Plane => Surface::Background,
-            ViewMode::Sphere => Surface::Sphere,
-            ViewMode::TorusFlat => Surface::Square,
-            ViewMode::TorusDonut => Surface::Donut,
-        }
-    }
-
-    /// Whether grid lines and axes are drawn over the visible part of the world.
-    pub fn grid(self) -> bool {
-        self == ViewMode::Plane
-    }
-
-    pub fn edge_labels(self) -> EdgeLabels {
-        match self {
-            ViewMode::Plane => EdgeLabels::Ticks,
-            ViewMode::TorusFlat => EdgeLabels::Angles,
-            ViewMode::Sphere | ViewMode::TorusDonut => EdgeLabels::None,
-        }
+        self.camera == ViewCamera::Orbit
     }
 
     /// How many times a line segment is drawn: on the unrolled torus a segment crossing a
     /// seam is drawn again from the other side.
     pub fn segment_copies(self) -> u32 {
-        if self == ViewMode::TorusFlat { 2 } else { 1 }
+        if self.projection == Projection::FlatTorus {
+            2
+        } else {
+            1
+        }
     }
 }

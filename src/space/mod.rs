@@ -45,7 +45,7 @@ const PLANE_ENTRY: SpaceEntry = SpaceEntry {
     columns: &["x", "y"],
     default_source: "gaussian",
     default_target: "moons",
-    views: &[ViewMode::Plane],
+    views: &[ViewMode::PLANE],
     geometry: &Plane,
     datasets: PLANE_DATASETS,
     coupling: &PlaneCoupling,
@@ -59,7 +59,7 @@ const SPHERE_ENTRY: SpaceEntry = SpaceEntry {
     columns: &["x", "y", "z"],
     default_source: "uniform",
     default_target: "vmf",
-    views: &[ViewMode::Sphere],
+    views: &[ViewMode::SPHERE],
     geometry: &Sphere,
     datasets: SPHERE_DATASETS,
     coupling: &SphereCoupling,
@@ -73,7 +73,7 @@ const TORUS_ENTRY: SpaceEntry = SpaceEntry {
     columns: &["theta", "phi"],
     default_source: "uniform",
     default_target: "wrapped_gaussians",
-    views: &[ViewMode::TorusDonut, ViewMode::TorusFlat],
+    views: &[ViewMode::TORUS_DONUT, ViewMode::TORUS_FLAT],
     geometry: &Torus,
     datasets: TORUS_DATASETS,
     coupling: &TorusCoupling,
@@ -205,6 +205,20 @@ pub fn all() -> Vec<SpaceKind> {
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     spaces.extend(registered.iter().map(|&entry| SpaceKind(entry)));
     spaces
+}
+
+/// Every view of every space, each once, in the order the spaces list them.
+pub fn views() -> Vec<ViewMode> {
+    let mut views: Vec<ViewMode> = Vec::new();
+    for view in all()
+        .into_iter()
+        .flat_map(|space| space.views().iter().copied())
+    {
+        if !views.contains(&view) {
+            views.push(view);
+        }
+    }
+    views
 }
 
 /// The names of every space.

@@ -33,7 +33,7 @@ pub fn camera_input(
         .hover_pos()
         .map(|p| Vec2::new(p.x - response.rect.left(), p.y - response.rect.top()))
         .unwrap_or(size * 0.5);
-    match mode.camera() {
+    match mode.camera {
         ViewCamera::PanZoom { .. } => {
             let camera = cameras.pan_zoom_mut(mode);
             if drag != Vec2::ZERO {

@@ -21,8 +21,8 @@ impl FlowscopeApp {
             ui.horizontal(|ui| {
                 for &view in views {
                     if ui
-                        .selectable_label(mode == view, view.name())
-                        .on_hover_text(view.description())
+                        .selectable_label(mode == view, view.name)
+                        .on_hover_text(view.description)
                         .clicked()
                     {
                         self.chosen_view = Some(view);
@@ -100,9 +100,9 @@ impl FlowscopeApp {
                 },
             ));
             let camera = self.cameras.pan_zoom(mode);
-            match (mode.edge_labels(), layers.grid_step) {
-                (EdgeLabels::Ticks, Some(step)) => tick_labels(&painter, rect, camera, step),
-                (EdgeLabels::Angles, _) => angle_labels(&painter, rect, camera),
+            match (mode.edge_labels, layers.grid_step) {
+                (EdgeLabels::Ticks, Some(step)) => tick_labels(&painter, rect, &camera, step),
+                (EdgeLabels::Angles, _) => angle_labels(&painter, rect, &camera),
                 _ => {}
             }
             let font = egui::FontId::proportional(if self.presentation { 18.0 } else { 14.0 });
