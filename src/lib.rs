@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: a [`scene::Scene`] (every setting) builds a [`session::Session`]
 //! (data → coupling → path → model → optimiser), which produces losses, metrics and particle
-//! trajectories. The CLI drives the same session headless.
+//! trajectories. The CLI drives the same session headless. Every space — its geometry,
+//! datasets, pair cost, model inputs and pictures — is one entry of the [`space`] registry.
 //!
 //! Conventions: time runs from t = 0 (source, usually noise) to t = 1 (target, data).
 
