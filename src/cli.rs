@@ -162,6 +162,10 @@ struct TrainArgs {
     target: Option<String>,
     #[arg(long, value_enum)]
     coupling: Option<CouplingMethod>,
+    /// Symmetry group of the plane's data, cM (M rotations) or dM (and M reflections): the
+    /// equivariant coupling aligns pairs along it.
+    #[arg(long, value_parser = |name: &str| flowscope::geometry::Symmetry::parse(name))]
+    symmetry: Option<flowscope::geometry::Symmetry>,
     /// OT batch size: points matched per solve.
     #[arg(long)]
     k: Option<usize>,
@@ -540,6 +544,9 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     }
     if let Some(method) = args.coupling {
         scene.coupling.method = method;
+    }
+    if let Some(symmetry) = args.symmetry {
+        scene.symmetry = Some(symmetry);
     }
     if let Some(k) = args.k {
         scene.coupling.k = k;

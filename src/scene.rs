@@ -8,6 +8,7 @@ use crate::coupling::CouplingConfig;
 use crate::coupling::CouplingMethod;
 use crate::data::{DistConfig, build_sampler};
 use crate::flow::{GuidanceConfig, ModelConfig, PathConfig, Solver, TrainConfig};
+use crate::geometry::Symmetry;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
@@ -63,6 +64,10 @@ pub struct Scene {
     #[serde(default)]
     pub title: String,
     pub space: SpaceKind,
+    /// A symmetry group of the data (the plane's C_m or D_m): the equivariant coupling aligns
+    /// pairs along it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symmetry: Option<Symmetry>,
     pub source: DistConfig,
     pub target: DistConfig,
     #[serde(default)]
@@ -84,6 +89,7 @@ impl Default for Scene {
         Self {
             title: "Gaussian → moons".to_string(),
             space: SpaceKind::PLANE,
+            symmetry: None,
             source: DistConfig::named("gaussian"),
             target: DistConfig::named("moons"),
             coupling: CouplingConfig::default(),
@@ -223,6 +229,20 @@ impl Scene {
                     "{name} must be between 2 and {max}, got {value}"
                 )));
             }
+        }
+        if let Some(symmetry) = self.symmetry
+            && self.space != SpaceKind::PLANE
+        {
+            return Err(Error::invalid(format!(
+                "symmetry {} is a group of the plane; the {} space has none to declare",
+                symmetry.name(),
+                self.space.name()
+            )));
+        }
+        if self.coupling.method == CouplingMethod::Equivariant && self.symmetry.is_none() {
+            return Err(Error::invalid(
+                "the equivariant coupling aligns pairs along the data's symmetry: set symmetry (e.g. symmetry = \"d8\", or --symmetry d8)",
+            ));
         }
         if self.sample.solver == Solver::Dopri5 && self.space != SpaceKind::PLANE {
             return Err(Error::invalid(

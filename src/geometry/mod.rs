@@ -9,11 +9,13 @@
 mod plane;
 mod schedule;
 mod sphere;
+mod symmetry;
 mod torus;
 
 pub use plane::Plane;
 pub use schedule::Scheduler;
 pub use sphere::Sphere;
+pub use symmetry::{Element, Symmetry};
 pub use torus::Torus;
 
 use crate::rng::Rng;

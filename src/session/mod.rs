@@ -136,6 +136,8 @@ impl SceneChange {
     pub fn between(old: &Scene, new: &Scene) -> SceneChange {
         let reason = if new.space != old.space {
             Some("the space changed")
+        } else if new.symmetry != old.symmetry {
+            Some("the symmetry changed")
         } else if new.source != old.source || new.target != old.target {
             Some("the data changed")
         } else if new.model != old.model {
@@ -273,7 +275,8 @@ impl Session {
                 target: target.clone(),
             },
         };
-        let pairs = PairStream::with_origin(scene.space, scene.coupling.clone(), origin, seed);
+        let pairs = PairStream::with_origin(scene.space, scene.coupling.clone(), origin, seed)
+            .with_symmetry(scene.symmetry);
         let trainer = Trainer::new(
             scene.space,
             scene.path.clone(),

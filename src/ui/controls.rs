@@ -6,6 +6,7 @@ use eframe::egui;
 use crate::coupling::{Corruption, CouplingMethod, MAX_K, PairedApproach};
 use crate::data::{DistConfig, build_sampler};
 use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, RequestedLabel, Solver};
+use crate::geometry::Symmetry;
 use crate::render::{ColourMode, Style};
 use crate::scene::Scene;
 use crate::space::SpaceKind;
@@ -159,8 +160,17 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             if scene.sample.solver == Solver::Dopri5 {
                 scene.sample.solver = Solver::Rk4;
             }
+            // Symmetry groups act on the plane only.
+            scene.symmetry = None;
+            if scene.coupling.method == CouplingMethod::Equivariant {
+                scene.coupling.method = CouplingMethod::Exact;
+            }
         }
         ui.end_row();
+        if scene.space == SpaceKind::PLANE {
+            symmetry_ui(ui, scene);
+            ui.end_row();
+        }
         for (label, which) in [("Source (t = 0)", true), ("Target (t = 1)", false)] {
             ui.label(label);
             let space = scene.space;
@@ -232,9 +242,38 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     }
 }
 
+/// The symmetry group of the data: none, C_m or D_m.
+fn symmetry_ui(ui: &mut egui::Ui, scene: &mut Scene) {
+    ui.label("Symmetry");
+    let mut symmetry = scene.symmetry;
+    let name = |s: Option<Symmetry>| s.map_or("none".to_string(), |s| s.name());
+    let response = egui::ComboBox::from_id_salt("symmetry")
+        .selected_text(name(symmetry))
+        .show_ui(ui, |ui| {
+            ui.selectable_value(&mut symmetry, None, "none");
+            for m in Symmetry::ORDERS {
+                for group in [Symmetry::Cyclic(m), Symmetry::Dihedral(m)] {
+                    ui.selectable_value(&mut symmetry, Some(group), group.name());
+                }
+            }
+        })
+        .response;
+    tip(
+        response,
+        "The group the data is invariant under: cM rotates by multiples of 360°/M, dM also mirrors. The equivariant coupling aligns each pair along it.",
+    );
+    if symmetry != scene.symmetry {
+        scene.symmetry = symmetry;
+        if symmetry.is_none() && scene.coupling.method == CouplingMethod::Equivariant {
+            scene.coupling.method = CouplingMethod::Exact;
+        }
+    }
+}
+
 fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
+    let aligns = scene.symmetry.is_some();
     let coupling = &mut scene.coupling;
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         for (method, label, help) in [
             (
                 CouplingMethod::Independent,
@@ -260,6 +299,12 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             tip(
                 ui.selectable_value(&mut coupling.method, method, label),
                 help,
+            );
+        }
+        if aligns {
+            tip(
+                ui.selectable_value(&mut coupling.method, CouplingMethod::Equivariant, "Equivariant OT"),
+                "Pair points by exact OT on the orbit cost (the least distance over the symmetry's rotations and reflections), each source point turned onto its partner (k = 1: aligned independent pairs). With a plain MLP the aligned source is no longer the source distribution, so samples from it can come out wrong.",
             );
         }
     });

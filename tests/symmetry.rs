@@ -1,0 +1,213 @@
+//! Symmetric data in the plane: the groups C_m and D_m, and the alignment coupling, whose
+//! orbit-cost assignment is optimal and whose aligned pairs are far shorter than independent ones.
+
+use flowscope::coupling::{
+    CouplingConfig, CouplingMethod, PairStream, mean_pair_cost, orbit_matching,
+};
+use flowscope::data::{DistConfig, Points, build_sampler};
+use flowscope::geometry::Symmetry;
+use flowscope::rng::Rng;
+use flowscope::scene::Scene;
+use flowscope::space::SpaceKind;
+
+fn compose(a: &[f64; 4], b: &[f64; 4]) -> [f64; 4] {
+    [
+        a[0] * b[0] + a[1] * b[2],
+        a[0] * b[1] + a[1] * b[3],
+        a[2] * b[0] + a[3] * b[2],
+        a[2] * b[1] + a[3] * b[3],
+    ]
+}
+
+fn close(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a.iter().zip(b).all(|(x, y)| (x - y).abs() < 1e-12)
+}
+
+#[test]
+fn cyclic_and_dihedral_groups_are_groups_of_the_right_order() {
+    for m in 2..=12 {
+        for (group, order) in [
+            (Symmetry::Cyclic(m), m as usize),
+            (Symmetry::Dihedral(m), 2 * m as usize),
+        ] {
+            let elements = group.elements();
+            assert_eq!(elements.len(), order);
+            assert_eq!(group.order(), order);
+            assert!(close(&elements[0], &[1.0, 0.0, 0.0, 1.0]), "identity first");
+            for a in &elements {
+                // Orthogonal: aᵀa = I.
+                let transpose = [a[0], a[2], a[1], a[3]];
+                assert!(close(&compose(&transpose, a), &[1.0, 0.0, 0.0, 1.0]));
+                for b in &elements {
+                    let product = compose(a, b);
+                    assert!(
+                        elements.iter().any(|c| close(c, &product)),
+                        "{} is not closed",
+                        group.name()
+                    );
+                }
+            }
+            assert_eq!(Symmetry::parse(&group.name()), Ok(group));
+        }
+    }
+    for bad in ["c1", "d13", "x4", "c", "", "d-2"] {
+        let error = Symmetry::parse(bad).unwrap_err();
+        assert!(
+            error.contains("cM") && error.contains("12"),
+            "{bad}: {error}"
+        );
+    }
+}
+
+fn points(data: &[[f64; 2]]) -> Points {
+    Points::new(2, data.iter().flatten().copied().collect(), None)
+}
+
+fn orbit_cost(group: Symmetry, a: &[f64], b: &[f64]) -> f64 {
+    Symmetry::nearest_image(&group.elements(), a, b).1
+}
+
+/// Every permutation of 0..n.
+fn permutations(n: usize) -> Vec<Vec<usize>> {
+    if n == 0 {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    for rest in permutations(n - 1) {
+        for at in 0..=rest.len() {
+            let mut p = rest.clone();
+            p.insert(at, n - 1);
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn the_orbit_assignment_is_optimal_and_each_source_point_is_aligned_to_its_partner() {
+    let mut rng = Rng::new(3);
+    for group in [
+        Symmetry::Cyclic(5),
+        Symmetry::Dihedral(4),
+        Symmetry::Dihedral(8),
+    ] {
+        for _ in 0..5 {
+            let draw = |rng: &mut Rng| -> Vec<[f64; 2]> {
+                (0..6)
+                    .map(|_| [3.0 * rng.normal(), 3.0 * rng.normal()])
+                    .collect()
+            };
+            let (a, b) = (points(&draw(&mut rng)), points(&draw(&mut rng)));
+            let (aligned, matched) = orbit_matching(group, &a, &b);
+            let ours: f64 = aligned
+                .iter()
+                .zip(matched.iter())
+                .map(|(x, y)| (x[0] - y[0]).powi(2) + (x[1] - y[1]).powi(2))
+                .sum();
+            let best = permutations(6)
+                .into_iter()
+                .map(|p| {
+                    (0..6)
+                        .map(|i| orbit_cost(group, a.point(i), b.point(p[i])))
+                        .sum::<f64>()
+                })
+                .fold(f64::INFINITY, f64::min);
+            assert!(
+                (ours - best).abs() <= 1e-6 * best,
+                "{}: {ours} vs brute force {best}",
+                group.name()
+            );
+            // Each aligned point is an image of its source point, and the targets are a permutation.
+            for (i, x) in aligned.iter().enumerate() {
+                let source = a.point(i);
+                assert!(group.elements().iter().any(|g| {
+                    let image = Symmetry::apply(g, source);
+                    (image[0] - x[0]).abs() < 1e-12 && (image[1] - x[1]).abs() < 1e-12
+                }));
+            }
+            let mut rows: Vec<u64> = matched.data().iter().map(|v| v.to_bits()).collect();
+            let mut expected: Vec<u64> = b.data().iter().map(|v| v.to_bits()).collect();
+            rows.sort_unstable();
+            expected.sort_unstable();
+            assert_eq!(rows, expected);
+        }
+    }
+}
+
+#[test]
+fn aligned_pairs_of_symmetric_data_are_far_shorter_than_independent_ones() {
+    let space = SpaceKind::PLANE;
+    let source = build_sampler(space, &DistConfig::named("gaussian")).unwrap();
+    let target = build_sampler(space, &DistConfig::named("8gaussians")).unwrap();
+    let cost = |method: CouplingMethod, k: usize| {
+        let config = CouplingConfig {
+            method,
+            k,
+            ..CouplingConfig::default()
+        };
+        let mut stream = PairStream::new(
+            space,
+            config,
+            build_sampler(space, &DistConfig::named("gaussian")).unwrap(),
+            build_sampler(space, &DistConfig::named("8gaussians")).unwrap(),
+            7,
+        )
+        .with_symmetry(Some(Symmetry::Dihedral(8)));
+        (0..8)
+            .map(|_| stream.next_batch(256).coupling_cost)
+            .sum::<f64>()
+            / 8.0
+    };
+    let independent = cost(CouplingMethod::Independent, 1);
+    let aligned = cost(CouplingMethod::Equivariant, 1);
+    let exact = cost(CouplingMethod::Exact, 256);
+    let equivariant = cost(CouplingMethod::Equivariant, 256);
+    assert!(
+        aligned < 0.6 * independent,
+        "aligned {aligned} vs independent {independent}"
+    );
+    // The orbit cost never exceeds the plain cost, so its optimum is no dearer.
+    assert!(
+        equivariant <= exact * 1.02,
+        "equivariant OT {equivariant} vs exact OT {exact}"
+    );
+    // Independent pairs of the same samples, for scale.
+    let mut rng = Rng::new(1);
+    let (a, b) = (source.sample(256, &mut rng), target.sample(256, &mut rng));
+    assert!((mean_pair_cost(space, &a, &b) - independent).abs() < 0.3 * independent);
+}
+
+#[test]
+fn a_scene_declares_its_symmetry_and_the_equivariant_coupling_needs_one() {
+    let mut scene = Scene::from_toml(
+        "space = \"plane\"\nsymmetry = \"d8\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"8gaussians\"\n[coupling]\nmethod = \"equivariant\"\nk = 64\n",
+    )
+    .unwrap();
+    assert_eq!(scene.symmetry, Some(Symmetry::Dihedral(8)));
+    scene.validate().unwrap();
+    assert_eq!(Scene::from_toml(&scene.to_toml()).unwrap(), scene);
+    assert_eq!(scene.coupling.label(), "equivariant OT, k = 64");
+    scene.symmetry = None;
+    assert!(
+        scene
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("symmetry")
+    );
+    let error = Scene::from_toml("space = \"plane\"\nsymmetry = \"q3\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\n")
+        .unwrap_err();
+    assert!(error.contains("line 2") && error.contains("q3"), "{error}");
+    let mut sphere = Scene::from_toml(
+        "space = \"sphere\"\n[source]\nname = \"uniform\"\n[target]\nname = \"vmf\"\n",
+    )
+    .unwrap();
+    sphere.symmetry = Some(Symmetry::Cyclic(4));
+    assert!(
+        sphere
+            .validate()
+            .unwrap_err()
+            .to_string()
+            .contains("group of the plane")
+    );
+}
