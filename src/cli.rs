@@ -184,6 +184,9 @@ struct TrainArgs {
     depth: Option<usize>,
     #[arg(long, value_enum)]
     activation: Option<Activation>,
+    /// The velocity network: the MLP, or the MLP averaged over --symmetry (equivariant).
+    #[arg(long, value_enum)]
+    model: Option<flowscope::flow::Network>,
     #[arg(long)]
     seed: Option<u64>,
     /// Held-out source/target points used to score the model (default 1000).
@@ -547,6 +550,9 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     }
     if let Some(symmetry) = args.symmetry {
         scene.symmetry = Some(symmetry);
+    }
+    if let Some(network) = args.model {
+        scene.model.network = network;
     }
     if let Some(k) = args.k {
         scene.coupling.k = k;

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::coupling::CouplingConfig;
 use crate::coupling::CouplingMethod;
 use crate::data::{DistConfig, build_sampler};
-use crate::flow::{GuidanceConfig, ModelConfig, PathConfig, Solver, TrainConfig};
+use crate::flow::{GuidanceConfig, ModelConfig, Network, PathConfig, Solver, TrainConfig};
 use crate::geometry::Symmetry;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
@@ -238,6 +238,11 @@ impl Scene {
                 symmetry.name(),
                 self.space.name()
             )));
+        }
+        if self.model.network == Network::GroupAveraged && self.symmetry.is_none() {
+            return Err(Error::invalid(
+                "the group-averaged model averages over the data's symmetry: set symmetry (e.g. symmetry = \"d8\", or --symmetry d8)",
+            ));
         }
         if self.coupling.method == CouplingMethod::Equivariant && self.symmetry.is_none() {
             return Err(Error::invalid(

@@ -211,3 +211,78 @@ fn a_scene_declares_its_symmetry_and_the_equivariant_coupling_needs_one() {
             .contains("group of the plane")
     );
 }
+
+/// The largest |v(g·x) − g·v(x)| over the group and some points, relative to the largest |v|.
+fn equivariance_error(session: &flowscope::session::Session, group: Symmetry) -> f64 {
+    use flowscope::flow::{Conditioning, velocity_at};
+    let mut rng = Rng::new(11);
+    let x = points(
+        &(0..64)
+            .map(|_| [3.0 * rng.normal(), 3.0 * rng.normal()])
+            .collect::<Vec<_>>(),
+    );
+    let velocity = |p: &Points| {
+        velocity_at(
+            &session.model(),
+            SpaceKind::PLANE,
+            p,
+            0.4,
+            Conditioning::default(),
+            session.device(),
+        )
+        .unwrap()
+    };
+    let v = velocity(&x);
+    let scale = v.chunks(2).map(|w| w[0].hypot(w[1])).fold(0.0, f64::max);
+    let mut worst = 0.0f64;
+    for g in group.elements() {
+        let moved: Vec<[f64; 2]> = x.iter().map(|p| Symmetry::apply(&g, p)).collect();
+        let v_moved = velocity(&points(&moved));
+        for (w, u) in v.chunks(2).zip(v_moved.chunks(2)) {
+            let turned = Symmetry::apply(&g, w);
+            worst = worst.max((turned[0] - u[0]).hypot(turned[1] - u[1]));
+        }
+    }
+    worst / scale
+}
+
+#[test]
+fn the_group_averaged_model_is_equivariant_and_the_plain_mlp_is_not() {
+    use flowscope::flow::Network;
+    use flowscope::session::Session;
+    let group = Symmetry::Dihedral(8);
+    let scene = |network: Network| {
+        let mut scene = Scene {
+            target: DistConfig::named("8gaussians"),
+            symmetry: Some(group),
+            ..Scene::default()
+        };
+        scene.model.network = network;
+        scene.coupling.method = CouplingMethod::Equivariant;
+        scene.coupling.k = 64;
+        scene.train.steps = 100;
+        scene.train.batch = 128;
+        scene
+    };
+    let device = burn::tensor::Device::flex();
+    let mut averaged = Session::new(scene(Network::GroupAveraged), &device).unwrap();
+    averaged.train(|_| {}).unwrap();
+    let error = equivariance_error(&averaged, group);
+    assert!(error <= 1e-5, "group-averaged equivariance error {error:e}");
+    let mut plain = Session::new(scene(Network::Mlp), &device).unwrap();
+    plain.train(|_| {}).unwrap();
+    let error = equivariance_error(&plain, group);
+    assert!(
+        error > 1e-2,
+        "the plain MLP should not be equivariant: {error:e}"
+    );
+    // Without a group there is nothing to average over.
+    let mut orphan = scene(Network::GroupAveraged);
+    orphan.symmetry = None;
+    orphan.coupling.method = CouplingMethod::Exact;
+    let message = orphan.validate().unwrap_err().to_string();
+    assert!(
+        message.contains("group-averaged") && message.contains("symmetry"),
+        "{message}"
+    );
+}

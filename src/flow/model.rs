@@ -8,6 +8,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::Network;
+use crate::geometry::Symmetry;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
@@ -100,8 +101,15 @@ impl ModelConfig {
 
     /// A freshly initialised field for `space` on `device` (weights drawn from burn's seeded RNG).
     /// With `observed`, the field also takes an observation of the target (a point of the
-    /// space) as input: the conditional-model approach to paired data.
-    pub fn init(&self, space: SpaceKind, observed: bool, device: &Device) -> VelocityField {
+    /// space) as input: the conditional-model approach to paired data. The group-averaged
+    /// network averages over `symmetry` (which the scene's validation requires it to have).
+    pub fn init(
+        &self,
+        space: SpaceKind,
+        symmetry: Option<Symmetry>,
+        observed: bool,
+        device: &Device,
+    ) -> VelocityField {
         let io = space.model();
         let time_features = 1 + 2 * self.time_frequencies;
         let label_features = if self.labels > 0 { self.label_dim } else { 0 };
@@ -125,6 +133,14 @@ impl ModelConfig {
             activation: self.activation,
             null_label: self.labels,
             observed,
+            group: match (self.network, symmetry) {
+                (Network::GroupAveraged, Some(symmetry)) => symmetry
+                    .elements()
+                    .iter()
+                    .map(|g| g.map(|v| v as f32))
+                    .collect(),
+                _ => Vec::new(),
+            },
         }
     }
 }
@@ -144,6 +160,9 @@ pub struct VelocityField {
     /// Whether an observation's features follow the label embedding in the input.
     #[module(skip)]
     observed: bool,
+    /// The group the MLP is averaged over, row-major 2×2 matrices; empty for a plain MLP.
+    #[module(skip)]
+    group: Vec<[f32; 4]>,
 }
 
 impl VelocityField {
@@ -174,6 +193,52 @@ impl VelocityField {
     ///   points, for a field built `observed`; ignored otherwise)
     /// - returns `[N, out]` with out the space's `SpaceModel::output_dim`
     pub fn forward(
+        &self,
+        features: Tensor<2>,
+        time: Tensor<2>,
+        labels: Option<Tensor<1, Int>>,
+        observation: Option<Tensor<2>>,
+    ) -> Tensor<2> {
+        if self.group.is_empty() {
+            return self.mlp(features, time, labels, observation);
+        }
+        // Every g·x (and g·y) in one batch of |G|·N rows, then each block turned back by g⁻¹
+        // and the blocks averaged. The plane's features are its points, so g acts on them.
+        let (n, device) = (features.dims()[0], features.device());
+        let matrix =
+            |g: &[f32; 4]| Tensor::<2>::from_data(TensorData::new(g.to_vec(), [2, 2]), &device);
+        // Row vectors: (g·x)ᵀ = xᵀ·gᵀ, and (g⁻¹·r)ᵀ = rᵀ·g for orthogonal g.
+        let transposed = |g: &[f32; 4]| matrix(&[g[0], g[2], g[1], g[3]]);
+        let act = |x: &Tensor<2>| {
+            Tensor::cat(
+                self.group
+                    .iter()
+                    .map(|g| x.clone().matmul(transposed(g)))
+                    .collect(),
+                0,
+            )
+        };
+        let copies = self.group.len();
+        let raw = self.mlp(
+            act(&features),
+            Tensor::cat(vec![time; copies], 0),
+            labels.map(|l| Tensor::cat(vec![l; copies], 0)),
+            observation.map(|o| act(&o)),
+        );
+        let blocks = raw.chunk(copies, 0);
+        let turned_back: Vec<Tensor<2>> = blocks
+            .into_iter()
+            .zip(&self.group)
+            .map(|(block, g)| block.matmul(matrix(g)))
+            .collect();
+        debug_assert_eq!(turned_back[0].dims()[0], n);
+        Tensor::stack::<3>(turned_back, 0)
+            .mean_dim(0)
+            .squeeze_dim::<2>(0)
+    }
+
+    /// The MLP itself. # Shapes: as [`Self::forward`].
+    fn mlp(
         &self,
         features: Tensor<2>,
         time: Tensor<2>,

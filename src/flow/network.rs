@@ -10,12 +10,18 @@ pub enum Network {
     /// A multilayer perceptron on the space's features.
     #[default]
     Mlp,
+    /// The MLP averaged over the scene's symmetry group, v(x, t) = (1/|G|) Σ_g g⁻¹·f(g·x, t):
+    /// equivariant by construction.
+    #[serde(rename = "group-averaged")]
+    #[value(name = "group-averaged")]
+    GroupAveraged,
 }
 
 impl Network {
     pub fn name(self) -> &'static str {
         match self {
             Network::Mlp => "mlp",
+            Network::GroupAveraged => "group-averaged",
         }
     }
 

@@ -216,6 +216,7 @@ impl Session {
         device.seed(scene.train.seed);
         let fresh = scene.model.init(
             scene.space,
+            scene.symmetry,
             scene.coupling.observes(),
             &device.clone().autodiff(),
         );
@@ -671,7 +672,12 @@ impl Session {
         // update, so a resumed run would fail at its second step.
         let loaded = scene
             .model
-            .init(scene.space, scene.coupling.observes(), device)
+            .init(
+                scene.space,
+                scene.symmetry,
+                scene.coupling.observes(),
+                device,
+            )
             .try_load_record(record)
             .map_err(mismatch)?;
         let model = trainable_copy(&loaded, &scene, device);
@@ -696,6 +702,7 @@ fn trainable_copy(model: &VelocityField, scene: &Scene, device: &Device) -> Velo
         .model
         .init(
             scene.space,
+            scene.symmetry,
             scene.coupling.observes(),
             &device.clone().autodiff(),
         )

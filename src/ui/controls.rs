@@ -5,7 +5,7 @@ use eframe::egui;
 
 use crate::coupling::{Corruption, CouplingMethod, MAX_K, PairedApproach};
 use crate::data::{DistConfig, build_sampler};
-use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, RequestedLabel, Solver};
+use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, Network, RequestedLabel, Solver};
 use crate::geometry::Symmetry;
 use crate::render::{ColourMode, Style};
 use crate::scene::Scene;
@@ -162,6 +162,7 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             }
             // Symmetry groups act on the plane only.
             scene.symmetry = None;
+            scene.model.network = Network::Mlp;
             if scene.coupling.method == CouplingMethod::Equivariant {
                 scene.coupling.method = CouplingMethod::Exact;
             }
@@ -264,8 +265,11 @@ fn symmetry_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     );
     if symmetry != scene.symmetry {
         scene.symmetry = symmetry;
-        if symmetry.is_none() && scene.coupling.method == CouplingMethod::Equivariant {
-            scene.coupling.method = CouplingMethod::Exact;
+        if symmetry.is_none() {
+            if scene.coupling.method == CouplingMethod::Equivariant {
+                scene.coupling.method = CouplingMethod::Exact;
+            }
+            scene.model.network = Network::Mlp;
         }
     }
 }
@@ -308,6 +312,12 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             );
         }
     });
+    if coupling.method == CouplingMethod::Equivariant && scene.model.network == Network::Mlp {
+        ui.colored_label(
+            egui::Color32::from_rgb(255, 200, 90),
+            "Aligned pairs start at g·x0, whose law is no longer the source's: a plain MLP learns to flow from that aligned source, so its samples from the source come out wrong. The group-averaged network (Training) does not have this problem.",
+        );
+    }
     if coupling.method == CouplingMethod::Reflow {
         let level = coupling.reflow.as_ref().map_or(2, |r| r.level);
         ui.label(format!(
@@ -569,6 +579,23 @@ fn training_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         response,
         "The network's nonlinearity; changing it restarts training.",
     );
+    if scene.symmetry.is_some() {
+        let response = ui
+            .horizontal(|ui| {
+                ui.label("network");
+                for (network, label) in [
+                    (Network::Mlp, "MLP"),
+                    (Network::GroupAveraged, "group-averaged"),
+                ] {
+                    ui.selectable_value(&mut model.network, network, label);
+                }
+            })
+            .response;
+        tip(
+            response,
+            "The MLP, or the MLP averaged over the symmetry group, v(x, t) = (1/|G|) Σ g⁻¹·f(g·x, t): equivariant, so the learned density keeps the data's symmetry. Changing it restarts training.",
+        );
+    }
 }
 
 fn sampling_ui(ui: &mut egui::Ui, scene: &mut Scene) {

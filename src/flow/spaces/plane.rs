@@ -3,6 +3,7 @@
 use burn::tensor::Tensor;
 
 use super::SpaceModel;
+use crate::flow::network::Network;
 
 pub struct PlaneModel;
 
@@ -18,5 +19,8 @@ impl SpaceModel for PlaneModel {
     }
     fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw
+    }
+    fn networks(&self) -> &'static [Network] {
+        &[Network::Mlp, Network::GroupAveraged]
     }
 }
