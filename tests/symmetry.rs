@@ -269,6 +269,20 @@ fn the_group_averaged_model_is_equivariant_and_the_plain_mlp_is_not() {
     averaged.train(|_| {}).unwrap();
     let error = equivariance_error(&averaged, group);
     assert!(error <= 1e-5, "group-averaged equivariance error {error:e}");
+    // metrics.json reports the same, and the samples' invariance beside its noise floor.
+    let eval = flowscope::scene::EvalConfig {
+        points: 300,
+        steps: 20,
+    };
+    let report = averaged
+        .symmetry_report(&eval)
+        .unwrap()
+        .expect("a symmetric scene");
+    assert!(report.equivariance_error <= 1e-5, "{report:?}");
+    assert!(
+        report.invariance_w2.is_finite() && report.invariance_w2_floor > 0.0,
+        "{report:?}"
+    );
     let mut plain = Session::new(scene(Network::Mlp), &device).unwrap();
     plain.train(|_| {}).unwrap();
     let error = equivariance_error(&plain, group);
@@ -276,6 +290,11 @@ fn the_group_averaged_model_is_equivariant_and_the_plain_mlp_is_not() {
         error > 1e-2,
         "the plain MLP should not be equivariant: {error:e}"
     );
+    let report = plain
+        .symmetry_report(&eval)
+        .unwrap()
+        .expect("a symmetric scene");
+    assert!(report.equivariance_error > 1e-2, "{report:?}");
     // Without a group there is nothing to average over.
     let mut orphan = scene(Network::GroupAveraged);
     orphan.symmetry = None;

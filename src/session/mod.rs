@@ -23,8 +23,9 @@ use crate::coupling::{
 use crate::data::{LabelledPool, Points, Sampler, build_sampler};
 use crate::flow::{
     Conditioning, GuidanceConfig, Integration, RequestedLabel, Solver, StepReport, Trainer,
-    VelocityField, integrate,
+    VelocityField, integrate, velocity_at,
 };
+use crate::geometry::{Element, Symmetry};
 use crate::metrics::{FlowMetrics, Restoration, evaluate_flow};
 use crate::rng::Rng;
 use crate::scene::{EvalConfig, Scene};
@@ -192,6 +193,22 @@ pub struct RunReport {
     /// Reflow: k of this k-rectified flow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reflow_level: Option<usize>,
+    /// Symmetric data: how well the learned flow keeps the symmetry.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub symmetry: Option<SymmetryReport>,
+}
+
+/// How well a run of symmetric data keeps the data's symmetry group G.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SymmetryReport {
+    /// max |v(g·x) − g·v(x)| over G, held-out source points and t = 0, ½, 1, relative to the
+    /// largest |v(x)|: 0 for an equivariant field (up to rounding).
+    pub equivariance_error: f64,
+    /// Mean W2 between the generated samples and their images under each element of G but the
+    /// identity: at `invariance_w2_floor` when the learned density is invariant.
+    pub invariance_w2: f64,
+    /// The same for held-out target samples, which are invariant: what sampling noise gives.
+    pub invariance_w2_floor: f64,
 }
 
 /// Guided samples at one guidance scale.
@@ -616,7 +633,58 @@ impl Session {
                 (Some(reflow), CouplingMethod::Reflow) => Some(reflow.level),
                 _ => None,
             },
+            symmetry: self.symmetry_report(&self.scene.eval)?,
         })
+    }
+
+    /// The equivariance of the learned field and the invariance of its samples under the
+    /// scene's symmetry group (none without one).
+    pub fn symmetry_report(&self, eval: &EvalConfig) -> Result<Option<SymmetryReport>> {
+        let Some(group) = self.scene.symmetry else {
+            return Ok(None);
+        };
+        let (x0, end, reference, _) = self.held_out_flow(eval)?;
+        let elements = group.elements();
+        let moved = |points: &Points, g: &Element| {
+            let data = points.iter().flat_map(|p| Symmetry::apply(g, p)).collect();
+            Points::new(2, data, None)
+        };
+        let model = self.model();
+        let mut worst = 0.0f64;
+        let mut scale = 0.0f64;
+        for t in [0.0, 0.5, 1.0] {
+            let velocity = |points: &Points| {
+                velocity_at(
+                    &model,
+                    self.scene.space,
+                    points,
+                    t,
+                    Conditioning::default(),
+                    &self.device,
+                )
+            };
+            let v = velocity(&x0)?;
+            scale = v.chunks(2).map(|w| w[0].hypot(w[1])).fold(scale, f64::max);
+            for g in &elements[1..] {
+                let v_moved = velocity(&moved(&x0, g))?;
+                for (w, u) in v.chunks(2).zip(v_moved.chunks(2)) {
+                    let turned = Symmetry::apply(g, w);
+                    worst = worst.max((turned[0] - u[0]).hypot(turned[1] - u[1]));
+                }
+            }
+        }
+        let invariance = |points: &Points| -> Result<f64> {
+            let mut total = 0.0;
+            for g in &elements[1..] {
+                total += crate::metrics::w2(self.scene.space, points, &moved(points, g))?;
+            }
+            Ok(total / (elements.len() - 1) as f64)
+        };
+        Ok(Some(SymmetryReport {
+            equivariance_error: worst / scale.max(f64::MIN_POSITIVE),
+            invariance_w2: invariance(&end)?,
+            invariance_w2_floor: invariance(&reference)?,
+        }))
     }
 
     /// Writes scene.toml and the model checkpoint into `dir` (created if needed).
