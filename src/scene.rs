@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::coupling::CouplingConfig;
 use crate::coupling::CouplingMethod;
-use crate::data::{DistConfig, build_sampler};
+use crate::data::{DistConfig, Sampler, Symmetrised, build_sampler};
 use crate::flow::{GuidanceConfig, ModelConfig, Network, PathConfig, Solver, TrainConfig};
 use crate::geometry::Symmetry;
 use crate::space::SpaceKind;
@@ -159,10 +159,24 @@ impl Scene {
         }
     }
 
+    /// The sampler of `dist`, one of this scene's distributions: symmetrised along the scene's
+    /// symmetry group when it asks to be.
+    pub fn sampler(&self, dist: &DistConfig) -> Result<Box<dyn Sampler>> {
+        let base = build_sampler(self.space, dist)?;
+        match (dist.symmetrised, self.symmetry) {
+            (false, _) => Ok(base),
+            (true, Some(group)) => Ok(Box::new(Symmetrised::new(base, group))),
+            (true, None) => Err(Error::invalid(format!(
+                "'{}' is to be symmetrised, but the scene declares no symmetry (e.g. symmetry = \"c4\")",
+                dist.name
+            ))),
+        }
+    }
+
     /// Checks every setting, including that the distributions exist on the scene's space.
     pub fn validate(&self) -> Result<()> {
-        build_sampler(self.space, &self.source)?;
-        let target = build_sampler(self.space, &self.target)?;
+        self.sampler(&self.source)?;
+        let target = self.sampler(&self.target)?;
         self.coupling.validate()?;
         self.path.scheduler.validate()?;
         self.model.validate()?;

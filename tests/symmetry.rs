@@ -305,3 +305,54 @@ fn the_group_averaged_model_is_equivariant_and_the_plain_mlp_is_not() {
         "{message}"
     );
 }
+
+#[test]
+fn a_symmetrised_target_is_the_union_of_its_images() {
+    use flowscope::data::Sampler;
+    let toml = "space = \"plane\"\nsymmetry = \"c4\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\nsymmetrised = true\n";
+    let scene = Scene::from_toml(toml).unwrap();
+    assert!(scene.target.symmetrised);
+    assert_eq!(Scene::from_toml(&scene.to_toml()).unwrap(), scene);
+    let symmetrised = scene.sampler(&scene.target).unwrap();
+    let plain = build_sampler(SpaceKind::PLANE, &DistConfig::named("moons")).unwrap();
+    assert_eq!(
+        symmetrised.num_labels(),
+        plain.num_labels(),
+        "labels are kept"
+    );
+    // Turned a quarter, the symmetrised moons look the same; the moons do not.
+    let quarter = Symmetry::Cyclic(4).elements()[1];
+    let turned = |p: &Points| {
+        points(
+            &p.iter()
+                .map(|x| Symmetry::apply(&quarter, x))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let w2 = |sampler: &dyn Sampler| {
+        let a = sampler.sample(600, &mut Rng::new(1));
+        let b = sampler.sample(600, &mut Rng::new(2));
+        flowscope::metrics::w2(SpaceKind::PLANE, &turned(&a), &b).unwrap()
+    };
+    let (symmetric, asymmetric) = (w2(symmetrised.as_ref()), w2(plain.as_ref()));
+    assert!(
+        symmetric < 0.5 * asymmetric,
+        "symmetrised {symmetric} vs plain {asymmetric}"
+    );
+    // Draws one at a time equal draws in bulk, as for every distribution.
+    let bulk = symmetrised.sample(50, &mut Rng::new(4));
+    let mut rng = Rng::new(4);
+    let mut single = vec![0.0; 100];
+    for p in single.chunks_exact_mut(2) {
+        symmetrised.sample_one(&mut rng, p);
+    }
+    assert_eq!(bulk.data(), &single[..]);
+    // Without a symmetry there is nothing to symmetrise along.
+    let mut orphan = scene.clone();
+    orphan.symmetry = None;
+    let error = orphan.validate().unwrap_err().to_string();
+    assert!(
+        error.contains("moons") && error.contains("no symmetry"),
+        "{error}"
+    );
+}

@@ -19,6 +19,9 @@ pub struct DistConfig {
     /// Image file for the `image` distribution (PNG or JPEG; darker pixels are denser).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
+    /// Made invariant under the scene's symmetry group: the union of the distribution's images.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub symmetrised: bool,
     /// Parameter overrides; unspecified parameters take the dataset's default.
     #[serde(flatten)]
     pub params: BTreeMap<String, f64>,
@@ -29,6 +32,7 @@ impl DistConfig {
         Self {
             name: name.to_string(),
             path: None,
+            symmetrised: false,
             params: BTreeMap::new(),
         }
     }

@@ -11,6 +11,7 @@ mod planar;
 mod points;
 mod pool;
 mod spherical;
+mod symmetrised;
 mod toroidal;
 
 pub use catalog::{DistConfig, build_sampler, find};
@@ -19,6 +20,7 @@ pub(crate) use planar::DATASETS as PLANE_DATASETS;
 pub use points::{Points, write_atomically};
 pub use pool::LabelledPool;
 pub(crate) use spherical::DATASETS as SPHERE_DATASETS;
+pub use symmetrised::Symmetrised;
 pub(crate) use toroidal::DATASETS as TORUS_DATASETS;
 
 use crate::rng::Rng;

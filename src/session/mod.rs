@@ -20,7 +20,7 @@ use crate::coupling::{
     CouplingConfig, CouplingMethod, Observation, PairOrigin, PairStream, PairedApproach,
     PrefetchedPairs,
 };
-use crate::data::{LabelledPool, Points, Sampler, build_sampler};
+use crate::data::{LabelledPool, Points, Sampler};
 use crate::flow::{
     Conditioning, GuidanceConfig, Integration, RequestedLabel, Solver, StepReport, Trainer,
     VelocityField, integrate, velocity_at,
@@ -255,8 +255,8 @@ impl Session {
         model: VelocityField,
         reflow_pool: Option<Arc<(Points, Points)>>,
     ) -> Result<Self> {
-        let mut source: Arc<dyn Sampler> = build_sampler(scene.space, &scene.source)?.into();
-        let target: Arc<dyn Sampler> = build_sampler(scene.space, &scene.target)?.into();
+        let mut source: Arc<dyn Sampler> = scene.sampler(&scene.source)?.into();
+        let target: Arc<dyn Sampler> = scene.sampler(&scene.target)?.into();
         let seed = scene.train.seed;
         let mut observation = None;
         let origin = match (scene.coupling.method, reflow_pool) {

@@ -270,7 +270,17 @@ fn symmetry_ui(ui: &mut egui::Ui, scene: &mut Scene) {
                 scene.coupling.method = CouplingMethod::Exact;
             }
             scene.model.network = Network::Mlp;
+            scene.source.symmetrised = false;
+            scene.target.symmetrised = false;
         }
+    }
+    if scene.symmetry.is_some() {
+        ui.end_row();
+        ui.label("");
+        tip(
+            ui.checkbox(&mut scene.target.symmetrised, "symmetrise the target"),
+            "Make the target invariant under the group: each draw is turned by a random element, so the target is the union of its images.",
+        );
     }
 }
 
