@@ -290,6 +290,25 @@ fn mean_squared_distance<'p>(
     total / n.max(1) as f64
 }
 
+/// One exact problem: the targets reordered to match their sources, and for the equivariant
+/// coupling each source turned onto its partner along the group (without a group, the orbit is
+/// the point itself).
+fn solve_exact(
+    space: SpaceKind,
+    method: CouplingMethod,
+    symmetry: Option<Symmetry>,
+    x0: Points,
+    x1: Points,
+) -> (Points, Points) {
+    match (method, symmetry) {
+        (CouplingMethod::Equivariant, Some(group)) => orbit_matching(group, &x0, &x1),
+        _ => {
+            let assignment = optimal_assignment(space, &x0, &x1);
+            (x0, x1.reordered(&assignment))
+        }
+    }
+}
+
 /// Exact OT problems are solved ahead for this many batches per core, each batch's problems on
 /// a thread of their own: the threads outnumber the cores, so no core idles while one of them
 /// finishes late.
@@ -440,8 +459,9 @@ impl PairStream {
 
     /// The targets of one problem reordered to match its sources.
     fn matched(&mut self, x0: Points, x1: Points) -> (Points, Points) {
-        if let (CouplingMethod::Equivariant, Some(group)) = (self.config.method, self.symmetry) {
-            return orbit_matching(group, &x0, &x1);
+        // Aligning matters even for single pairs.
+        if self.config.method == CouplingMethod::Equivariant {
+            return solve_exact(self.space, self.config.method, self.symmetry, x0, x1);
         }
         if x0.len() == 1 || !self.config.method.solves_ot() {
             return (x0, x1);
@@ -476,15 +496,7 @@ impl PairStream {
             self.solving.push_back(std::thread::spawn(move || {
                 problems
                     .into_iter()
-                    .map(|(x0, x1)| match (method, symmetry) {
-                        (CouplingMethod::Equivariant, Some(group)) => {
-                            orbit_matching(group, &x0, &x1)
-                        }
-                        _ => {
-                            let assignment = optimal_assignment(space, &x0, &x1);
-                            (x0, x1.reordered(&assignment))
-                        }
-                    })
+                    .map(|(x0, x1)| solve_exact(space, method, symmetry, x0, x1))
                     .collect()
             }));
         }
