@@ -10,8 +10,8 @@ use flowscope::data::{Dataset, FnSampler, Params, Points, Sampler};
 use flowscope::flow::{Network, SpaceModel};
 use flowscope::geometry::Space;
 use flowscope::render::{
-    ColourMode, Edge, Frame, Offscreen, Palette, PanZoomCamera, Rgba, Segment, SpaceRender, Style,
-    ViewMode, ViewResources, content_from_snapshot, hsl, push_arrow,
+    ColourMode, Edge, Frame, Offscreen, Palette, PanZoomCamera, PlaneRender, Rgba, Segment,
+    SpaceRender, Style, ViewMode, ViewResources, content_from_snapshot, hsl, push_arrow,
 };
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
@@ -160,14 +160,12 @@ impl SpaceRender for Pair {
     fn arrow_spacing(&self, _probes: &Points) -> f64 {
         1.0
     }
+    /// Placed in the heat map as the plane places its first particle.
     fn density_uv(&self, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64) {
-        (
-            (p[0] - min.x as f64) / (max.x - min.x) as f64,
-            (p[1] - min.y as f64) / (max.y - min.y) as f64,
-        )
+        PlaneRender.density_uv(p, min, max)
     }
     fn density_edges(&self) -> [Edge; 2] {
-        [Edge::Open, Edge::Open]
+        PlaneRender.density_edges()
     }
 }
 

@@ -13,9 +13,9 @@ use flowscope::data::{Dataset, FnSampler, Params, Points, Sampler, build_sampler
 use flowscope::flow::SpaceModel;
 use flowscope::geometry::{Space, squared_norm};
 use flowscope::render::{
-    Cameras, ColourMode, Edge, EdgeLabels, Frame, Offscreen, Palette, Projection, Rgba, Segment,
-    SpaceRender, Style, Surface, ViewCamera, ViewMode, ViewResources, content_from_snapshot, hsl,
-    position, push_arrow,
+    Cameras, ColourMode, Edge, EdgeLabels, Frame, Offscreen, Palette, PlaneRender, Projection,
+    Rgba, Segment, SpaceRender, Style, Surface, ViewCamera, ViewMode, ViewResources,
+    content_from_snapshot, hsl, position, push_arrow,
 };
 use flowscope::rng::Rng;
 use flowscope::scene::Scene;
@@ -206,14 +206,12 @@ impl SpaceRender for Circle {
     fn arrow_spacing(&self, _probes: &Points) -> f64 {
         TAU / 32.0
     }
+    /// Placed in the heat map as the plane places its points.
     fn density_uv(&self, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64) {
-        (
-            (p[0] - min.x as f64) / (max.x - min.x) as f64,
-            (p[1] - min.y as f64) / (max.y - min.y) as f64,
-        )
+        PlaneRender.density_uv(p, min, max)
     }
     fn density_edges(&self) -> [Edge; 2] {
-        [Edge::Open, Edge::Open]
+        PlaneRender.density_edges()
     }
 }
 
