@@ -23,10 +23,11 @@ struct Cloud {
 // One packed RGBA8 colour per particle.
 @group(1) @binding(2) var<storage, read> colours: array<u32>;
 
-// Coordinates per stored point: the sphere's three, or two; fixed with the mode when it is.
+// Coordinates per stored point: three on the sphere and in space, else two; fixed with the
+// mode when it is.
 fn stored_dim() -> u32 {
     if FIXED_MODE != 0xFFFFFFFFu {
-        return select(2u, 3u, FIXED_MODE == MODE_SPHERE);
+        return select(2u, 3u, FIXED_MODE == MODE_SPHERE || FIXED_MODE == MODE_SPACE);
     }
     return cloud.dim;
 }

@@ -8,6 +8,7 @@ const MODE_PLANE: u32 = 0u;
 const MODE_SPHERE: u32 = 1u;
 const MODE_TORUS_FLAT: u32 = 2u;
 const MODE_TORUS_DONUT: u32 = 3u;
+const MODE_SPACE: u32 = 4u;
 
 // The donut: tube centre radius and tube radius (θ runs around the hole, φ around the tube).
 const DONUT_MAJOR: f32 = 1.0;

@@ -7,7 +7,8 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use flowscope::coupling::{
-    Corruption, CouplingMethod, MAX_K, PairedApproach, ReflowConfig, couple,
+    Alignment, Corruption, CouplingMethod, MAX_K, PairedApproach, PlaneGroup, ReflowConfig,
+    aligned_sources, couple, orbit_assignment,
 };
 use flowscope::data::{DistConfig, Points, build_sampler, write_atomically};
 use flowscope::device::{self, DeviceChoice};
@@ -238,6 +239,9 @@ struct SampleArgs {
 enum OtMethod {
     Exact,
     Sinkhorn,
+    /// Exact OT on the orbit cost of the space's group (a point cloud's rotations and
+    /// relabellings, or the plane's --symmetry), each source row aligned to its partner.
+    Equivariant,
 }
 
 #[derive(Args)]
@@ -256,6 +260,9 @@ struct CoupleArgs {
     /// Seed for drawing pairs from the Sinkhorn plan.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// The plane's symmetry group for --method equivariant: cM or dM.
+    #[arg(long, value_parser = |name: &str| flowscope::geometry::Symmetry::parse(name))]
+    symmetry: Option<flowscope::geometry::Symmetry>,
 }
 
 #[derive(Args)]
@@ -532,7 +539,7 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
         (None, None) => Scene::default(),
     };
     if let Some(space) = args.space
-        && space != scene.space
+        && space.name() != scene.space.name()
     {
         let (source, target) = space.default_distributions();
         scene.space = space;
@@ -545,6 +552,7 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     if let Some(name) = &args.target {
         scene.target = DistConfig::named(name);
     }
+    scene.fit_space()?;
     if let Some(method) = args.coupling {
         scene.coupling.method = method;
     }
@@ -839,8 +847,17 @@ fn write_trajectories(
 }
 
 fn couple_files(args: CoupleArgs) -> Result<()> {
-    let source = Points::read_csv(&args.source, args.space)?;
-    let target = Points::read_csv(&args.target, args.space)?;
+    let (source, space) = Points::read_csv_fitted(&args.source, args.space)?;
+    let (target, target_space) = Points::read_csv_fitted(&args.target, args.space)?;
+    if target_space != space {
+        bail!(
+            "{} holds points of {} coordinates and {} of {}; coupling needs one shape",
+            args.source.display(),
+            space.dim(),
+            args.target.display(),
+            target_space.dim()
+        );
+    }
     if source.len() != target.len() {
         bail!(
             "the source has {} rows and the target {}; coupling needs equal sizes",
@@ -857,13 +874,16 @@ fn couple_files(args: CoupleArgs) -> Result<()> {
     if !(args.epsilon.is_finite() && args.epsilon > 0.0) {
         bail!("--epsilon must be positive, got {}", args.epsilon);
     }
+    if args.method == OtMethod::Equivariant {
+        return couple_equivariant(&args, space, &source, &target);
+    }
     let method = match args.method {
-        OtMethod::Exact => CouplingMethod::Exact,
         OtMethod::Sinkhorn => CouplingMethod::Sinkhorn,
+        _ => CouplingMethod::Exact,
     };
     let start = Instant::now();
     let matching = couple(
-        args.space,
+        space,
         method,
         args.epsilon,
         &source,
@@ -882,9 +902,64 @@ fn couple_files(args: CoupleArgs) -> Result<()> {
     Ok(())
 }
 
+/// `couple --method equivariant`: the assignment on the orbit cost, each pair's orbit cost and
+/// the source rows aligned to their partners.
+fn couple_equivariant(
+    args: &CoupleArgs,
+    space: SpaceKind,
+    source: &Points,
+    target: &Points,
+) -> Result<()> {
+    let group: Box<dyn Alignment> = match (args.symmetry, space.coupling().alignment()) {
+        (Some(symmetry), _) if space == SpaceKind::PLANE => Box::new(PlaneGroup::new(symmetry)),
+        (Some(symmetry), _) => bail!(
+            "--symmetry {} is a group of the plane; the {} space has none to declare",
+            symmetry.name(),
+            space.name()
+        ),
+        (None, Some(group)) => Box::new(group),
+        (None, None) => bail!(
+            "the equivariant coupling aligns along a group: the {} space has none of its own; give --symmetry (e.g. --symmetry d8) in the plane",
+            space.name()
+        ),
+    };
+    let start = Instant::now();
+    let assignment = orbit_assignment(group.as_ref(), source, target);
+    let matched = target.reordered(&assignment);
+    let aligned = aligned_sources(group.as_ref(), source, &matched);
+    let millis = start.elapsed().as_secs_f64() * 1e3;
+    let pair_costs: Vec<f64> = aligned
+        .iter()
+        .zip(matched.iter())
+        .map(|(a, b)| space.coupling().pair_cost(a, b))
+        .collect();
+    let cost = pair_costs.iter().sum::<f64>() / pair_costs.len().max(1) as f64;
+    let aligned_rows: Vec<&[f64]> = aligned.iter().collect();
+    let output = serde_json::json!({
+        "k": source.len(),
+        "method": "equivariant",
+        "cost": cost,
+        "assignment": assignment,
+        "pair_costs": pair_costs,
+        "aligned": aligned_rows,
+        "millis": millis,
+    });
+    println!("{output}");
+    Ok(())
+}
+
 fn metrics_files(args: MetricsArgs) -> Result<()> {
-    let a = Points::read_csv(&args.a, args.space)?;
-    let b = Points::read_csv(&args.b, args.space)?;
+    let (a, space) = Points::read_csv_fitted(&args.a, args.space)?;
+    let (b, b_space) = Points::read_csv_fitted(&args.b, args.space)?;
+    if b_space != space {
+        bail!(
+            "{} holds points of {} coordinates and {} of {}; they cannot be compared",
+            args.a.display(),
+            space.dim(),
+            args.b.display(),
+            b_space.dim()
+        );
+    }
     if a.len() > MAX_K {
         bail!(
             "W2 is exact and computed on at most {MAX_K} points per sample, got {}; subsample first",
@@ -900,10 +975,24 @@ fn metrics_files(args: MetricsArgs) -> Result<()> {
             b.len()
         );
     }
-    let output = serde_json::json!({
-        "w2": metrics::w2(args.space, &a, &b)?,
-        "energy_distance": metrics::energy_distance(args.space, &a, &b),
+    let mut output = serde_json::json!({
+        "w2": metrics::w2(space, &a, &b)?,
+        "energy_distance": metrics::energy_distance(space, &a, &b),
     });
+    // Point clouds: the interparticle-distance histograms, and the energy histograms of the
+    // particle system of that shape.
+    let geometry = space.geometry();
+    let particle_dim = geometry.particle_dim();
+    if particle_dim < geometry.dim() {
+        let cloud = flowscope::geometry::Cloud {
+            n: geometry.dim() / particle_dim,
+            d: particle_dim,
+        };
+        output["distance_w1"] = metrics::distance_w1(cloud, &a, &b).into();
+        if let Some(system) = flowscope::data::SYSTEMS.iter().find(|s| s.cloud == cloud) {
+            output["energy_w1"] = metrics::energy_w1(system, &a, &b).into();
+        }
+    }
     println!("{output}");
     Ok(())
 }
@@ -943,13 +1032,17 @@ fn draw(args: DrawArgs) -> Result<()> {
     let mut config = DistConfig::named(&args.dist);
     config.path = args.path;
     config.params.extend(args.params);
-    let sampler = build_sampler(args.space, &config)?;
+    let space = args.space.fitted(&config, &config)?;
+    let sampler = build_sampler(space, &config)?;
+    if let Some(chains) = sampler.chains() {
+        eprintln!("{}: {}", args.dist, chains.summary());
+    }
     let points = sampler.sample(args.n, &mut Rng::stream(args.seed, "draw"));
-    points.write_csv(&args.out, args.space)?;
+    points.write_csv(&args.out, space)?;
     eprintln!(
         "wrote {} {} samples of {} -> {}",
         args.n,
-        args.space.name(),
+        space.name(),
         args.dist,
         args.out.display()
     );

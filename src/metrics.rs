@@ -3,7 +3,8 @@
 use serde::Serialize;
 
 use crate::coupling::{matched_cost, mean_pair_cost, optimal_assignment};
-use crate::data::Points;
+use crate::data::{ParticleSystem, Points};
+use crate::geometry::Cloud;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
@@ -54,6 +55,8 @@ pub struct FlowMetrics {
     pub energy_distance: f64,
     /// E ∫|v(x_t, t)|² dt along the learned ODE.
     pub path_energy: f64,
+    /// E ∫|v(x_t, t)| dt along the learned ODE: how far particles travel.
+    pub path_length: f64,
     /// |PE − W2²(source, target)| / W2²(source, target).
     pub npe: f64,
     /// E[∫|ẋ|² dt − d(x0, x1)²]: 0 exactly when every path is a constant-speed geodesic.
@@ -74,6 +77,7 @@ pub fn evaluate_flow(
     end: &Points,
     target: &Points,
     path_energy: f64,
+    path_length: f64,
     nfe: usize,
 ) -> Result<FlowMetrics> {
     let reference = w2_squared(space, start, target)?;
@@ -82,6 +86,7 @@ pub fn evaluate_flow(
         w2: w2(space, end, target)?,
         energy_distance: energy_distance(space, end, target),
         path_energy,
+        path_length,
         npe: if reference > 0.0 {
             (path_energy - reference).abs() / reference
         } else {
@@ -167,4 +172,66 @@ pub fn restoration(space: SpaceKind, restored: &Points, clean: &Points) -> Resul
         error,
         w2: w2(space, restored, clean)?,
     })
+}
+
+/// W1 between two samples of numbers (their histograms): ∫|F_a − F_b|, exact for the
+/// empirical distribution functions, whatever the sample sizes.
+pub fn w1_1d(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
+    let mut a = a.to_vec();
+    let mut b = b.to_vec();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let (mut i, mut j) = (0, 0);
+    let mut previous = a[0].min(b[0]);
+    let mut total = 0.0;
+    while i < a.len() || j < b.len() {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) => x.min(y),
+            (Some(&x), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        total += (i as f64 / na - j as f64 / nb).abs() * (next - previous);
+        while i < a.len() && a[i] <= next {
+            i += 1;
+        }
+        while j < b.len() && b[j] <= next {
+            j += 1;
+        }
+        previous = next;
+    }
+    total
+}
+
+/// Every interparticle distance of every configuration of `samples`.
+pub fn interparticle_distances(cloud: Cloud, samples: &Points) -> Vec<f64> {
+    samples
+        .iter()
+        .flat_map(|x| cloud.distances(x).collect::<Vec<_>>())
+        .collect()
+}
+
+/// W1 between the interparticle-distance histograms of two samples of clouds.
+pub fn distance_w1(cloud: Cloud, a: &Points, b: &Points) -> f64 {
+    w1_1d(
+        &interparticle_distances(cloud, a),
+        &interparticle_distances(cloud, b),
+    )
+}
+
+/// Each configuration's energy under `system`.
+pub fn energies(system: &ParticleSystem, samples: &Points) -> Vec<f64> {
+    samples
+        .iter()
+        .map(|x| (system.energy)(&system.cloud, x))
+        .collect()
+}
+
+/// W1 between the energy histograms of two samples of clouds.
+pub fn energy_w1(system: &ParticleSystem, a: &Points, b: &Points) -> f64 {
+    w1_1d(&energies(system, a), &energies(system, b))
 }

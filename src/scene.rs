@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::coupling::CouplingConfig;
-use crate::coupling::CouplingMethod;
+use crate::coupling::{Alignment, CouplingMethod, PlaneGroup};
 use crate::data::{DistConfig, Sampler, Symmetrised, build_sampler};
 use crate::flow::{GuidanceConfig, ModelConfig, Network, PathConfig, Solver, TrainConfig};
 use crate::geometry::Symmetry;
@@ -105,7 +105,7 @@ impl Default for Scene {
 impl Scene {
     /// A scene parsed from TOML text; errors name the line and column.
     pub fn from_toml(text: &str) -> std::result::Result<Scene, String> {
-        toml::from_str(text).map_err(|e| {
+        let mut scene: Scene = toml::from_str(text).map_err(|e| {
             let message = e.message().trim().to_string();
             match e.span() {
                 Some(span) => {
@@ -116,7 +116,16 @@ impl Scene {
                 }
                 None => message,
             }
-        })
+        })?;
+        scene.fit_space().map_err(|e| e.to_string())?;
+        Ok(scene)
+    }
+
+    /// Brings the space to the shape the scene's data fix (a point cloud's number of particles
+    /// and dimension, from its target or source); call it after changing either.
+    pub fn fit_space(&mut self) -> Result<()> {
+        self.space = self.space.fitted(&self.source, &self.target)?;
+        Ok(())
     }
 
     /// Reads and validates a scene file.
@@ -173,8 +182,31 @@ impl Scene {
         }
     }
 
+    /// The group the equivariant coupling aligns pairs along: the symmetry the scene declares,
+    /// or the one its space's points carry (a point cloud's rotations and relabellings).
+    pub fn alignment(&self) -> Option<std::sync::Arc<dyn Alignment>> {
+        match self.symmetry {
+            Some(group) => Some(std::sync::Arc::new(PlaneGroup::new(group))),
+            None => self
+                .space
+                .coupling()
+                .alignment()
+                .map(|group| std::sync::Arc::new(group) as std::sync::Arc<dyn Alignment>),
+        }
+    }
+
     /// Checks every setting, including that the distributions exist on the scene's space.
     pub fn validate(&self) -> Result<()> {
+        let fitted = self.space.fitted(&self.source, &self.target)?;
+        if fitted != self.space {
+            return Err(Error::invalid(format!(
+                "the {} space here holds points of {} coordinates, but '{}' needs {}",
+                self.space.name(),
+                self.space.dim(),
+                self.target.name,
+                fitted.dim()
+            )));
+        }
         self.sampler(&self.source)?;
         let target = self.sampler(&self.target)?;
         self.coupling.validate()?;
@@ -258,15 +290,23 @@ impl Scene {
                 "the group-averaged model averages over the data's symmetry: set symmetry (e.g. symmetry = \"d8\", or --symmetry d8)",
             ));
         }
-        if self.coupling.method == CouplingMethod::Equivariant && self.symmetry.is_none() {
+        if self.model.network == Network::Egnn
+            && (self.model.labels > 0 || self.coupling.observes())
+        {
+            return Err(Error::invalid(
+                "the EGNN reads only the particles and the time: it takes no labels or observations",
+            ));
+        }
+        if self.coupling.method == CouplingMethod::Equivariant && self.alignment().is_none() {
             return Err(Error::invalid(
                 "the equivariant coupling aligns pairs along the data's symmetry: set symmetry (e.g. symmetry = \"d8\", or --symmetry d8)",
             ));
         }
-        if self.sample.solver == Solver::Dopri5 && self.space != SpaceKind::PLANE {
-            return Err(Error::invalid(
-                "the dopri5 solver is available in the plane only",
-            ));
+        if self.sample.solver == Solver::Dopri5 && !self.space.geometry().is_euclidean() {
+            return Err(Error::invalid(format!(
+                "the dopri5 solver integrates in flat spaces only (the plane, point clouds), not on the {}",
+                self.space.name()
+            )));
         }
         Ok(())
     }

@@ -990,3 +990,136 @@ fn quality_bench_reports_guidance_restoration_and_straightening() {
         ]
     );
 }
+
+#[test]
+fn point_clouds_are_drawn_coupled_and_compared_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (noise, dw4, other) = (path("noise.csv"), path("dw4.csv"), path("dw4b.csv"));
+    let drawn = flowscope(&[
+        "draw", "--space", "cloud", "--dist", "dw4", "--n", "64", "--out", &dw4,
+    ]);
+    assert!(drawn.status.success());
+    let stderr = String::from_utf8_lossy(&drawn.stderr);
+    assert!(
+        stderr.contains("Metropolis chains") && stderr.contains("acceptance"),
+        "{stderr}"
+    );
+    let header = std::fs::read_to_string(&dw4).unwrap();
+    assert!(header.starts_with("p0_x,p0_y,p1_x,p1_y,p2_x,p2_y,p3_x,p3_y\n"));
+    for (dist, out, seed) in [("gaussian", &noise, "1"), ("dw4", &other, "2")] {
+        let args = [
+            "draw", "--space", "cloud", "--dist", dist, "--n", "64", "--seed", seed, "--out", out,
+        ];
+        assert!(flowscope(&args).status.success());
+    }
+    let output = flowscope(&[
+        "couple",
+        "--space",
+        "cloud",
+        "--method",
+        "equivariant",
+        "--source",
+        &noise,
+        "--target",
+        &dw4,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let assignment = json["assignment"].as_array().unwrap();
+    let pair_costs = json["pair_costs"].as_array().unwrap();
+    assert_eq!(assignment.len(), 64);
+    assert_eq!(pair_costs.len(), 64);
+    assert_eq!(
+        json["aligned"].as_array().unwrap()[0]
+            .as_array()
+            .unwrap()
+            .len(),
+        8
+    );
+    let mean = pair_costs.iter().map(|c| c.as_f64().unwrap()).sum::<f64>() / 64.0;
+    assert!((mean - json["cost"].as_f64().unwrap()).abs() < 1e-9);
+    let exact = flowscope(&[
+        "couple", "--space", "cloud", "--method", "exact", "--source", &noise, "--target", &dw4,
+    ]);
+    let exact: serde_json::Value = serde_json::from_str(&stdout(&exact)).unwrap();
+    assert!(json["cost"].as_f64().unwrap() < exact["cost"].as_f64().unwrap());
+    let compared = flowscope(&["metrics", "--space", "cloud", "--a", &dw4, "--b", &other]);
+    let compared: serde_json::Value = serde_json::from_str(&stdout(&compared)).unwrap();
+    assert!(compared["distance_w1"].as_f64().unwrap() < 0.3);
+    assert!(compared["energy_w1"].as_f64().unwrap() < 2.0);
+    // Clouds of another shape, a bad header, and networks a space does not offer.
+    let lj13 = path("lj13.csv");
+    let args = [
+        "draw", "--space", "cloud", "--dist", "lj13", "--n", "64", "--out", &lj13,
+    ];
+    assert!(flowscope(&args).status.success());
+    fails_with(
+        &[
+            "couple",
+            "--space",
+            "cloud",
+            "--method",
+            "equivariant",
+            "--source",
+            &noise,
+            "--target",
+            &lj13,
+        ],
+        "coupling needs one shape",
+    );
+    let bad = path("bad.csv");
+    std::fs::write(&bad, "p0_x,p0_y,p1_x\n0,0,1\n1,1,2\n").unwrap();
+    fails_with(
+        &["metrics", "--space", "cloud", "--a", &bad, "--b", &dw4],
+        "not a whole number",
+    );
+    let run = path("run");
+    fails_with(
+        &[
+            "train", "--space", "plane", "--model", "egnn", "--steps", "1", "--out", &run,
+        ],
+        "no 'egnn' velocity network",
+    );
+    let plane = path("plane.csv");
+    let args = [
+        "draw", "--space", "plane", "--dist", "moons", "--n", "64", "--out", &plane,
+    ];
+    assert!(flowscope(&args).status.success());
+    fails_with(
+        &[
+            "couple",
+            "--space",
+            "plane",
+            "--method",
+            "equivariant",
+            "--source",
+            &plane,
+            "--target",
+            &plane,
+        ],
+        "--symmetry",
+    );
+    let with_group = flowscope(&[
+        "couple",
+        "--space",
+        "plane",
+        "--method",
+        "equivariant",
+        "--symmetry",
+        "d4",
+        "--source",
+        &plane,
+        "--target",
+        &plane,
+    ]);
+    let with_group: serde_json::Value = serde_json::from_str(&stdout(&with_group)).unwrap();
+    assert!(
+        with_group["cost"].as_f64().unwrap() < 1e-9,
+        "a sample is its own best match"
+    );
+}

@@ -224,6 +224,7 @@ const PAIR: SpaceEntry = SpaceEntry {
     coupling: &Pair,
     model: &Pair,
     render: &Pair,
+    family: None,
 };
 
 /// The same space with a model layer that offers no network at all.

@@ -283,6 +283,7 @@ const CIRCLE: SpaceEntry = SpaceEntry {
     coupling: &Circle,
     model: &Circle,
     render: &Circle,
+    family: None,
 };
 
 /// The circle, registered once for all tests of this file.

@@ -2,7 +2,7 @@
 //! orbit-cost assignment is optimal and whose aligned pairs are far shorter than independent ones.
 
 use flowscope::coupling::{
-    CouplingConfig, CouplingMethod, PairStream, mean_pair_cost, orbit_matching,
+    CouplingConfig, CouplingMethod, PairStream, PlaneGroup, mean_pair_cost, orbit_matching,
 };
 use flowscope::data::{DistConfig, Points, build_sampler};
 use flowscope::geometry::Symmetry;
@@ -98,7 +98,7 @@ fn the_orbit_assignment_is_optimal_and_each_source_point_is_aligned_to_its_partn
                     .collect()
             };
             let (a, b) = (points(&draw(&mut rng)), points(&draw(&mut rng)));
-            let (aligned, matched) = orbit_matching(group, &a, &b);
+            let (aligned, matched) = orbit_matching(&PlaneGroup::new(group), &a, &b);
             let ours: f64 = aligned
                 .iter()
                 .zip(matched.iter())
@@ -152,7 +152,9 @@ fn aligned_pairs_of_symmetric_data_are_far_shorter_than_independent_ones() {
             build_sampler(space, &DistConfig::named("8gaussians")).unwrap(),
             7,
         )
-        .with_symmetry(Some(Symmetry::Dihedral(8)));
+        .with_group(Some(std::sync::Arc::new(PlaneGroup::new(
+            Symmetry::Dihedral(8),
+        ))));
         (0..8)
             .map(|_| stream.next_batch(256).coupling_cost)
             .sum::<f64>()

@@ -181,7 +181,7 @@ fn every_solver_keeps_particles_on_the_space_and_counts_evaluations() {
             .err()
             .unwrap()
             .to_string();
-        assert!(error.contains("plane only"), "{error}");
+        assert!(error.contains("flat spaces only"), "{error}");
     }
 }
 

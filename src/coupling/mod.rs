@@ -13,12 +13,15 @@ mod spaces;
 
 pub use assignment::{AssignmentCosts, solve_assignment};
 pub use cost::CostMatrix;
-pub use orbit::orbit_matching;
+pub use orbit::{Alignment, PlaneGroup, aligned_sources, orbit_assignment, orbit_matching};
 pub use paired::{Corruption, Observation, ObservedPairs, PairedApproach, PairedConfig};
 pub use planar::PlanarCosts;
 pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
-pub use spaces::{PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling, snap_to_grid};
+pub use spaces::{
+    CloudCoupling, EXHAUSTIVE_PARTICLES, OrbitMatch, PlaneCoupling, SpaceCoupling, SphereCoupling,
+    TorusCoupling, hungarian, kabsch, snap_to_grid,
+};
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
@@ -27,7 +30,6 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Points, Sampler};
-use crate::geometry::Symmetry;
 use crate::rng::Rng;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
@@ -296,11 +298,11 @@ fn mean_squared_distance<'p>(
 fn solve_exact(
     space: SpaceKind,
     method: CouplingMethod,
-    symmetry: Option<Symmetry>,
+    group: Option<&dyn Alignment>,
     x0: Points,
     x1: Points,
 ) -> (Points, Points) {
-    match (method, symmetry) {
+    match (method, group) {
         (CouplingMethod::Equivariant, Some(group)) => orbit_matching(group, &x0, &x1),
         _ => {
             let assignment = optimal_assignment(space, &x0, &x1);
@@ -356,7 +358,7 @@ pub struct PairStream {
     space: SpaceKind,
     config: CouplingConfig,
     /// The group the equivariant coupling aligns along.
-    symmetry: Option<Symmetry>,
+    group: Option<Arc<dyn Alignment>>,
     origin: PairOrigin,
     source_rng: Rng,
     target_rng: Rng,
@@ -400,7 +402,7 @@ impl PairStream {
         Self {
             space,
             config,
-            symmetry: None,
+            group: None,
             origin,
             source_rng: Rng::stream(seed, "train-source"),
             target_rng: Rng::stream(seed, "train-target"),
@@ -412,9 +414,9 @@ impl PairStream {
         }
     }
 
-    /// The symmetry group the equivariant coupling aligns pairs along.
-    pub fn with_symmetry(mut self, symmetry: Option<Symmetry>) -> Self {
-        self.symmetry = symmetry;
+    /// The group the equivariant coupling aligns pairs along.
+    pub fn with_group(mut self, group: Option<Arc<dyn Alignment>>) -> Self {
+        self.group = group;
         self
     }
 
@@ -461,7 +463,13 @@ impl PairStream {
     fn matched(&mut self, x0: Points, x1: Points) -> (Points, Points) {
         // Aligning matters even for single pairs.
         if self.config.method == CouplingMethod::Equivariant {
-            return solve_exact(self.space, self.config.method, self.symmetry, x0, x1);
+            return solve_exact(
+                self.space,
+                self.config.method,
+                self.group.as_deref(),
+                x0,
+                x1,
+            );
         }
         if x0.len() == 1 || !self.config.method.solves_ot() {
             return (x0, x1);
@@ -492,11 +500,11 @@ impl PairStream {
                     (x0, target.sample(k, &mut self.target_rng))
                 })
                 .collect();
-            let (space, method, symmetry) = (self.space, self.config.method, self.symmetry);
+            let (space, method, group) = (self.space, self.config.method, self.group.clone());
             self.solving.push_back(std::thread::spawn(move || {
                 problems
                     .into_iter()
-                    .map(|(x0, x1)| solve_exact(space, method, symmetry, x0, x1))
+                    .map(|(x0, x1)| solve_exact(space, method, group.as_deref(), x0, x1))
                     .collect()
             }));
         }

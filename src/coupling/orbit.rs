@@ -5,23 +5,72 @@
 
 use super::{CostMatrix, solve_assignment};
 use crate::data::Points;
-use crate::geometry::Symmetry;
+use crate::geometry::{Element, Symmetry};
+
+/// A group acting on a space's points, as the alignment coupling uses it.
+pub trait Alignment: Send + Sync {
+    /// min_g |g·x0 − x1|².
+    fn orbit_cost(&self, x0: &[f64], x1: &[f64]) -> f64;
+    /// g*·x0, the image of `x0` nearest `x1`, into `out`; returns its squared distance to `x1`.
+    fn align(&self, x0: &[f64], x1: &[f64], out: &mut [f64]) -> f64;
+}
+
+/// A finite group of the plane given by its elements.
+pub struct PlaneGroup {
+    elements: Vec<Element>,
+}
+
+impl PlaneGroup {
+    pub fn new(group: Symmetry) -> Self {
+        Self {
+            elements: group.elements(),
+        }
+    }
+}
+
+impl Alignment for PlaneGroup {
+    fn orbit_cost(&self, x0: &[f64], x1: &[f64]) -> f64 {
+        Symmetry::nearest_image(&self.elements, x0, x1).1
+    }
+    fn align(&self, x0: &[f64], x1: &[f64], out: &mut [f64]) -> f64 {
+        let (image, cost) = Symmetry::nearest_image(&self.elements, x0, x1);
+        out.copy_from_slice(&image);
+        cost
+    }
+}
 
 /// The problem's pairs matched on the orbit cost, each source row aligned to its partner:
 /// (aligned x0, x1 reordered to match).
-pub fn orbit_matching(group: Symmetry, x0: &Points, x1: &Points) -> (Points, Points) {
-    let elements = group.elements();
-    let x1 = if x0.len() > 1 {
-        let costs =
-            CostMatrix::from_pair_cost(x0, x1, |a, b| Symmetry::nearest_image(&elements, a, b).1);
-        x1.reordered(&solve_assignment(&costs))
-    } else {
-        x1.clone()
-    };
-    let aligned: Vec<f64> = x0
-        .iter()
-        .zip(x1.iter())
-        .flat_map(|(a, b)| Symmetry::nearest_image(&elements, a, b).0)
-        .collect();
-    (Points::new(x0.dim(), aligned, None), x1)
+pub fn orbit_matching(group: &dyn Alignment, x0: &Points, x1: &Points) -> (Points, Points) {
+    let x1 = x1.reordered(&orbit_assignment(group, x0, x1));
+    (aligned_sources(group, x0, &x1), x1)
+}
+
+/// The permutation minimising the summed orbit cost: the `x1` row for each `x0` row.
+pub fn orbit_assignment(group: &dyn Alignment, x0: &Points, x1: &Points) -> Vec<usize> {
+    if x0.len() < 2 {
+        return (0..x0.len()).collect();
+    }
+    let costs = CostMatrix::from_pair_cost(x0, x1, |a, b| group.orbit_cost(a, b));
+    solve_assignment(&costs)
+}
+
+/// Each row of `x0` turned onto the same row of `x1` along the group.
+pub fn aligned_sources(group: &dyn Alignment, x0: &Points, x1: &Points) -> Points {
+    let dim = x0.dim();
+    let mut aligned = vec![0.0; x0.len() * dim];
+    for ((out, a), b) in aligned.chunks_exact_mut(dim).zip(x0.iter()).zip(x1.iter()) {
+        group.align(a, b, out);
+    }
+    Points::new(dim, aligned, None)
+}
+
+/// A space's own group, borrowed for as long as the space lives.
+impl<A: Alignment + ?Sized> Alignment for &A {
+    fn orbit_cost(&self, x0: &[f64], x1: &[f64]) -> f64 {
+        (**self).orbit_cost(x0, x1)
+    }
+    fn align(&self, x0: &[f64], x1: &[f64], out: &mut [f64]) -> f64 {
+        (**self).align(x0, x1, out)
+    }
 }

@@ -61,6 +61,7 @@ pub fn build_sampler(space: SpaceKind, config: &DistConfig) -> Result<Box<dyn Sa
         )));
     }
     let params = Params::resolve(
+        space,
         dataset.name,
         dataset.params,
         &config.params,

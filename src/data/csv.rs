@@ -10,11 +10,17 @@ use crate::{Error, Result};
 impl Points {
     /// Reads a CSV with a header row naming the space's columns (and optionally `label`).
     pub fn read_csv(path: &Path, space: SpaceKind) -> Result<Points> {
+        Ok(Self::read_csv_fitted(path, space)?.0)
+    }
+
+    /// Reads a CSV of `space` or, for a family of spaces, of the member its header names (a
+    /// point cloud's shape), and that space.
+    pub fn read_csv_fitted(path: &Path, space: SpaceKind) -> Result<(Points, SpaceKind)> {
         let text = std::fs::read_to_string(path).map_err(|cause| Error::Read {
             path: path.to_path_buf(),
             cause,
         })?;
-        Self::parse_csv(&text, space).map_err(|message| Error::BadFile {
+        Self::parse_csv_fitted(&text, space).map_err(|message| Error::BadFile {
             path: path.to_path_buf(),
             message,
         })
@@ -22,7 +28,14 @@ impl Points {
 
     /// Parses CSV text; the error is a message without the file name.
     pub fn parse_csv(text: &str, space: SpaceKind) -> std::result::Result<Points, String> {
-        let expected = space.columns();
+        Ok(Self::parse_csv_fitted(text, space)?.0)
+    }
+
+    /// Parses CSV text of `space`, or of the member of its family the header names.
+    pub fn parse_csv_fitted(
+        text: &str,
+        space: SpaceKind,
+    ) -> std::result::Result<(Points, SpaceKind), String> {
         let mut lines = text
             .lines()
             .enumerate()
@@ -31,6 +44,12 @@ impl Points {
             return Err("the file is empty (expected a header row)".into());
         };
         let names: Vec<&str> = header.split(',').map(str::trim).collect();
+        let coordinates = match names.split_last() {
+            Some((&"label", rest)) => rest,
+            _ => &names[..],
+        };
+        let space = space.fitted_to_columns(coordinates)?;
+        let expected = space.columns();
         let has_label = names.len() == expected.len() + 1 && names.last() == Some(&"label");
         let coordinate_names = if has_label {
             &names[..expected.len()]
@@ -87,7 +106,7 @@ impl Points {
         if n < 2 {
             return Err(format!("needs at least 2 data rows, found {n}"));
         }
-        Ok(Points::new(dim, data, has_label.then_some(labels)))
+        Ok((Points::new(dim, data, has_label.then_some(labels)), space))
     }
 
     /// Writes a CSV with the space's header (and a `label` column when labelled), atomically.

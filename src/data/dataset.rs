@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::Sampler;
+use crate::space::SpaceKind;
 use crate::{Error, Result};
 
 /// One entry of a space's dataset table: what it is, its parameters, and how to build it.
@@ -44,11 +45,13 @@ pub struct Params {
     values: BTreeMap<&'static str, f64>,
     dataset: &'static str,
     path: Option<PathBuf>,
+    space: SpaceKind,
 }
 
 impl Params {
     /// `overrides` on top of the defaults in `infos`, for the dataset `dataset`.
     pub(crate) fn resolve(
+        space: SpaceKind,
         dataset: &'static str,
         infos: &'static [ParamInfo],
         overrides: &BTreeMap<String, f64>,
@@ -79,12 +82,18 @@ impl Params {
             values,
             dataset,
             path,
+            space,
         })
     }
 
     /// The file the scene names for a dataset that reads one.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()
+    }
+
+    /// The space the distribution is built on (a point cloud's shape is its space's).
+    pub fn space(&self) -> SpaceKind {
+        self.space
     }
 
     pub fn get(&self, name: &str) -> f64 {

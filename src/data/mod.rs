@@ -4,9 +4,11 @@
 //! call equal `n` calls of one draw: couplings of any size see the same sequence.
 
 mod catalog;
+mod clouds;
 mod csv;
 mod dataset;
 mod image_density;
+mod mcmc;
 mod planar;
 mod points;
 mod pool;
@@ -15,7 +17,10 @@ mod symmetrised;
 mod toroidal;
 
 pub use catalog::{DistConfig, build_sampler, find};
+pub(crate) use clouds::DATASETS as CLOUD_DATASETS;
+pub use clouds::{DW4, LJ13, ParticleSystem, SYSTEMS, sampled, system};
 pub use dataset::{Dataset, ParamInfo, Params, param};
+pub use mcmc::{McmcConfig, McmcRun, integrated_autocorrelation, metropolis};
 pub(crate) use planar::DATASETS as PLANE_DATASETS;
 pub use points::{Points, write_atomically};
 pub use pool::LabelledPool;
@@ -32,6 +37,10 @@ pub trait Sampler: Send + Sync {
     /// Number of class labels; 0 for unlabelled distributions.
     fn num_labels(&self) -> usize {
         0
+    }
+    /// The Metropolis chains behind a distribution sampled by MCMC, and how well they mixed.
+    fn chains(&self) -> Option<&McmcRun> {
+        None
     }
     /// Draws one point into `out` and returns its label (0 for unlabelled distributions).
     fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32;

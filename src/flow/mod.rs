@@ -1,5 +1,6 @@
 //! Flow matching: probability paths, the velocity model, the training step and ODE solvers.
 
+mod egnn;
 mod guidance;
 mod model;
 mod network;
@@ -7,11 +8,12 @@ mod solver;
 mod spaces;
 mod train;
 
+pub use egnn::Egnn;
 pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
 pub use model::{Activation, ModelConfig, VelocityField};
 pub use network::Network;
 pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};
-pub use spaces::{PlaneModel, SpaceModel, SphereModel, TorusModel};
+pub use spaces::{CloudModel, PlaneModel, SpaceModel, SphereModel, TorusModel};
 pub use train::{StepReport, TrainConfig, Trainer, drop_labels};
 
 use serde::{Deserialize, Serialize};

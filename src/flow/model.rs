@@ -8,6 +8,7 @@ use burn::tensor::{Device, Int, Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use super::Network;
+use super::egnn::Egnn;
 use crate::geometry::Symmetry;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
@@ -112,6 +113,33 @@ impl ModelConfig {
     ) -> VelocityField {
         let io = space.model();
         let time_features = 1 + 2 * self.time_frequencies;
+        // Frequencies π·2^k: the lowest resolves the whole [0, 1], the highest fine detail.
+        let frequencies: Vec<f32> = (0..self.time_frequencies)
+            .map(|k| std::f32::consts::PI * 2f32.powi(k as i32))
+            .collect();
+        if self.network == Network::Egnn {
+            let geometry = space.geometry();
+            let d = geometry.particle_dim();
+            return VelocityField {
+                hidden: Vec::new(),
+                output: None,
+                egnn: Some(Egnn::new(
+                    geometry.dim() / d,
+                    d,
+                    self.width,
+                    self.depth,
+                    time_features,
+                    self.activation,
+                    device,
+                )),
+                label_embedding: None,
+                frequencies,
+                activation: self.activation,
+                null_label: 0,
+                observed: false,
+                group: Vec::new(),
+            };
+        }
         let label_features = if self.labels > 0 { self.label_dim } else { 0 };
         let observation_features = if observed { io.feature_dim() } else { 0 };
         let mut input = io.feature_dim() + time_features + label_features + observation_features;
@@ -120,13 +148,10 @@ impl ModelConfig {
             hidden.push(LinearConfig::new(input, self.width).init(device));
             input = self.width;
         }
-        // Frequencies π·2^k: the lowest resolves the whole [0, 1], the highest fine detail.
-        let frequencies: Vec<f32> = (0..self.time_frequencies)
-            .map(|k| std::f32::consts::PI * 2f32.powi(k as i32))
-            .collect();
         VelocityField {
             hidden,
-            output: LinearConfig::new(input, io.output_dim()).init(device),
+            output: Some(LinearConfig::new(input, io.output_dim()).init(device)),
+            egnn: None,
             label_embedding: (self.labels > 0)
                 .then(|| EmbeddingConfig::new(self.labels + 1, self.label_dim).init(device)),
             frequencies,
@@ -149,7 +174,9 @@ impl ModelConfig {
 #[derive(Module, Debug)]
 pub struct VelocityField {
     hidden: Vec<Linear>,
-    output: Linear,
+    /// The MLP's last layer; none for the EGNN, which is all of `egnn`.
+    output: Option<Linear>,
+    egnn: Option<Egnn>,
     label_embedding: Option<Embedding>,
     /// Angular frequencies of the sinusoidal time embedding.
     #[module(skip)]
@@ -199,6 +226,9 @@ impl VelocityField {
         labels: Option<Tensor<1, Int>>,
         observation: Option<Tensor<2>>,
     ) -> Tensor<2> {
+        if let Some(egnn) = &self.egnn {
+            return egnn.forward(features, time);
+        }
         if self.group.is_empty() {
             return self.mlp(features, time, labels, observation);
         }
@@ -268,7 +298,10 @@ impl VelocityField {
         for layer in &self.hidden {
             x = self.activation.apply(layer.forward(x));
         }
-        self.output.forward(x)
+        match &self.output {
+            Some(output) => output.forward(x),
+            None => x,
+        }
     }
 
     /// Whether the field takes an observation as input.

@@ -15,6 +15,9 @@ pub enum Network {
     #[serde(rename = "group-averaged")]
     #[value(name = "group-averaged")]
     GroupAveraged,
+    /// An E(n)-equivariant graph network over a point cloud's particles (Satorras et al. 2021):
+    /// equivariant to rotations, reflections and relabellings by construction.
+    Egnn,
 }
 
 impl Network {
@@ -22,6 +25,7 @@ impl Network {
         match self {
             Network::Mlp => "mlp",
             Network::GroupAveraged => "group-averaged",
+            Network::Egnn => "egnn",
         }
     }
 

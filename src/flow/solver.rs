@@ -37,6 +37,8 @@ pub struct Integration {
     pub nfe: usize,
     /// Mean over particles of Σ_k |step velocity|²·h: the path energy ∫|ẋ|² dt.
     pub path_energy: f64,
+    /// Mean over particles of Σ_k |step velocity|·h: the path length ∫|ẋ| dt.
+    pub path_length: f64,
 }
 
 impl Integration {
@@ -117,10 +119,11 @@ pub fn integrate(
             "the number of solver steps must be at least 1",
         ));
     }
-    if solver == Solver::Dopri5 && space != SpaceKind::PLANE {
-        return Err(Error::invalid(
-            "dopri5 is available in the plane only; use euler, midpoint or rk4 on the sphere and torus",
-        ));
+    if solver == Solver::Dopri5 && !space.geometry().is_euclidean() {
+        return Err(Error::invalid(format!(
+            "dopri5 integrates in flat spaces only (the plane, point clouds); use euler, midpoint or rk4 on the {}",
+            space.name()
+        )));
     }
     let (geometry, io) = (space.geometry(), space.model());
     let (n, dim) = (x0.len(), x0.dim());
@@ -145,6 +148,7 @@ pub fn integrate(
     let mut trajectory = x0.to_f32();
     let mut times = vec![0.0];
     let mut energy = Tensor::<1>::zeros([1], device);
+    let mut length = Tensor::<1>::zeros([1], device);
     let mut nfe = 0;
     let h = 1.0 / steps as f64;
     for k in 0..steps {
@@ -183,7 +187,9 @@ pub fn integrate(
             }
         };
         nfe += evaluations;
-        energy = energy + step_velocity.square().sum_dim(1).sum().reshape([1]) * (h / n as f64);
+        let squared_speed = step_velocity.square().sum_dim(1);
+        length = length + squared_speed.clone().sqrt().sum().reshape([1]) * (h / n as f64);
+        energy = energy + squared_speed.sum().reshape([1]) * (h / n as f64);
         x = next;
         if record_trajectory || k + 1 == steps {
             let state: Vec<f32> = x
@@ -201,6 +207,7 @@ pub fn integrate(
         }
     }
     let path_energy = energy.into_scalar::<f32>() as f64;
+    let path_length = length.into_scalar::<f32>() as f64;
     Ok(Integration {
         n,
         dim,
@@ -208,6 +215,7 @@ pub fn integrate(
         times,
         nfe,
         path_energy,
+        path_length,
     })
 }
 

@@ -6,12 +6,14 @@
 //! Points are stored in ambient coordinates: (x, y) in the plane, unit (x, y, z) on the sphere,
 //! angles (θ, φ) in radians on the torus.
 
+mod cloud;
 mod plane;
 mod schedule;
 mod sphere;
 mod symmetry;
 mod torus;
 
+pub use cloud::{Cloud, CloudMotion, MIN_SEPARATION};
 pub use plane::Plane;
 pub use schedule::Scheduler;
 pub use sphere::Sphere;
@@ -33,6 +35,16 @@ use burn::tensor::Tensor;
 pub trait Space: Send + Sync {
     /// Coordinates stored per point.
     fn dim(&self) -> usize;
+    /// Coordinates of one particle: a point of a space of configurations (a point cloud) is
+    /// several particles, consecutive groups of this many.
+    fn particle_dim(&self) -> usize {
+        self.dim()
+    }
+    /// Whether the space is flat with exp(x, v) = x + v, so that solvers built for R^n (the
+    /// adaptive dopri5) integrate on it as they are.
+    fn is_euclidean(&self) -> bool {
+        false
+    }
 
     /// exp_x(v): follow the geodesic from `x` with initial velocity `v` for unit time.
     fn exp(&self, x: &[f64], v: &[f64], out: &mut [f64]);
@@ -88,4 +100,16 @@ pub trait Space: Send + Sync {
 /// Squared norm of a batch of vectors. # Shapes: `[N, D]` → `[N, 1]`.
 pub fn squared_norm(v: Tensor<2>) -> Tensor<2> {
     v.square().sum_dim(1)
+}
+
+/// The straight line x_t = (1 − κ)·x0 + κ·x1 and its velocity κ'·(x1 − x0): the interpolant of
+/// the flat spaces. # Shapes: x0, x1 `[N, D]`; kappa, dkappa `[N, 1]` → each `[N, D]`.
+pub(crate) fn straight_interpolation_tensor(
+    x0: Tensor<2>,
+    x1: Tensor<2>,
+    kappa: Tensor<2>,
+    dkappa: Tensor<2>,
+) -> (Tensor<2>, Tensor<2>) {
+    let delta = x1 - x0.clone();
+    (x0 + delta.clone() * kappa, delta * dkappa)
 }

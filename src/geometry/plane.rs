@@ -7,6 +7,9 @@ use crate::rng::Rng;
 pub struct Plane;
 
 impl Space for Plane {
+    fn is_euclidean(&self) -> bool {
+        true
+    }
     fn dim(&self) -> usize {
         2
     }
@@ -82,7 +85,6 @@ impl Space for Plane {
         kappa: Tensor<2>,
         dkappa: Tensor<2>,
     ) -> (Tensor<2>, Tensor<2>) {
-        let delta = x1 - x0.clone();
-        (x0 + delta.clone() * kappa, delta * dkappa)
+        super::straight_interpolation_tensor(x0, x1, kappa, dkappa)
     }
 }

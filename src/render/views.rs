@@ -18,15 +18,18 @@ pub enum Projection {
     FlatTorus,
     /// Angles mapped onto a donut in 3-D.
     Donut,
+    /// Coordinates are world positions in 3-D (the particles of a cloud in space).
+    Space,
 }
 
 impl Projection {
     /// Every projection, in `shader_code` order.
-    pub const ALL: [Projection; 4] = [
+    pub const ALL: [Projection; 5] = [
         Projection::Flat,
         Projection::Sphere,
         Projection::FlatTorus,
         Projection::Donut,
+        Projection::Space,
     ];
 
     /// The code the shaders switch on; the projection's index in [`Self::ALL`].
@@ -36,6 +39,7 @@ impl Projection {
             Projection::Sphere => 1,
             Projection::FlatTorus => 2,
             Projection::Donut => 3,
+            Projection::Space => 4,
         }
     }
 }
@@ -160,6 +164,18 @@ impl ViewMode {
         projection: Projection::Donut,
         camera: ViewCamera::Orbit,
         surface: Surface::Donut,
+        grid: false,
+        edge_labels: EdgeLabels::None,
+    };
+
+    /// Particles in 3-D space, seen from around their centre.
+    pub const SPACE: ViewMode = ViewMode {
+        name: "3-D",
+        cli_name: "space",
+        description: "The particles in 3-D, seen from around their centre of mass.",
+        projection: Projection::Space,
+        camera: ViewCamera::Orbit,
+        surface: Surface::Background,
         grid: false,
         edge_labels: EdgeLabels::None,
     };

@@ -3,8 +3,11 @@
 //! The CLI drives a session directly; the window runs the same session on a worker thread
 //! ([`live`]).
 
+mod clouds;
 pub mod live;
 mod turns;
+
+pub use clouds::CloudReport;
 
 pub use turns::{Turn, TurnTaker, Turns};
 
@@ -196,6 +199,9 @@ pub struct RunReport {
     /// Symmetric data: how well the learned flow keeps the symmetry.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub symmetry: Option<SymmetryReport>,
+    /// Point clouds: distance and energy histograms against held-out samples, equivariance.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<CloudReport>,
 }
 
 /// How well a run of symmetric data keeps the data's symmetry group G.
@@ -294,7 +300,7 @@ impl Session {
             },
         };
         let pairs = PairStream::with_origin(scene.space, scene.coupling.clone(), origin, seed)
-            .with_symmetry(scene.symmetry);
+            .with_group(scene.alignment());
         let trainer = Trainer::new(
             scene.space,
             scene.path.clone(),
@@ -568,6 +574,7 @@ impl Session {
             &end,
             &reference,
             flow.path_energy,
+            flow.path_length,
             flow.nfe,
         )
     }
@@ -634,6 +641,7 @@ impl Session {
                 _ => None,
             },
             symmetry: self.symmetry_report(&self.scene.eval)?,
+            cloud: self.cloud_report(&self.scene.eval)?,
         })
     }
 

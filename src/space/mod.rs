@@ -6,10 +6,14 @@
 //! A new space adds one file per layer and an entry here (or calls [`register`] from outside
 //! the crate); no other file names a space.
 
+mod cloud;
+
 use std::sync::RwLock;
 
+pub use cloud::{cloud_space, default_cloud};
+
 use crate::coupling::{PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling};
-use crate::data::{Dataset, PLANE_DATASETS, SPHERE_DATASETS, TORUS_DATASETS};
+use crate::data::{Dataset, DistConfig, PLANE_DATASETS, SPHERE_DATASETS, TORUS_DATASETS};
 use crate::flow::{PlaneModel, SpaceModel, SphereModel, TorusModel};
 use crate::geometry::{Plane, Space, Sphere, Torus};
 use crate::render::{PlaneRender, SpaceRender, SphereRender, TorusRender, ViewMode};
@@ -33,6 +37,20 @@ pub struct SpaceEntry {
     pub coupling: &'static dyn SpaceCoupling,
     pub model: &'static dyn SpaceModel,
     pub render: &'static dyn SpaceRender,
+    /// For a space whose points' shape its data fix (a point cloud of n particles in R^d):
+    /// the family its members share a name in.
+    pub family: Option<&'static dyn SpaceFamily>,
+}
+
+/// Spaces that share a name and differ in shape, one member per shape: a scene names the
+/// family and its data pick the member.
+pub trait SpaceFamily: Send + Sync {
+    /// The member that holds `dist`; None when `dist` fits every member (a Gaussian).
+    fn member_for(&self, dist: &DistConfig) -> Result<Option<SpaceKind>>;
+    /// The member whose CSV columns are `header`; the error says what a header must name.
+    fn member_for_columns(&self, header: &[&str]) -> std::result::Result<SpaceKind, String>;
+    /// The members made so far.
+    fn members(&self) -> Vec<SpaceKind>;
 }
 
 /// A space of the registry: a small copyable handle, compared by name.
@@ -51,6 +69,7 @@ const PLANE_ENTRY: SpaceEntry = SpaceEntry {
     coupling: &PlaneCoupling,
     model: &PlaneModel,
     render: &PlaneRender,
+    family: None,
 };
 
 const SPHERE_ENTRY: SpaceEntry = SpaceEntry {
@@ -65,6 +84,7 @@ const SPHERE_ENTRY: SpaceEntry = SpaceEntry {
     coupling: &SphereCoupling,
     model: &SphereModel,
     render: &SphereRender,
+    family: None,
 };
 
 const TORUS_ENTRY: SpaceEntry = SpaceEntry {
@@ -79,6 +99,7 @@ const TORUS_ENTRY: SpaceEntry = SpaceEntry {
     coupling: &TorusCoupling,
     model: &TorusModel,
     render: &TorusRender,
+    family: None,
 };
 
 impl SpaceKind {
@@ -134,11 +155,34 @@ impl SpaceKind {
     pub fn default_distributions(self) -> (&'static str, &'static str) {
         (self.0.default_source, self.0.default_target)
     }
+
+    /// The member of this space's family that holds `target` and `source` (the target decides
+    /// when both fix a shape and they disagree, which the samplers then report); the space
+    /// itself when it has no family or neither fixes a shape.
+    pub fn fitted(self, source: &DistConfig, target: &DistConfig) -> Result<SpaceKind> {
+        let Some(family) = self.0.family else {
+            return Ok(self);
+        };
+        Ok(match family.member_for(target)? {
+            Some(member) => member,
+            None => family.member_for(source)?.unwrap_or(self),
+        })
+    }
+
+    /// The member of this space's family whose CSV columns are `header`; the space itself
+    /// when it has no family.
+    pub fn fitted_to_columns(self, header: &[&str]) -> std::result::Result<SpaceKind, String> {
+        match self.0.family {
+            Some(family) => family.member_for_columns(header),
+            None => Ok(self),
+        }
+    }
 }
 
+/// Spaces are told apart by name, and members of one family by their columns.
 impl PartialEq for SpaceKind {
     fn eq(&self, other: &Self) -> bool {
-        self.name() == other.name()
+        self.name() == other.name() && self.columns() == other.columns()
     }
 }
 
@@ -197,9 +241,10 @@ static REGISTERED: RwLock<Vec<&'static SpaceEntry>> = RwLock::new(Vec::new());
 
 const BUILT_IN: [SpaceKind; 3] = [SpaceKind::PLANE, SpaceKind::SPHERE, SpaceKind::TORUS];
 
-/// Every space, the built-in ones first, in registration order.
+/// Every space, the built-in ones first (a family by its first member), in registration order.
 pub fn all() -> Vec<SpaceKind> {
     let mut spaces = BUILT_IN.to_vec();
+    spaces.push(default_cloud());
     let registered = REGISTERED
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -210,10 +255,11 @@ pub fn all() -> Vec<SpaceKind> {
 /// Every view of every space, each once, in the order the spaces list them.
 pub fn views() -> Vec<ViewMode> {
     let mut views: Vec<ViewMode> = Vec::new();
-    for view in all()
-        .into_iter()
-        .flat_map(|space| space.views().iter().copied())
-    {
+    let members = all().into_iter().flat_map(|space| match space.0.family {
+        Some(family) => family.members(),
+        None => vec![space],
+    });
+    for view in members.flat_map(|space| space.views().iter().copied()) {
         if !views.contains(&view) {
             views.push(view);
         }
@@ -257,6 +303,7 @@ pub fn register(entry: &'static SpaceEntry) -> Result<SpaceKind> {
     let mut taken = BUILT_IN
         .map(SpaceKind::name)
         .into_iter()
+        .chain([cloud::NAME])
         .chain(registered.iter().map(|e| e.name));
     if taken.any(|name| name == entry.name) {
         return Err(Error::invalid(format!(

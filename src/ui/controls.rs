@@ -152,7 +152,7 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
                 summaries.join(", ")
             ),
         );
-        if space != scene.space {
+        if space.name() != scene.space.name() {
             let (source, target) = space.default_distributions();
             scene.space = space;
             scene.source = DistConfig::named(source);
@@ -241,6 +241,9 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
                 }
             });
     }
+    // A new target may fix another shape (LJ13's 13 particles in space after DW4's 4 in the
+    // plane); a target that fits no space is reported by the scene's validation.
+    let _ = scene.fit_space();
 }
 
 /// The symmetry group of the data: none, C_m or D_m.

@@ -1,15 +1,17 @@
 //! The coupling layer of each space: the pair cost its couplings minimise and the corruptions
 //! its paired data can be made with.
 
+mod cloud;
 mod plane;
 mod sphere;
 mod torus;
 
+pub use cloud::{CloudCoupling, EXHAUSTIVE_PARTICLES, OrbitMatch, hungarian, kabsch};
 pub use plane::PlaneCoupling;
 pub use sphere::SphereCoupling;
 pub use torus::TorusCoupling;
 
-use super::CostMatrix;
+use super::{Alignment, CostMatrix};
 use crate::data::Points;
 
 /// How a space's points are paired and corrupted.
@@ -27,6 +29,12 @@ pub trait SpaceCoupling: Send + Sync {
     fn projection_summary(&self) -> &'static str;
     /// The `quantize` corruption: the centre of the cell, `level` wide, that holds `x`.
     fn quantize_observation(&self, x: &[f64], level: f64, y: &mut [f64]);
+    /// The group the space's own points carry (the relabellings and rotations of a point
+    /// cloud), which the equivariant coupling aligns along; none for the others, whose scenes
+    /// may declare one.
+    fn alignment(&self) -> Option<&dyn Alignment> {
+        None
+    }
 }
 
 /// Each coordinate snapped to the centre of its cell of width `level`.

@@ -1,10 +1,12 @@
 //! The model layer of each space: what the velocity network reads of a point, and how its raw
 //! output becomes a velocity of the space.
 
+mod cloud;
 mod plane;
 mod sphere;
 mod torus;
 
+pub use cloud::CloudModel;
 pub use plane::PlaneModel;
 pub use sphere::SphereModel;
 pub use torus::TorusModel;

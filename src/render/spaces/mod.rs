@@ -1,10 +1,12 @@
 //! The render layer of each space: how its points are coloured and its curves drawn in the
 //! views that show it (`SpaceEntry::views`), and where it lies in a density image.
 
+mod cloud;
 mod plane;
 mod sphere;
 mod torus;
 
+pub use cloud::CloudRender;
 pub use plane::PlaneRender;
 pub use sphere::SphereRender;
 pub use torus::TorusRender;
