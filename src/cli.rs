@@ -553,6 +553,12 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
         scene.target = DistConfig::named(name);
     }
     scene.fit_space()?;
+    // A scene made from flags is titled by what it flows between.
+    if scene.title == Scene::default().title
+        && (args.space.is_some() || args.source.is_some() || args.target.is_some())
+    {
+        scene.title = format!("{} → {}", scene.source.name, scene.target.name);
+    }
     if let Some(method) = args.coupling {
         scene.coupling.method = method;
     }

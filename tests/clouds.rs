@@ -468,3 +468,26 @@ fn velocities_keep_the_centre_of_mass_still() {
         }
     }
 }
+
+#[test]
+fn small_clouds_in_space_are_aligned_over_every_relabelling() {
+    let cloud = Cloud { n: 5, d: 3 };
+    let space = cloud_space(cloud).unwrap();
+    let coupling = CloudCoupling { cloud };
+    let mut rng = Rng::new(12);
+    let samples = build_sampler(space, &DistConfig::named("gaussian"))
+        .unwrap()
+        .sample(10, &mut rng);
+    for (a, b) in samples.iter().zip(samples.iter().skip(5)) {
+        assert!(coupling.orbit_cost(a, &moved(cloud, a, &mut rng)) < 1e-9);
+        // No start of the alternation, however many, finds a cheaper motion.
+        let starts: Vec<Vec<f64>> = (0..32)
+            .map(|_| cloud.random_motion(&mut rng).rotation)
+            .collect();
+        let exact = coupling.orbit_cost(a, b);
+        let searched = coupling.alternating(a, b, &starts, 32).cost;
+        assert!(exact <= searched + 1e-9, "{exact} > {searched}");
+        let mut aligned = vec![0.0; 15];
+        assert!((coupling.align(a, b, &mut aligned) - exact).abs() < 1e-9);
+    }
+}

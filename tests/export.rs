@@ -372,3 +372,91 @@ fn npy_trajectories_load_in_numpy_and_equal_the_csv() {
         .collect();
     assert_eq!(from_npy, from_csv);
 }
+
+#[test]
+fn a_dw4_run_exports_as_small_multiples_with_every_cell_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("dw4.toml");
+    std::fs::write(
+        &scene,
+        "title = \"DW4\"\nspace = \"cloud\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"dw4\"\n\
+         [coupling]\nmethod = \"equivariant\"\nk = 64\n[model]\nnetwork = \"egnn\"\nwidth = 16\ndepth = 2\n\
+         [train]\nsteps = 20\nbatch = 64\n[sample]\nparticles = 32\nsteps = 20\n[eval]\npoints = 64\nsteps = 10\n",
+    )
+    .unwrap();
+    let scene = scene.to_string_lossy().into_owned();
+    let frames = dir.path().join("frames");
+    succeeds(&[
+        "export",
+        "--scene",
+        &scene,
+        "--view",
+        "configurations",
+        "--out",
+        &format!("{}/", frames.display()),
+        "--width",
+        "320",
+        "--height",
+        "320",
+        "--fps",
+        "4",
+        "--duration-secs",
+        "1",
+        "--device",
+        "cpu",
+    ]);
+    let frames = png_frames(&frames);
+    assert_eq!(frames.len(), 4);
+    // The camera shows x from −0.6 to 3.6 and y from 0.6 down to −3.6: cell (c, r) is centred
+    // at world (c, −r), 320/4.2 pixels a unit.
+    let px = 320.0 / 4.2;
+    for frame in &frames {
+        let background = *frame.get_pixel(2, 2);
+        for cell in 0..16 {
+            let (cx, cy) = ((cell % 4) as f32, (cell / 4) as f32);
+            let (x0, y0) = ((cx + 0.6 - 0.4) * px, (cy + 0.6 - 0.4) * px);
+            let coloured = (x0 as u32..(x0 + 0.8 * px) as u32)
+                .flat_map(|x| (y0 as u32..(y0 + 0.8 * px) as u32).map(move |y| (x, y)))
+                .filter(|&(x, y)| {
+                    let p = frame.get_pixel(x, y);
+                    let spread = p.0[..3].iter().max().unwrap() - p.0[..3].iter().min().unwrap();
+                    *p != background && spread > 60
+                })
+                .count();
+            assert!(
+                coloured > 8,
+                "cell {cell} shows its particles ({coloured} coloured pixels)"
+            );
+        }
+    }
+    let gif = dir.path().join("dw4.gif");
+    succeeds(&[
+        "export",
+        "--scene",
+        &scene,
+        "--view",
+        "configurations",
+        "--out",
+        &gif.to_string_lossy(),
+        "--width",
+        "160",
+        "--height",
+        "160",
+        "--fps",
+        "5",
+        "--duration-secs",
+        "0.6",
+        "--device",
+        "cpu",
+    ]);
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options
+        .read_info(std::fs::File::open(&gif).unwrap())
+        .unwrap();
+    let mut count = 0;
+    while decoder.read_next_frame().unwrap().is_some() {
+        count += 1;
+    }
+    assert_eq!(count, 3);
+}

@@ -13,8 +13,8 @@ use flowscope::data::{Dataset, FnSampler, Params, Points, Sampler, build_sampler
 use flowscope::flow::SpaceModel;
 use flowscope::geometry::{Space, squared_norm};
 use flowscope::render::{
-    Cameras, ColourMode, Edge, EdgeLabels, Frame, Offscreen, Palette, PlaneRender, Projection,
-    Rgba, Segment, SpaceRender, Style, Surface, ViewCamera, ViewMode, ViewResources,
+    Cameras, ColourMode, Edge, EdgeLabels, Frame, Layout, Offscreen, Palette, PlaneRender,
+    Projection, Rgba, Segment, SpaceRender, Style, Surface, ViewCamera, ViewMode, ViewResources,
     content_from_snapshot, hsl, position, push_arrow,
 };
 use flowscope::rng::Rng;
@@ -269,6 +269,7 @@ const CIRCLE_VIEW: ViewMode = ViewMode {
     surface: Surface::Background,
     grid: true,
     edge_labels: EdgeLabels::Ticks,
+    layout: Layout::Together,
 };
 
 const CIRCLE: SpaceEntry = SpaceEntry {

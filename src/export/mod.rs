@@ -15,7 +15,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::render::{
-    Cameras, ColourMode, Frame, Offscreen, Style, ViewMode, ViewResources, content_from_snapshot,
+    Cameras, ColourMode, Frame, Offscreen, Style, ViewMode, ViewResources, content_for_view,
     overlays,
 };
 use crate::session::Session;
@@ -310,8 +310,9 @@ fn render_frames(
         for (column, (snapshot, view)) in snapshots.iter().zip(views.iter_mut()).enumerate() {
             if !uploaded[column] {
                 version += 1;
-                let content = content_from_snapshot(
+                let content = content_for_view(
                     snapshot,
+                    mode,
                     ColourMode::for_scene(&snapshot.scene),
                     &style.palette,
                     version,

@@ -7,6 +7,7 @@ mod camera;
 mod composite;
 mod content;
 mod mesh;
+mod multiples;
 mod offscreen;
 mod overlay;
 mod picture;
@@ -23,11 +24,11 @@ pub use content::{
 };
 pub use offscreen::Offscreen;
 pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
-pub use picture::{Cameras, Overlays, content_from_snapshot, overlays};
+pub use picture::{Cameras, Overlays, content_for_view, content_from_snapshot, overlays};
 pub use renderer::{Renderer, shader_sources};
 pub use spaces::{
     CloudRender, Edge, PlaneRender, SpaceRender, SphereRender, TorusRender, position, push_arrow,
 };
 pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};
 pub use view::{DrawContent, Frame, ViewResources};
-pub use views::{EdgeLabels, Projection, Surface, ViewCamera, ViewMode};
+pub use views::{EdgeLabels, Layout, Projection, Surface, ViewCamera, ViewMode};

@@ -10,9 +10,10 @@ use super::camera::{OrbitCamera, PanZoomCamera};
 use super::content::{
     CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, label_colour,
 };
+use super::multiples::Multiples;
 use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 use super::view::DrawContent;
-use super::views::{ViewCamera, ViewMode};
+use super::views::{Layout, ViewCamera, ViewMode};
 use crate::scene::Scene;
 use crate::session::live::Snapshot;
 use crate::space::SpaceKind;
@@ -110,6 +111,23 @@ impl ColourMode {
 
 /// Largest number of coupling pairs drawn (a training batch can be far larger).
 const COUPLING_PAIRS_SHOWN: usize = 512;
+
+/// The content of the view `mode` for `snapshot`: its samples laid out as the view lays them
+/// out; `version` must change whenever the result does.
+pub fn content_for_view(
+    snapshot: &Snapshot,
+    mode: ViewMode,
+    colour_mode: ColourMode,
+    palette: &Palette,
+    version: u64,
+) -> DrawContent {
+    if mode.layout == Layout::Multiples
+        && let Some(multiples) = Multiples::of(snapshot)
+    {
+        return multiples.content(snapshot, version);
+    }
+    content_from_snapshot(snapshot, colour_mode, palette, version)
+}
 
 /// The content of a view for `snapshot`; `version` must change whenever the result does.
 pub fn content_from_snapshot(
@@ -237,6 +255,16 @@ pub fn overlays(
     let space = snapshot.scene.space;
     let mut segments = Vec::new();
     let mut grid_step = None;
+    if mode.layout == Layout::Multiples
+        && let Some(multiples) = Multiples::of(snapshot)
+    {
+        multiples.segments(snapshot, t, style.palette.coupling, &mut segments);
+        return Overlays {
+            segments,
+            density: None,
+            grid_step,
+        };
+    }
     if mode.grid {
         let (min, max) = cameras.pan_zoom(mode).visible_world(size_px);
         let (grid, step) = plane_grid(min, max, &style.palette);

@@ -80,6 +80,15 @@ pub enum EdgeLabels {
     Angles,
 }
 
+/// How a view lays out the samples it draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Every sample where its coordinates put it.
+    Together,
+    /// Point clouds: the first samples each in a cell of a grid, as their particles.
+    Multiples,
+}
+
 /// A picture of a space; views are told apart by name.
 #[derive(Debug, Clone, Copy)]
 pub struct ViewMode {
@@ -95,6 +104,7 @@ pub struct ViewMode {
     /// Whether grid lines and axes are drawn over the visible part of the world.
     pub grid: bool,
     pub edge_labels: EdgeLabels,
+    pub layout: Layout,
 }
 
 impl PartialEq for ViewMode {
@@ -127,6 +137,7 @@ impl ViewMode {
         surface: Surface::Background,
         grid: true,
         edge_labels: EdgeLabels::Ticks,
+        layout: Layout::Together,
     };
 
     pub const SPHERE: ViewMode = ViewMode {
@@ -138,6 +149,7 @@ impl ViewMode {
         surface: Surface::Sphere,
         grid: false,
         edge_labels: EdgeLabels::None,
+        layout: Layout::Together,
     };
 
     /// The torus unrolled to the square [0, 2π)².
@@ -154,6 +166,7 @@ impl ViewMode {
         surface: Surface::Square,
         grid: false,
         edge_labels: EdgeLabels::Angles,
+        layout: Layout::Together,
     };
 
     /// The torus embedded in 3-D as a donut.
@@ -166,6 +179,7 @@ impl ViewMode {
         surface: Surface::Donut,
         grid: false,
         edge_labels: EdgeLabels::None,
+        layout: Layout::Together,
     };
 
     /// Particles in 3-D space, seen from around their centre.
@@ -178,6 +192,24 @@ impl ViewMode {
         surface: Surface::Background,
         grid: false,
         edge_labels: EdgeLabels::None,
+        layout: Layout::Together,
+    };
+
+    /// Point clouds as small multiples: sixteen samples, each in its own cell.
+    pub const CONFIGURATIONS: ViewMode = ViewMode {
+        name: "configurations",
+        cli_name: "configurations",
+        description: "Sixteen samples side by side, each drawn as its particles (coloured by index) with their trails and bonds.",
+        projection: Projection::Flat,
+        camera: ViewCamera::PanZoom {
+            centre: Vec2::new(1.5, -1.5),
+            span: 4.2,
+            fits_data: false,
+        },
+        surface: Surface::Background,
+        grid: false,
+        edge_labels: EdgeLabels::None,
+        layout: Layout::Multiples,
     };
 
     /// The code the shaders switch on.

@@ -199,6 +199,10 @@ pub struct RunReport {
     /// Symmetric data: how well the learned flow keeps the symmetry.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub symmetry: Option<SymmetryReport>,
+    /// Flat spaces: network evaluations per particle of the adaptive dopri5 solver (tolerance
+    /// 1e-5) over the whole flow, fewer the straighter the learned paths.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dopri5_nfe: Option<usize>,
     /// Point clouds: distance and energy histograms against held-out samples, equivariance.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CloudReport>,
@@ -560,6 +564,17 @@ impl Session {
         crate::metrics::restoration(self.scene.space, &restored, &pairs.x1).map(Some)
     }
 
+    /// The adaptive solver's evaluations per particle for `n` held-out source points, in the
+    /// flat spaces it runs in.
+    pub fn dopri5_nfe(&self, n: usize) -> Result<Option<usize>> {
+        if !self.scene.space.geometry().is_euclidean() || self.observation.is_some() {
+            return Ok(None);
+        }
+        let seed = self.scene.train.seed;
+        let (_, flow) = self.sample(n, seed, Solver::Dopri5, 1, false)?;
+        Ok(Some(flow.nfe))
+    }
+
     /// Scores the current model on held-out source and target samples with Euler steps.
     pub fn evaluate(&self) -> Result<FlowMetrics> {
         self.evaluate_with(&self.scene.eval)
@@ -641,6 +656,7 @@ impl Session {
                 _ => None,
             },
             symmetry: self.symmetry_report(&self.scene.eval)?,
+            dopri5_nfe: self.dopri5_nfe(self.scene.eval.points)?,
             cloud: self.cloud_report(&self.scene.eval)?,
         })
     }

@@ -288,7 +288,8 @@ fn symmetry_ui(ui: &mut egui::Ui, scene: &mut Scene) {
 }
 
 fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
-    let aligns = scene.symmetry.is_some();
+    let aligns = scene.alignment().is_some();
+    let equivariant_network = matches!(scene.model.network, Network::GroupAveraged | Network::Egnn);
     let coupling = &mut scene.coupling;
     ui.horizontal_wrapped(|ui| {
         for (method, label, help) in [
@@ -321,14 +322,14 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         if aligns {
             tip(
                 ui.selectable_value(&mut coupling.method, CouplingMethod::Equivariant, "Equivariant OT"),
-                "Pair points by exact OT on the orbit cost (the least distance over the symmetry's rotations and reflections), each source point turned onto its partner (k = 1: aligned independent pairs). With a plain MLP the aligned source is no longer the source distribution, so samples from it can come out wrong.",
+                "Pair points by exact OT on the orbit cost (the least distance over the data's rotations and reflections, and over relabellings of a point cloud's identical particles), each source point turned onto its partner (k = 1: aligned independent pairs). With a plain MLP the aligned source is no longer the source distribution, so samples from it can come out wrong.",
             );
         }
     });
-    if coupling.method == CouplingMethod::Equivariant && scene.model.network == Network::Mlp {
+    if coupling.method == CouplingMethod::Equivariant && !equivariant_network {
         ui.colored_label(
             egui::Color32::from_rgb(255, 200, 90),
-            "Aligned pairs start at g·x0, whose law is no longer the source's: a plain MLP learns to flow from that aligned source, so its samples from the source come out wrong. The group-averaged network (Training) does not have this problem.",
+            "Aligned pairs start at g·x0, whose law is no longer the source's: a plain MLP learns to flow from that aligned source, so its samples from the source come out wrong. An equivariant network (Training: group-averaged in the plane, EGNN for point clouds) does not have this problem.",
         );
     }
     if coupling.method == CouplingMethod::Reflow {
@@ -592,21 +593,32 @@ fn training_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         response,
         "The network's nonlinearity; changing it restarts training.",
     );
-    if scene.symmetry.is_some() {
+    // The group-averaged MLP averages over a declared symmetry.
+    let offered: Vec<Network> = scene
+        .space
+        .model()
+        .networks()
+        .iter()
+        .copied()
+        .filter(|&n| n != Network::GroupAveraged || scene.symmetry.is_some())
+        .collect();
+    if offered.len() > 1 {
         let response = ui
             .horizontal(|ui| {
                 ui.label("network");
-                for (network, label) in [
-                    (Network::Mlp, "MLP"),
-                    (Network::GroupAveraged, "group-averaged"),
-                ] {
+                for network in offered {
+                    let label = match network {
+                        Network::Mlp => "MLP",
+                        Network::GroupAveraged => "group-averaged",
+                        Network::Egnn => "EGNN",
+                    };
                     ui.selectable_value(&mut model.network, network, label);
                 }
             })
             .response;
         tip(
             response,
-            "The MLP, or the MLP averaged over the symmetry group, v(x, t) = (1/|G|) Σ g⁻¹·f(g·x, t): equivariant, so the learned density keeps the data's symmetry. Changing it restarts training.",
+            "The MLP; the MLP averaged over the symmetry group, v(x, t) = (1/|G|) Σ g⁻¹·f(g·x, t); or, for point clouds, the EGNN, a graph network over the particles. The last two are equivariant, so the learned density keeps the data's symmetry. Changing it restarts training.",
         );
     }
 }
@@ -616,7 +628,7 @@ fn sampling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     let response = ui
         .horizontal(|ui| {
             ui.label("solver");
-            let solvers: &[(Solver, &str)] = if scene.space == SpaceKind::PLANE {
+            let solvers: &[(Solver, &str)] = if scene.space.geometry().is_euclidean() {
                 &[
                     (Solver::Euler, "Euler"),
                     (Solver::Midpoint, "midpoint"),

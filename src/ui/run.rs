@@ -6,9 +6,12 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use eframe::egui;
 
-use crate::render::{ColourMode, DrawContent, Palette, content_from_snapshot};
+use crate::render::{ColourMode, DrawContent, Palette, ViewMode, content_for_view};
 use crate::session::Turns;
 use crate::session::live::{Command, LiveSession, MetricsAt, Snapshot, Start};
+
+/// What a run's drawn content depends on: its snapshot, the view, colours and palette.
+type ContentKey = (u64, ViewMode, ColourMode, Palette);
 
 /// Distinct colours for overlaid runs' curves.
 pub const RUN_COLOURS: [egui::Color32; 4] = [
@@ -35,7 +38,7 @@ pub struct Run {
     pub notice: Option<String>,
     /// Identifies this run's GPU resources.
     pub gpu_key: u64,
-    content: Option<((u64, ColourMode, Palette), Arc<DrawContent>)>,
+    content: Option<(ContentKey, Arc<DrawContent>)>,
     /// Counts content rebuilds, so every rebuild has a new version.
     content_builds: u64,
 }
@@ -122,19 +125,21 @@ impl Run {
     /// What the renderer draws for the latest snapshot, rebuilt only when it changes.
     pub fn draw_content(
         &mut self,
+        mode: ViewMode,
         colour_mode: ColourMode,
         palette: &Palette,
     ) -> Option<Arc<DrawContent>> {
         let snapshot = self.snapshot.as_ref()?;
-        let key = (snapshot.id, colour_mode, *palette);
+        let key = (snapshot.id, mode, colour_mode, *palette);
         if let Some((cached, content)) = &self.content
             && *cached == key
         {
             return Some(content.clone());
         }
         self.content_builds += 1;
-        let content = Arc::new(content_from_snapshot(
+        let content = Arc::new(content_for_view(
             snapshot,
+            mode,
             colour_mode,
             palette,
             self.gpu_key << 40 | self.content_builds,

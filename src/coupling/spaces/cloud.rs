@@ -7,6 +7,8 @@
 //! ones alternate an exact particle assignment with Kabsch until the cost stops falling, from
 //! the identity and from each alignment of the two clouds' principal axes.
 
+use std::sync::OnceLock;
+
 use super::{SpaceCoupling, snap_to_grid};
 use crate::coupling::{Alignment, CostMatrix, solve_assignment};
 use crate::data::Points;
@@ -124,71 +126,37 @@ impl CloudCoupling {
     /// The largest Σσ(M) over relabellings, M = Σ_i a_i b_p(i)ᵀ, and the relabelling p.
     /// Allocation-free: it runs for every pair of a batch.
     fn best_relabelling(&self, x0: &[f64], x1: &[f64]) -> (f64, [usize; EXHAUSTIVE_PARTICLES]) {
-        const TERMS: usize = 9;
-        let (n, d) = (self.cloud.n, self.cloud.d);
-        // Each particle pair's share of M, so that a relabelling sums n of them. In the plane
-        // only four combinations of M matter (see `nuclear_norm`), and the larger of two
-        // squared norms decides, so no square root is taken per relabelling.
-        let terms = if d == 2 { 4 } else { d * d };
-        let mut table = [0.0; EXHAUSTIVE_PARTICLES * EXHAUSTIVE_PARTICLES * TERMS];
+        let n = self.cloud.n;
+        if self.cloud.d == 2 {
+            return best_planar_relabelling(n, x0, x1);
+        }
+        // In space: each particle pair's share a_i b_jᵀ of M, so that a relabelling sums n
+        // of them, then Σσ of the sum.
+        let mut table = [[0.0f64; 9]; EXHAUSTIVE_PARTICLES * EXHAUSTIVE_PARTICLES];
         for i in 0..n {
             for j in 0..n {
-                let (p, q) = (&x0[i * d..][..d], &x1[j * d..][..d]);
-                let entry = &mut table[(i * n + j) * terms..][..terms];
-                if d == 2 {
-                    let m = [p[0] * q[0], p[0] * q[1], p[1] * q[0], p[1] * q[1]];
-                    entry.copy_from_slice(&[m[0] + m[3], m[1] - m[2], m[0] - m[3], m[1] + m[2]]);
-                } else {
-                    for r in 0..d {
-                        for c in 0..d {
-                            entry[r * d + c] = p[r] * q[c];
-                        }
+                let (p, q) = (&x0[i * 3..][..3], &x1[j * 3..][..3]);
+                for r in 0..3 {
+                    for c in 0..3 {
+                        table[i * n + j][r * 3 + c] = p[r] * q[c];
                     }
                 }
             }
         }
-        let score = |perm: &[usize]| {
-            let mut sum = [0.0; TERMS];
-            for (i, &j) in perm.iter().enumerate() {
-                let entry = &table[(i * n + j) * terms..][..terms];
-                for (total, t) in sum.iter_mut().zip(entry) {
+        let mut best = (f64::NEG_INFINITY, [0; EXHAUSTIVE_PARTICLES]);
+        for perm in permutations(n) {
+            let mut sum = [0.0f64; 9];
+            for (i, &j) in perm[..n].iter().enumerate() {
+                for (total, t) in sum.iter_mut().zip(&table[i * n + j]) {
                     *total += t;
                 }
             }
-            if d == 2 {
-                (sum[0] * sum[0] + sum[1] * sum[1]).max(sum[2] * sum[2] + sum[3] * sum[3])
-            } else {
-                nuclear_norm(d, &sum[..d * d])
-            }
-        };
-        let mut perm = [0; EXHAUSTIVE_PARTICLES];
-        for (i, p) in perm.iter_mut().enumerate() {
-            *p = i;
-        }
-        let mut best = (score(&perm[..n]), perm);
-        // Heap's algorithm visits every permutation with one swap each.
-        let mut counters = [0; EXHAUSTIVE_PARTICLES];
-        let mut i = 0;
-        while i < n {
-            if counters[i] < i {
-                if i % 2 == 0 {
-                    perm.swap(0, i);
-                } else {
-                    perm.swap(counters[i], i);
-                }
-                let value = score(&perm[..n]);
-                if value > best.0 {
-                    best = (value, perm);
-                }
-                counters[i] += 1;
-                i = 0;
-            } else {
-                counters[i] = 0;
-                i += 1;
+            let value = nuclear_norm(3, &sum);
+            if value > best.0 {
+                best = (value, *perm);
             }
         }
-        let sigma = if d == 2 { best.0.sqrt() } else { best.0 };
-        (sigma, best.1)
+        best
     }
 
     /// One round of particle assignment and Kabsch from each of `starts` (row-major
@@ -277,6 +245,81 @@ impl Rounds {
 
 /// Starts followed past their first round: the best of them after it.
 pub const ALTERNATED_STARTS: usize = 3;
+
+/// [`CloudCoupling::best_relabelling`] in the plane, where M enters Σσ only through four
+/// sums (see `nuclear_norm`): each particle pair's four shares are tabled, each relabelling
+/// adds n of them, and the larger of two squared norms decides (one square root in all).
+fn best_planar_relabelling(
+    n: usize,
+    x0: &[f64],
+    x1: &[f64],
+) -> (f64, [usize; EXHAUSTIVE_PARTICLES]) {
+    let mut table = [[0.0f64; 4]; EXHAUSTIVE_PARTICLES * EXHAUSTIVE_PARTICLES];
+    for i in 0..n {
+        let (ax, ay) = (x0[2 * i], x0[2 * i + 1]);
+        for j in 0..n {
+            let (bx, by) = (x1[2 * j], x1[2 * j + 1]);
+            table[i * n + j] = [
+                ax * bx + ay * by,
+                ax * by - ay * bx,
+                ax * bx - ay * by,
+                ax * by + ay * bx,
+            ];
+        }
+    }
+    let mut best = (f64::NEG_INFINITY, [0; EXHAUSTIVE_PARTICLES]);
+    for perm in permutations(n) {
+        let mut sum = [0.0f64; 4];
+        for (i, &j) in perm[..n].iter().enumerate() {
+            let entry = &table[i * n + j];
+            for k in 0..4 {
+                sum[k] += entry[k];
+            }
+        }
+        let value = (sum[0] * sum[0] + sum[1] * sum[1]).max(sum[2] * sum[2] + sum[3] * sum[3]);
+        if value > best.0 {
+            best = (value, *perm);
+        }
+    }
+    (best.0.sqrt(), best.1)
+}
+
+/// Every permutation of 0..n (n ≤ [`EXHAUSTIVE_PARTICLES`]), listed once per process: the
+/// exhaustive alignment runs over them for every pair of a batch.
+fn permutations(n: usize) -> &'static [[usize; EXHAUSTIVE_PARTICLES]] {
+    static LISTS: OnceLock<Vec<Vec<[usize; EXHAUSTIVE_PARTICLES]>>> = OnceLock::new();
+    let lists = LISTS.get_or_init(|| {
+        (0..=EXHAUSTIVE_PARTICLES)
+            .map(|n| {
+                // Heap's algorithm visits every permutation with one swap each.
+                let mut perm = [0; EXHAUSTIVE_PARTICLES];
+                for (i, p) in perm.iter_mut().enumerate() {
+                    *p = i;
+                }
+                let mut all = vec![perm];
+                let mut counters = [0; EXHAUSTIVE_PARTICLES];
+                let mut i = 0;
+                while i < n {
+                    if counters[i] < i {
+                        if i % 2 == 0 {
+                            perm.swap(0, i);
+                        } else {
+                            perm.swap(counters[i], i);
+                        }
+                        all.push(perm);
+                        counters[i] += 1;
+                        i = 0;
+                    } else {
+                        counters[i] = 0;
+                        i += 1;
+                    }
+                }
+                all
+            })
+            .collect()
+    });
+    &lists[n.min(EXHAUSTIVE_PARTICLES)]
+}
 
 /// Assignment–Kabsch rounds from one start; each lowers the cost, so few are needed.
 const MAX_ALTERNATIONS: usize = 20;

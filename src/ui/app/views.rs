@@ -64,7 +64,7 @@ impl FlowscopeApp {
             let size_px = Vec2::new(rect.width() * ppp, rect.height() * ppp);
             let run = &mut self.runs[index];
             let painter = ui.painter_at(rect);
-            let Some(content) = run.draw_content(style.colour_mode, &style.palette) else {
+            let Some(content) = run.draw_content(mode, style.colour_mode, &style.palette) else {
                 painter.rect_filled(rect, 0.0, egui::Color32::from_rgb(18, 20, 26));
                 painter.text(
                     rect.center(),

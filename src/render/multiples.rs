@@ -1,0 +1,185 @@
+//! Small multiples of point clouds: the first few samples, each in its own cell of a grid,
+//! drawn as their particles (coloured by particle index, so relabellings show) with their
+//! trails and with bonds between particles closer than a cutoff. Clouds in space are seen
+//! along a fixed oblique direction.
+
+use super::content::{CloudData, Rgba, Segment, hsl};
+use super::view::DrawContent;
+use crate::data::Points;
+use crate::session::live::Snapshot;
+
+/// Cells per row; the grid is square.
+pub const COLUMNS: usize = 4;
+/// Samples shown.
+pub const CELLS: usize = COLUMNS * COLUMNS;
+
+/// Where the samples of a snapshot go in the grid of unit cells.
+pub struct Multiples {
+    particles: usize,
+    particle_dim: usize,
+    /// World units per unit of the space: a sample fits its cell with a margin.
+    scale: f64,
+    /// Particles closer than this (in the space's units) are joined by a bond.
+    bond_cutoff: f64,
+    samples: usize,
+}
+
+/// Rows of the rotation clouds in space are seen through (about 35° down and 30° around).
+const OBLIQUE: [[f64; 3]; 2] = [[0.866, -0.5, 0.0], [0.287, 0.497, 0.819]];
+
+impl Multiples {
+    /// The layout of `snapshot`'s samples; none when its space's points are single particles.
+    pub fn of(snapshot: &Snapshot) -> Option<Multiples> {
+        let geometry = snapshot.scene.space.geometry();
+        let particle_dim = geometry.particle_dim();
+        if particle_dim == geometry.dim() {
+            return None;
+        }
+        let particles = geometry.dim() / particle_dim;
+        // The particles' distance from the centre that 98% stay within: a stray particle of
+        // an evaporating droplet does not shrink every cell.
+        let mut radii: Vec<f64> = snapshot
+            .source_samples
+            .iter()
+            .chain(snapshot.target_samples.iter())
+            .flat_map(|p| {
+                p.chunks_exact(particle_dim)
+                    .map(|q| q.iter().map(|v| v * v).sum::<f64>().sqrt())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        radii.sort_by(f64::total_cmp);
+        let reach = radii
+            .get(radii.len() * 98 / 100)
+            .copied()
+            .unwrap_or(1.0)
+            .max(1e-6);
+        Some(Multiples {
+            particles,
+            particle_dim,
+            scale: 0.45 / reach,
+            bond_cutoff: bond_cutoff(&snapshot.target_samples, particles, particle_dim),
+            samples: snapshot.trajectories.count.min(CELLS),
+        })
+    }
+
+    /// The world position of particle `p` (its coordinates) of sample `sample`.
+    pub fn place(&self, sample: usize, p: &[f64]) -> [f32; 3] {
+        let (x, y) = if self.particle_dim == 3 {
+            let dot = |row: &[f64; 3]| row[0] * p[0] + row[1] * p[1] + row[2] * p[2];
+            (dot(&OBLIQUE[0]), dot(&OBLIQUE[1]))
+        } else {
+            (p[0], p[1])
+        };
+        let (column, row) = (sample % COLUMNS, sample / COLUMNS);
+        [
+            (column as f64 + x * self.scale) as f32,
+            (-(row as f64) + y * self.scale) as f32,
+            0.0,
+        ]
+    }
+
+    /// The colour of particle `index`.
+    fn particle_colour(&self, index: usize) -> Rgba {
+        hsl(index as f64 / self.particles as f64, 0.75, 0.6)
+    }
+
+    /// What the view draws: each shown sample's particles along their trajectories.
+    pub fn content(&self, snapshot: &Snapshot, version: u64) -> DrawContent {
+        let trajectories = &snapshot.trajectories;
+        let dim = self.particles * self.particle_dim;
+        let mut positions =
+            Vec::with_capacity(trajectories.frames * self.samples * self.particles * 2);
+        for frame in 0..trajectories.frames {
+            let start = frame * trajectories.count * dim;
+            for sample in 0..self.samples {
+                let state = &trajectories.positions[start + sample * dim..][..dim];
+                for particle in state.chunks_exact(self.particle_dim) {
+                    let p: Vec<f64> = particle.iter().map(|&v| f64::from(v)).collect();
+                    let [x, y, _] = self.place(sample, &p);
+                    positions.extend([x, y]);
+                }
+            }
+        }
+        let colours = (0..self.samples)
+            .flat_map(|_| (0..self.particles).map(|i| self.particle_colour(i)))
+            .collect();
+        DrawContent {
+            version,
+            particles: CloudData {
+                frames: trajectories.frames,
+                count: self.samples * self.particles,
+                dim: 2,
+                positions: std::sync::Arc::new(positions),
+                colours,
+            },
+            source: CloudData::still(2, Vec::new(), Rgba::default()),
+            target: CloudData::still(2, Vec::new(), Rgba::default()),
+            coupling: Vec::new(),
+        }
+    }
+
+    /// Bonds between the close particles of each shown sample at time `t`, and the cells'
+    /// outlines.
+    pub fn segments(&self, snapshot: &Snapshot, t: f32, colour: Rgba, out: &mut Vec<Segment>) {
+        let trajectories = &snapshot.trajectories;
+        if trajectories.frames == 0 {
+            return;
+        }
+        let frame = ((t as f64) * (trajectories.frames - 1) as f64).round() as usize;
+        let states = trajectories.frame(frame);
+        let d = self.particle_dim;
+        for (sample, state) in states.iter().take(self.samples).enumerate() {
+            for i in 0..self.particles {
+                for j in i + 1..self.particles {
+                    let (a, b) = (&state[i * d..][..d], &state[j * d..][..d]);
+                    let distance = a.iter().zip(b).map(|(p, q)| (p - q) * (p - q)).sum::<f64>();
+                    if distance.sqrt() < self.bond_cutoff {
+                        out.push(Segment::new(
+                            self.place(sample, a),
+                            self.place(sample, b),
+                            colour,
+                        ));
+                    }
+                }
+            }
+        }
+        let outline = colour.with_alpha(40);
+        for sample in 0..self.samples {
+            let (column, row) = ((sample % COLUMNS) as f32, -((sample / COLUMNS) as f32));
+            let corners = [(-0.48, -0.48), (0.48, -0.48), (0.48, 0.48), (-0.48, 0.48)];
+            for k in 0..4 {
+                let (a, b) = (corners[k], corners[(k + 1) % 4]);
+                out.push(Segment::new(
+                    [column + a.0, row + a.1, 0.0],
+                    [column + b.0, row + b.1, 0.0],
+                    outline,
+                ));
+            }
+        }
+    }
+}
+
+/// 1.2 times the fifth-smallest fraction (20%) of the target's interparticle distances: the
+/// nearest neighbours (LJ13's contacts near r_m, DW4's short well).
+fn bond_cutoff(target: &Points, particles: usize, d: usize) -> f64 {
+    let mut distances: Vec<f64> = target
+        .iter()
+        .take(200)
+        .flat_map(|x| {
+            (0..particles).flat_map(move |i| {
+                (i + 1..particles).map(move |j| {
+                    (0..d)
+                        .map(|k| (x[i * d + k] - x[j * d + k]).powi(2))
+                        .sum::<f64>()
+                        .sqrt()
+                })
+            })
+        })
+        .collect();
+    if distances.is_empty() {
+        return 0.0;
+    }
+    distances.sort_by(f64::total_cmp);
+    1.2 * distances[distances.len() / 5]
+}
