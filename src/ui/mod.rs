@@ -4,6 +4,7 @@
 mod app;
 mod controls;
 mod export;
+mod histograms;
 mod plots;
 mod run;
 mod scenes;

@@ -117,7 +117,9 @@ pub fn plots_ui(
 ) {
     let link = egui::Id::unique("flowscope-plots");
     let guided = runs.iter().any(|run| run.guidance_sweep.is_some());
-    ui.columns(if guided { 4 } else { 3 }, |columns| {
+    let clouds = super::histograms::shown(runs);
+    let count = 3 + usize::from(guided) + 2 * usize::from(clouds);
+    ui.columns(count, |columns| {
         plot(
             &mut columns[0],
             "loss",
@@ -169,6 +171,10 @@ pub fn plots_ui(
         );
         if guided {
             guidance_plot(&mut columns[3], runs, guidance_w, height);
+        }
+        if clouds {
+            let first = 3 + usize::from(guided);
+            super::histograms::histograms_ui(&mut columns[first..], runs, height);
         }
     });
 }
