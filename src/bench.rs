@@ -27,6 +27,88 @@ pub struct BenchReport {
     pub ot_cost: BTreeMap<String, f64>,
     /// Particles × Euler steps per second when sampling 10 000 particles.
     pub sample_particle_steps_per_sec: f64,
+    /// Equivariant OT (orbit costs, assignment and alignment) of k = 256 mean-free Gaussian
+    /// clouds against DW4 and LJ13 samples, in ms, keyed by system.
+    pub orbit_ot_ms: BTreeMap<String, f64>,
+    /// The mean orbit cost of those pairs.
+    pub orbit_ot_cost: BTreeMap<String, f64>,
+    /// Training steps per second of the EGNN (3×32 ReLU, batch 256) on point clouds, keyed by
+    /// system and coupling.
+    pub cloud_train_steps_per_sec: BTreeMap<String, f64>,
+}
+
+/// A point-cloud scene as the window trains it: the EGNN, 3×32 ReLU, batch 256, k = 256.
+fn cloud_scene(system: &crate::data::ParticleSystem, method: CouplingMethod) -> Result<Scene> {
+    let mut scene = Scene {
+        title: format!("bench {}", system.name),
+        space: crate::space::cloud_space(system.cloud)?,
+        source: DistConfig::named("gaussian"),
+        target: DistConfig::named(system.name),
+        ..Scene::default()
+    };
+    scene.model.network = crate::flow::Network::Egnn;
+    scene.model.width = 32;
+    scene.model.depth = 3;
+    scene.model.activation = Activation::Relu;
+    scene.train.batch = 256;
+    scene.coupling.method = method;
+    scene.coupling.k = 256;
+    Ok(scene)
+}
+
+fn session_rate(scene: Scene, steps: usize, device: &Device) -> Result<f64> {
+    let mut session = Session::new(scene, device)?;
+    for _ in 0..5 {
+        session.step()?;
+    }
+    let start = Instant::now();
+    for _ in 0..steps {
+        session.step()?;
+    }
+    Ok(steps as f64 / start.elapsed().as_secs_f64())
+}
+
+/// The orbit-OT timings and training rates of the point clouds.
+fn cloud_figures(quick: bool, report: &mut BenchReport, device: &Device) -> Result<()> {
+    use crate::data::{DW4, LJ13};
+    for (system, repetitions) in [(&DW4, if quick { 1 } else { 5 }), (&LJ13, 1)] {
+        let scene = cloud_scene(system, CouplingMethod::Equivariant)?;
+        let (source, target) = (scene.sampler(&scene.source)?, scene.sampler(&scene.target)?);
+        let group = scene
+            .alignment()
+            .expect("point clouds carry their own group");
+        let mut rng = Rng::new(1);
+        let (mut secs, mut cost) = (0.0, 0.0);
+        for _ in 0..repetitions {
+            let (x0, x1) = (source.sample(256, &mut rng), target.sample(256, &mut rng));
+            let start = Instant::now();
+            let (aligned, matched) = crate::coupling::orbit_matching(group.as_ref(), &x0, &x1);
+            secs += start.elapsed().as_secs_f64();
+            cost += crate::coupling::mean_pair_cost(scene.space, &aligned, &matched);
+        }
+        report
+            .orbit_ot_ms
+            .insert(system.name.into(), secs * 1e3 / repetitions as f64);
+        report
+            .orbit_ot_cost
+            .insert(system.name.into(), cost / repetitions as f64);
+    }
+    let dw4_steps = if quick { 10 } else { 200 };
+    for method in [CouplingMethod::Independent, CouplingMethod::Equivariant] {
+        let rate = session_rate(cloud_scene(&DW4, method)?, dw4_steps, device)?;
+        report
+            .cloud_train_steps_per_sec
+            .insert(format!("dw4 {}", method.name()), rate);
+    }
+    let rate = session_rate(
+        cloud_scene(&LJ13, CouplingMethod::Exact)?,
+        if quick { 3 } else { 30 },
+        device,
+    )?;
+    report
+        .cloud_train_steps_per_sec
+        .insert("lj13 exact".into(), rate);
+    Ok(())
 }
 
 fn bench_scene(method: CouplingMethod) -> Scene {
@@ -95,13 +177,18 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
     session.sample(particles, 0, Solver::Euler, steps, false)?;
     let sample_particle_steps_per_sec = (particles * steps) as f64 / start.elapsed().as_secs_f64();
 
-    Ok(BenchReport {
+    let mut report = BenchReport {
         train_steps_per_sec_independent,
         train_steps_per_sec_exact_ot,
         ot_ms,
         ot_cost,
         sample_particle_steps_per_sec,
-    })
+        orbit_ot_ms: BTreeMap::new(),
+        orbit_ot_cost: BTreeMap::new(),
+        cloud_train_steps_per_sec: BTreeMap::new(),
+    };
+    cloud_figures(quick, &mut report, device)?;
+    Ok(report)
 }
 
 /// `flowscope bench --render`: offscreen frames per second of the views at 1280×720.

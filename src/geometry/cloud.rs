@@ -203,10 +203,13 @@ impl Cloud {
     /// Applies only the rotation part of `g` to every particle, in place order kept.
     pub fn rotate(&self, rotation: &[f64], x: &[f64], out: &mut [f64]) {
         let d = self.d;
-        for i in 0..self.n {
-            let p = &x[i * d..][..d];
-            for r in 0..d {
-                out[i * d + r] = (0..d).map(|c| rotation[r * d + c] * p[c]).sum();
+        for (p, q) in x.chunks_exact(d).zip(out.chunks_exact_mut(d)) {
+            for (r, row) in rotation.chunks_exact(d).enumerate() {
+                let mut sum = 0.0;
+                for c in 0..d {
+                    sum += row[c] * p[c];
+                }
+                q[r] = sum;
             }
         }
     }

@@ -83,6 +83,24 @@ pub fn coupling_comparison() -> Vec<Variant> {
     ]
 }
 
+/// Symmetric data: independent pairs, batch OT and equivariant OT (both at `k`), side by side.
+pub fn symmetry_comparison(k: usize) -> Vec<Variant> {
+    [
+        CouplingMethod::Independent,
+        CouplingMethod::Exact,
+        CouplingMethod::Equivariant,
+    ]
+    .into_iter()
+    .map(|method| Variant {
+        coupling: CouplingConfig {
+            method,
+            k,
+            ..CouplingConfig::default()
+        },
+    })
+    .collect()
+}
+
 /// The two approaches to one inverse problem: flows starting at the noisy observation, and a
 /// conditional model starting at noise with the observation as input.
 pub fn paired_comparison(coupling: &CouplingConfig) -> Vec<Variant> {

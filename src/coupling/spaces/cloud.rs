@@ -5,7 +5,7 @@
 //!
 //! Clouds of up to [`EXHAUSTIVE_PARTICLES`] particles try every relabelling (exact); larger
 //! ones alternate an exact particle assignment with Kabsch until the cost stops falling, from
-//! the identity and from each alignment of the two clouds' principal axes.
+//! each alignment of the two clouds' principal axes (the best few after one round).
 
 use std::sync::OnceLock;
 
@@ -168,7 +168,7 @@ impl CloudCoupling {
         starts: &[Vec<f64>],
         kept: usize,
     ) -> OrbitMatch {
-        let mut rounds = Rounds::new(self.cloud);
+        let mut rounds = Rounds::new(self.cloud, x0, x1);
         let mut screened: Vec<OrbitMatch> = starts
             .iter()
             .map(|start| rounds.round(x0, x1, start))
@@ -203,6 +203,8 @@ impl CloudCoupling {
 /// Buffers for assignment–Kabsch rounds on one shape.
 struct Rounds {
     cloud: Cloud,
+    /// |x0|² + |x1|² of the pair.
+    norms: f64,
     correlation: Vec<f64>,
     costs: Vec<f64>,
     rotated: Vec<f64>,
@@ -210,9 +212,10 @@ struct Rounds {
 }
 
 impl Rounds {
-    fn new(cloud: Cloud) -> Self {
+    fn new(cloud: Cloud, x0: &[f64], x1: &[f64]) -> Self {
         Self {
             cloud,
+            norms: x0.iter().chain(x1).map(|v| v * v).sum(),
             correlation: vec![0.0; cloud.d * cloud.d],
             costs: vec![0.0; cloud.n * cloud.n],
             rotated: vec![0.0; cloud.n * cloud.d],
@@ -225,18 +228,29 @@ impl Rounds {
     fn round(&mut self, x0: &[f64], x1: &[f64], rotation: &[f64]) -> OrbitMatch {
         let (n, d) = (self.cloud.n, self.cloud.d);
         self.cloud.rotate(rotation, x0, &mut self.rotated);
-        for i in 0..n {
-            for j in 0..n {
-                self.costs[i * n + j] = (0..d)
-                    .map(|k| (self.rotated[i * d + k] - x1[j * d + k]).powi(2))
-                    .sum();
+        // |R·a_i − b_j|² = |a_i|² + |b_j|² − 2 (R·a_i)·b_j, and the first two terms are the same
+        // for every matching: −(R·a_i)·b_j ranks matchings alike.
+        for (i, a) in self.rotated.chunks_exact(d).enumerate() {
+            for (j, b) in x1.chunks_exact(d).enumerate() {
+                let mut dot = 0.0;
+                for k in 0..d {
+                    dot += a[k] * b[k];
+                }
+                self.costs[i * n + j] = -dot;
             }
         }
         let matching = self.assignment.solve(&self.costs);
         correlation(self.cloud, x0, x1, &matching, &mut self.correlation);
         let rotation = kabsch(d, &self.correlation);
+        // Σ|R·a_i − b_p(i)|² = |a|² + |b|² − 2 tr(R·M).
+        let mut trace = 0.0;
+        for r in 0..d {
+            for c in 0..d {
+                trace += rotation[r * d + c] * self.correlation[c * d + r];
+            }
+        }
         OrbitMatch {
-            cost: rotated_cost(self.cloud, x0, x1, &rotation, &matching),
+            cost: (self.norms - 2.0 * trace).max(0.0),
             rotation,
             matching,
         }
@@ -500,8 +514,8 @@ fn symmetric_eigen3(a: &[f64; 9]) -> ([f64; 3], [f64; 9]) {
     (values, vectors)
 }
 
-/// The identity and every orthogonal map taking x0's principal axes onto x1's (each axis
-/// either way round): the alternation's starts.
+/// Every orthogonal map taking x0's principal axes onto x1's (each axis either way round):
+/// the alternation's starts.
 fn principal_starts(cloud: Cloud, x0: &[f64], x1: &[f64]) -> Vec<Vec<f64>> {
     let d = cloud.d;
     let axes = |x: &[f64]| -> Vec<f64> {
@@ -528,7 +542,7 @@ fn principal_starts(cloud: Cloud, x0: &[f64], x1: &[f64]) -> Vec<Vec<f64>> {
         out
     };
     let (e0, e1) = (axes(x0), axes(x1));
-    let mut starts = vec![identity(d)];
+    let mut starts = Vec::with_capacity(1 << d);
     for signs in 0..(1 << d) {
         // R = E1·S·E0ᵀ.
         let sign = |k: usize| if signs >> k & 1 == 1 { -1.0 } else { 1.0 };
@@ -579,11 +593,29 @@ impl Hungarian {
     /// Row i's column of the cheapest perfect matching of the row-major n×n `costs`.
     pub fn solve(&mut self, costs: &[f64]) -> Vec<usize> {
         let n = self.n;
-        self.u.fill(0.0);
+        // Row reduction starts the potentials, and a row whose cheapest column is still free
+        // takes it at once: its edge is tight, so only the other rows need augmenting paths.
         self.v.fill(0.0);
         self.row_of.fill(0);
         self.way.fill(0);
+        self.u[0] = 0.0;
+        let mut pending = Vec::with_capacity(n);
         for row in 1..=n {
+            let row_costs = &costs[(row - 1) * n..][..n];
+            let (mut best, mut column) = (f64::INFINITY, 0);
+            for (j, &c) in row_costs.iter().enumerate() {
+                if c < best {
+                    (best, column) = (c, j + 1);
+                }
+            }
+            self.u[row] = best;
+            if self.row_of[column] == 0 {
+                self.row_of[column] = row;
+            } else {
+                pending.push(row);
+            }
+        }
+        for row in pending {
             self.row_of[0] = row;
             let mut column = 0;
             self.min_to.fill(f64::INFINITY);
@@ -595,17 +627,26 @@ impl Hungarian {
                 let ui = self.u[i];
                 let mut delta = f64::INFINITY;
                 let mut next = 0;
-                for j in 1..=n {
-                    if !self.used[j] {
-                        let reduced = row_costs[j - 1] - ui - self.v[j];
-                        if reduced < self.min_to[j] {
-                            self.min_to[j] = reduced;
-                            self.way[j] = column;
-                        }
-                        if self.min_to[j] < delta {
-                            delta = self.min_to[j];
-                            next = j;
-                        }
+                // Columns 1..=n, zipped so that no index is checked in the inner loop.
+                let columns = row_costs
+                    .iter()
+                    .zip(&self.v[1..])
+                    .zip(&mut self.min_to[1..])
+                    .zip(&mut self.way[1..])
+                    .zip(&self.used[1..])
+                    .enumerate();
+                for (j, ((((&c, &vj), min_to), way), &used)) in columns {
+                    if used {
+                        continue;
+                    }
+                    let reduced = c - ui - vj;
+                    if reduced < *min_to {
+                        *min_to = reduced;
+                        *way = column;
+                    }
+                    if *min_to < delta {
+                        delta = *min_to;
+                        next = j + 1;
                     }
                 }
                 for j in 0..=n {

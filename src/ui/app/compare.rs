@@ -10,7 +10,19 @@ use crate::ui::scenes::{self, Variant};
 impl FlowscopeApp {
     pub(super) fn compare_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
+        let aligns = self.scene.alignment().is_some();
         let Some(variants) = &mut self.compare else {
+            if aligns
+                && ui
+                    .button("Independent vs OT vs equivariant OT")
+                    .on_hover_text(
+                        "Three runs side by side on this symmetric data: independent pairs, batch OT, and OT on the orbit cost with each pair aligned (all at this k).",
+                    )
+                    .clicked()
+            {
+                let k = self.scene.coupling.k;
+                self.set_compare(&ctx, Some(scenes::symmetry_comparison(k)));
+            }
             if ui
                 .button("Compare couplings…")
                 .on_hover_text(
@@ -47,11 +59,16 @@ impl FlowscopeApp {
                 ) {
                     ui.label(coupling.label());
                 }
-                for (method, label) in [
+                let methods = [
                     (CouplingMethod::Independent, "indep."),
                     (CouplingMethod::Exact, "OT"),
                     (CouplingMethod::Sinkhorn, "Sinkhorn"),
-                ] {
+                    (CouplingMethod::Equivariant, "equiv. OT"),
+                ];
+                for (method, label) in methods
+                    .into_iter()
+                    .filter(|(m, _)| aligns || *m != CouplingMethod::Equivariant)
+                {
                     changed |= ui
                         .selectable_value(&mut coupling.method, method, label)
                         .changed();
