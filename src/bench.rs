@@ -56,9 +56,10 @@ fn cloud_scene(system: &crate::data::ParticleSystem, method: CouplingMethod) -> 
     Ok(scene)
 }
 
+/// Training steps per second of `scene`, after ten steps of warming up.
 fn session_rate(scene: Scene, steps: usize, device: &Device) -> Result<f64> {
     let mut session = Session::new(scene, device)?;
-    for _ in 0..5 {
+    for _ in 0..10 {
         session.step()?;
     }
     let start = Instant::now();
@@ -127,15 +128,7 @@ fn bench_scene(method: CouplingMethod) -> Scene {
 }
 
 fn train_rate(method: CouplingMethod, steps: usize, device: &Device) -> Result<f64> {
-    let mut session = Session::new(bench_scene(method), device)?;
-    for _ in 0..10 {
-        session.step()?;
-    }
-    let start = Instant::now();
-    for _ in 0..steps {
-        session.step()?;
-    }
-    Ok(steps as f64 / start.elapsed().as_secs_f64())
+    session_rate(bench_scene(method), steps, device)
 }
 
 /// Runs every benchmark; `quick` uses fewer repetitions.
