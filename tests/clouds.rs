@@ -491,3 +491,38 @@ fn small_clouds_in_space_are_aligned_over_every_relabelling() {
         assert!((coupling.align(a, b, &mut aligned) - exact).abs() < 1e-9);
     }
 }
+
+#[test]
+fn a_short_dw4_run_travels_less_and_straighter_with_equivariant_ot() {
+    let device = Device::flex();
+    let run = |method: CouplingMethod| {
+        let mut scene = Scene::from_toml(
+            "space = \"cloud\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"dw4\"\n\
+             [model]\nnetwork = \"egnn\"\nwidth = 16\ndepth = 2\nactivation = \"relu\"\n",
+        )
+        .unwrap();
+        scene.coupling.method = method;
+        scene.coupling.k = 128;
+        scene.train.steps = 300;
+        scene.train.batch = 128;
+        scene.eval.points = 300;
+        scene.eval.steps = 50;
+        let mut session = flowscope::session::Session::new(scene, &device).unwrap();
+        session.train(|_| {}).unwrap();
+        session.evaluate().unwrap()
+    };
+    let independent = run(CouplingMethod::Independent);
+    let equivariant = run(CouplingMethod::Equivariant);
+    assert!(
+        equivariant.path_length < 0.97 * independent.path_length,
+        "path length {} vs {}",
+        equivariant.path_length,
+        independent.path_length
+    );
+    assert!(
+        equivariant.straightness < 0.3 * independent.straightness,
+        "straightness {} vs {}",
+        equivariant.straightness,
+        independent.straightness
+    );
+}

@@ -406,3 +406,74 @@ fn paired_coupling_and_reflow_from_the_window() {
             && approach(1) == Some(flowscope::coupling::PairedApproach::Condition)
     });
 }
+
+fn quick_cloud_scene() -> Scene {
+    let mut scene = Scene::from_toml(
+        "space = \"cloud\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"dw4\"\n\
+         [coupling]\nmethod = \"equivariant\"\nk = 64\n[model]\nnetwork = \"egnn\"\nwidth = 16\ndepth = 2\n",
+    )
+    .unwrap();
+    scene.train.steps = 40;
+    scene.train.batch = 64;
+    scene.sample.particles = 32;
+    scene.sample.steps = 10;
+    scene.eval.points = 64;
+    scene.eval.steps = 10;
+    scene
+}
+
+#[test]
+fn point_clouds_offer_equivariant_ot_the_egnn_and_a_three_way_comparison() {
+    let mut harness = harness(quick_cloud_scene());
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    // The views of a cloud: small multiples first.
+    harness.get_by_label("configurations");
+    harness.get_by_label("plane");
+    harness.get_by_label("Equivariant OT");
+    harness.get_by_label("MLP").click();
+    harness.step();
+    assert_eq!(
+        harness.state().scene().model.network,
+        flowscope::flow::Network::Mlp
+    );
+    // An aligned coupling with a plain MLP is the pitfall the panel warns about.
+    harness.step();
+    assert!(
+        harness
+            .query_all_by_label_contains("a plain MLP learns to flow from that aligned source")
+            .next()
+            .is_some()
+    );
+    harness.get_by_label("EGNN").click();
+    harness.step();
+    assert_eq!(
+        harness.state().scene().model.network,
+        flowscope::flow::Network::Egnn
+    );
+    // The Training section folded away, so that the Compare section fits in the panel.
+    harness.get_by_label("Training").click();
+    harness.step();
+    harness.get_by_label("Compare").click();
+    harness.step();
+    harness.step();
+    harness
+        .get_by_label("Independent vs OT vs equivariant OT")
+        .click();
+    harness.step();
+    harness.step();
+    let names: Vec<String> = harness
+        .state()
+        .runs()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["independent", "exact OT, k = 64", "equivariant OT, k = 64"]
+    );
+    run_until(&mut harness, "every run publishes", |app| {
+        app.runs().iter().all(|r| r.snapshot.is_some())
+    });
+}

@@ -17,7 +17,7 @@ impl FlowscopeApp {
                         ("S", "one training step"),
                         ("R", "reset the weights"),
                         ("T", "play / pause the flow animation"),
-                        ("1–9", "load a shipped scene"),
+                        ("1–9, 0", "load a shipped scene"),
                         ("C", "compare couplings side by side"),
                         ("E", "export a video"),
                         ("F11", "presentation mode (Esc leaves)"),

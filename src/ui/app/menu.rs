@@ -30,7 +30,7 @@ impl FlowscopeApp {
                 for (index, (name, text)) in scenes::SHIPPED.iter().enumerate() {
                     let title = Scene::from_toml(text).map(|s| s.title).unwrap_or_default();
                     if ui
-                        .button(format!("{}  {title}", index + 1))
+                        .button(format!("{}  {title}", (index + 1) % 10))
                         .on_hover_text(format!("assets/scenes/{name}.toml"))
                         .clicked()
                         && let Some(scene) = scenes::shipped(index)

@@ -516,6 +516,7 @@ impl FlowscopeApp {
             Key::Num7,
             Key::Num8,
             Key::Num9,
+            Key::Num0,
         ];
         for (index, key) in numbers.into_iter().enumerate() {
             if pressed(key)
