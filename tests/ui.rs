@@ -477,3 +477,22 @@ fn point_clouds_offer_equivariant_ot_the_egnn_and_a_three_way_comparison() {
         app.runs().iter().all(|r| r.snapshot.is_some())
     });
 }
+
+#[test]
+fn the_live_scores_of_a_point_cloud_run_carry_its_equivariance_error() {
+    let mut harness = harness(quick_cloud_scene());
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    harness.get_by_label("▶ Start").click();
+    harness.step();
+    run_until(&mut harness, "the run is scored", |app| {
+        !app.runs()[0].metrics.is_empty()
+    });
+    let error = harness.state().runs()[0]
+        .metrics
+        .last()
+        .and_then(|m| m.equivariance_error)
+        .expect("an equivariance error");
+    assert!(error < 1e-5, "the EGNN is equivariant: {error}");
+}

@@ -73,7 +73,7 @@ impl Session {
         self.scene.sampler(&held_out)
     }
 
-    fn cloud_equivariance_error(&self, cloud: Cloud, x0: &Points) -> Result<f64> {
+    pub(super) fn cloud_equivariance_error(&self, cloud: Cloud, x0: &Points) -> Result<f64> {
         let model = self.model();
         let mut rng = Rng::stream(self.scene.train.seed, "eval-motions");
         let dim = cloud.n * cloud.d;

@@ -56,6 +56,9 @@ pub struct MetricsAt {
     pub one_step_w2: f64,
     /// Paired coupling: how well held-out observations are restored.
     pub restoration: Option<Restoration>,
+    /// Data with a group (a declared symmetry, point clouds): max |v(g·x) − g·v(x)| relative
+    /// to max |v|.
+    pub equivariance_error: Option<f64>,
 }
 
 /// The learned velocity field on a fixed set of points at a few times, for arrows.
@@ -130,6 +133,9 @@ const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(300);
 /// the display particles through a wide model (the sphere scene's) costs more than 300 ms of
 /// training, and the window should show a model that learns, not one that is redrawn.
 const TRAINING_PER_PUBLISHING: u32 = 2;
+/// Held-out points the live equivariance error is measured on.
+const EQUIVARIANCE_POINTS: usize = 100;
+
 /// How long a worker waits for its turn before it looks at its commands again.
 const TURN_PATIENCE: Duration = Duration::from_millis(50);
 /// Held-out scores are refreshed at most this often (they need an exact W2).
@@ -422,6 +428,9 @@ impl<W: Fn()> Worker<W> {
                     metrics,
                     one_step_w2: self.session.w2_with(&one_step)?,
                     restoration: self.session.restoration(eval.points, eval.steps)?,
+                    equivariance_error: self
+                        .session
+                        .equivariance_error(eval.points.min(EQUIVARIANCE_POINTS))?,
                 })
             });
             match scores {

@@ -673,6 +673,27 @@ impl Session {
             let data = points.iter().flat_map(|p| Symmetry::apply(g, p)).collect();
             Points::new(2, data, None)
         };
+        let invariance = |points: &Points| -> Result<f64> {
+            let mut total = 0.0;
+            for g in &elements[1..] {
+                total += crate::metrics::w2(self.scene.space, points, &moved(points, g))?;
+            }
+            Ok(total / (elements.len() - 1) as f64)
+        };
+        Ok(Some(SymmetryReport {
+            equivariance_error: self.plane_equivariance_error(&elements, &x0)?,
+            invariance_w2: invariance(&end)?,
+            invariance_w2_floor: invariance(&reference)?,
+        }))
+    }
+
+    /// max |v(g·x) − g·v(x)| over the group's elements but the identity, points `x0` and
+    /// t = 0, ½, 1, relative to the largest |v(x)|.
+    fn plane_equivariance_error(&self, elements: &[Element], x0: &Points) -> Result<f64> {
+        let moved = |points: &Points, g: &Element| {
+            let data = points.iter().flat_map(|p| Symmetry::apply(g, p)).collect();
+            Points::new(2, data, None)
+        };
         let model = self.model();
         let mut worst = 0.0f64;
         let mut scale = 0.0f64;
@@ -687,28 +708,39 @@ impl Session {
                     &self.device,
                 )
             };
-            let v = velocity(&x0)?;
+            let v = velocity(x0)?;
             scale = v.chunks(2).map(|w| w[0].hypot(w[1])).fold(scale, f64::max);
             for g in &elements[1..] {
-                let v_moved = velocity(&moved(&x0, g))?;
+                let v_moved = velocity(&moved(x0, g))?;
                 for (w, u) in v.chunks(2).zip(v_moved.chunks(2)) {
                     let turned = Symmetry::apply(g, w);
                     worst = worst.max((turned[0] - u[0]).hypot(turned[1] - u[1]));
                 }
             }
         }
-        let invariance = |points: &Points| -> Result<f64> {
-            let mut total = 0.0;
-            for g in &elements[1..] {
-                total += crate::metrics::w2(self.scene.space, points, &moved(points, g))?;
-            }
-            Ok(total / (elements.len() - 1) as f64)
+        Ok(worst / scale.max(f64::MIN_POSITIVE))
+    }
+
+    /// The equivariance error of the current field on `n` held-out source points, under the
+    /// scene's symmetry or the point cloud's rotations and relabellings; none without a group.
+    pub fn equivariance_error(&self, n: usize) -> Result<Option<f64>> {
+        let (x0, _) =
+            self.starting_points(n, &mut Rng::stream(self.scene.train.seed, "eval-source"));
+        if let Some(group) = self.scene.symmetry {
+            return self
+                .plane_equivariance_error(&group.elements(), &x0)
+                .map(Some);
+        }
+        let geometry = self.scene.space.geometry();
+        let d = geometry.particle_dim();
+        if d == geometry.dim() {
+            return Ok(None);
+        }
+        let cloud = crate::geometry::Cloud {
+            n: geometry.dim() / d,
+            d,
         };
-        Ok(Some(SymmetryReport {
-            equivariance_error: worst / scale.max(f64::MIN_POSITIVE),
-            invariance_w2: invariance(&end)?,
-            invariance_w2_floor: invariance(&reference)?,
-        }))
+        self.cloud_equivariance_error(cloud, &x0).map(Some)
     }
 
     /// Writes scene.toml and the model checkpoint into `dir` (created if needed).

@@ -17,16 +17,19 @@ pub enum PathMetric {
     OneStepW2,
     /// Paired coupling only.
     RestorationError,
+    /// Data with a group only.
+    EquivarianceError,
 }
 
 impl PathMetric {
-    const ALL: [PathMetric; 6] = [
+    const ALL: [PathMetric; 7] = [
         PathMetric::Straightness,
         PathMetric::Npe,
         PathMetric::PathEnergy,
         PathMetric::W2,
         PathMetric::OneStepW2,
         PathMetric::RestorationError,
+        PathMetric::EquivarianceError,
     ];
 
     fn label(self) -> &'static str {
@@ -37,6 +40,7 @@ impl PathMetric {
             PathMetric::W2 => "W2 to data",
             PathMetric::OneStepW2 => "W2, one Euler step",
             PathMetric::RestorationError => "restoration error",
+            PathMetric::EquivarianceError => "equivariance error",
         }
     }
 
@@ -56,6 +60,9 @@ impl PathMetric {
             PathMetric::RestorationError => {
                 "Paired coupling: E|ψ1(X0) − X1|, the mean distance from each restored point to the clean point it was observed from."
             }
+            PathMetric::EquivarianceError => {
+                "Symmetric data: max |v(g·x) − g·v(x)| over the group (random rotations, reflections and relabellings for point clouds), relative to max |v|: about 1e-7 for an equivariant network, far above for a plain MLP."
+            }
         }
     }
 
@@ -68,6 +75,7 @@ impl PathMetric {
             PathMetric::W2 => metrics.w2,
             PathMetric::OneStepW2 => scores.one_step_w2,
             PathMetric::RestorationError => scores.restoration?.error,
+            PathMetric::EquivarianceError => scores.equivariance_error?,
         })
     }
 }
