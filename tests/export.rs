@@ -429,6 +429,37 @@ fn a_dw4_run_exports_as_small_multiples_with_every_cell_drawn() {
             );
         }
     }
+    // The aligned overlay draws every sample's particles in the colours of the reference's.
+    let aligned = dir.path().join("aligned");
+    succeeds(&[
+        "export",
+        "--scene",
+        &scene,
+        "--view",
+        "aligned",
+        "--out",
+        &format!("{}/", aligned.display()),
+        "--width",
+        "160",
+        "--height",
+        "160",
+        "--fps",
+        "2",
+        "--duration-secs",
+        "0.5",
+        "--device",
+        "cpu",
+    ]);
+    let frame = &png_frames(&aligned)[0];
+    let hues: std::collections::BTreeSet<[u8; 3]> = frame
+        .pixels()
+        .filter(|p| p.0[..3].iter().max().unwrap() - p.0[..3].iter().min().unwrap() > 100)
+        .map(|p| [p.0[0] / 64, p.0[1] / 64, p.0[2] / 64])
+        .collect();
+    assert!(
+        hues.len() >= 4,
+        "one colour per reference particle: {hues:?}"
+    );
     let gif = dir.path().join("dw4.gif");
     succeeds(&[
         "export",

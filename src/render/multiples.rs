@@ -1,11 +1,14 @@
-//! Small multiples of point clouds: the first few samples, each in its own cell of a grid,
-//! drawn as their particles (coloured by particle index, so relabellings show) with their
-//! trails and with bonds between particles closer than a cutoff. Clouds in space are seen
-//! along a fixed oblique direction.
+//! Point clouds laid out for the eye. Small multiples: the first few samples, each in its own
+//! cell of a grid, drawn as their particles (coloured by particle index, so relabellings show)
+//! with their trails and with bonds between particles closer than a cutoff. The aligned
+//! overlay: every sample turned onto one reference configuration and drawn together. Clouds in
+//! space are seen along a fixed oblique direction.
 
 use super::content::{CloudData, Rgba, Segment, hsl};
 use super::view::DrawContent;
+use crate::coupling::{CloudCoupling, OrbitMatch};
 use crate::data::Points;
+use crate::geometry::Cloud;
 use crate::session::live::Snapshot;
 
 /// Cells per row; the grid is square.
@@ -182,4 +185,82 @@ fn bond_cutoff(target: &Points, particles: usize, d: usize) -> f64 {
     }
     distances.sort_by(f64::total_cmp);
     1.2 * distances[distances.len() / 5]
+}
+
+/// The overlay of aligned samples: every sample turned and relabelled (by the motion that
+/// brings its state at t = 1 nearest a reference configuration, the first target sample) and
+/// all drawn together, each particle in the colour of the reference particle it matches. The
+/// picture is the learned one-particle density in the reference's frame: blobs where the
+/// reference's particles sit, for a flow that learned the system.
+pub fn aligned_content(snapshot: &Snapshot, version: u64) -> Option<DrawContent> {
+    let geometry = snapshot.scene.space.geometry();
+    let d = geometry.particle_dim();
+    if d == geometry.dim() || snapshot.target_samples.is_empty() {
+        return None;
+    }
+    let cloud = Cloud {
+        n: geometry.dim() / d,
+        d,
+    };
+    let coupling = CloudCoupling { cloud };
+    let reference = snapshot.target_samples.point(0);
+    let trajectories = &snapshot.trajectories;
+    let (count, dim) = (trajectories.count, cloud.n * d);
+    let last = trajectories.frame(trajectories.frames.saturating_sub(1));
+    let motions: Vec<OrbitMatch> = last
+        .iter()
+        .map(|x| coupling.best_motion(x, reference))
+        .collect();
+    let flat = |p: [f64; 3]| -> [f32; 2] {
+        if d == 3 {
+            let dot = |row: &[f64; 3]| row[0] * p[0] + row[1] * p[1] + row[2] * p[2];
+            [dot(&OBLIQUE[0]) as f32, dot(&OBLIQUE[1]) as f32]
+        } else {
+            [p[0] as f32, p[1] as f32]
+        }
+    };
+    let mut positions = Vec::with_capacity(trajectories.frames * count * cloud.n * 2);
+    for frame in 0..trajectories.frames {
+        let start = frame * count * dim;
+        for (sample, motion) in motions.iter().enumerate() {
+            let state = &trajectories.positions[start + sample * dim..][..dim];
+            for particle in state.chunks_exact(d) {
+                let mut turned = [0.0; 3];
+                for (r, out) in turned.iter_mut().enumerate().take(d) {
+                    *out = (0..d)
+                        .map(|c| motion.rotation[r * d + c] * f64::from(particle[c]))
+                        .sum();
+                }
+                positions.extend(flat(turned));
+            }
+        }
+    }
+    let colours = motions
+        .iter()
+        .flat_map(|motion| {
+            motion
+                .matching
+                .iter()
+                .map(|&j| hsl(j as f64 / cloud.n as f64, 0.75, 0.6))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let reference_particles: Vec<f32> = reference
+        .chunks_exact(d)
+        .flat_map(|p| flat([p[0], p[1], p.get(2).copied().unwrap_or(0.0)]))
+        .collect();
+    Some(DrawContent {
+        version,
+        particles: CloudData {
+            frames: trajectories.frames,
+            count: count * cloud.n,
+            dim: 2,
+            positions: std::sync::Arc::new(positions),
+            colours,
+        },
+        source: CloudData::still(2, Vec::new(), Rgba::default()),
+        // The reference itself, where the blobs should gather.
+        target: CloudData::still(2, reference_particles, Rgba::rgb(235, 235, 235)),
+        coupling: Vec::new(),
+    })
 }

@@ -10,7 +10,7 @@ use super::camera::{OrbitCamera, PanZoomCamera};
 use super::content::{
     CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, label_colour,
 };
-use super::multiples::Multiples;
+use super::multiples::{Multiples, aligned_content};
 use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 use super::view::DrawContent;
 use super::views::{Layout, ViewCamera, ViewMode};
@@ -121,10 +121,18 @@ pub fn content_for_view(
     palette: &Palette,
     version: u64,
 ) -> DrawContent {
-    if mode.layout == Layout::Multiples
-        && let Some(multiples) = Multiples::of(snapshot)
-    {
-        return multiples.content(snapshot, version);
+    match mode.layout {
+        Layout::Multiples => {
+            if let Some(multiples) = Multiples::of(snapshot) {
+                return multiples.content(snapshot, version);
+            }
+        }
+        Layout::Aligned => {
+            if let Some(content) = aligned_content(snapshot, version) {
+                return content;
+            }
+        }
+        Layout::Together => {}
     }
     content_from_snapshot(snapshot, colour_mode, palette, version)
 }
@@ -292,15 +300,19 @@ pub fn overlays(
             ));
         }
     }
-    let density = (style.layers.density && snapshot.trajectories.count > 0).then(|| {
-        let trajectories = &snapshot.trajectories;
-        let frame = ((t as f64) * (trajectories.frames - 1) as f64).round() as usize;
-        let points = trajectories.frame(frame);
-        let (min, max) = data_box(snapshot);
-        // About one particle per cell on average at the densest: a smooth picture at any count.
-        let resolution = ((points.len() as f64).sqrt() * 1.2).clamp(24.0, 160.0) as u32;
-        density_image(space, &points, min, max, resolution, &style.palette)
-    });
+    // The heat map places samples where their coordinates are; the aligned overlay moves them.
+    let density = (style.layers.density
+        && snapshot.trajectories.count > 0
+        && mode.layout == Layout::Together)
+        .then(|| {
+            let trajectories = &snapshot.trajectories;
+            let frame = ((t as f64) * (trajectories.frames - 1) as f64).round() as usize;
+            let points = trajectories.frame(frame);
+            let (min, max) = data_box(snapshot);
+            // About one particle per cell on average at the densest: a smooth picture at any count.
+            let resolution = ((points.len() as f64).sqrt() * 1.2).clamp(24.0, 160.0) as u32;
+            density_image(space, &points, min, max, resolution, &style.palette)
+        });
     Overlays {
         segments,
         density,

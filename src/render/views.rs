@@ -87,6 +87,8 @@ pub enum Layout {
     Together,
     /// Point clouds: the first samples each in a cell of a grid, as their particles.
     Multiples,
+    /// Point clouds: every sample turned and relabelled onto one reference configuration.
+    Aligned,
 }
 
 /// A picture of a space; views are told apart by name.
@@ -210,6 +212,23 @@ impl ViewMode {
         grid: false,
         edge_labels: EdgeLabels::None,
         layout: Layout::Multiples,
+    };
+
+    /// Point clouds overlaid: every sample aligned to a reference configuration.
+    pub const ALIGNED: ViewMode = ViewMode {
+        name: "aligned",
+        cli_name: "aligned",
+        description: "Every sample turned and relabelled onto one target configuration (white), each particle in the colour of the reference particle it matches: the learned density in one frame.",
+        projection: Projection::Flat,
+        camera: ViewCamera::PanZoom {
+            centre: Vec2::ZERO,
+            span: 9.0,
+            fits_data: true,
+        },
+        surface: Surface::Background,
+        grid: true,
+        edge_labels: EdgeLabels::Ticks,
+        layout: Layout::Aligned,
     };
 
     /// The code the shaders switch on.

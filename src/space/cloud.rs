@@ -110,9 +110,9 @@ pub fn cloud_space(cloud: Cloud) -> Result<SpaceKind> {
             .find(|system| system.cloud == cloud)
             .map_or("gaussian", |system| system.name),
         views: if cloud.d == 2 {
-            &[ViewMode::CONFIGURATIONS, ViewMode::PLANE]
+            &[ViewMode::CONFIGURATIONS, ViewMode::ALIGNED, ViewMode::PLANE]
         } else {
-            &[ViewMode::CONFIGURATIONS, ViewMode::SPACE]
+            &[ViewMode::CONFIGURATIONS, ViewMode::ALIGNED, ViewMode::SPACE]
         },
         geometry: Box::leak(Box::new(cloud)),
         datasets: CLOUD_DATASETS,
