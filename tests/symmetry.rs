@@ -358,3 +358,37 @@ fn a_symmetrised_target_is_the_union_of_its_images() {
         "{error}"
     );
 }
+
+#[test]
+fn the_pinwheel_of_m_arms_has_the_symmetry_c_m() {
+    let space = SpaceKind::PLANE;
+    let mut config = DistConfig::named("pinwheel");
+    config.params.insert("arms".into(), 5.0);
+    let sampler = build_sampler(space, &config).unwrap();
+    let a = sampler.sample(1500, &mut Rng::new(1));
+    let b = sampler.sample(1500, &mut Rng::new(2));
+    let turned = |points: &Points, angle: f64| {
+        let (s, c) = angle.sin_cos();
+        let data = points
+            .iter()
+            .flat_map(|p| [c * p[0] - s * p[1], s * p[0] + c * p[1]])
+            .collect();
+        Points::new(2, data, None)
+    };
+    let w2 = |x: &Points, y: &Points| flowscope::metrics::w2(space, x, y).unwrap();
+    let floor = w2(&a, &b);
+    let fifth = std::f64::consts::TAU / 5.0;
+    // A fifth of a turn maps the pinwheel onto itself: as close as another sample of it.
+    assert!(
+        w2(&turned(&a, fifth), &b) < 1.3 * floor,
+        "{} vs {floor}",
+        w2(&turned(&a, fifth), &b)
+    );
+    // Half of that is not in the group.
+    assert!(w2(&turned(&a, fifth / 2.0), &b) > 2.0 * floor);
+    let scene = Scene::from_toml(
+        "space = \"plane\"\nsymmetry = \"c5\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"pinwheel\"\narms = 5\n",
+    )
+    .unwrap();
+    scene.validate().unwrap();
+}
