@@ -319,10 +319,19 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
                 help,
             );
         }
+        let response = ui
+            .add_enabled_ui(aligns, |ui| {
+                ui.selectable_value(&mut coupling.method, CouplingMethod::Equivariant, "Equivariant OT")
+            })
+            .inner;
         if aligns {
             tip(
-                ui.selectable_value(&mut coupling.method, CouplingMethod::Equivariant, "Equivariant OT"),
+                response,
                 "Pair points by exact OT on the orbit cost (the least distance over the data's rotations and reflections, and over relabellings of a point cloud's identical particles), each source point turned onto its partner (k = 1: aligned independent pairs). With a plain MLP the aligned source is no longer the source distribution, so samples from it can come out wrong.",
+            );
+        } else {
+            response.on_disabled_hover_text(
+                "Equivariant OT aligns pairs along the data's symmetry: choose one under Data (cM or dM, in the plane), or use point clouds, whose particles carry their own.",
             );
         }
     });
