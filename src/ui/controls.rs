@@ -4,7 +4,7 @@
 use eframe::egui;
 
 use crate::coupling::{Corruption, CouplingMethod, MAX_K, PairedApproach};
-use crate::data::{DistConfig, build_sampler};
+use crate::data::{DistConfig, build_sampler, find};
 use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, Network, RequestedLabel, Solver};
 use crate::geometry::Symmetry;
 use crate::render::{ColourMode, Style};
@@ -99,13 +99,16 @@ pub fn scene_ui(ui: &mut egui::Ui, scene: &mut Scene) -> bool {
     *scene != before
 }
 
-/// Labels the scene's target has (0 when unlabelled); the image density is never labelled and
-/// is not built (it reads its file).
+/// Labels the scene's target has (0 when unlabelled). Only labelled datasets are built to
+/// count them: this runs every frame, and others may read a file (the image density) or run
+/// Metropolis chains (DW4, LJ13).
 fn target_labels(scene: &Scene) -> usize {
-    if scene.target.name == "image" {
-        return 0;
+    match find(scene.space, &scene.target.name) {
+        Ok(dataset) if dataset.labels.is_some() => {
+            build_sampler(scene.space, &scene.target).map_or(0, |t| t.num_labels())
+        }
+        _ => 0,
     }
-    build_sampler(scene.space, &scene.target).map_or(0, |t| t.num_labels())
 }
 
 /// A conditional model follows the target's labels when the target changes; guidance and
