@@ -258,7 +258,7 @@ impl Rounds {
 }
 
 /// Starts followed past their first round: the best of them after it.
-pub const ALTERNATED_STARTS: usize = 3;
+pub const ALTERNATED_STARTS: usize = 2;
 
 /// [`CloudCoupling::best_relabelling`] in the plane, where M enters Σσ only through four
 /// sums (see `nuclear_norm`): each particle pair's four shares are tabled, each relabelling
