@@ -13,7 +13,7 @@ pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
 pub use model::{Activation, ModelConfig, VelocityField};
 pub use network::Network;
 pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};
-pub use spaces::{CloudModel, PlaneModel, SpaceModel, SphereModel, TorusModel};
+pub use spaces::{CloudModel, HyperbolicModel, PlaneModel, SpaceModel, SphereModel, TorusModel};
 pub use train::{StepReport, TrainConfig, Trainer, drop_labels};
 
 use serde::{Deserialize, Serialize};

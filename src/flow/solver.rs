@@ -187,7 +187,7 @@ pub fn integrate(
             }
         };
         nfe += evaluations;
-        let squared_speed = step_velocity.square().sum_dim(1);
+        let squared_speed = geometry.squared_norm_tensor(x.clone(), step_velocity);
         length = length + squared_speed.clone().sqrt().sum().reshape([1]) * (h / n as f64);
         energy = energy + squared_speed.sum().reshape([1]) * (h / n as f64);
         x = next;

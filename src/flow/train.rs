@@ -189,8 +189,8 @@ impl Trainer {
             labels,
             observation,
         );
-        let v = io.velocity(xt, raw);
-        let loss = (v - ut).square().sum_dim(1).mean();
+        let v = io.velocity(xt.clone(), raw);
+        let loss = geometry.squared_norm_tensor(xt, v - ut).mean();
         let loss_value: f32 = loss.clone().into_scalar();
         let step = self.steps_done + 1;
         if !loss_value.is_finite() {

@@ -1,5 +1,6 @@
 //! The geometry layer of the spaces (the registry of spaces lists one per space): the plane R²,
-//! the unit sphere S² ⊂ R³ and the flat torus [0,2π)².
+//! the unit sphere S² ⊂ R³, the flat torus [0,2π)², the hyperbolic plane (Poincaré disk) and
+//! point clouds.
 //!
 //! Each geometry has an f64 reference implementation on single points (used by data, couplings,
 //! metrics and tests) and batched versions on burn tensors (used inside training and sampling).
@@ -7,6 +8,7 @@
 //! angles (θ, φ) in radians on the torus.
 
 mod cloud;
+mod hyperbolic;
 mod plane;
 mod schedule;
 mod sphere;
@@ -14,6 +16,7 @@ mod symmetry;
 mod torus;
 
 pub use cloud::{Cloud, CloudMotion, MIN_SEPARATION};
+pub use hyperbolic::{Hyperbolic, MAX_RADIUS};
 pub use plane::Plane;
 pub use schedule::Scheduler;
 pub use sphere::Sphere;
@@ -80,6 +83,12 @@ pub trait Space: Send + Sync {
         ut: &mut [f64],
     );
 
+    /// The Riemannian squared norm of tangent vectors `v` at `x`: what the loss and the path
+    /// energy measure (the coordinates' own on every space but the hyperbolic disk).
+    /// # Shapes: x, v `[N, dim]` → `[N, 1]`.
+    fn squared_norm_tensor(&self, _x: Tensor<2>, v: Tensor<2>) -> Tensor<2> {
+        v.square().sum_dim(1)
+    }
     /// Batched exp map. # Shapes: x, v `[N, dim]` → `[N, dim]`.
     fn exp_tensor(&self, x: Tensor<2>, v: Tensor<2>) -> Tensor<2>;
     /// Batched log map. # Shapes: x, y `[N, dim]` → `[N, dim]`.

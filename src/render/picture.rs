@@ -279,6 +279,7 @@ pub fn overlays(
         segments = grid;
         grid_step = Some(step);
     }
+    space.render().backdrop(style.palette.grid, &mut segments);
     let field = &snapshot.field;
     if style.layers.field && !field.times.is_empty() && !field.points.is_empty() {
         let nearest = ((t as f64) * (field.times.len() - 1) as f64).round() as usize;

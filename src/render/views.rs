@@ -197,6 +197,23 @@ impl ViewMode {
         layout: Layout::Together,
     };
 
+    /// The hyperbolic plane in the Poincaré disk, with its rim and a geodesic grid.
+    pub const DISK: ViewMode = ViewMode {
+        name: "disk",
+        cli_name: "disk",
+        description: "The hyperbolic plane as the Poincaré disk: geodesics are arcs meeting the rim at right angles.",
+        projection: Projection::Flat,
+        camera: ViewCamera::PanZoom {
+            centre: Vec2::ZERO,
+            span: 2.2,
+            fits_data: false,
+        },
+        surface: Surface::Background,
+        grid: false,
+        edge_labels: EdgeLabels::None,
+        layout: Layout::Together,
+    };
+
     /// Point clouds as small multiples: sixteen samples, each in its own cell.
     pub const CONFIGURATIONS: ViewMode = ViewMode {
         name: "configurations",

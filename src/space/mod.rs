@@ -12,11 +12,17 @@ use std::sync::RwLock;
 
 pub use cloud::{cloud_space, default_cloud};
 
-use crate::coupling::{PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling};
-use crate::data::{Dataset, DistConfig, PLANE_DATASETS, SPHERE_DATASETS, TORUS_DATASETS};
-use crate::flow::{PlaneModel, SpaceModel, SphereModel, TorusModel};
-use crate::geometry::{Plane, Space, Sphere, Torus};
-use crate::render::{PlaneRender, SpaceRender, SphereRender, TorusRender, ViewMode};
+use crate::coupling::{
+    HyperbolicCoupling, PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling,
+};
+use crate::data::{
+    Dataset, DistConfig, HYPERBOLIC_DATASETS, PLANE_DATASETS, SPHERE_DATASETS, TORUS_DATASETS,
+};
+use crate::flow::{HyperbolicModel, PlaneModel, SpaceModel, SphereModel, TorusModel};
+use crate::geometry::{Hyperbolic, Plane, Space, Sphere, Torus};
+use crate::render::{
+    HyperbolicRender, PlaneRender, SpaceRender, SphereRender, TorusRender, ViewMode,
+};
 use crate::{Error, Result};
 
 /// Everything flowscope knows about one space.
@@ -102,10 +108,26 @@ const TORUS_ENTRY: SpaceEntry = SpaceEntry {
     family: None,
 };
 
+const HYPERBOLIC_ENTRY: SpaceEntry = SpaceEntry {
+    name: "hyperbolic",
+    summary: "the hyperbolic plane (Poincaré disk)",
+    columns: &["x", "y"],
+    default_source: "wrapped_normal",
+    default_target: "wrapped_mixture",
+    views: &[ViewMode::DISK],
+    geometry: &Hyperbolic,
+    datasets: HYPERBOLIC_DATASETS,
+    coupling: &HyperbolicCoupling,
+    model: &HyperbolicModel,
+    render: &HyperbolicRender,
+    family: None,
+};
+
 impl SpaceKind {
     pub const PLANE: SpaceKind = SpaceKind(&PLANE_ENTRY);
     pub const SPHERE: SpaceKind = SpaceKind(&SPHERE_ENTRY);
     pub const TORUS: SpaceKind = SpaceKind(&TORUS_ENTRY);
+    pub const HYPERBOLIC: SpaceKind = SpaceKind(&HYPERBOLIC_ENTRY);
 
     /// The space registered under `name`.
     pub fn named(name: &str) -> Result<SpaceKind> {
@@ -239,7 +261,12 @@ impl<'de> serde::Deserialize<'de> for SpaceKind {
 /// Spaces added at run time, after the built-in ones.
 static REGISTERED: RwLock<Vec<&'static SpaceEntry>> = RwLock::new(Vec::new());
 
-const BUILT_IN: [SpaceKind; 3] = [SpaceKind::PLANE, SpaceKind::SPHERE, SpaceKind::TORUS];
+const BUILT_IN: [SpaceKind; 4] = [
+    SpaceKind::PLANE,
+    SpaceKind::SPHERE,
+    SpaceKind::TORUS,
+    SpaceKind::HYPERBOLIC,
+];
 
 /// Every space, the built-in ones first (a family by its first member), in registration order.
 pub fn all() -> Vec<SpaceKind> {

@@ -2,11 +2,13 @@
 //! its paired data can be made with.
 
 mod cloud;
+mod hyperbolic;
 mod plane;
 mod sphere;
 mod torus;
 
 pub use cloud::{CloudCoupling, EXHAUSTIVE_PARTICLES, OrbitMatch, hungarian, kabsch};
+pub use hyperbolic::HyperbolicCoupling;
 pub use plane::PlaneCoupling;
 pub use sphere::SphereCoupling;
 pub use torus::TorusCoupling;

@@ -2,11 +2,13 @@
 //! output becomes a velocity of the space.
 
 mod cloud;
+mod hyperbolic;
 mod plane;
 mod sphere;
 mod torus;
 
 pub use cloud::CloudModel;
+pub use hyperbolic::HyperbolicModel;
 pub use plane::PlaneModel;
 pub use sphere::SphereModel;
 pub use torus::TorusModel;

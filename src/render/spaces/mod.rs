@@ -2,11 +2,13 @@
 //! views that show it (`SpaceEntry::views`), and where it lies in a density image.
 
 mod cloud;
+mod hyperbolic;
 mod plane;
 mod sphere;
 mod torus;
 
 pub use cloud::CloudRender;
+pub use hyperbolic::HyperbolicRender;
 pub use plane::PlaneRender;
 pub use sphere::SphereRender;
 pub use torus::TorusRender;
@@ -52,6 +54,9 @@ pub trait SpaceRender: Send + Sync {
     fn density_uv(&self, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64);
     /// How the image's u and v behave past their edges.
     fn density_edges(&self) -> [Edge; 2];
+    /// Lines drawn under the particles in every view of the space (the hyperbolic disk's rim
+    /// and geodesic grid); `colour` is the palette's grid colour.
+    fn backdrop(&self, _colour: Rgba, _out: &mut Vec<Segment>) {}
 }
 
 /// A shaft from `start` to `end` and two head strokes, back from the tip and rotated ±25°
