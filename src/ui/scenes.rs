@@ -1,11 +1,12 @@
-//! The lecture scenes shipped in assets/scenes (built into the binary, keys 1–9 and 0) and the
+//! The lecture scenes shipped in assets/scenes (built into the binary, the first ten on keys
+//! 1–9 and 0) and the
 //! one-click comparisons.
 
 use crate::coupling::{CouplingConfig, CouplingMethod, PairedApproach};
 use crate::scene::Scene;
 
 /// (file name, TOML) of each shipped scene, in the order of the number keys.
-pub const SHIPPED: [(&str, &str); 10] = [
+pub const SHIPPED: [(&str, &str); 11] = [
     (
         "moons_independent",
         include_str!("../../assets/scenes/moons_independent.toml"),
@@ -45,6 +46,10 @@ pub const SHIPPED: [(&str, &str); 10] = [
     (
         "dw4_equivariant",
         include_str!("../../assets/scenes/dw4_equivariant.toml"),
+    ),
+    (
+        "hyperbolic_tree",
+        include_str!("../../assets/scenes/hyperbolic_tree.toml"),
     ),
 ];
 

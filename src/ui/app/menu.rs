@@ -30,7 +30,10 @@ impl FlowscopeApp {
                 for (index, (name, text)) in scenes::SHIPPED.iter().enumerate() {
                     let title = Scene::from_toml(text).map(|s| s.title).unwrap_or_default();
                     if ui
-                        .button(format!("{}  {title}", (index + 1) % 10))
+                        .button(match index {
+                            0..=9 => format!("{}  {title}", (index + 1) % 10),
+                            _ => format!("    {title}"),
+                        })
                         .on_hover_text(format!("assets/scenes/{name}.toml"))
                         .clicked()
                         && let Some(scene) = scenes::shipped(index)
