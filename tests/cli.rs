@@ -1123,3 +1123,100 @@ fn point_clouds_are_drawn_coupled_and_compared_from_the_command_line() {
         "a sample is its own best match"
     );
 }
+
+#[test]
+fn cloud_and_hyperbolic_runs_write_their_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let cloud = out("dw4");
+    let trained = flowscope(&[
+        "train",
+        "--space",
+        "cloud",
+        "--target",
+        "dw4",
+        "--model",
+        "egnn",
+        "--width",
+        "16",
+        "--depth",
+        "2",
+        "--coupling",
+        "equivariant",
+        "--k",
+        "32",
+        "--batch",
+        "64",
+        "--steps",
+        "10",
+        "--eval-points",
+        "64",
+        "--eval-steps",
+        "10",
+        "--out",
+        &cloud,
+    ]);
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("dw4/metrics.json")).unwrap(),
+    )
+    .unwrap();
+    for key in [
+        "path_length",
+        "dopri5_nfe",
+        "distance_w1",
+        "energy_w1",
+        "distance_w1_floor",
+        "energy_w1_floor",
+        "equivariance_error",
+    ] {
+        assert!(metrics[key].is_number(), "{key} in {metrics}");
+    }
+    assert!(metrics["equivariance_error"].as_f64().unwrap() < 1e-5);
+    let scene = std::fs::read_to_string(dir.path().join("dw4/scene.toml")).unwrap();
+    assert!(scene.contains("space = \"cloud\"") && scene.contains("title = \"gaussian → dw4\""));
+    let disk = out("disk");
+    let trained = flowscope(&[
+        "train",
+        "--space",
+        "hyperbolic",
+        "--steps",
+        "10",
+        "--eval-points",
+        "64",
+        "--out",
+        &disk,
+    ]);
+    assert!(
+        trained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&trained.stderr)
+    );
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("disk/metrics.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(metrics["w2"].is_number() && metrics["path_length"].is_number());
+    assert!(
+        metrics.get("dopri5_nfe").is_none(),
+        "dopri5 is for flat spaces"
+    );
+    fails_with(
+        &[
+            "train",
+            "--space",
+            "hyperbolic",
+            "--coupling",
+            "equivariant",
+            "--steps",
+            "1",
+            "--out",
+            &out("bad"),
+        ],
+        "symmetry",
+    );
+}
