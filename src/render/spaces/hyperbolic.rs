@@ -54,8 +54,12 @@ impl SpaceRender for HyperbolicRender {
         let reach = probes.iter().map(|p| p[0].hypot(p[1])).fold(0.0, f64::max);
         (reach / 5.0).max(0.02)
     }
-    fn density_uv(&self, p: &[f64], _min: Vec2, _max: Vec2) -> (f64, f64) {
-        ((p[0] + 1.0) / 2.0, (p[1] + 1.0) / 2.0)
+    /// The chart's coordinates across the rectangle the image covers, as in the plane.
+    fn density_uv(&self, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64) {
+        (
+            (p[0] - min.x as f64) / (max.x - min.x) as f64,
+            (p[1] - min.y as f64) / (max.y - min.y) as f64,
+        )
     }
     fn density_edges(&self) -> [Edge; 2] {
         [Edge::Open, Edge::Open]
