@@ -189,3 +189,27 @@ fn a_flow_on_the_disk_learns_its_target() {
         .unwrap();
     assert!(samples.iter().all(|p| p[0].hypot(p[1]) < 1.0));
 }
+
+#[test]
+fn the_backdrop_is_the_rim_and_a_tiling_inside_it() {
+    use flowscope::render::{HyperbolicRender, Rgba, SpaceRender};
+    let mut segments = Vec::new();
+    HyperbolicRender.backdrop(Rgba::rgb(60, 64, 76), &mut segments);
+    assert!(segments.len() > 1000, "{} segments", segments.len());
+    for segment in &segments {
+        for p in [segment.start, segment.end] {
+            assert!(p[0].hypot(p[1]) <= 1.0 + 1e-5, "{p:?} outside the disk");
+        }
+    }
+    // The central heptagon's corners sit at the {7,3} radius, √(cos(π/7 + π/3)/cos(π/7 − π/3)).
+    let pi = std::f64::consts::PI;
+    let corner = ((pi / 7.0 + pi / 3.0).cos() / (pi / 7.0 - pi / 3.0).cos()).sqrt() as f32;
+    let near_corner = segments
+        .iter()
+        .filter(|s| (s.start[0].hypot(s.start[1]) - corner).abs() < 1e-4)
+        .count();
+    assert!(
+        near_corner >= 7,
+        "{near_corner} segments start at a central corner"
+    );
+}

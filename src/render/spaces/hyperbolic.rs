@@ -1,6 +1,6 @@
-//! The Poincaré disk drawn flat: its rim and a grid of geodesics (circular arcs meeting the rim
-//! at right angles), coupling lines along geodesics, hues by angle and lightness by distance
-//! from the origin.
+//! The Poincaré disk drawn flat: its rim and the regular {7,3} tiling (each edge a geodesic, a
+//! circular arc meeting the rim at right angles), coupling lines along geodesics, hues by angle
+//! and lightness by distance from the origin.
 
 use glam::{Vec2, Vec3};
 
@@ -64,42 +64,102 @@ impl SpaceRender for HyperbolicRender {
     fn density_edges(&self) -> [Edge; 2] {
         [Edge::Open, Edge::Open]
     }
-    /// The rim, and geodesics through the origin every 30° and rings of hyperbolic radius 1, 2
-    /// and 3 (hyperbolic circles are Euclidean circles in the disk).
+    /// The rim, and the regular {7,3} tiling (heptagons, three at every corner: each edge a
+    /// geodesic) out to where its cells shrink to a few pixels.
     fn backdrop(&self, colour: Rgba, out: &mut Vec<Segment>) {
-        let circle = |r: f64, colour: Rgba, out: &mut Vec<Segment>| {
-            let pieces = 96;
-            for k in 0..pieces {
-                let (a0, a1) = (
-                    std::f64::consts::TAU * k as f64 / pieces as f64,
-                    std::f64::consts::TAU * (k + 1) as f64 / pieces as f64,
-                );
-                out.push(Segment::new(
-                    position(&[r * a0.cos(), r * a0.sin()]),
-                    position(&[r * a1.cos(), r * a1.sin()]),
-                    colour,
-                ));
-            }
-        };
-        circle(1.0, colour, out);
-        let faint = colour.with_alpha(70);
-        for rho in [1.0f64, 2.0, 3.0] {
-            circle((rho / 2.0).tanh(), faint, out);
-        }
-        for k in 0..6 {
-            let a = std::f64::consts::PI * k as f64 / 6.0;
-            let (c, s) = (a.cos(), a.sin());
-            out.push(Segment::new(position(&[-c, -s]), position(&[c, s]), faint));
-        }
-        // Geodesics not through the origin: arcs orthogonal to the rim, centred outside it.
-        for k in 0..8 {
-            let a = std::f64::consts::TAU * (k as f64 + 0.5) / 8.0;
-            let (start, end) = (
-                [0.95 * (a - 0.6).cos(), 0.95 * (a - 0.6).sin()],
-                [0.95 * (a + 0.6).cos(), 0.95 * (a + 0.6).sin()],
+        let pieces = 96;
+        for k in 0..pieces {
+            let (a0, a1) = (
+                std::f64::consts::TAU * k as f64 / pieces as f64,
+                std::f64::consts::TAU * (k + 1) as f64 / pieces as f64,
             );
-            let points = geodesic_points(&start, &end);
-            out.extend(points.windows(2).map(|w| Segment::new(w[0], w[1], faint)));
+            out.push(Segment::new(
+                position(&[a0.cos(), a0.sin()]),
+                position(&[a1.cos(), a1.sin()]),
+                colour,
+            ));
+        }
+        let faint = colour.with_alpha(90);
+        for edge in tiling_edges() {
+            out.extend(edge.windows(2).map(|w| Segment::new(w[0], w[1], faint)));
         }
     }
+}
+
+/// Sides and corner degree of the backdrop's tiling.
+const TILE_SIDES: usize = 7;
+const TILE_DEGREE: usize = 3;
+/// Cells whose centre lies beyond this radius of the disk are not drawn.
+const TILE_REACH: f64 = 0.985;
+/// Chords per tile edge.
+const TILE_PIECES: usize = 8;
+
+/// The edges of the {7,3} tiling as chord points, computed once: the central cell, then its
+/// images under reflection in each of its sides, breadth first.
+fn tiling_edges() -> &'static [Vec<[f32; 3]>] {
+    static EDGES: std::sync::OnceLock<Vec<Vec<[f32; 3]>>> = std::sync::OnceLock::new();
+    EDGES.get_or_init(|| {
+        use std::f64::consts::PI;
+        let (p, q) = (TILE_SIDES as f64, TILE_DEGREE as f64);
+        // The central cell's corners lie at this Euclidean radius.
+        let radius = ((PI / p + PI / q).cos() / (PI / p - PI / q).cos()).sqrt();
+        let first: Vec<[f64; 2]> = (0..TILE_SIDES)
+            .map(|k| {
+                let a = 2.0 * PI * k as f64 / p;
+                [radius * a.cos(), radius * a.sin()]
+            })
+            .collect();
+        let centre = |cell: &[[f64; 2]]| {
+            let n = cell.len() as f64;
+            [
+                cell.iter().map(|v| v[0]).sum::<f64>() / n,
+                cell.iter().map(|v| v[1]).sum::<f64>() / n,
+            ]
+        };
+        let key = |c: [f64; 2]| ((c[0] * 1e5).round() as i64, (c[1] * 1e5).round() as i64);
+        let mut seen = std::collections::HashSet::from([key(centre(&first))]);
+        let mut queue = std::collections::VecDeque::from([first]);
+        let mut edges = Vec::new();
+        while let Some(cell) = queue.pop_front() {
+            for k in 0..TILE_SIDES {
+                let (a, b) = (cell[k], cell[(k + 1) % TILE_SIDES]);
+                edges.push(
+                    geodesic_points(&a, &b)
+                        .iter()
+                        .step_by(PIECES / TILE_PIECES)
+                        .copied()
+                        .collect(),
+                );
+                let image: Vec<[f64; 2]> = cell.iter().map(|v| reflect(*v, a, b)).collect();
+                let c = centre(&image);
+                if c[0].hypot(c[1]) < TILE_REACH && seen.insert(key(c)) {
+                    queue.push_back(image);
+                }
+            }
+        }
+        edges
+    })
+}
+
+/// `x` reflected in the geodesic through `a` and `b`: an inversion in the circle through them
+/// that meets the rim at right angles (a mirror in the line, when they are on a diameter).
+fn reflect(x: [f64; 2], a: [f64; 2], b: [f64; 2]) -> [f64; 2] {
+    // The circle's centre c solves c·a = (|a|² + 1)/2, c·b = (|b|² + 1)/2.
+    let det = a[0] * b[1] - a[1] * b[0];
+    if det.abs() < 1e-12 {
+        let d = [b[0] - a[0], b[1] - a[1]];
+        let n = d[0].hypot(d[1]);
+        let (u0, u1) = (d[0] / n, d[1] / n);
+        let along = x[0] * u0 + x[1] * u1;
+        return [2.0 * along * u0 - x[0], 2.0 * along * u1 - x[1]];
+    }
+    let (ra, rb) = (
+        (a[0] * a[0] + a[1] * a[1] + 1.0) / 2.0,
+        (b[0] * b[0] + b[1] * b[1] + 1.0) / 2.0,
+    );
+    let c = [(ra * b[1] - rb * a[1]) / det, (rb * a[0] - ra * b[0]) / det];
+    let r2 = c[0] * c[0] + c[1] * c[1] - 1.0;
+    let (dx, dy) = (x[0] - c[0], x[1] - c[1]);
+    let scale = r2 / (dx * dx + dy * dy);
+    [c[0] + dx * scale, c[1] + dy * scale]
 }
