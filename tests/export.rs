@@ -491,3 +491,51 @@ fn a_dw4_run_exports_as_small_multiples_with_every_cell_drawn() {
     }
     assert_eq!(count, 3);
 }
+
+#[test]
+fn the_disk_view_draws_the_rim_where_the_unit_circle_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("disk.toml");
+    std::fs::write(
+        &scene,
+        "space = \"hyperbolic\"\n[source]\nname = \"wrapped_normal\"\n[target]\nname = \"tree\"\n\
+         [train]\nsteps = 10\nbatch = 64\n[sample]\nparticles = 50\nsteps = 10\n[eval]\npoints = 64\nsteps = 10\n",
+    )
+    .unwrap();
+    let frames = dir.path().join("frames");
+    succeeds(&[
+        "export",
+        "--scene",
+        &scene.to_string_lossy(),
+        "--view",
+        "disk",
+        "--out",
+        &format!("{}/", frames.display()),
+        "--width",
+        "220",
+        "--height",
+        "220",
+        "--fps",
+        "2",
+        "--duration-secs",
+        "0.5",
+        "--device",
+        "cpu",
+        "--no-caption",
+    ]);
+    let frame = &png_frames(&frames)[0];
+    let background = *frame.get_pixel(1, 1);
+    // The camera spans 2.2 units across 220 pixels: the rim is 100 pixels from the centre.
+    let mut lit = 0;
+    for k in 0..72 {
+        let a = std::f32::consts::TAU * k as f32 / 72.0;
+        let hit = (98..=102).any(|r| {
+            let (x, y) = (110.0 + r as f32 * a.cos(), 110.0 - r as f32 * a.sin());
+            *frame.get_pixel(x.round() as u32, y.round() as u32) != background
+        });
+        lit += usize::from(hit);
+    }
+    assert!(lit >= 68, "the rim shows in {lit} of 72 directions");
+    // Outside the rim there is only background.
+    assert_eq!(*frame.get_pixel(110 + 108, 110), background);
+}
