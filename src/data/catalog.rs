@@ -56,7 +56,7 @@ pub fn build_sampler(space: SpaceKind, config: &DistConfig) -> Result<Box<dyn Sa
     let dataset = find(space, &config.name)?;
     if config.path.is_some() && !dataset.reads_file {
         return Err(Error::invalid(format!(
-            "distribution '{}' does not read a file; only 'image' takes a path",
+            "distribution '{}' does not read a file; only 'image' and 'points' take a path",
             dataset.name
         )));
     }

@@ -155,6 +155,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         reads_file: false,
         build: |params| system_sampler(&LJ13, params),
     },
+    super::point_file::DATASET,
 ];
 
 /// The cloud of the space a dataset is built on.

@@ -65,6 +65,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         reads_file: false,
         build: uniform_disk,
     },
+    super::point_file::DATASET,
 ];
 
 /// exp_μ of a Gaussian tangent vector of Riemannian spread `std`, carried from the origin to

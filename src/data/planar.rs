@@ -128,6 +128,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         reads_file: true,
         build: image_density::build,
     },
+    super::point_file::DATASET,
 ];
 
 fn gaussian(p: &Params) -> Result<Box<dyn Sampler>> {

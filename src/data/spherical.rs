@@ -94,6 +94,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         reads_file: false,
         build: spiral,
     },
+    super::point_file::DATASET,
 ];
 
 fn uniform(_: &Params) -> Result<Box<dyn Sampler>> {

@@ -76,6 +76,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         reads_file: false,
         build: ramachandran,
     },
+    super::point_file::DATASET,
 ];
 
 fn uniform(_: &Params) -> Result<Box<dyn Sampler>> {

@@ -6,7 +6,7 @@ use std::sync::{Mutex, OnceLock};
 
 use super::{SpaceEntry, SpaceFamily, SpaceKind};
 use crate::coupling::CloudCoupling;
-use crate::data::{CLOUD_DATASETS, DW4, DistConfig, SYSTEMS, system};
+use crate::data::{CLOUD_DATASETS, DW4, DistConfig, SYSTEMS, header_of, system};
 use crate::flow::CloudModel;
 use crate::geometry::Cloud;
 use crate::render::{CloudRender, ViewMode};
@@ -22,8 +22,20 @@ pub(super) static FAMILY: CloudFamily = CloudFamily;
 
 impl SpaceFamily for CloudFamily {
     fn member_for(&self, dist: &DistConfig) -> Result<Option<SpaceKind>> {
-        match system(&dist.name) {
-            Some(system) => cloud_space(system.cloud).map(Some),
+        if let Some(system) = system(&dist.name) {
+            return cloud_space(system.cloud).map(Some);
+        }
+        // Your own configurations: the file's header names their shape.
+        match header_of(dist)? {
+            Some(header) => {
+                let names: Vec<&str> = header.iter().map(String::as_str).collect();
+                self.member_for_columns(&names)
+                    .map(Some)
+                    .map_err(|message| Error::BadFile {
+                        path: dist.path.clone().unwrap_or_default(),
+                        message,
+                    })
+            }
             None => Ok(None),
         }
     }

@@ -100,14 +100,30 @@ pub fn scene_ui(ui: &mut egui::Ui, scene: &mut Scene) -> bool {
 }
 
 /// Labels the scene's target has (0 when unlabelled). Only labelled datasets are built to
-/// count them: this runs every frame, and others may read a file (the image density) or run
-/// Metropolis chains (DW4, LJ13).
+/// count them: this runs every frame, and others may run Metropolis chains (DW4, LJ13). A
+/// dataset that reads a file (your own points) is counted once per file and settings.
 fn target_labels(scene: &Scene) -> usize {
+    type Counted = Option<((SpaceKind, DistConfig), usize)>;
+    static LAST_FILE: std::sync::Mutex<Counted> = std::sync::Mutex::new(None);
+    let count = || build_sampler(scene.space, &scene.target).map_or(0, |t| t.num_labels());
     match find(scene.space, &scene.target.name) {
-        Ok(dataset) if dataset.labels.is_some() => {
-            build_sampler(scene.space, &scene.target).map_or(0, |t| t.num_labels())
+        Ok(dataset) if dataset.labels.is_none() => 0,
+        Ok(dataset) if dataset.reads_file => {
+            let key = (scene.space, scene.target.clone());
+            let mut last = LAST_FILE
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match last.as_ref() {
+                Some((counted, labels)) if *counted == key => *labels,
+                _ => {
+                    let labels = count();
+                    *last = Some((key, labels));
+                    labels
+                }
+            }
         }
-        _ => 0,
+        Ok(_) => count(),
+        Err(_) => 0,
     }
 }
 
