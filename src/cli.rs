@@ -439,17 +439,38 @@ fn export(args: ExportArgs) -> Result<()> {
             if settings.animation == Animation::Flow {
                 let steps = session.scene().train.steps;
                 let mut bar = ProgressBar::new(&format!("training ({label})"));
-                session.train(|report| bar.show(report.step as f64 / steps.max(1) as f64, None))?;
+                crate::interrupt::install();
+                let finished = session.train_while(|report| {
+                    bar.show(report.step as f64 / steps.max(1) as f64, None);
+                    !crate::interrupt::requested()
+                })?;
+                if !finished {
+                    return Err(crate::interrupt::Interrupted(
+                        "stopped while training the scene to export; nothing was written".into(),
+                    )
+                    .into());
+                }
                 bar.done();
             }
             runs.push(ExportRun { session, label });
         }
     }
     let mut bar = ProgressBar::new("rendering");
+    crate::interrupt::install();
     let report = flowscope::export::export_video(&mut runs, &settings, &args.out, &mut |p| {
         bar.show(p.fraction(), Some(p.remaining_secs()));
-        true
-    })?;
+        !crate::interrupt::requested()
+    });
+    let report = match report {
+        Err(flowscope::Error::Cancelled) if crate::interrupt::requested() => {
+            return Err(crate::interrupt::Interrupted(format!(
+                "the export stopped; nothing was written to {}",
+                args.out.display()
+            ))
+            .into());
+        }
+        other => other?,
+    };
     bar.done();
     eprintln!(
         "wrote {} frames of {}×{} at {} fps to {} in {:.1} s ({})",
@@ -739,14 +760,31 @@ fn train(args: TrainArgs) -> Result<()> {
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
     let mut progress = Progress::new(session.scene().train.steps);
-    let outcome = session.train(|report| progress.update(report.step, report.loss));
-    if let Err(error) = outcome {
-        if progress.enabled {
-            eprintln!();
+    crate::interrupt::install();
+    let outcome = session.train_while(|report| {
+        progress.update(report.step, report.loss);
+        !crate::interrupt::requested()
+    });
+    match outcome {
+        Err(error) => {
+            if progress.enabled {
+                eprintln!();
+            }
+            // Keep the last good weights so the run can be inspected or resumed.
+            session.save_checkpoint(&args.out)?;
+            return Err(error.into());
         }
-        // Keep the last good weights so the run can be inspected or resumed.
-        session.save_checkpoint(&args.out)?;
-        return Err(error.into());
+        Ok(false) => {
+            session.save_checkpoint(&args.out)?;
+            return Err(crate::interrupt::Interrupted(format!(
+                "stopped after {} steps; the weights are a checkpoint in {} (flowscope train --resume {} continues it)",
+                session.steps_done(),
+                args.out.display(),
+                args.out.display()
+            ))
+            .into());
+        }
+        Ok(true) => {}
     }
     session.save_checkpoint(&args.out)?;
     let report = session.report()?;

@@ -3,16 +3,23 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod interrupt;
 
 fn main() -> ExitCode {
     keep_freed_memory_for_reuse();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error:#}");
-            ExitCode::FAILURE
-        }
+        Err(error) => match error.downcast_ref::<interrupt::Interrupted>() {
+            Some(stopped) => {
+                eprintln!("\ninterrupted: {stopped}");
+                ExitCode::from(interrupt::EXIT_STATUS)
+            }
+            None => {
+                eprintln!("error: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

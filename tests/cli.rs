@@ -1220,3 +1220,89 @@ fn cloud_and_hyperbolic_runs_write_their_metrics() {
         "symmetry",
     );
 }
+
+/// Starts `args`, waits until `ready` holds (at most a minute), then sends SIGINT; the exit
+/// status and stderr.
+fn interrupted(args: &[&str], ready: impl Fn() -> bool) -> (Option<i32>, String) {
+    let child = Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .args(args)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("the binary starts");
+    let start = std::time::Instant::now();
+    while !ready() && start.elapsed() < std::time::Duration::from_secs(60) {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    // SAFETY: a plain kill(2) of our own child.
+    unsafe {
+        libc::kill(child.id() as libc::pid_t, libc::SIGINT);
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ctrl_c_keeps_a_training_run_resumable_and_leaves_no_partial_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let run_text = run.to_str().unwrap().to_string();
+    let (status, stderr) = interrupted(
+        &["train", "--steps", "10000000", "--out", &run_text],
+        || run.is_dir(),
+    );
+    assert_eq!(status, Some(130), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    assert!(run.join("model.bpk").is_file() && run.join("scene.toml").is_file());
+    let resumed = flowscope(&[
+        "train",
+        "--resume",
+        &run_text,
+        "--steps",
+        "5",
+        "--eval-points",
+        "64",
+        "--out",
+        dir.path().join("resumed").to_str().unwrap(),
+    ]);
+    assert!(
+        resumed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&resumed.stderr)
+    );
+
+    let videos = dir.path().join("videos");
+    std::fs::create_dir_all(&videos).unwrap();
+    let out = videos.join("flow.mp4");
+    let partial_exists = || {
+        std::fs::read_dir(&videos)
+            .map(|entries| entries.count() > 0)
+            .unwrap_or(false)
+    };
+    let (status, stderr) = interrupted(
+        &[
+            "export",
+            "--run",
+            &run_text,
+            "--out",
+            out.to_str().unwrap(),
+            "--width",
+            "320",
+            "--height",
+            "240",
+            "--duration-secs",
+            "600",
+            "--device",
+            "cpu",
+        ],
+        partial_exists,
+    );
+    assert_eq!(status, Some(130), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(&videos).unwrap().collect();
+    assert!(left.is_empty(), "the export left {left:?}");
+}

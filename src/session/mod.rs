@@ -410,11 +410,23 @@ impl Session {
 
     /// Trains until the scene's step count, calling `progress` after each step.
     pub fn train(&mut self, mut progress: impl FnMut(&StepReport)) -> Result<()> {
+        self.train_while(|report| {
+            progress(report);
+            true
+        })?;
+        Ok(())
+    }
+
+    /// Trains to the scene's step count while `go_on` (told after every step) says so; whether
+    /// every step was trained.
+    pub fn train_while(&mut self, mut go_on: impl FnMut(&StepReport) -> bool) -> Result<bool> {
         while self.steps_done() < self.scene.train.steps {
             let report = self.step()?;
-            progress(&report);
+            if !go_on(&report) {
+                return Ok(self.steps_done() >= self.scene.train.steps);
+            }
         }
-        Ok(())
+        Ok(true)
     }
 
     /// Integrates `n` source particles drawn with `seed` through the current model.
