@@ -48,3 +48,13 @@ impl Error {
         Error::InvalidSetting(message.into())
     }
 }
+
+/// A number as an error message quotes it: as written for everyday values, in scientific
+/// notation when very large or very small (1e308, not 309 digits).
+pub fn quoted(value: f64) -> String {
+    if value != 0.0 && value.is_finite() && !(1e-4..1e6).contains(&value.abs()) {
+        format!("{value:e}")
+    } else {
+        format!("{value}")
+    }
+}

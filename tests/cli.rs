@@ -1306,3 +1306,29 @@ fn ctrl_c_keeps_a_training_run_resumable_and_leaves_no_partial_export() {
     let left: Vec<_> = std::fs::read_dir(&videos).unwrap().collect();
     assert!(left.is_empty(), "the export left {left:?}");
 }
+
+#[test]
+fn huge_and_tiny_numbers_are_quoted_short() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("huge.toml");
+    std::fs::write(
+        &scene,
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\nnoise = -1e308\n",
+    )
+    .unwrap();
+    let out = dir.path().join("run");
+    fails_with(
+        &[
+            "train",
+            "--scene",
+            scene.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "moons.noise must not be negative, got -1e308",
+    );
+    fails_with(
+        &["train", "--lr=-1e-300", "--out", out.to_str().unwrap()],
+        "got -1e-300",
+    );
+}

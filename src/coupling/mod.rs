@@ -191,7 +191,7 @@ impl CouplingConfig {
         if !(self.epsilon.is_finite() && self.epsilon > 0.0) {
             return Err(Error::invalid(format!(
                 "epsilon must be positive, got {}",
-                self.epsilon
+                crate::error::quoted(self.epsilon)
             )));
         }
         self.paired.validate()?;

@@ -95,14 +95,14 @@ impl PairedConfig {
         if !(self.sigma.is_finite() && self.sigma >= 0.0) {
             return Err(Error::invalid(format!(
                 "the paired coupling's sigma must be 0 or positive, got {}",
-                self.sigma
+                crate::error::quoted(self.sigma)
             )));
         }
         if self.corruption != Corruption::Project && !(self.level.is_finite() && self.level > 0.0) {
             return Err(Error::invalid(format!(
                 "the {} corruption needs a positive level, got {}",
                 self.corruption.name(),
-                self.level
+                crate::error::quoted(self.level)
             )));
         }
         Ok(())

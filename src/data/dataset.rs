@@ -107,8 +107,9 @@ impl Params {
             Ok(v)
         } else {
             Err(Error::invalid(format!(
-                "{}.{name} must be positive, got {v}",
-                self.dataset
+                "{}.{name} must be positive, got {}",
+                self.dataset,
+                crate::error::quoted(v)
             )))
         }
     }
@@ -120,8 +121,9 @@ impl Params {
             Ok(v)
         } else {
             Err(Error::invalid(format!(
-                "{}.{name} must not be negative, got {v}",
-                self.dataset
+                "{}.{name} must not be negative, got {}",
+                self.dataset,
+                crate::error::quoted(v)
             )))
         }
     }
@@ -133,8 +135,9 @@ impl Params {
             Ok(v as usize)
         } else {
             Err(Error::invalid(format!(
-                "{}.{name} must be a whole number from {lo} to {hi}, got {v}",
-                self.dataset
+                "{}.{name} must be a whole number from {lo} to {hi}, got {}",
+                self.dataset,
+                crate::error::quoted(v)
             )))
         }
     }

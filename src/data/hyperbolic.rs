@@ -95,7 +95,8 @@ fn wrapped_mixture(p: &Params) -> Result<Box<dyn Sampler>> {
     let (radius, std) = (p.non_negative("radius")?, p.positive("std")?);
     if radius > 8.0 {
         return Err(crate::Error::invalid(format!(
-            "wrapped_mixture.radius must be at most 8 (hyperbolic length), got {radius}"
+            "wrapped_mixture.radius must be at most 8 (hyperbolic length), got {}",
+            crate::error::quoted(radius)
         )));
     }
     Ok(FnSampler::boxed(2, components, move |rng, out| {
@@ -154,7 +155,8 @@ fn uniform_disk(p: &Params) -> Result<Box<dyn Sampler>> {
     let radius = p.positive("radius")?;
     if radius > 8.0 {
         return Err(crate::Error::invalid(format!(
-            "uniform_disk.radius must be at most 8 (hyperbolic length), got {radius}"
+            "uniform_disk.radius must be at most 8 (hyperbolic length), got {}",
+            crate::error::quoted(radius)
         )));
     }
     // Area within ρ grows as cosh ρ − 1: invert that CDF.

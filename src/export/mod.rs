@@ -109,7 +109,7 @@ impl VideoSettings {
         {
             return Err(Error::invalid(format!(
                 "duration must be between 0 and 600 seconds, got {}",
-                self.duration_secs
+                crate::error::quoted(self.duration_secs)
             )));
         }
         let (t0, t1) = self.t_range;

@@ -107,7 +107,7 @@ impl GuidanceConfig {
                 "the guidance scale w must be between {} and {}, got {}",
                 GUIDANCE_RANGE.start(),
                 GUIDANCE_RANGE.end(),
-                self.w
+                crate::error::quoted(self.w)
             )));
         }
         if let RequestedLabel::One(label) = self.label

@@ -60,19 +60,19 @@ impl TrainConfig {
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return Err(Error::invalid(format!(
                 "learning rate must be positive, got {}",
-                self.lr
+                crate::error::quoted(self.lr)
             )));
         }
         if !(self.grad_clip.is_finite() && self.grad_clip >= 0.0) {
             return Err(Error::invalid(format!(
                 "grad_clip must be 0 (off) or positive, got {}",
-                self.grad_clip
+                crate::error::quoted(self.grad_clip)
             )));
         }
         if !(0.0..=1.0).contains(&self.p_drop) {
             return Err(Error::invalid(format!(
                 "p_drop must be between 0 and 1, got {}",
-                self.p_drop
+                crate::error::quoted(self.p_drop)
             )));
         }
         if self.samples_per_label > MAX_SAMPLES_PER_LABEL {

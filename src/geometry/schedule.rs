@@ -38,7 +38,8 @@ impl Scheduler {
             && !(exponent.is_finite() && exponent >= 1.0)
         {
             return Err(crate::Error::invalid(format!(
-                "polynomial scheduler exponent must be at least 1, got {exponent}"
+                "polynomial scheduler exponent must be at least 1, got {}",
+                crate::error::quoted(exponent)
             )));
         }
         Ok(())
