@@ -1,6 +1,5 @@
 //! The command line: every run the window can make, reproducible headless.
 
-use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -438,10 +437,13 @@ fn export(args: ExportArgs) -> Result<()> {
             let mut session = Session::new(scene, &training.device)?;
             if settings.animation == Animation::Flow {
                 let steps = session.scene().train.steps;
-                let mut bar = ProgressBar::new(&format!("training ({label})"));
+                let bar = progress_bar(
+                    steps as u64,
+                    &format!("training ({label}) [{{bar:30}}] {{percent:>3}}%"),
+                );
                 crate::interrupt::install();
                 let finished = session.train_while(|report| {
-                    bar.show(report.step as f64 / steps.max(1) as f64, None);
+                    bar.set_position(report.step as u64);
                     !crate::interrupt::requested()
                 })?;
                 if !finished {
@@ -450,15 +452,18 @@ fn export(args: ExportArgs) -> Result<()> {
                     )
                     .into());
                 }
-                bar.done();
+                bar.finish_and_clear();
             }
             runs.push(ExportRun { session, label });
         }
     }
-    let mut bar = ProgressBar::new("rendering");
+    let bar = progress_bar(
+        RENDER_BAR_STEPS,
+        "rendering [{bar:30}] {percent:>3}%, {eta} left",
+    );
     crate::interrupt::install();
     let report = flowscope::export::export_video(&mut runs, &settings, &args.out, &mut |p| {
-        bar.show(p.fraction(), Some(p.remaining_secs()));
+        bar.set_position((p.fraction().clamp(0.0, 1.0) * RENDER_BAR_STEPS as f64) as u64);
         !crate::interrupt::requested()
     });
     let report = match report {
@@ -471,7 +476,7 @@ fn export(args: ExportArgs) -> Result<()> {
         }
         other => other?,
     };
-    bar.done();
+    bar.finish_and_clear();
     eprintln!(
         "wrote {} frames of {}×{} at {} fps to {} in {:.1} s ({})",
         report.frames,
@@ -485,49 +490,19 @@ fn export(args: ExportArgs) -> Result<()> {
     Ok(())
 }
 
-/// A one-line progress bar on a terminal (nothing when stderr is redirected).
-struct ProgressBar {
-    label: String,
-    terminal: bool,
-    last: Option<Instant>,
+/// A progress bar on stderr from `template` (indicatif's syntax); indicatif draws nothing when
+/// stderr is not a terminal, so scripts and logs see only the final lines.
+fn progress_bar(length: u64, template: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(length);
+    let style = indicatif::ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+        .progress_chars("#>.");
+    bar.set_style(style);
+    bar
 }
 
-impl ProgressBar {
-    fn new(label: &str) -> Self {
-        Self {
-            label: label.to_string(),
-            terminal: std::io::stderr().is_terminal(),
-            last: None,
-        }
-    }
-
-    fn show(&mut self, fraction: f64, remaining_secs: Option<f64>) {
-        if !self.terminal || self.last.is_some_and(|t| t.elapsed().as_millis() < 100) {
-            return;
-        }
-        self.last = Some(Instant::now());
-        let width = 30;
-        let filled = ((fraction.clamp(0.0, 1.0) * width as f64) as usize).min(width);
-        let left = match remaining_secs {
-            Some(secs) if secs.is_finite() => format!(", {secs:.0} s left"),
-            _ => String::new(),
-        };
-        eprint!(
-            "\r{} [{}{}] {:3.0}%{left}   ",
-            self.label,
-            "#".repeat(filled),
-            ".".repeat(width - filled),
-            fraction * 100.0
-        );
-        let _ = std::io::stderr().flush();
-    }
-
-    fn done(&mut self) {
-        if self.terminal && self.last.is_some() {
-            eprintln!();
-        }
-    }
-}
+/// Steps of the rendering bar: the export reports a fraction.
+const RENDER_BAR_STEPS: u64 = 1000;
 
 fn gui(args: GuiArgs) -> Result<()> {
     if let Some(path) = &args.scene {
@@ -683,46 +658,6 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     Ok(scene)
 }
 
-/// A one-line progress bar on a terminal, silent otherwise.
-struct Progress {
-    total: usize,
-    enabled: bool,
-    start: Instant,
-    last_draw: Instant,
-}
-
-impl Progress {
-    fn new(total: usize) -> Self {
-        let now = Instant::now();
-        Self {
-            total,
-            enabled: std::io::stderr().is_terminal(),
-            start: now,
-            last_draw: now,
-        }
-    }
-
-    fn update(&mut self, step: usize, loss: f32) {
-        if !self.enabled || (self.last_draw.elapsed().as_millis() < 100 && step < self.total) {
-            return;
-        }
-        self.last_draw = Instant::now();
-        let fraction = step as f64 / self.total.max(1) as f64;
-        let filled = (fraction * 30.0) as usize;
-        let rate = step as f64 / self.start.elapsed().as_secs_f64().max(1e-9);
-        eprint!(
-            "\r[{}{}] step {step}/{} loss {loss:.4} ({rate:.0} steps/s) ",
-            "#".repeat(filled),
-            " ".repeat(30 - filled),
-            self.total
-        );
-        if step >= self.total {
-            eprintln!();
-        }
-        let _ = std::io::stderr().flush();
-    }
-}
-
 fn train(args: TrainArgs) -> Result<()> {
     let training = select_device(args.device)?;
     let mut session = match &args.resume {
@@ -759,17 +694,23 @@ fn train(args: TrainArgs) -> Result<()> {
     };
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create the output directory {}", args.out.display()))?;
-    let mut progress = Progress::new(session.scene().train.steps);
+    let progress = progress_bar(
+        session.scene().train.steps as u64,
+        "[{bar:30}] step {pos}/{len} {msg}",
+    );
+    progress.set_position(session.steps_done() as u64);
     crate::interrupt::install();
+    let (start, first) = (Instant::now(), session.steps_done());
     let outcome = session.train_while(|report| {
-        progress.update(report.step, report.loss);
+        progress.set_position(report.step as u64);
+        let rate = (report.step - first) as f64 / start.elapsed().as_secs_f64().max(1e-9);
+        progress.set_message(format!("loss {:.4} ({rate:.0} steps/s)", report.loss));
         !crate::interrupt::requested()
     });
+    // The summary line below says how training went.
+    progress.finish_and_clear();
     match outcome {
         Err(error) => {
-            if progress.enabled {
-                eprintln!();
-            }
             // Keep the last good weights so the run can be inspected or resumed.
             session.save_checkpoint(&args.out)?;
             return Err(error.into());
