@@ -966,13 +966,7 @@ fn metrics_files(args: MetricsArgs) -> Result<()> {
     });
     // Point clouds: the interparticle-distance histograms, and the energy histograms of the
     // particle system of that shape.
-    let geometry = space.geometry();
-    let particle_dim = geometry.particle_dim();
-    if particle_dim < geometry.dim() {
-        let cloud = flowscope::geometry::Cloud {
-            n: geometry.dim() / particle_dim,
-            d: particle_dim,
-        };
+    if let Some(cloud) = flowscope::geometry::Cloud::of(space.geometry()) {
         output["distance_w1"] = metrics::distance_w1(cloud, &a, &b).into();
         if let Some(system) = flowscope::data::SYSTEMS.iter().find(|s| s.cloud == cloud) {
             output["energy_w1"] = metrics::energy_w1(system, &a, &b).into();

@@ -161,15 +161,8 @@ pub(crate) const DATASETS: &[Dataset] = &[
 /// The cloud of the space a dataset is built on.
 fn space_cloud(params: &Params) -> Result<Cloud> {
     let space = params.space();
-    let d = space.geometry().particle_dim();
-    let dim = space.dim();
-    if d == 0 || !dim.is_multiple_of(d) {
-        return Err(Error::invalid(format!(
-            "the {} space holds no point clouds",
-            space.name()
-        )));
-    }
-    Ok(Cloud { n: dim / d, d })
+    Cloud::of(space.geometry())
+        .ok_or_else(|| Error::invalid(format!("the {} space holds no point clouds", space.name())))
 }
 
 struct MeanFreeGaussian {

@@ -23,6 +23,15 @@ impl Cloud {
     pub const MAX_PARTICLES: usize = 64;
     pub const DIMENSIONS: [usize; 2] = [2, 3];
 
+    /// The shape of a space whose points are several particles; none for the others.
+    pub fn of(geometry: &dyn Space) -> Option<Cloud> {
+        let d = geometry.particle_dim();
+        (d > 0 && d < geometry.dim()).then(|| Cloud {
+            n: geometry.dim() / d,
+            d,
+        })
+    }
+
     /// Moves `x` onto the mean-free subspace.
     pub fn remove_centre(&self, x: &mut [f64]) {
         for k in 0..self.d {

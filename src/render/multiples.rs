@@ -33,12 +33,8 @@ const OBLIQUE: [[f64; 3]; 2] = [[0.866, -0.5, 0.0], [0.287, 0.497, 0.819]];
 impl Multiples {
     /// The layout of `snapshot`'s samples; none when its space's points are single particles.
     pub fn of(snapshot: &Snapshot) -> Option<Multiples> {
-        let geometry = snapshot.scene.space.geometry();
-        let particle_dim = geometry.particle_dim();
-        if particle_dim == geometry.dim() {
-            return None;
-        }
-        let particles = geometry.dim() / particle_dim;
+        let cloud = Cloud::of(snapshot.scene.space.geometry())?;
+        let (particles, particle_dim) = (cloud.n, cloud.d);
         // The particles' distance from the centre that 98% stay within: a stray particle of
         // an evaporating droplet does not shrink every cell.
         let mut radii: Vec<f64> = snapshot
@@ -61,7 +57,7 @@ impl Multiples {
             particles,
             particle_dim,
             scale: 0.45 / reach,
-            bond_cutoff: bond_cutoff(&snapshot.target_samples, particles, particle_dim),
+            bond_cutoff: bond_cutoff(&snapshot.target_samples, cloud),
             samples: snapshot.trajectories.count.min(CELLS),
         })
     }
@@ -165,20 +161,11 @@ impl Multiples {
 
 /// 1.2 times the fifth-smallest fraction (20%) of the target's interparticle distances: the
 /// nearest neighbours (LJ13's contacts near r_m, DW4's short well).
-fn bond_cutoff(target: &Points, particles: usize, d: usize) -> f64 {
+fn bond_cutoff(target: &Points, cloud: Cloud) -> f64 {
     let mut distances: Vec<f64> = target
         .iter()
         .take(200)
-        .flat_map(|x| {
-            (0..particles).flat_map(move |i| {
-                (i + 1..particles).map(move |j| {
-                    (0..d)
-                        .map(|k| (x[i * d + k] - x[j * d + k]).powi(2))
-                        .sum::<f64>()
-                        .sqrt()
-                })
-            })
-        })
+        .flat_map(|x| cloud.distances(x))
         .collect();
     if distances.is_empty() {
         return 0.0;
@@ -193,15 +180,11 @@ fn bond_cutoff(target: &Points, particles: usize, d: usize) -> f64 {
 /// picture is the learned one-particle density in the reference's frame: blobs where the
 /// reference's particles sit, for a flow that learned the system.
 pub fn aligned_content(snapshot: &Snapshot, version: u64) -> Option<DrawContent> {
-    let geometry = snapshot.scene.space.geometry();
-    let d = geometry.particle_dim();
-    if d == geometry.dim() || snapshot.target_samples.is_empty() {
+    let cloud = Cloud::of(snapshot.scene.space.geometry())?;
+    if snapshot.target_samples.is_empty() {
         return None;
     }
-    let cloud = Cloud {
-        n: geometry.dim() / d,
-        d,
-    };
+    let d = cloud.d;
     let coupling = CloudCoupling { cloud };
     let reference = snapshot.target_samples.point(0);
     let trajectories = &snapshot.trajectories;

@@ -36,14 +36,8 @@ const MOTIONS: usize = 8;
 impl Session {
     /// The report of a run on point clouds; none on other spaces.
     pub fn cloud_report(&self, eval: &EvalConfig) -> Result<Option<CloudReport>> {
-        let geometry = self.scene.space.geometry();
-        let d = geometry.particle_dim();
-        if d == geometry.dim() {
+        let Some(cloud) = Cloud::of(self.scene.space.geometry()) else {
             return Ok(None);
-        }
-        let cloud = Cloud {
-            n: geometry.dim() / d,
-            d,
         };
         let (x0, end, training_reference, _) = self.held_out_flow(eval)?;
         let seed = self.scene.train.seed;

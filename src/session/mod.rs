@@ -743,16 +743,10 @@ impl Session {
                 .plane_equivariance_error(&group.elements(), &x0)
                 .map(Some);
         }
-        let geometry = self.scene.space.geometry();
-        let d = geometry.particle_dim();
-        if d == geometry.dim() {
-            return Ok(None);
+        match crate::geometry::Cloud::of(self.scene.space.geometry()) {
+            Some(cloud) => self.cloud_equivariance_error(cloud, &x0).map(Some),
+            None => Ok(None),
         }
-        let cloud = crate::geometry::Cloud {
-            n: geometry.dim() / d,
-            d,
-        };
-        self.cloud_equivariance_error(cloud, &x0).map(Some)
     }
 
     /// Writes scene.toml and the model checkpoint into `dir` (created if needed).

@@ -15,12 +15,7 @@ const BINS: usize = 48;
 
 /// The cloud a snapshot's samples are, when they are configurations of several particles.
 fn cloud_of(snapshot: &Snapshot) -> Option<Cloud> {
-    let geometry = snapshot.scene.space.geometry();
-    let d = geometry.particle_dim();
-    (d < geometry.dim()).then(|| Cloud {
-        n: geometry.dim() / d,
-        d,
-    })
+    Cloud::of(snapshot.scene.space.geometry())
 }
 
 /// Whether the plots panel shows the histograms.
