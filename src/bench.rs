@@ -35,6 +35,22 @@ pub struct BenchReport {
     /// Training steps per second of the EGNN (3×32 ReLU, batch 256) on point clouds, keyed by
     /// system and coupling.
     pub cloud_train_steps_per_sec: BTreeMap<String, f64>,
+    /// Seconds for the K smallest Laplace–Beltrami eigenpairs of a UV sphere of 19 802
+    /// vertices, keyed by K.
+    pub mesh_spectrum_s: BTreeMap<String, f64>,
+}
+
+/// The spectrum timings: K = 25 and K = 200 on a 20k-vertex sphere (K = 25 only when quick).
+fn mesh_figures(quick: bool, report: &mut BenchReport) -> Result<()> {
+    let mesh = crate::geometry::mesh::uv_sphere(100, 200);
+    for k in [25, 200].into_iter().take(if quick { 1 } else { 2 }) {
+        let start = Instant::now();
+        crate::geometry::mesh::Spectrum::of(&mesh, k)?;
+        report
+            .mesh_spectrum_s
+            .insert(k.to_string(), start.elapsed().as_secs_f64());
+    }
+    Ok(())
 }
 
 /// A point-cloud scene as the window trains it: the EGNN, 3×32 ReLU, batch 256, k = 256.
@@ -179,8 +195,10 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
         orbit_ot_ms: BTreeMap::new(),
         orbit_ot_cost: BTreeMap::new(),
         cloud_train_steps_per_sec: BTreeMap::new(),
+        mesh_spectrum_s: BTreeMap::new(),
     };
     cloud_figures(quick, &mut report, device)?;
+    mesh_figures(quick, &mut report)?;
     Ok(report)
 }
 

@@ -50,6 +50,8 @@ enum Command {
     Bench(BenchArgs),
     /// Render a video of the flow or of training: MP4, GIF, or numbered PNGs in a directory.
     Export(ExportArgs),
+    /// A mesh's size and the smallest eigenvalues of its Laplace–Beltrami operator; JSON on stdout.
+    MeshInfo(MeshInfoArgs),
 }
 
 /// What `--view` asks for: one picture of the space, or three couplings side by side.
@@ -275,6 +277,17 @@ struct MetricsArgs {
 }
 
 #[derive(Args)]
+struct MeshInfoArgs {
+    /// A shipped mesh (maze, spiral, comb, room, sphere, bumpy-sphere, rectangle, maze-SEED)
+    /// or an .obj file.
+    #[arg(long)]
+    mesh: String,
+    /// How many of the smallest eigenvalues to compute.
+    #[arg(long, default_value_t = 10)]
+    eigenpairs: usize,
+}
+
+#[derive(Args)]
 struct DrawArgs {
     #[arg(long, value_parser = space_parser())]
     space: SpaceKind,
@@ -346,6 +359,7 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Some(Command::Draw(args)) => draw(args),
         Some(Command::Export(args)) => export(args),
+        Some(Command::MeshInfo(args)) => mesh_info(args),
         Some(Command::Bench(args)) if args.render => {
             let report = flowscope::bench::run_render(args.quick)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -1002,6 +1016,26 @@ fn datasets_text() -> String {
         }
     }
     text
+}
+
+fn mesh_info(args: MeshInfoArgs) -> Result<()> {
+    use flowscope::geometry::mesh::{Spectrum, load_mesh};
+    let mesh = load_mesh(&args.mesh)?;
+    let started = std::time::Instant::now();
+    let spectrum = Spectrum::of(&mesh, args.eigenpairs)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let report = serde_json::json!({
+        "mesh": args.mesh,
+        "vertices": mesh.vertex_count(),
+        "faces": mesh.faces().len(),
+        "area": mesh.area(),
+        "boundary_edges": mesh.boundary_edges().len(),
+        "planar": mesh.is_planar(),
+        "eigenvalues": spectrum.eigenvalues,
+        "seconds": seconds,
+    });
+    println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
 }
 
 fn draw(args: DrawArgs) -> Result<()> {

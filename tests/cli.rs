@@ -1332,3 +1332,64 @@ fn huge_and_tiny_numbers_are_quoted_short() {
         "got -1e-300",
     );
 }
+
+#[test]
+fn mesh_info_reports_sizes_and_the_spectrum_of_named_meshes_and_obj_files() {
+    let report = json(&flowscope(&[
+        "mesh-info",
+        "--mesh",
+        "sphere",
+        "--eigenpairs",
+        "5",
+    ]));
+    assert_eq!(report["vertices"], 2562);
+    assert_eq!(report["faces"], 5120);
+    assert_eq!(report["boundary_edges"], 0);
+    let eigenvalues: Vec<f64> = report["eigenvalues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap())
+        .collect();
+    assert_eq!(eigenvalues.len(), 5);
+    assert!(eigenvalues[0].abs() < 1e-8, "{eigenvalues:?}");
+    assert!(eigenvalues.windows(2).all(|w| w[0] <= w[1]));
+    assert!((eigenvalues[1] - 2.0).abs() < 0.02, "{eigenvalues:?}");
+    assert!(report["seconds"].as_f64().unwrap() >= 0.0);
+
+    let maze = json(&flowscope(&["mesh-info", "--mesh", "maze"]));
+    assert_eq!(maze["planar"], true);
+    assert!(maze["boundary_edges"].as_u64().unwrap() > 100);
+
+    let dir = tempfile::tempdir().unwrap();
+    let square = write(
+        dir.path(),
+        "square.obj",
+        "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nf 1 2 3 4\n",
+    );
+    let report = json(&flowscope(&[
+        "mesh-info",
+        "--mesh",
+        &square,
+        "--eigenpairs",
+        "4",
+    ]));
+    assert_eq!(report["faces"], 2);
+    let broken = write(dir.path(), "broken.obj", "v 0 0 0\nv 1 0 0\nf 1 2 3\n");
+    fails_with(
+        &["mesh-info", "--mesh", &broken],
+        "line 3: vertex 3 does not exist",
+    );
+    fails_with(
+        &["mesh-info", "--mesh", &square, "--eigenpairs", "9"],
+        "choose 1 to 4",
+    );
+    fails_with(
+        &["mesh-info", "--mesh", "labyrinth"],
+        "unknown mesh 'labyrinth'",
+    );
+    fails_with(
+        &["mesh-info", "--mesh", &path(dir.path(), "missing.obj")],
+        "cannot read",
+    );
+}

@@ -526,3 +526,21 @@ fn a_short_dw4_run_travels_less_and_straighter_with_equivariant_ot() {
         independent.straightness
     );
 }
+
+#[test]
+fn an_early_egnn_flows_to_finite_positions() {
+    // The distance feature grows with the spread; an unbounded coordinate weight made the
+    // shipped DW4 scene's velocity grow like the squared distance and its samples NaN after
+    // three steps.
+    let device = Device::flex();
+    let text = std::fs::read_to_string("assets/scenes/dw4_equivariant.toml").unwrap();
+    let mut scene = Scene::from_toml(&text).unwrap();
+    scene.train.steps = 8;
+    scene.eval.points = 200;
+    let mut session = flowscope::session::Session::new(scene, &device).unwrap();
+    for _ in 0..8 {
+        session.step().unwrap();
+        let metrics = session.evaluate().unwrap();
+        assert!(metrics.w2.is_finite(), "step {}", session.steps_done());
+    }
+}

@@ -1,7 +1,7 @@
 //! An E(d) × S(n)-equivariant velocity network for point clouds: the EGNN of Satorras et al.
 //! (2021). Particles carry features h_i (all start as the time's embedding, the particles being
 //! identical) and positions x_i; each layer passes messages
-//! m_ij = φ_e(h_i, h_j, |x_i − x_j|²), moves x_i ← x_i + Σ_j (x_i − x_j)/(|x_i − x_j| + 1)·φ_x(m_ij)/(n − 1)
+//! m_ij = φ_e(h_i, h_j, |x_i − x_j|²), moves x_i ← x_i + Σ_j (x_i − x_j)/(|x_i − x_j| + 1)·c·tanh(φ_x(m_ij)/c)/(n − 1)
 //! and updates h_i ← h_i + φ_h(h_i, Σ_j m_ij). The velocity is x_out − x_in with its centre of
 //! mass removed. Distances are invariant and differences turn with the cloud, so rotating,
 //! reflecting or relabelling the input does the same to the output.
@@ -11,6 +11,10 @@ use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 
 use super::Activation;
+
+/// The most one layer may move a particle: bounds the velocity by depth × this, far above
+/// the few units a DW4 or LJ13 flow needs.
+const COORDINATE_RANGE: f64 = 10.0;
 
 /// One message-passing layer.
 #[derive(Module, Debug)]
@@ -109,10 +113,14 @@ impl Egnn {
             let message = self
                 .activation
                 .apply(layer.edge_out.forward(self.activation.apply(edge)));
-            let weight = layer.coordinate_out.forward(
+            let raw = layer.coordinate_out.forward(
                 self.activation
                     .apply(layer.coordinate_hidden.forward(message.clone())),
             );
+            // A soft clamp, the identity near zero: the distance feature grows with the
+            // spread, so an unbounded weight would make the velocity grow like the squared
+            // distance and an ODE solve of an early model blow up in finite time.
+            let weight = (raw / COORDINATE_RANGE).tanh() * COORDINATE_RANGE;
             // Unit-ish directions keep far particles from dominating.
             let direction = difference / (squared.sqrt() + 1.0);
             let step = (direction * weight)

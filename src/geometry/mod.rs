@@ -9,6 +9,7 @@
 
 mod cloud;
 mod hyperbolic;
+pub mod mesh;
 mod plane;
 mod schedule;
 mod sphere;

@@ -28,6 +28,19 @@ pub struct CloudReport {
     /// max |v(g·x) − g·v(x)| over random g in O(d) × S(n), held-out source points and
     /// t = 0, ½, 1, relative to the largest |v(x)|.
     pub equivariance_error: f64,
+    /// E|y| − E|x0| over held-out target and source configurations: no flow from the source
+    /// to the target travels less on average (∫|v| dt ≥ |x1 − x0| ≥ |x1| − |x0|, and |·| is
+    /// 1-Lipschitz, so this is a dual bound on W1).
+    pub path_length_floor: f64,
+}
+
+/// The mean Euclidean norm of mean-free configurations: their mean spread from the centre.
+fn mean_norm(points: &Points) -> f64 {
+    let total: f64 = points
+        .iter()
+        .map(|x| x.iter().map(|c| c * c).sum::<f64>().sqrt())
+        .sum();
+    total / points.len().max(1) as f64
 }
 
 /// Random motions the equivariance error is measured over.
@@ -51,6 +64,7 @@ impl Session {
             distance_w1_floor: distance_w1(cloud, &training_reference, &held_out),
             energy_w1_floor: energy_system.map(|s| energy_w1(s, &training_reference, &held_out)),
             equivariance_error: self.cloud_equivariance_error(cloud, &x0)?,
+            path_length_floor: mean_norm(&held_out) - mean_norm(&x0),
         }))
     }
 

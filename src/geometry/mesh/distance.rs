@@ -1,0 +1,150 @@
+//! Spectral premetrics on a mesh (Lipman et al. 2010; Coifman & Lafon 2006): each point gets
+//! spectral coordinates, and the distance is the Euclidean one between them.
+//!
+//! - biharmonic: d_b(x, y)² = Σ_{i≥1} (φ_i(x) − φ_i(y))²/λ_i², coordinates φ_i/λ_i;
+//! - diffusion: d_τ(x, y)² = Σ_{i≥1} e^{−2λ_i τ}(φ_i(x) − φ_i(y))², coordinates e^{−λ_i τ}φ_i.
+//!
+//! The zero eigenvalues (one per connected piece) carry no distance and are left out. Inside a
+//! face the coordinates are the barycentric blend of its vertices', so the distance is defined
+//! everywhere on the mesh and its gradient along the face is exact.
+
+use glam::DVec3;
+
+use super::{Spectrum, TriMesh};
+use crate::{Error, Result};
+
+/// Which spectral premetric.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SpectralKind {
+    Biharmonic,
+    /// Diffusion for time τ: larger τ blurs more.
+    Diffusion {
+        tau: f64,
+    },
+}
+
+/// Spectral coordinates of every vertex of one mesh.
+#[derive(Debug, Clone)]
+pub struct SpectralDistance {
+    pub kind: SpectralKind,
+    /// Coordinates per vertex.
+    dim: usize,
+    coordinates: Vec<f64>,
+}
+
+/// Eigenvalues below this fraction of the largest count as zero.
+const ZERO_EIGENVALUE: f64 = 1e-8;
+
+impl SpectralDistance {
+    pub fn new(spectrum: &Spectrum, kind: SpectralKind) -> Result<Self> {
+        if let SpectralKind::Diffusion { tau } = kind
+            && !(tau > 0.0 && tau.is_finite())
+        {
+            return Err(Error::invalid(format!(
+                "the diffusion time must be positive (got {})",
+                crate::error::quoted(tau)
+            )));
+        }
+        let largest = spectrum.eigenvalues.last().copied().unwrap_or(0.0);
+        let kept: Vec<(usize, f64)> = spectrum
+            .eigenvalues
+            .iter()
+            .copied()
+            .enumerate()
+            .filter(|&(_, l)| l > ZERO_EIGENVALUE * largest)
+            .map(|(i, l)| {
+                let weight = match kind {
+                    SpectralKind::Biharmonic => 1.0 / l,
+                    SpectralKind::Diffusion { tau } => (-l * tau).exp(),
+                };
+                (i, weight)
+            })
+            .collect();
+        if kept.is_empty() {
+            return Err(Error::invalid(
+                "a spectral distance needs at least one nonzero eigenvalue (ask for more eigenpairs)",
+            ));
+        }
+        let dim = kept.len();
+        let mut coordinates = Vec::with_capacity(spectrum.vertices() * dim);
+        for v in 0..spectrum.vertices() {
+            let phi = spectrum.at_vertex(v);
+            coordinates.extend(kept.iter().map(|&(i, w)| phi[i] * w));
+        }
+        Ok(Self {
+            kind,
+            dim,
+            coordinates,
+        })
+    }
+
+    /// How many spectral coordinates a point has.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// The coordinates of vertex `v`.
+    pub fn vertex(&self, v: usize) -> &[f64] {
+        &self.coordinates[v * self.dim..(v + 1) * self.dim]
+    }
+
+    /// The coordinates of the point of face `f` at barycentric `bary`, written to `out`.
+    pub fn embed(&self, mesh: &TriMesh, f: usize, bary: [f64; 3], out: &mut [f64]) {
+        let face = mesh.faces()[f];
+        out.fill(0.0);
+        for (corner, weight) in face.iter().zip(bary) {
+            for (o, c) in out.iter_mut().zip(self.vertex(*corner as usize)) {
+                *o += weight * c;
+            }
+        }
+    }
+
+    /// The distance between two points given by their coordinates.
+    pub fn between(a: &[f64], b: &[f64]) -> f64 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// ∇_x d(x, y) along face `f` at x (barycentric `bary`), for y given by its coordinates
+    /// `target`; zero where x = y.
+    pub fn gradient(&self, mesh: &TriMesh, f: usize, bary: [f64; 3], target: &[f64]) -> DVec3 {
+        let mut x = vec![0.0; self.dim];
+        self.embed(mesh, f, bary, &mut x);
+        let d = Self::between(&x, target);
+        if d == 0.0 {
+            return DVec3::ZERO;
+        }
+        let face = mesh.faces()[f];
+        barycentric_gradients(mesh, f)
+            .iter()
+            .zip(face)
+            .map(|(grad, corner)| {
+                let along: f64 = self
+                    .vertex(corner as usize)
+                    .iter()
+                    .zip(x.iter().zip(target))
+                    .map(|(c, (xi, yi))| c * (xi - yi))
+                    .sum();
+                *grad * along
+            })
+            .sum::<DVec3>()
+            / d
+    }
+}
+
+/// The gradients of face `f`'s three barycentric coordinates, vectors in its plane:
+/// ∇b_i = N × (p_k − p_j)/(2A) for the corner i opposite the edge (j, k).
+pub(super) fn barycentric_gradients(mesh: &TriMesh, f: usize) -> [DVec3; 3] {
+    let [a, b, c] = mesh.corners(f);
+    let normal = (b - a).cross(c - a);
+    let twice_area = normal.length();
+    let unit = normal / twice_area;
+    [
+        unit.cross(c - b) / twice_area,
+        unit.cross(a - c) / twice_area,
+        unit.cross(b - a) / twice_area,
+    ]
+}

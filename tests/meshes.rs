@@ -1,0 +1,290 @@
+//! Meshes and their spectra: the checks a mesh must pass, the Laplace–Beltrami eigenvalues of
+//! shapes whose spectrum is known in closed form, and the spectral distances built on them.
+
+use flowscope::geometry::mesh::{
+    MESH_NAMES, SpectralDistance, SpectralKind, Spectrum, TriMesh, cotangent_laplacian, icosphere,
+    named_mesh, parse_obj, rectangle, uv_sphere,
+};
+use glam::DVec3;
+
+/// l(l + 1) with multiplicity 2l + 1, for l = 1, 2, …: the unit sphere's nonzero spectrum.
+fn sphere_spectrum(count: usize) -> Vec<f64> {
+    (1..)
+        .flat_map(|l: usize| std::iter::repeat_n((l * (l + 1)) as f64, 2 * l + 1))
+        .take(count)
+        .collect()
+}
+
+fn assert_relative(found: &[f64], expected: &[f64], tolerance: f64, what: &str) {
+    for (i, (f, e)) in found.iter().zip(expected).enumerate() {
+        assert!(
+            ((f - e) / e).abs() <= tolerance,
+            "{what}: eigenvalue {} is {f}, expected {e}",
+            i + 1
+        );
+    }
+}
+
+#[test]
+fn the_sphere_has_eigenvalues_l_times_l_plus_one() {
+    for (mesh, what) in [
+        (icosphere(5), "icosphere"),
+        (uv_sphere(70, 144), "UV sphere"),
+    ] {
+        assert!(
+            mesh.vertex_count() > 9_000,
+            "{what}: {}",
+            mesh.vertex_count()
+        );
+        let spectrum = Spectrum::of(&mesh, 26).unwrap();
+        assert!(
+            spectrum.eigenvalues[0].abs() < 1e-8,
+            "{what}: {:?}",
+            spectrum.eigenvalues[0]
+        );
+        assert_relative(&spectrum.eigenvalues[1..], &sphere_spectrum(25), 0.01, what);
+    }
+}
+
+#[test]
+fn a_rectangle_with_free_edges_has_the_neumann_spectrum() {
+    let (a, b) = (2.0, 1.0);
+    let mesh = rectangle(a, b, 120, 60);
+    let mut expected: Vec<f64> = (0..8)
+        .flat_map(|m| (0..8).map(move |n| (m, n)))
+        .map(|(m, n): (i32, i32)| {
+            std::f64::consts::PI.powi(2) * ((m * m) as f64 / (a * a) + (n * n) as f64 / (b * b))
+        })
+        .collect();
+    expected.sort_by(f64::total_cmp);
+    let spectrum = Spectrum::of(&mesh, 20).unwrap();
+    assert!(spectrum.eigenvalues[0].abs() < 1e-8);
+    assert_relative(
+        &spectrum.eigenvalues[1..],
+        &expected[1..20],
+        0.01,
+        "rectangle",
+    );
+}
+
+#[test]
+fn eigenvectors_are_mass_orthonormal_and_solve_the_pencil() {
+    // 162 vertices are solved densely, 642 and 2562 by block Lanczos.
+    for mesh in [
+        icosphere(2),
+        icosphere(3),
+        named_mesh("bumpy-sphere").unwrap(),
+    ] {
+        check_eigenpairs(&mesh);
+    }
+}
+
+fn check_eigenpairs(mesh: &TriMesh) {
+    let spectrum = Spectrum::of(mesh, 12).unwrap();
+    let (entries, mass) = cotangent_laplacian(mesh);
+    let n = mesh.vertex_count();
+    for i in 0..12 {
+        let phi: Vec<f64> = (0..n).map(|v| spectrum.at_vertex(v)[i]).collect();
+        let mut l_phi = vec![0.0; n];
+        for &(r, c, value) in &entries {
+            l_phi[r] += value * phi[c];
+        }
+        let lambda = spectrum.eigenvalues[i];
+        let residual: f64 = (0..n)
+            .map(|v| (l_phi[v] - lambda * mass[v] * phi[v]).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!(residual < 1e-7, "eigenpair {i}: residual {residual}");
+        for j in 0..=i {
+            let inner: f64 = (0..n)
+                .map(|v| mass[v] * phi[v] * spectrum.at_vertex(v)[j])
+                .sum();
+            let expected = if i == j { 1.0 } else { 0.0 };
+            assert!((inner - expected).abs() < 1e-8, "⟨φ{i}, φ{j}⟩_M = {inner}");
+        }
+    }
+}
+
+#[test]
+fn too_many_eigenpairs_are_refused_with_the_limit() {
+    let mesh = rectangle(1.0, 1.0, 3, 3);
+    let error = Spectrum::of(&mesh, 17).unwrap_err().to_string();
+    assert!(
+        error.contains("16 vertices") && error.contains("1 to 16"),
+        "{error}"
+    );
+    assert!(Spectrum::of(&mesh, 16).is_ok());
+}
+
+#[test]
+fn bad_meshes_are_refused_naming_the_element() {
+    let p = |x: f64, y: f64| DVec3::new(x, y, 0.0);
+    let square = vec![p(0.0, 0.0), p(1.0, 0.0), p(1.0, 1.0), p(0.0, 1.0)];
+    let attempts = [
+        (square.clone(), vec![[0, 1, 5]], "face 1 uses vertex 6"),
+        (square.clone(), vec![[0, 1, 1]], "face 1 repeats a vertex"),
+        (
+            vec![p(0.0, 0.0), p(1.0, 0.0), p(2.0, 0.0)],
+            vec![[0, 1, 2]],
+            "face 1 has no area",
+        ),
+        (
+            square.clone(),
+            vec![[0, 1, 2]],
+            "vertex 4 belongs to no face",
+        ),
+        (
+            vec![
+                p(0.0, 0.0),
+                p(1.0, 0.0),
+                p(0.0, 1.0),
+                p(0.0, -1.0),
+                p(1.0, 1.0),
+            ],
+            vec![[0, 1, 2], [1, 0, 3], [0, 1, 4]],
+            "shared by 3 faces",
+        ),
+    ];
+    for (positions, faces, message) in attempts {
+        let error = TriMesh::new(positions, faces).unwrap_err().to_string();
+        assert!(error.contains(message), "{error} (wanted '{message}')");
+    }
+}
+
+#[test]
+fn obj_files_parse_with_polygons_and_slashes_and_errors_name_the_line() {
+    let text = "# a unit square as one quad\nv 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nvn 0 0 1\nf 1//1 2//1 3//1 4//1\n";
+    let mesh = parse_obj(text).unwrap();
+    assert_eq!(mesh.faces().len(), 2);
+    assert!((mesh.area() - 1.0).abs() < 1e-12);
+    let negative = parse_obj("v 0 0 0\nv 1 0 0\nv 0 1 0\nf -3 -2 -1\n").unwrap();
+    assert_eq!(negative.faces(), &[[0, 1, 2]]);
+    for (text, message) in [
+        ("v 0 0\n", "line 1: a vertex needs three numbers"),
+        (
+            "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n",
+            "line 4: vertex 9 does not exist",
+        ),
+        (
+            "v 0 0 0\nv 1 0 0\nv 0 1 0\n\nf 1 2\n",
+            "line 5: a face needs at least three",
+        ),
+        ("v 0 0 0\nf a b c\n", "line 2: 'a' is not a vertex number"),
+        ("v 0 0 0\n", "no faces"),
+    ] {
+        let error = parse_obj(text).unwrap_err().to_string();
+        assert!(error.contains(message), "{error} (wanted '{message}')");
+    }
+}
+
+#[test]
+fn every_named_mesh_builds_and_planar_ones_have_walls() {
+    for name in MESH_NAMES.iter().copied().chain(["maze-7"]) {
+        let mesh = named_mesh(name).unwrap();
+        let walls = mesh.boundary_edges().len();
+        if mesh.is_planar() {
+            assert!(walls > 0, "{name} has no boundary");
+            let (lo, hi) = mesh.positions().iter().fold(
+                (DVec3::splat(f64::MAX), DVec3::splat(f64::MIN)),
+                |(lo, hi), p| (lo.min(*p), hi.max(*p)),
+            );
+            assert!(
+                (hi - lo).max_element() <= 1.0 + 1e-12 || name == "rectangle",
+                "{name}: {lo} {hi}"
+            );
+        } else {
+            assert_eq!(walls, 0, "{name} should be closed");
+        }
+    }
+    assert_ne!(named_mesh("maze-1").unwrap(), named_mesh("maze-2").unwrap());
+    let error = named_mesh("labyrinth").unwrap_err().to_string();
+    assert!(
+        error.contains("maze-SEED") && error.contains("spiral"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_generated_maze_is_connected() {
+    // A perfect maze is one piece: exactly one zero eigenvalue.
+    let mesh = named_mesh("maze-3").unwrap();
+    let spectrum = Spectrum::of(&mesh, 4).unwrap();
+    assert!(spectrum.eigenvalues[0] < 1e-6, "{:?}", spectrum.eigenvalues);
+    assert!(spectrum.eigenvalues[1] > 1e-3, "{:?}", spectrum.eigenvalues);
+}
+
+#[test]
+fn spectral_distances_go_around_the_walls() {
+    // In the comb, the top of the first corridor and the top of the second are a wall apart
+    // but the whole corridor's length away along the floor.
+    let mesh = named_mesh("comb").unwrap();
+    let spectrum = Spectrum::of(&mesh, 60).unwrap();
+    let distance = SpectralDistance::new(&spectrum, SpectralKind::Biharmonic).unwrap();
+    let nearest = |x: f64, y: f64| {
+        let target = DVec3::new(x, y, 0.0);
+        (0..mesh.vertex_count())
+            .min_by(|&a, &b| {
+                (mesh.positions()[a] - target)
+                    .length()
+                    .total_cmp(&(mesh.positions()[b] - target).length())
+            })
+            .unwrap()
+    };
+    let block = 1.0 / 11.0;
+    let top = |column: f64| nearest((column + 0.5) * block, 1.0 - 1.5 * block);
+    let bottom = |column: f64| nearest((column + 0.5) * block, 1.5 * block);
+    let d = |a: usize, b: usize| SpectralDistance::between(distance.vertex(a), distance.vertex(b));
+    let across_the_wall = d(top(1.0), top(3.0));
+    let along_the_corridor = d(top(1.0), bottom(1.0));
+    // top(1) → top(3) walks down corridor 1 and up corridor 3: twice as far as down one.
+    assert!(
+        across_the_wall > 1.5 * along_the_corridor,
+        "{across_the_wall} vs {along_the_corridor}"
+    );
+}
+
+#[test]
+fn the_spectral_gradient_matches_finite_differences_along_a_face() {
+    let mesh = icosphere(3);
+    let spectrum = Spectrum::of(&mesh, 30).unwrap();
+    for kind in [
+        SpectralKind::Biharmonic,
+        SpectralKind::Diffusion { tau: 0.05 },
+    ] {
+        let distance = SpectralDistance::new(&spectrum, kind).unwrap();
+        let target = distance.vertex(100).to_vec();
+        let (f, bary) = (17, [0.2, 0.3, 0.5]);
+        let gradient = distance.gradient(&mesh, f, bary, &target);
+        let [a, b, c] = mesh.corners(f);
+        let mut x = vec![0.0; distance.dim()];
+        let at = |bary: [f64; 3], x: &mut Vec<f64>| {
+            distance.embed(&mesh, f, bary, x);
+            SpectralDistance::between(x, &target)
+        };
+        let h = 1e-6;
+        // Moving along the edges a→b and a→c of the face.
+        for (edge, step) in [(b - a, [-h, h, 0.0]), (c - a, [-h, 0.0, h])] {
+            let moved = [bary[0] + step[0], bary[1] + step[1], bary[2] + step[2]];
+            let numeric = (at(moved, &mut x) - at(bary, &mut x)) / h;
+            let analytic = gradient.dot(edge);
+            assert!(
+                (numeric - analytic).abs() < 1e-5 * (1.0 + analytic.abs()),
+                "{kind:?}: {numeric} vs {analytic}"
+            );
+        }
+        // The gradient lies in the face's plane.
+        let normal = (b - a).cross(c - a).normalize();
+        assert!(gradient.dot(normal).abs() < 1e-9 * gradient.length().max(1.0));
+    }
+}
+
+#[test]
+fn diffusion_distances_need_a_positive_time() {
+    let spectrum = Spectrum::of(&icosphere(1), 5).unwrap();
+    for tau in [0.0, -1.0, f64::NAN] {
+        let error = SpectralDistance::new(&spectrum, SpectralKind::Diffusion { tau })
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("diffusion time must be positive"), "{error}");
+    }
+}
