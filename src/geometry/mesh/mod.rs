@@ -4,12 +4,14 @@
 //! every face having area and every edge having at most two faces.
 
 mod distance;
+mod geodesic;
 mod maze;
 mod obj;
 mod shapes;
 mod spectral;
 
 pub use distance::{SpectralDistance, SpectralKind};
+pub use geodesic::GeodesicDistance;
 pub use maze::{MAZE_LAYOUTS, MazeLayout};
 pub use obj::parse_obj;
 pub use shapes::{MESH_NAMES, icosphere, named_mesh, rectangle, uv_sphere};
