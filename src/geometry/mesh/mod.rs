@@ -7,15 +7,19 @@ mod distance;
 mod geodesic;
 mod maze;
 mod obj;
+mod premetric;
 mod shapes;
 mod spectral;
+mod walk;
 
 pub use distance::{SpectralDistance, SpectralKind};
 pub use geodesic::GeodesicDistance;
 pub use maze::{MAZE_LAYOUTS, MazeLayout};
 pub use obj::parse_obj;
+pub use premetric::{ConditionalFlow, ConditionalPath, Premetric, PreparedTarget};
 pub use shapes::{MESH_NAMES, icosphere, named_mesh, rectangle, uv_sphere};
 pub use spectral::{Spectrum, cotangent_laplacian};
+pub use walk::{Adjacency, MeshPoint, barycentric_of};
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -192,6 +196,26 @@ impl TriMesh {
     /// Whether every vertex has z = 0: a planar domain, drawn from above.
     pub fn is_planar(&self) -> bool {
         self.positions.iter().all(|p| p.z == 0.0)
+    }
+
+    /// A point drawn uniformly by area.
+    pub fn random_point(&self, rng: &mut crate::rng::Rng) -> walk::MeshPoint {
+        let goal = rng.uniform() * self.area();
+        let mut total = 0.0;
+        let face = (0..self.faces.len())
+            .find(|&f| {
+                total += self.face_area(f);
+                total >= goal
+            })
+            .unwrap_or(self.faces.len() - 1);
+        let (mut u, mut v) = (rng.uniform(), rng.uniform());
+        if u + v > 1.0 {
+            (u, v) = (1.0 - u, 1.0 - v);
+        }
+        walk::MeshPoint {
+            face,
+            bary: [1.0 - u - v, u, v],
+        }
     }
 
     /// The point of face `f` at barycentric coordinates `bary`.

@@ -1,0 +1,184 @@
+//! Premetric flow matching on a mesh (Chen & Lipman 2023): the conditional flow ψ_t(x0|x1) is
+//! the one whose premetric to x1 shrinks on schedule, d(ψ_t, x1) = κ̃(t)·d(x0, x1), driven by
+//! u_t(x|x1) = (d log κ̃/dt)·d(x, x1)·∇d/|∇d|². Its paths are the premetric's descent curves,
+//! so x_t is reached by walking down ∇d from x0 until d has shrunk by κ̃(t); the walk stays on
+//! the mesh and slides along walls (see `walk`).
+
+use glam::DVec3;
+
+use super::distance::barycentric_gradients;
+use super::walk::{Adjacency, MeshPoint};
+use super::{GeodesicDistance, SpectralDistance, TriMesh};
+
+/// Which premetric a mesh flow uses.
+#[derive(Debug)]
+pub enum Premetric {
+    /// Biharmonic or diffusion distance from the mesh's spectrum.
+    Spectral(SpectralDistance),
+    /// The geodesic distance by the heat method.
+    Geodesic(GeodesicDistance),
+}
+
+/// A target point x1 prepared for repeated distance queries.
+#[derive(Debug, Clone)]
+pub enum PreparedTarget {
+    /// x1's spectral coordinates.
+    Coordinates(Vec<f64>),
+    /// The distance from x1 at every vertex.
+    Field(Vec<f64>),
+}
+
+impl Premetric {
+    pub fn prepare(&self, mesh: &TriMesh, x1: MeshPoint) -> PreparedTarget {
+        match self {
+            Premetric::Spectral(spectral) => {
+                let mut coordinates = vec![0.0; spectral.dim()];
+                spectral.embed(mesh, x1.face, x1.bary, &mut coordinates);
+                PreparedTarget::Coordinates(coordinates)
+            }
+            Premetric::Geodesic(geodesic) => {
+                PreparedTarget::Field(geodesic.from_point(mesh, x1.face, x1.bary))
+            }
+        }
+    }
+
+    /// d(x, x1).
+    pub fn distance(&self, mesh: &TriMesh, x: MeshPoint, target: &PreparedTarget) -> f64 {
+        match (self, target) {
+            (Premetric::Spectral(spectral), PreparedTarget::Coordinates(y)) => {
+                let mut coordinates = vec![0.0; spectral.dim()];
+                spectral.embed(mesh, x.face, x.bary, &mut coordinates);
+                SpectralDistance::between(&coordinates, y)
+            }
+            (_, PreparedTarget::Field(field)) => mesh.faces()[x.face]
+                .iter()
+                .zip(x.bary)
+                .map(|(v, w)| w * field[*v as usize])
+                .sum(),
+            (Premetric::Geodesic(_), PreparedTarget::Coordinates(_)) => {
+                unreachable!("targets are prepared by the premetric that reads them")
+            }
+        }
+    }
+
+    /// ∇_x d(x, x1) along x's face.
+    pub fn gradient(&self, mesh: &TriMesh, x: MeshPoint, target: &PreparedTarget) -> DVec3 {
+        match (self, target) {
+            (Premetric::Spectral(spectral), PreparedTarget::Coordinates(y)) => {
+                spectral.gradient(mesh, x.face, x.bary, y)
+            }
+            (_, PreparedTarget::Field(field)) => {
+                let gradients = barycentric_gradients(mesh, x.face);
+                mesh.faces()[x.face]
+                    .iter()
+                    .zip(gradients)
+                    .map(|(v, g)| g * field[*v as usize])
+                    .sum()
+            }
+            (Premetric::Geodesic(_), PreparedTarget::Coordinates(_)) => {
+                unreachable!("targets are prepared by the premetric that reads them")
+            }
+        }
+    }
+}
+
+/// The conditional flow between two points of one mesh.
+pub struct ConditionalFlow<'a> {
+    pub mesh: &'a TriMesh,
+    pub adjacency: &'a Adjacency,
+    pub premetric: &'a Premetric,
+    /// The longest single step of the descent: it follows the curve of ∇d within a face.
+    pub max_step: f64,
+}
+
+/// Relative precision of the distance schedule: d(x_t, x1)/d(x0, x1) − κ̃(t).
+const SCHEDULE_TOLERANCE: f64 = 1e-6;
+
+/// A descent that stops within this fraction of d(x0, x1) above its goal has arrived.
+const ARRIVED: f64 = 1e-4;
+
+/// Steps allowed to reach one time before the walk gives up (a spurious local minimum of a
+/// truncated spectral distance).
+const MAX_STEPS: usize = 10_000;
+
+/// Where a conditional path ended.
+#[derive(Debug, Clone)]
+pub struct ConditionalPath {
+    /// x_t at each requested time.
+    pub points: Vec<MeshPoint>,
+    /// d(x0, x1).
+    pub start_distance: f64,
+    /// Whether the descent stalled before x1 (it ends where it stalled).
+    pub stalled: bool,
+}
+
+impl ConditionalFlow<'_> {
+    /// x_t for each `remaining[i]` = κ̃(t_i) (descending from 1 to 0): the points where the
+    /// premetric to x1 has shrunk to that fraction of d(x0, x1).
+    pub fn path(
+        &self,
+        x0: MeshPoint,
+        target: &PreparedTarget,
+        remaining: &[f64],
+    ) -> ConditionalPath {
+        let start_distance = self.premetric.distance(self.mesh, x0, target);
+        let mut x = x0;
+        let mut d = start_distance;
+        let mut points = Vec::with_capacity(remaining.len());
+        let mut stalled = false;
+        for &fraction in remaining {
+            let goal = fraction.clamp(0.0, 1.0) * start_distance;
+            let tolerance = SCHEDULE_TOLERANCE * start_distance;
+            let mut steps = 0;
+            while !stalled && d > goal + tolerance {
+                let gradient = self.premetric.gradient(self.mesh, x, target);
+                let slope = gradient.length();
+                if slope == 0.0 || steps == MAX_STEPS {
+                    stalled = true;
+                    break;
+                }
+                // Newton on d along −∇d/|∇d|, never longer than max_step.
+                let length = ((d - goal) / slope).min(self.max_step);
+                let mut step = length;
+                loop {
+                    let (next, _) = self.adjacency.walk(self.mesh, x, -gradient / slope * step);
+                    let next_d = self.premetric.distance(self.mesh, next, target);
+                    if next_d < d && next_d >= goal - tolerance {
+                        x = next;
+                        d = next_d;
+                        break;
+                    }
+                    // Past the goal, round a bend or into a wall head-on: a shorter step.
+                    step *= 0.5;
+                    if step < 1e-12 * self.max_step {
+                        stalled = true;
+                        break;
+                    }
+                }
+                steps += 1;
+            }
+            // Stopping this close to the goal is arriving: near x1 the distance is a cone,
+            // whose tip the halved steps cannot always hit to round-off.
+            if stalled && d <= goal + ARRIVED * start_distance {
+                stalled = false;
+            }
+            points.push(x);
+        }
+        ConditionalPath {
+            points,
+            start_distance,
+            stalled,
+        }
+    }
+
+    /// u_t(x|x1) for κ̃(t) = 1 − t: −d(x, x1)/(1 − t)·∇d/|∇d|², the velocity the model learns.
+    pub fn velocity(&self, x: MeshPoint, target: &PreparedTarget, t: f64) -> DVec3 {
+        let gradient = self.premetric.gradient(self.mesh, x, target);
+        let slope_squared = gradient.length_squared();
+        if slope_squared == 0.0 {
+            return DVec3::ZERO;
+        }
+        let d = self.premetric.distance(self.mesh, x, target);
+        -gradient * (d / ((1.0 - t).max(1e-6) * slope_squared))
+    }
+}
