@@ -89,6 +89,8 @@ pub struct ConditionalFlow<'a> {
     pub premetric: &'a Premetric,
     /// The longest single step of the descent: it follows the curve of ∇d within a face.
     pub max_step: f64,
+    /// The geodesic distance that leads a stalled spectral descent out of its basin.
+    pub rescue: Option<&'a GeodesicDistance>,
 }
 
 /// Relative precision of the distance schedule: d(x_t, x1)/d(x0, x1) − κ̃(t).
@@ -97,8 +99,7 @@ const SCHEDULE_TOLERANCE: f64 = 1e-6;
 /// A descent that stops within this fraction of d(x0, x1) above its goal has arrived.
 const ARRIVED: f64 = 1e-4;
 
-/// Steps allowed to reach one time before the walk gives up (a spurious local minimum of a
-/// truncated spectral distance).
+/// Steps allowed in one descent or one escape.
 const MAX_STEPS: usize = 10_000;
 
 /// Where a conditional path ended.
@@ -112,55 +113,52 @@ pub struct ConditionalPath {
     pub stalled: bool,
 }
 
+/// Times one path may be led out of a spurious basin.
+const MAX_RESCUES: usize = 8;
+
 impl ConditionalFlow<'_> {
     /// x_t for each `remaining[i]` = κ̃(t_i) (descending from 1 to 0): the points where the
-    /// premetric to x1 has shrunk to that fraction of d(x0, x1).
+    /// premetric to x1 has shrunk to that fraction of d(x0, x1). A descent that stalls at a
+    /// spurious critical point of a truncated spectral distance is led out of its basin down
+    /// the geodesic distance to x1 (when `rescue` is given), then goes on.
     pub fn path(
         &self,
         x0: MeshPoint,
+        x1: MeshPoint,
         target: &PreparedTarget,
         remaining: &[f64],
     ) -> ConditionalPath {
         let start_distance = self.premetric.distance(self.mesh, x0, target);
-        let mut x = x0;
-        let mut d = start_distance;
+        let (mut x, mut d) = (x0, start_distance);
         let mut points = Vec::with_capacity(remaining.len());
         let mut stalled = false;
+        let mut field: Option<PreparedTarget> = None;
+        let mut rescues = 0;
         for &fraction in remaining {
             let goal = fraction.clamp(0.0, 1.0) * start_distance;
             let tolerance = SCHEDULE_TOLERANCE * start_distance;
-            let mut steps = 0;
-            while !stalled && d > goal + tolerance {
-                let gradient = self.premetric.gradient(self.mesh, x, target);
-                let slope = gradient.length();
-                if slope == 0.0 || steps == MAX_STEPS {
-                    stalled = true;
+            while !stalled {
+                let arrived = self.descend(&mut x, &mut d, goal, tolerance, target);
+                // Stopping this close to the goal is arriving: near x1 the distance is a
+                // cone, whose tip the halved steps cannot always hit to round-off.
+                if arrived || d <= goal + ARRIVED * start_distance {
                     break;
                 }
-                // Newton on d along −∇d/|∇d|, never longer than max_step.
-                let length = ((d - goal) / slope).min(self.max_step);
-                let mut step = length;
-                loop {
-                    let (next, _) = self.adjacency.walk(self.mesh, x, -gradient / slope * step);
-                    let next_d = self.premetric.distance(self.mesh, next, target);
-                    if next_d < d && next_d >= goal - tolerance {
-                        x = next;
-                        d = next_d;
-                        break;
-                    }
-                    // Past the goal, round a bend or into a wall head-on: a shorter step.
-                    step *= 0.5;
-                    if step < 1e-12 * self.max_step {
+                let rescue = match (self.rescue, self.premetric) {
+                    (Some(geodesic), Premetric::Spectral(_)) if rescues < MAX_RESCUES => geodesic,
+                    _ => {
                         stalled = true;
                         break;
                     }
+                };
+                rescues += 1;
+                let field = field.get_or_insert_with(|| {
+                    PreparedTarget::Field(rescue.from_point(self.mesh, x1.face, x1.bary))
+                });
+                let below = d - 1e-3 * start_distance;
+                if !self.escape(&mut x, &mut d, goal - tolerance, below, target, field) {
+                    stalled = true;
                 }
-                steps += 1;
-            }
-            // Stopping this close to the goal is arriving: near x1 the distance is a cone,
-            // whose tip the halved steps cannot always hit to round-off.
-            if stalled && d <= goal + ARRIVED * start_distance {
-                stalled = false;
             }
             points.push(x);
         }
@@ -169,6 +167,83 @@ impl ConditionalFlow<'_> {
             start_distance,
             stalled,
         }
+    }
+
+    /// Newton steps down the premetric from `x` until d ≤ goal + tolerance; false if it stalls
+    /// first (a critical point, or no step that lowers d without passing the goal).
+    fn descend(
+        &self,
+        x: &mut MeshPoint,
+        d: &mut f64,
+        goal: f64,
+        tolerance: f64,
+        target: &PreparedTarget,
+    ) -> bool {
+        for _ in 0..MAX_STEPS {
+            if *d <= goal + tolerance {
+                return true;
+            }
+            let gradient = self.premetric.gradient(self.mesh, *x, target);
+            let slope = gradient.length();
+            if slope == 0.0 {
+                return false;
+            }
+            // Newton on d along −∇d/|∇d|, never longer than max_step.
+            let mut step = ((*d - goal) / slope).min(self.max_step);
+            loop {
+                let (next, _) = self.adjacency.walk(self.mesh, *x, -gradient / slope * step);
+                let next_d = self.premetric.distance(self.mesh, next, target);
+                if next_d < *d && next_d >= goal - tolerance {
+                    (*x, *d) = (next, next_d);
+                    break;
+                }
+                // Past the goal, round a bend or into a wall head-on: a shorter step.
+                step *= 0.5;
+                if step < 1e-12 * self.max_step {
+                    return false;
+                }
+            }
+        }
+        false
+    }
+
+    /// Walks down the geodesic `field` from `x` until the premetric falls to `below` (never
+    /// under `floor`); false if x1 is reached or no step helps first.
+    fn escape(
+        &self,
+        x: &mut MeshPoint,
+        d: &mut f64,
+        floor: f64,
+        below: f64,
+        target: &PreparedTarget,
+        field: &PreparedTarget,
+    ) -> bool {
+        let mut g = self.premetric.distance(self.mesh, *x, field);
+        for _ in 0..MAX_STEPS {
+            let gradient = self.premetric.gradient(self.mesh, *x, field);
+            let slope = gradient.length();
+            if slope == 0.0 || g <= 0.0 {
+                return false;
+            }
+            let mut step = (g / slope).min(self.max_step);
+            loop {
+                let (next, _) = self.adjacency.walk(self.mesh, *x, -gradient / slope * step);
+                let next_g = self.premetric.distance(self.mesh, next, field);
+                let next_d = self.premetric.distance(self.mesh, next, target);
+                if next_g < g && next_d >= floor {
+                    (*x, g, *d) = (next, next_g, next_d);
+                    break;
+                }
+                step *= 0.5;
+                if step < 1e-12 * self.max_step {
+                    return false;
+                }
+            }
+            if *d <= below {
+                return true;
+            }
+        }
+        false
     }
 
     /// u_t(x|x1) for κ̃(t) = 1 − t: −d(x, x1)/(1 − t)·∇d/|∇d|², the velocity the model learns.
