@@ -69,3 +69,35 @@ pub fn build_sampler(space: SpaceKind, config: &DistConfig) -> Result<Box<dyn Sa
     )?;
     (dataset.build)(&params)
 }
+
+/// A closed-form log-density (natural log, per unit of the space's area).
+pub type LogDensity = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
+
+/// The closed-form log-density of a distribution, where one is known (the plane's Gaussian so
+/// far); `None` for the others.
+pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDensity>> {
+    let dataset = find(space, &config.name)?;
+    let params = Params::resolve(
+        space,
+        dataset.name,
+        dataset.params,
+        &config.params,
+        config.path.clone(),
+    )?;
+    if space == SpaceKind::PLANE && dataset.name == "gaussian" && !config.symmetrised {
+        let (std, mx, my) = (
+            params.non_negative("std")?,
+            params.get("mean_x"),
+            params.get("mean_y"),
+        );
+        if std == 0.0 {
+            return Ok(None);
+        }
+        let variance = std * std;
+        let normaliser = (std::f64::consts::TAU * variance).ln();
+        return Ok(Some(Box::new(move |x: &[f64]| {
+            -((x[0] - mx).powi(2) + (x[1] - my).powi(2)) / (2.0 * variance) - normaliser
+        })));
+    }
+    Ok(None)
+}

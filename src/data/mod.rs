@@ -18,7 +18,7 @@ mod spherical;
 mod symmetrised;
 mod toroidal;
 
-pub use catalog::{DistConfig, build_sampler, find};
+pub use catalog::{DistConfig, LogDensity, build_sampler, find, log_density};
 pub(crate) use clouds::DATASETS as CLOUD_DATASETS;
 pub use clouds::{DW4, LJ13, ParticleSystem, SYSTEMS, sampled, system};
 pub use dataset::{Dataset, ParamInfo, Params, param};

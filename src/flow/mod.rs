@@ -2,6 +2,7 @@
 
 mod egnn;
 mod guidance;
+mod likelihood;
 mod model;
 mod network;
 mod solver;
@@ -10,6 +11,7 @@ mod train;
 
 pub use egnn::Egnn;
 pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
+pub use likelihood::{log_density_change, velocity_and_divergence};
 pub use model::{Activation, ModelConfig, VelocityField};
 pub use network::Network;
 pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};

@@ -587,6 +587,42 @@ impl Session {
         Ok(Some(flow.nfe))
     }
 
+    /// The model's velocity at `points` at time `t` and its exact divergence there.
+    pub fn velocity_and_divergence(&self, points: &Points, t: f64) -> Result<(Vec<f64>, Vec<f64>)> {
+        let device = self.device.clone().autodiff();
+        let model = trainable_copy(&self.model(), &self.scene, &self.device);
+        let x: Vec<f64> = points.iter().flatten().copied().collect();
+        crate::flow::velocity_and_divergence(&model, self.scene.space, &x, points.dim(), t, &device)
+    }
+
+    /// The model's log-density (natural log) at each of `points`: log p0(x0) − ∫₀¹ div v dt,
+    /// x0 found by integrating back from each point with `steps` RK4 steps and the divergence
+    /// exact. Needs a source whose density is known in closed form; a conditional model gives
+    /// the density of its unconditional (null-label) field.
+    pub fn log_density(&self, points: &Points, steps: usize) -> Result<Vec<f64>> {
+        if self.observation.is_some() {
+            return Err(Error::invalid(
+                "the likelihood of a model restoring observations is not defined without them",
+            ));
+        }
+        let source =
+            crate::data::log_density(self.scene.space, &self.scene.source)?.ok_or_else(|| {
+                Error::invalid(format!(
+                    "the source '{}' has no closed-form density to start the likelihood from",
+                    self.scene.source.name
+                ))
+            })?;
+        let device = self.device.clone().autodiff();
+        let model = trainable_copy(&self.model(), &self.scene, &self.device);
+        let (x0, change) =
+            crate::flow::log_density_change(&model, self.scene.space, points, steps, &device)?;
+        Ok(x0
+            .iter()
+            .zip(change)
+            .map(|(x, dz)| source(x) + dz)
+            .collect())
+    }
+
     /// Scores the current model on held-out source and target samples with Euler steps.
     pub fn evaluate(&self) -> Result<FlowMetrics> {
         self.evaluate_with(&self.scene.eval)

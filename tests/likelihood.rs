@@ -1,0 +1,153 @@
+//! Exact likelihoods of a flow: the divergence against finite differences, the log-density
+//! against the change of variables of the flow map, and the density's total mass.
+
+use burn::tensor::Device;
+use flowscope::data::Points;
+use flowscope::flow::{Conditioning, velocity_at};
+use flowscope::scene::Scene;
+use flowscope::session::Session;
+use flowscope::space::SpaceKind;
+
+/// A plane scene from the standard Gaussian to the moons, trained for `steps` steps.
+fn session(steps: usize) -> Session {
+    let mut scene = Scene::from_toml(
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\n[model]\nwidth = 32\ndepth = 3\n",
+    )
+    .unwrap();
+    scene.train.steps = steps;
+    let mut session = Session::new(scene, &Device::flex()).unwrap();
+    session.train(|_| {}).unwrap();
+    session
+}
+
+fn points(rows: &[[f64; 2]]) -> Points {
+    Points::new(2, rows.iter().flatten().copied().collect(), None)
+}
+
+/// The model's velocity at one point and time, in f64.
+fn velocity(session: &Session, x: [f64; 2], t: f64) -> [f64; 2] {
+    let v = velocity_at(
+        &session.model(),
+        SpaceKind::PLANE,
+        &points(&[x]),
+        t,
+        Conditioning::default(),
+        session.device(),
+    )
+    .unwrap();
+    [v[0], v[1]]
+}
+
+#[test]
+fn the_exact_divergence_matches_finite_differences() {
+    let session = session(100);
+    let x = [0.3, -0.7, 1.5, 0.2, -2.0, 1.1];
+    for t in [0.0, 0.4, 0.9] {
+        let (v, divergence) = session
+            .velocity_and_divergence(&Points::new(2, x.to_vec(), None), t)
+            .unwrap();
+        for (p, point) in x.chunks(2).enumerate() {
+            let h = 1e-3;
+            let at = |dx: f64, dy: f64| velocity(&session, [point[0] + dx, point[1] + dy], t);
+            let numeric = (at(h, 0.0)[0] - at(-h, 0.0)[0]) / (2.0 * h)
+                + (at(0.0, h)[1] - at(0.0, -h)[1]) / (2.0 * h);
+            assert!(
+                (numeric - divergence[p]).abs() < 1e-2 * (1.0 + numeric.abs()),
+                "t = {t}: {numeric} vs {}",
+                divergence[p]
+            );
+            let direct = velocity(&session, [point[0], point[1]], t);
+            assert!((direct[0] - v[2 * p]).abs() < 1e-5 && (direct[1] - v[2 * p + 1]).abs() < 1e-5);
+        }
+    }
+}
+
+fn standard_normal_log_density(x: [f64; 2]) -> f64 {
+    -(x[0] * x[0] + x[1] * x[1]) / 2.0 - std::f64::consts::TAU.ln()
+}
+
+#[test]
+fn the_log_density_is_the_change_of_variables_of_the_flow_map() {
+    let session = session(200);
+    // The flow map Φ by 400 RK4 steps in f64 on the CPU, and its Jacobian by central
+    // differences: log q(Φ(x0)) = log p0(x0) − log |det DΦ(x0)|.
+    let flow = |x0: [f64; 2]| {
+        let (mut x, steps) = (x0, 400);
+        let h = 1.0 / steps as f64;
+        for k in 0..steps {
+            let t = k as f64 * h;
+            let k1 = velocity(&session, x, t);
+            let k2 = velocity(
+                &session,
+                [x[0] + h / 2.0 * k1[0], x[1] + h / 2.0 * k1[1]],
+                t + h / 2.0,
+            );
+            let k3 = velocity(
+                &session,
+                [x[0] + h / 2.0 * k2[0], x[1] + h / 2.0 * k2[1]],
+                t + h / 2.0,
+            );
+            let k4 = velocity(&session, [x[0] + h * k3[0], x[1] + h * k3[1]], t + h);
+            for i in 0..2 {
+                x[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+            }
+        }
+        x
+    };
+    for x0 in [[0.2, -0.4], [1.3, 0.8], [-0.9, -1.2]] {
+        let x1 = flow(x0);
+        let e = 1e-3;
+        let column = |dx: f64, dy: f64| {
+            let (plus, minus) = (
+                flow([x0[0] + dx, x0[1] + dy]),
+                flow([x0[0] - dx, x0[1] - dy]),
+            );
+            [
+                (plus[0] - minus[0]) / (2.0 * e),
+                (plus[1] - minus[1]) / (2.0 * e),
+            ]
+        };
+        let (a, b) = (column(e, 0.0), column(0.0, e));
+        let expected = standard_normal_log_density(x0) - (a[0] * b[1] - a[1] * b[0]).abs().ln();
+        let found = session.log_density(&points(&[x1]), 100).unwrap()[0];
+        assert!(
+            (found - expected).abs() < 2e-3,
+            "x0 = {x0:?}: {found} vs {expected}"
+        );
+    }
+}
+
+#[test]
+fn the_learned_density_integrates_to_one() {
+    let session = session(300);
+    let (side, half) = (90, 7.0);
+    let cell = 2.0 * half / side as f64;
+    let grid: Vec<[f64; 2]> = (0..side)
+        .flat_map(|i| {
+            (0..side).map(move |j| {
+                [
+                    -half + (i as f64 + 0.5) * cell,
+                    -half + (j as f64 + 0.5) * cell,
+                ]
+            })
+        })
+        .collect();
+    let log_q = session.log_density(&points(&grid), 20).unwrap();
+    let mass: f64 = log_q.iter().map(|l| l.exp() * cell * cell).sum();
+    assert!((mass - 1.0).abs() < 0.03, "total mass {mass}");
+}
+
+#[test]
+fn likelihoods_need_a_source_with_a_known_density() {
+    let mut scene = Scene::from_toml(
+        "space = \"plane\"\n[source]\nname = \"moons\"\n[target]\nname = \"gaussian\"\n",
+    )
+    .unwrap();
+    scene.train.steps = 1;
+    let session = Session::new(scene, &Device::flex()).unwrap();
+    let error = session
+        .log_density(&points(&[[0.0, 0.0]]), 10)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("no closed-form density"), "{error}");
+}
