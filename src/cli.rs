@@ -50,6 +50,8 @@ enum Command {
     Bench(BenchArgs),
     /// Render a video of the flow or of training: MP4, GIF, or numbered PNGs in a directory.
     Export(ExportArgs),
+    /// The trained model's log-density at each point of a CSV file (the plane so far).
+    Likelihood(LikelihoodArgs),
     /// A mesh's size and the smallest eigenvalues of its Laplace–Beltrami operator; JSON on stdout.
     MeshInfo(MeshInfoArgs),
 }
@@ -277,6 +279,24 @@ struct MetricsArgs {
 }
 
 #[derive(Args)]
+struct LikelihoodArgs {
+    /// Run directory written by `flowscope train`.
+    #[arg(long)]
+    run: PathBuf,
+    /// Points to score (CSV with the space's columns).
+    #[arg(long)]
+    points: PathBuf,
+    /// RK4 steps of the backward integration.
+    #[arg(long, default_value_t = 100)]
+    steps: usize,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
+    /// The input columns plus `log_density` (natural log), one row per point.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
 struct MeshInfoArgs {
     /// A shipped mesh (maze, spiral, comb, room, sphere, bumpy-sphere, rectangle, maze-SEED)
     /// or an .obj file.
@@ -360,6 +380,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Draw(args)) => draw(args),
         Some(Command::Export(args)) => export(args),
         Some(Command::MeshInfo(args)) => mesh_info(args),
+        Some(Command::Likelihood(args)) => likelihood(args),
         Some(Command::Bench(args)) if args.render => {
             let report = flowscope::bench::run_render(args.quick)?;
             println!("{}", serde_json::to_string_pretty(&report)?);
@@ -1016,6 +1037,33 @@ fn datasets_text() -> String {
         }
     }
     text
+}
+
+fn likelihood(args: LikelihoodArgs) -> Result<()> {
+    if args.steps == 0 || args.steps > 10_000 {
+        bail!("--steps must be between 1 and 10000");
+    }
+    let training = select_device(args.device)?;
+    let session = Session::load_checkpoint(&args.run, &training.device)?;
+    let space = session.scene().space;
+    let points = Points::read_csv(&args.points, space)?;
+    if points.len() > flowscope::scene::MAX_POINTS {
+        bail!(
+            "{} has {} points; score at most {} at a time",
+            args.points.display(),
+            points.len(),
+            flowscope::scene::MAX_POINTS
+        );
+    }
+    let log_density = session.log_density(&points, args.steps)?;
+    points.write_csv_with(&args.out, space, Some(("log_density", &log_density)))?;
+    let mean = log_density.iter().sum::<f64>() / log_density.len().max(1) as f64;
+    eprintln!(
+        "scored {} points: mean log-density {mean:.4} nats -> {}",
+        points.len(),
+        args.out.display()
+    );
+    Ok(())
 }
 
 fn mesh_info(args: MeshInfoArgs) -> Result<()> {

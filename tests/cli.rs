@@ -1393,3 +1393,114 @@ fn mesh_info_reports_sizes_and_the_spectrum_of_named_meshes_and_obj_files() {
         "cannot read",
     );
 }
+
+#[test]
+fn likelihood_scores_points_with_the_trained_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = path(dir.path(), "run");
+    let output = flowscope(&[
+        "train", "--target", "moons", "--steps", "200", "--out", &run,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let near = write(dir.path(), "near.csv", "x,y\n0.0,0.0\n2.0,-1.0\n");
+    let far = write(dir.path(), "far.csv", "x,y\n30.0,30.0\n-30.0,30.0\n");
+    let scored = path(dir.path(), "scored.csv");
+    let output = flowscope(&[
+        "likelihood",
+        "--run",
+        &run,
+        "--points",
+        &near,
+        "--out",
+        &scored,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&scored).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("x,y,log_density"));
+    let near_values: Vec<f64> = lines
+        .map(|l| l.rsplit(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(near_values.len(), 2);
+    assert!(near_values.iter().all(|v| v.is_finite()), "{near_values:?}");
+    let far_scored = path(dir.path(), "far_scored.csv");
+    let output = flowscope(&[
+        "likelihood",
+        "--run",
+        &run,
+        "--points",
+        &far,
+        "--out",
+        &far_scored,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let far_value: f64 = std::fs::read_to_string(&far_scored)
+        .unwrap()
+        .lines()
+        .nth(1)
+        .unwrap()
+        .rsplit(',')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        near_values.iter().all(|&v| v > far_value + 10.0),
+        "{near_values:?} vs {far_value}"
+    );
+
+    let sphere_run = path(dir.path(), "sphere");
+    let output = flowscope(&[
+        "train",
+        "--space",
+        "sphere",
+        "--steps",
+        "5",
+        "--out",
+        &sphere_run,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let on_sphere = write(dir.path(), "s.csv", "x,y,z\n0,0,1\n1,0,0\n");
+    fails_with(
+        &[
+            "likelihood",
+            "--run",
+            &sphere_run,
+            "--points",
+            &on_sphere,
+            "--out",
+            &scored,
+        ],
+        "on the plane so far",
+    );
+    fails_with(
+        &[
+            "likelihood",
+            "--run",
+            &run,
+            "--points",
+            &near,
+            "--steps",
+            "0",
+            "--out",
+            &scored,
+        ],
+        "--steps must be between 1 and 10000",
+    );
+}

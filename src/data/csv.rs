@@ -111,10 +111,24 @@ impl Points {
 
     /// Writes a CSV with the space's header (and a `label` column when labelled), atomically.
     pub fn write_csv(&self, path: &Path, space: SpaceKind) -> Result<()> {
-        let mut text = String::with_capacity(self.len() * 24 * self.dim());
+        self.write_csv_with(path, space, None)
+    }
+
+    /// As [`Points::write_csv`], with one more column `name` holding `values` (one per point).
+    pub fn write_csv_with(
+        &self,
+        path: &Path,
+        space: SpaceKind,
+        extra: Option<(&str, &[f64])>,
+    ) -> Result<()> {
+        let mut text = String::with_capacity(self.len() * 24 * (self.dim() + 1));
         text.push_str(&space.columns().join(","));
         if self.labels().is_some() {
             text.push_str(",label");
+        }
+        if let Some((name, _)) = extra {
+            text.push(',');
+            text.push_str(name);
         }
         text.push('\n');
         for (i, p) in self.iter().enumerate() {
@@ -122,6 +136,9 @@ impl Points {
             text.push_str(&row.join(","));
             if let Some(labels) = self.labels() {
                 text.push_str(&format!(",{}", labels[i]));
+            }
+            if let Some((_, values)) = extra {
+                text.push_str(&format!(",{}", values[i]));
             }
             text.push('\n');
         }

@@ -605,6 +605,12 @@ impl Session {
                 "the likelihood of a model restoring observations is not defined without them",
             ));
         }
+        if self.scene.space != crate::space::SpaceKind::PLANE {
+            return Err(Error::invalid(format!(
+                "likelihoods are computed on the plane so far, not on the {}",
+                self.scene.space.name()
+            )));
+        }
         let source =
             crate::data::log_density(self.scene.space, &self.scene.source)?.ok_or_else(|| {
                 Error::invalid(format!(
