@@ -206,7 +206,22 @@ pub struct RunReport {
     /// Point clouds: distance and energy histograms against held-out samples, equivariance.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CloudReport>,
+    /// Where the likelihood is computed: the held-out target points' negative log-likelihood.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub likelihood: Option<LikelihoodReport>,
 }
+
+/// The model's negative log-likelihood of held-out target points.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct LikelihoodReport {
+    /// Nats per sample.
+    pub nll: f64,
+    /// The same in bits per dimension.
+    pub bits_per_dim: f64,
+}
+
+/// RK4 steps of the backward integration behind metrics.json's `nll`.
+const NLL_STEPS: usize = 50;
 
 /// How well a run of symmetric data keeps the data's symmetry group G.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -712,7 +727,30 @@ impl Session {
             symmetry: self.symmetry_report(&self.scene.eval)?,
             dopri5_nfe: self.dopri5_nfe(self.scene.eval.points)?,
             cloud: self.cloud_report(&self.scene.eval)?,
+            likelihood: self.likelihood_report(&self.scene.eval)?,
         })
+    }
+
+    /// The negative log-likelihood of held-out target points, where the likelihood is
+    /// computed (the plane, a source of known density, no observations); none elsewhere.
+    pub fn likelihood_report(&self, eval: &EvalConfig) -> Result<Option<LikelihoodReport>> {
+        let known_source = crate::data::log_density(self.scene.space, &self.scene.source)?;
+        if self.scene.space != crate::space::SpaceKind::PLANE
+            || known_source.is_none()
+            || self.observation.is_some()
+        {
+            return Ok(None);
+        }
+        let held_out = self.scene.sampler(&self.scene.target)?.sample(
+            eval.points,
+            &mut Rng::stream(self.scene.train.seed, "eval-likelihood"),
+        );
+        let log_density = self.log_density(&held_out, NLL_STEPS)?;
+        let nll = -log_density.iter().sum::<f64>() / log_density.len().max(1) as f64;
+        Ok(Some(LikelihoodReport {
+            nll,
+            bits_per_dim: nll / (held_out.dim() as f64 * std::f64::consts::LN_2),
+        }))
     }
 
     /// The equivariance of the learned field and the invariance of its samples under the
