@@ -278,6 +278,18 @@ struct MetricsArgs {
     b: PathBuf,
 }
 
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum EstimatorChoice {
+    Exact,
+    Hutchinson,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ProbeChoice {
+    Rademacher,
+    Gaussian,
+}
+
 #[derive(Args)]
 struct LikelihoodArgs {
     /// Run directory written by `flowscope train`.
@@ -289,6 +301,15 @@ struct LikelihoodArgs {
     /// RK4 steps of the backward integration.
     #[arg(long, default_value_t = 100)]
     steps: usize,
+    /// How the divergence is computed: exactly, or by Hutchinson's trace estimator.
+    #[arg(long, value_enum, default_value = "exact")]
+    estimator: EstimatorChoice,
+    /// Hutchinson's probes per point (the output then adds `log_density_se`).
+    #[arg(long, default_value_t = 16)]
+    probes: usize,
+    /// The distribution of Hutchinson's probes.
+    #[arg(long, value_enum, default_value = "rademacher")]
+    probe: ProbeChoice,
     #[arg(long, value_enum, default_value = "auto")]
     device: DeviceChoice,
     /// The input columns plus `log_density` (natural log), one row per point.
@@ -1055,11 +1076,35 @@ fn likelihood(args: LikelihoodArgs) -> Result<()> {
             flowscope::scene::MAX_POINTS
         );
     }
-    let log_density = session.log_density(&points, args.steps)?;
-    points.write_csv_with(&args.out, space, Some(("log_density", &log_density)))?;
+    use flowscope::flow::{Estimator, MAX_PROBES, Probe};
+    let estimator = match args.estimator {
+        EstimatorChoice::Exact => Estimator::Exact,
+        EstimatorChoice::Hutchinson => {
+            if args.probes == 0 || args.probes > MAX_PROBES {
+                bail!("--probes must be between 1 and {MAX_PROBES}");
+            }
+            Estimator::Hutchinson {
+                probes: args.probes,
+                probe: match args.probe {
+                    ProbeChoice::Rademacher => Probe::Rademacher,
+                    ProbeChoice::Gaussian => Probe::Gaussian,
+                },
+            }
+        }
+    };
+    let (log_density, standard_error) = session.log_density_with(&points, args.steps, estimator)?;
+    let mut columns: Vec<(&str, &[f64])> = vec![("log_density", &log_density)];
+    if let Some(errors) = &standard_error {
+        columns.push(("log_density_se", errors));
+    }
+    points.write_csv_with(&args.out, space, &columns)?;
     let mean = log_density.iter().sum::<f64>() / log_density.len().max(1) as f64;
+    let spread = standard_error.as_ref().map_or(String::new(), |errors| {
+        let mean_error = errors.iter().sum::<f64>() / errors.len().max(1) as f64;
+        format!(" (mean standard error {mean_error:.4})")
+    });
     eprintln!(
-        "scored {} points: mean log-density {mean:.4} nats -> {}",
+        "scored {} points: mean log-density {mean:.4} nats{spread} -> {}",
         points.len(),
         args.out.display()
     );

@@ -1461,6 +1461,55 @@ fn likelihood_scores_points_with_the_trained_model() {
         "{near_values:?} vs {far_value}"
     );
 
+    let estimated = path(dir.path(), "estimated.csv");
+    let output = flowscope(&[
+        "likelihood",
+        "--run",
+        &run,
+        "--points",
+        &near,
+        "--estimator",
+        "hutchinson",
+        "--probes",
+        "8",
+        "--out",
+        &estimated,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&estimated).unwrap();
+    assert_eq!(text.lines().next(), Some("x,y,log_density,log_density_se"));
+    fails_with(
+        &[
+            "likelihood",
+            "--run",
+            &run,
+            "--points",
+            &near,
+            "--estimator",
+            "hutchinson",
+            "--probes",
+            "0",
+            "--out",
+            &estimated,
+        ],
+        "--probes must be between 1 and 1024",
+    );
+
+    let metrics: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("run/metrics.json")).unwrap(),
+    )
+    .unwrap();
+    let (nll, bits) = (
+        metrics["nll"].as_f64().unwrap(),
+        metrics["bits_per_dim"].as_f64().unwrap(),
+    );
+    assert!(nll.is_finite() && nll > 0.0, "{nll}");
+    assert!((bits - nll / (2.0 * std::f64::consts::LN_2)).abs() < 1e-9);
+
     let sphere_run = path(dir.path(), "sphere");
     let output = flowscope(&[
         "train",
@@ -1477,6 +1526,8 @@ fn likelihood_scores_points_with_the_trained_model() {
         String::from_utf8_lossy(&output.stderr)
     );
     let on_sphere = write(dir.path(), "s.csv", "x,y,z\n0,0,1\n1,0,0\n");
+    let sphere_metrics = std::fs::read_to_string(dir.path().join("sphere/metrics.json")).unwrap();
+    assert!(!sphere_metrics.contains("\"nll\""));
     fails_with(
         &[
             "likelihood",

@@ -151,3 +151,53 @@ fn likelihoods_need_a_source_with_a_known_density() {
         .to_string();
     assert!(error.contains("no closed-form density"), "{error}");
 }
+
+#[test]
+fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
+    use flowscope::flow::{Estimator, Probe};
+    let session = session(200);
+    let mut rng = flowscope::rng::Rng::new(3);
+    let rows: Vec<[f64; 2]> = (0..150)
+        .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
+        .collect();
+    let exact = session.log_density(&points(&rows), 20).unwrap();
+    for probe in [Probe::Rademacher, Probe::Gaussian] {
+        let (estimate, errors) = session
+            .log_density_with(
+                &points(&rows),
+                20,
+                Estimator::Hutchinson { probes: 24, probe },
+            )
+            .unwrap();
+        let errors = errors.expect("several probes give a standard error");
+        // Unbiased: the mean deviation from the exact value is within three of its standard
+        // errors. Honest: the deviations' root mean square matches the reported errors'.
+        // (Per-point ratios would mislead: a Gaussian probe's εᵀJε is skewed, so its sample
+        // mean and spread are correlated.)
+        let n = estimate.len() as f64;
+        let deviations: Vec<f64> = estimate.iter().zip(&exact).map(|(e, x)| e - x).collect();
+        let mean = deviations.iter().sum::<f64>() / n;
+        let reported = (errors.iter().map(|s| s * s).sum::<f64>() / n).sqrt();
+        let actual = (deviations.iter().map(|d| d * d).sum::<f64>() / n).sqrt();
+        assert!(
+            mean.abs() < 3.0 * reported / n.sqrt(),
+            "{probe:?}: mean deviation {mean} against {reported}/√n"
+        );
+        assert!(
+            (0.75..1.33).contains(&(actual / reported)),
+            "{probe:?}: deviations {actual} against reported errors {reported}"
+        );
+    }
+    let error = session
+        .log_density_with(
+            &points(&rows),
+            20,
+            Estimator::Hutchinson {
+                probes: 0,
+                probe: Probe::Gaussian,
+            },
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("between 1 and 1024"), "{error}");
+}

@@ -111,22 +111,22 @@ impl Points {
 
     /// Writes a CSV with the space's header (and a `label` column when labelled), atomically.
     pub fn write_csv(&self, path: &Path, space: SpaceKind) -> Result<()> {
-        self.write_csv_with(path, space, None)
+        self.write_csv_with(path, space, &[])
     }
 
-    /// As [`Points::write_csv`], with one more column `name` holding `values` (one per point).
+    /// As [`Points::write_csv`], with more columns: each `(name, values)` one value per point.
     pub fn write_csv_with(
         &self,
         path: &Path,
         space: SpaceKind,
-        extra: Option<(&str, &[f64])>,
+        extra: &[(&str, &[f64])],
     ) -> Result<()> {
         let mut text = String::with_capacity(self.len() * 24 * (self.dim() + 1));
         text.push_str(&space.columns().join(","));
         if self.labels().is_some() {
             text.push_str(",label");
         }
-        if let Some((name, _)) = extra {
+        for (name, _) in extra {
             text.push(',');
             text.push_str(name);
         }
@@ -137,7 +137,7 @@ impl Points {
             if let Some(labels) = self.labels() {
                 text.push_str(&format!(",{}", labels[i]));
             }
-            if let Some((_, values)) = extra {
+            for (_, values) in extra {
                 text.push_str(&format!(",{}", values[i]));
             }
             text.push('\n');

@@ -1,26 +1,64 @@
-//! Exact log-likelihoods of a trained flow (a continuous normalizing flow): along the learned
-//! ODE, d/dt log p_t(x_t) = −div v(x_t, t), so
-//! log q(x1) = log p0(x0) − ∫₀¹ div v(x_t, t) dt with x_t integrated backwards from x1. The
-//! divergence is exact, one vector–Jacobian product per coordinate through burn's autodiff.
-//! So far on the plane, where the chart is the space and the divergence is the Jacobian's trace.
+//! Log-likelihoods of a trained flow (a continuous normalizing flow): along the learned ODE,
+//! d/dt log p_t(x_t) = −div v(x_t, t), so
+//! log q(x1) = log p0(x0) − ∫₀¹ div v(x_t, t) dt with x_t integrated backwards from x1.
+//!
+//! The divergence is exact (one vector–Jacobian product per coordinate through burn's
+//! autodiff) or Hutchinson's estimate εᵀJε (one product per probe, E[εεᵀ] = I), each probe
+//! fixed along the whole path so that each gives an unbiased estimate of the integral and
+//! their spread gives its standard error. So far on the plane, where the chart is the space
+//! and the divergence is the Jacobian's trace.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::VelocityField;
 use crate::data::Points;
+use crate::rng::Rng;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
-/// The velocity and its exact divergence at each point (rows of `x`, `dim` columns) at time
-/// `t`, for a model living on an autodiff device.
-pub fn velocity_and_divergence(
+/// How the divergence is computed.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Estimator {
+    /// The trace of the Jacobian, one backward pass per coordinate.
+    Exact,
+    /// Hutchinson's εᵀJε averaged over `probes` probes per point.
+    Hutchinson { probes: usize, probe: Probe },
+}
+
+/// The distribution of Hutchinson's probes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    /// ±1 with equal odds: the least variance for a given Jacobian.
+    Rademacher,
+    Gaussian,
+}
+
+/// The most Hutchinson probes per point.
+pub const MAX_PROBES: usize = 1024;
+
+/// Each point's log-density change and, for Hutchinson, its standard error.
+#[derive(Debug, Clone)]
+pub struct DensityChange {
+    /// The x0 each point came from.
+    pub origins: Points,
+    /// log q(x1) − log p0(x0) = −∫₀¹ div v dt.
+    pub change: Vec<f64>,
+    /// The standard error of `change` over the probes (Hutchinson with two or more).
+    pub standard_error: Option<Vec<f64>>,
+}
+
+/// The velocity at each point (rows of `x`, `dim` columns) at time `t`, and the divergence
+/// there for each probe (the exact one is a single "probe"), for a model living on an
+/// autodiff device. `probes[p]` holds probe p for every point, laid out like `x`.
+pub fn velocity_and_divergences(
     model: &VelocityField,
     space: SpaceKind,
     x: &[f64],
     dim: usize,
     t: f64,
+    probes: Option<&[Vec<f32>]>,
     device: &Device,
-) -> Result<(Vec<f64>, Vec<f64>)> {
+) -> Result<(Vec<f64>, Vec<Vec<f64>>)> {
     let n = x.len() / dim.max(1);
     let io = space.model();
     let row = model.time_features(&[t as f32]);
@@ -32,10 +70,9 @@ pub fn velocity_and_divergence(
             .map_err(|e| Error::Device(format!("could not read the divergence back: {e:?}")))?;
         Ok(values.into_iter().map(f64::from).collect())
     };
-    let mut velocity = Vec::new();
-    let mut divergence = vec![0.0; n];
-    // A backward pass consumes its graph, so each coordinate gets a fresh forward pass.
-    for i in 0..dim {
+    // One vector–Jacobian product: the gradient of Σ (v ⊙ weights) with respect to x.
+    // A backward pass consumes its graph, so each product gets a fresh forward pass.
+    let product = |weights: Tensor<2>| -> Result<(Tensor<2>, Tensor<2>)> {
         let input =
             Tensor::<2>::from_data(TensorData::new(data.clone(), [n, dim]), device).require_grad();
         let time = Tensor::<2>::from_data(TensorData::new(row.repeat(n), [n, row.len()]), device);
@@ -43,31 +80,63 @@ pub fn velocity_and_divergence(
             input.clone(),
             model.guided(io.features(input.clone()), time, None, None),
         );
-        if i == 0 {
-            velocity = read(v.clone().detach())?;
-        }
-        let gradients = v.slice([0..n, i..i + 1]).sum().backward();
-        let column = input
+        let gradients = (v.clone() * weights).sum().backward();
+        let gradient = input
             .grad(&gradients)
-            .ok_or_else(|| Error::Internal("the input has no gradient".into()))?
-            .slice([0..n, i..i + 1]);
-        for (total, value) in divergence.iter_mut().zip(read(column)?) {
-            *total += value;
+            .ok_or_else(|| Error::Internal("the input has no gradient".into()))?;
+        Ok((v.detach(), gradient))
+    };
+    let mut velocity = Vec::new();
+    let divergences = match probes {
+        None => {
+            let mut divergence = vec![0.0; n];
+            for i in 0..dim {
+                let mut unit = vec![0.0f32; n * dim];
+                for r in 0..n {
+                    unit[r * dim + i] = 1.0;
+                }
+                let (v, gradient) =
+                    product(Tensor::from_data(TensorData::new(unit, [n, dim]), device))?;
+                if i == 0 {
+                    velocity = read(v)?;
+                }
+                let column = read(gradient.slice([0..n, i..i + 1]))?;
+                for (total, value) in divergence.iter_mut().zip(column) {
+                    *total += value;
+                }
+            }
+            vec![divergence]
         }
-    }
-    Ok((velocity, divergence))
+        Some(probes) => {
+            let mut all = Vec::with_capacity(probes.len());
+            for (p, probe) in probes.iter().enumerate() {
+                let epsilon =
+                    Tensor::<2>::from_data(TensorData::new(probe.clone(), [n, dim]), device);
+                let (v, gradient) = product(epsilon.clone())?;
+                if p == 0 {
+                    velocity = read(v)?;
+                }
+                all.push(read((gradient * epsilon).sum_dim(1))?);
+            }
+            all
+        }
+    };
+    Ok((velocity, divergences))
 }
 
-/// log q(x1) − log p0(x0) = −∫₀¹ div v dt for each of `points`, with the x0 each one came
-/// from: the augmented ODE (ẋ, ż) = (v, div v) integrated from t = 1 (z = 0) back to t = 0 by
-/// `steps` steps of RK4. `model` must live on the autodiff `device`.
+/// log q(x1) − log p0(x0) = −∫₀¹ div v dt for each of `points`, with the x0 each came from: the
+/// augmented ODE (ẋ, ż) = (v, div v) integrated from t = 1 (z = 0) back to t = 0 by `steps`
+/// steps of RK4. `model` must live on the autodiff `device`; Hutchinson's probes are drawn
+/// from `seed`.
 pub fn log_density_change(
     model: &VelocityField,
     space: SpaceKind,
     points: &Points,
     steps: usize,
+    estimator: Estimator,
+    seed: u64,
     device: &Device,
-) -> Result<(Points, Vec<f64>)> {
+) -> Result<DensityChange> {
     if space != SpaceKind::PLANE {
         return Err(Error::invalid(format!(
             "likelihoods are computed on the plane so far, not on the {}",
@@ -80,10 +149,43 @@ pub fn log_density_change(
         ));
     }
     let dim = points.dim();
+    let probes: Option<Vec<Vec<f32>>> = match estimator {
+        Estimator::Exact => None,
+        Estimator::Hutchinson { probes, probe } => {
+            if probes == 0 || probes > MAX_PROBES {
+                return Err(Error::invalid(format!(
+                    "the number of probes must be between 1 and {MAX_PROBES} (got {probes})"
+                )));
+            }
+            let mut rng = Rng::stream(seed, "hutchinson");
+            Some(
+                (0..probes)
+                    .map(|_| {
+                        (0..points.len() * dim)
+                            .map(|_| match probe {
+                                Probe::Rademacher => {
+                                    if rng.uniform() < 0.5 {
+                                        -1.0
+                                    } else {
+                                        1.0
+                                    }
+                                }
+                                Probe::Gaussian => rng.normal() as f32,
+                            })
+                            .collect()
+                    })
+                    .collect(),
+            )
+        }
+    };
+    let lanes = probes.as_ref().map_or(1, Vec::len);
     let mut x: Vec<f64> = points.iter().flatten().copied().collect();
-    let mut z = vec![0.0; points.len()];
+    // z[p][i]: probe p's running estimate for point i.
+    let mut z = vec![vec![0.0; points.len()]; lanes];
     let h = -1.0 / steps as f64;
-    let field = |x: &[f64], t: f64| velocity_and_divergence(model, space, x, dim, t, device);
+    let field = |x: &[f64], t: f64| {
+        velocity_and_divergences(model, space, x, dim, t, probes.as_deref(), device)
+    };
     let shifted = |x: &[f64], k: &[f64], s: f64| -> Vec<f64> {
         x.iter().zip(k).map(|(a, b)| a + s * b).collect()
     };
@@ -96,15 +198,35 @@ pub fn log_density_change(
         for (i, xi) in x.iter_mut().enumerate() {
             *xi += h / 6.0 * (v1[i] + 2.0 * v2[i] + 2.0 * v3[i] + v4[i]);
         }
-        for (i, zi) in z.iter_mut().enumerate() {
-            *zi += h / 6.0 * (d1[i] + 2.0 * d2[i] + 2.0 * d3[i] + d4[i]);
+        for (p, lane) in z.iter_mut().enumerate() {
+            for (i, zi) in lane.iter_mut().enumerate() {
+                *zi += h / 6.0 * (d1[p][i] + 2.0 * d2[p][i] + 2.0 * d3[p][i] + d4[p][i]);
+            }
         }
-        if let Some(bad) = x.iter().chain(&z).find(|v| !v.is_finite()) {
+        if let Some(bad) = x.iter().chain(z.iter().flatten()).find(|v| !v.is_finite()) {
             return Err(Error::invalid(format!(
                 "the backward flow produced a non-finite value ({bad}) at t = {:.3}; the model has diverged",
                 t + h
             )));
         }
     }
-    Ok((Points::new(dim, x, None), z))
+    let count = points.len();
+    let change: Vec<f64> = (0..count)
+        .map(|i| z.iter().map(|lane| lane[i]).sum::<f64>() / lanes as f64)
+        .collect();
+    let standard_error = (lanes > 1).then(|| {
+        (0..count)
+            .map(|i| {
+                let mean = change[i];
+                let spread: f64 =
+                    z.iter().map(|lane| (lane[i] - mean).powi(2)).sum::<f64>() / (lanes - 1) as f64;
+                (spread / lanes as f64).sqrt()
+            })
+            .collect()
+    });
+    Ok(DensityChange {
+        origins: Points::new(dim, x, None),
+        change,
+        standard_error,
+    })
 }

@@ -11,7 +11,9 @@ mod train;
 
 pub use egnn::Egnn;
 pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
-pub use likelihood::{log_density_change, velocity_and_divergence};
+pub use likelihood::{
+    DensityChange, Estimator, MAX_PROBES, Probe, log_density_change, velocity_and_divergences,
+};
 pub use model::{Activation, ModelConfig, VelocityField};
 pub use network::Network;
 pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};

@@ -25,8 +25,8 @@ use crate::coupling::{
 };
 use crate::data::{LabelledPool, Points, Sampler};
 use crate::flow::{
-    Conditioning, GuidanceConfig, Integration, RequestedLabel, Solver, StepReport, Trainer,
-    VelocityField, integrate, velocity_at,
+    Conditioning, Estimator, GuidanceConfig, Integration, RequestedLabel, Solver, StepReport,
+    Trainer, VelocityField, integrate, velocity_at,
 };
 use crate::geometry::{Element, Symmetry};
 use crate::metrics::{FlowMetrics, Restoration, evaluate_flow};
@@ -607,7 +607,16 @@ impl Session {
         let device = self.device.clone().autodiff();
         let model = trainable_copy(&self.model(), &self.scene, &self.device);
         let x: Vec<f64> = points.iter().flatten().copied().collect();
-        crate::flow::velocity_and_divergence(&model, self.scene.space, &x, points.dim(), t, &device)
+        let (velocity, mut divergences) = crate::flow::velocity_and_divergences(
+            &model,
+            self.scene.space,
+            &x,
+            points.dim(),
+            t,
+            None,
+            &device,
+        )?;
+        Ok((velocity, divergences.swap_remove(0)))
     }
 
     /// The model's log-density (natural log) at each of `points`: log p0(x0) − ∫₀¹ div v dt,
@@ -615,6 +624,17 @@ impl Session {
     /// exact. Needs a source whose density is known in closed form; a conditional model gives
     /// the density of its unconditional (null-label) field.
     pub fn log_density(&self, points: &Points, steps: usize) -> Result<Vec<f64>> {
+        Ok(self.log_density_with(points, steps, Estimator::Exact)?.0)
+    }
+
+    /// As [`Session::log_density`] with the divergence by `estimator`, and for Hutchinson
+    /// with two or more probes each value's standard error.
+    pub fn log_density_with(
+        &self,
+        points: &Points,
+        steps: usize,
+        estimator: Estimator,
+    ) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
         if self.observation.is_some() {
             return Err(Error::invalid(
                 "the likelihood of a model restoring observations is not defined without them",
@@ -635,13 +655,22 @@ impl Session {
             })?;
         let device = self.device.clone().autodiff();
         let model = trainable_copy(&self.model(), &self.scene, &self.device);
-        let (x0, change) =
-            crate::flow::log_density_change(&model, self.scene.space, points, steps, &device)?;
-        Ok(x0
+        let change = crate::flow::log_density_change(
+            &model,
+            self.scene.space,
+            points,
+            steps,
+            estimator,
+            self.scene.train.seed,
+            &device,
+        )?;
+        let values = change
+            .origins
             .iter()
-            .zip(change)
+            .zip(&change.change)
             .map(|(x, dz)| source(x) + dz)
-            .collect())
+            .collect();
+        Ok((values, change.standard_error))
     }
 
     /// Scores the current model on held-out source and target samples with Euler steps.
