@@ -1510,6 +1510,8 @@ fn likelihood_scores_points_with_the_trained_model() {
     assert!(nll.is_finite() && nll > 0.0, "{nll}");
     assert!((bits - nll / (2.0 * std::f64::consts::LN_2)).abs() < 1e-9);
 
+    // The sphere's uniform source has a density, so a sphere run reports its NLL; the
+    // hyperbolic plane has no likelihood yet.
     let sphere_run = path(dir.path(), "sphere");
     let output = flowscope(&[
         "train",
@@ -1525,20 +1527,50 @@ fn likelihood_scores_points_with_the_trained_model() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let on_sphere = write(dir.path(), "s.csv", "x,y,z\n0,0,1\n1,0,0\n");
     let sphere_metrics = std::fs::read_to_string(dir.path().join("sphere/metrics.json")).unwrap();
-    assert!(!sphere_metrics.contains("\"nll\""));
+    assert!(sphere_metrics.contains("\"nll\""));
+    let on_sphere = write(dir.path(), "s.csv", "x,y,z\n0,0,1\n1,0,0\n");
+    let output = flowscope(&[
+        "likelihood",
+        "--run",
+        &sphere_run,
+        "--points",
+        &on_sphere,
+        "--out",
+        &scored,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let disk_run = path(dir.path(), "disk");
+    let output = flowscope(&[
+        "train",
+        "--space",
+        "hyperbolic",
+        "--steps",
+        "5",
+        "--out",
+        &disk_run,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let in_disk = write(dir.path(), "d.csv", "x,y\n0,0\n0.5,0\n");
     fails_with(
         &[
             "likelihood",
             "--run",
-            &sphere_run,
+            &disk_run,
             "--points",
-            &on_sphere,
+            &in_disk,
             "--out",
             &scored,
         ],
-        "on the plane so far",
+        "not on the hyperbolic",
     );
     fails_with(
         &[

@@ -201,3 +201,104 @@ fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
         .to_string();
     assert!(error.contains("between 1 and 1024"), "{error}");
 }
+
+/// A scene on `space` from its uniform distribution to `target`, trained for `steps` steps.
+fn curved_session(space: &str, target: &str, steps: usize) -> Session {
+    let mut scene = Scene::from_toml(&format!(
+        "space = \"{space}\"\n[source]\nname = \"uniform\"\n[target]\nname = \"{target}\"\n\
+         [model]\nwidth = 32\ndepth = 3\n"
+    ))
+    .unwrap();
+    scene.train.steps = steps;
+    let mut session = Session::new(scene, &Device::flex()).unwrap();
+    session.train(|_| {}).unwrap();
+    session
+}
+
+#[test]
+fn densities_on_the_torus_and_the_sphere_integrate_to_one() {
+    // The torus [0, 2π)² on a 60 × 60 grid of cells.
+    let session = curved_session("torus", "wrapped_gaussians", 300);
+    let side = 60;
+    let cell = std::f64::consts::TAU / side as f64;
+    let grid: Vec<[f64; 2]> = (0..side)
+        .flat_map(|i| (0..side).map(move |j| [(i as f64 + 0.5) * cell, (j as f64 + 0.5) * cell]))
+        .collect();
+    let log_q = session.log_density(&points(&grid), 20).unwrap();
+    let mass: f64 = log_q.iter().map(|l| l.exp() * cell * cell).sum();
+    assert!((mass - 1.0).abs() < 0.03, "torus: total mass {mass}");
+
+    // The sphere on a latitude–longitude grid, each cell weighted by its area.
+    let session = curved_session("sphere", "vmf", 300);
+    let (rings, segments) = (60, 120);
+    let mut rows = Vec::new();
+    let mut areas = Vec::new();
+    for r in 0..rings {
+        let (top, bottom) = (
+            std::f64::consts::PI * r as f64 / rings as f64,
+            std::f64::consts::PI * (r + 1) as f64 / rings as f64,
+        );
+        let polar = 0.5 * (top + bottom);
+        for s in 0..segments {
+            let azimuth = std::f64::consts::TAU * (s as f64 + 0.5) / segments as f64;
+            rows.extend([
+                polar.sin() * azimuth.cos(),
+                polar.sin() * azimuth.sin(),
+                polar.cos(),
+            ]);
+            areas.push((top.cos() - bottom.cos()) * std::f64::consts::TAU / segments as f64);
+        }
+    }
+    let log_q = session
+        .log_density(&Points::new(3, rows, None), 20)
+        .unwrap();
+    let mass: f64 = log_q.iter().zip(&areas).map(|(l, a)| l.exp() * a).sum();
+    assert!((mass - 1.0).abs() < 0.03, "sphere: total mass {mass}");
+}
+
+#[test]
+fn the_sphere_divergence_is_the_surface_divergence() {
+    // Along the surface: finite differences of the tangent field in an orthonormal tangent
+    // frame (e1, e2) at x, of the field's components along that frame, moving along great
+    // circles.
+    let session = curved_session("sphere", "vmf", 100);
+    let x = [0.36, 0.48, 0.8];
+    let (_, divergence) = session
+        .velocity_and_divergence(&Points::new(3, x.to_vec(), None), 0.5)
+        .unwrap();
+    let e1 = [0.8, -0.6, 0.0];
+    let e2 = [
+        x[1] * e1[2] - x[2] * e1[1],
+        x[2] * e1[0] - x[0] * e1[2],
+        x[0] * e1[1] - x[1] * e1[0],
+    ];
+    let at = |direction: [f64; 3], s: f64| {
+        let p: Vec<f64> = (0..3)
+            .map(|i| x[i] * s.cos() + direction[i] * s.sin())
+            .collect();
+        velocity_at(
+            &session.model(),
+            SpaceKind::SPHERE,
+            &Points::new(3, p, None),
+            0.5,
+            Conditioning::default(),
+            session.device(),
+        )
+        .unwrap()
+    };
+    let h = 1e-3;
+    let dot = |a: &[f64], b: [f64; 3]| a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
+    // Along a great circle the frame vector e1 turns into −x·sin s; the field's component
+    // along the transported frame is what the derivative reads.
+    let transported = |direction: [f64; 3], s: f64| -> [f64; 3] {
+        std::array::from_fn(|i| direction[i] * s.cos() - x[i] * s.sin())
+    };
+    let numeric = (dot(&at(e1, h), transported(e1, h)) - dot(&at(e1, -h), transported(e1, -h)))
+        / (2.0 * h)
+        + (dot(&at(e2, h), transported(e2, h)) - dot(&at(e2, -h), transported(e2, -h))) / (2.0 * h);
+    assert!(
+        (numeric - divergence[0]).abs() < 1e-2 * (1.0 + numeric.abs()),
+        "{numeric} vs {}",
+        divergence[0]
+    );
+}

@@ -73,8 +73,8 @@ pub fn build_sampler(space: SpaceKind, config: &DistConfig) -> Result<Box<dyn Sa
 /// A closed-form log-density (natural log, per unit of the space's area).
 pub type LogDensity = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
 
-/// The closed-form log-density of a distribution, where one is known (the plane's Gaussian so
-/// far); `None` for the others.
+/// The closed-form log-density of a distribution, where one is known (the plane's Gaussian,
+/// the uniform distributions of the sphere and the torus); `None` for the others.
 pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDensity>> {
     let dataset = find(space, &config.name)?;
     let params = Params::resolve(
@@ -84,6 +84,16 @@ pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDe
         &config.params,
         config.path.clone(),
     )?;
+    if dataset.name == "uniform" && (space == SpaceKind::SPHERE || space == SpaceKind::TORUS) {
+        // The sphere's area is 4π, the torus [0, 2π)²'s 4π².
+        let area = if space == SpaceKind::SPHERE {
+            4.0 * std::f64::consts::PI
+        } else {
+            std::f64::consts::TAU * std::f64::consts::TAU
+        };
+        let value = -area.ln();
+        return Ok(Some(Box::new(move |_: &[f64]| value)));
+    }
     if space == SpaceKind::PLANE && dataset.name == "gaussian" && !config.symmetrised {
         let (std, mx, my) = (
             params.non_negative("std")?,

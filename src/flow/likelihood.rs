@@ -5,8 +5,12 @@
 //! The divergence is exact (one vector–Jacobian product per coordinate through burn's
 //! autodiff) or Hutchinson's estimate εᵀJε (one product per probe, E[εεᵀ] = I), each probe
 //! fixed along the whole path so that each gives an unbiased estimate of the integral and
-//! their spread gives its standard error. So far on the plane, where the chart is the space
-//! and the divergence is the Jacobian's trace.
+//! their spread gives its standard error.
+//!
+//! On the plane and the flat torus the divergence is the Jacobian's trace in the chart. On the
+//! sphere, embedded in R³, it is the divergence along the surface, tr(J) − xᵀJx with J the
+//! ambient Jacobian of the tangent field (Hutchinson's probes are projected onto the tangent
+//! plane, which estimates the same tr(PJP)); each RK4 stage steps by the space's exp map.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -46,6 +50,10 @@ pub struct DensityChange {
     /// The standard error of `change` over the probes (Hutchinson with two or more).
     pub standard_error: Option<Vec<f64>>,
 }
+
+/// The spaces whose likelihood is computed.
+pub const LIKELIHOOD_SPACES: [SpaceKind; 3] =
+    [SpaceKind::PLANE, SpaceKind::TORUS, SpaceKind::SPHERE];
 
 /// The velocity at each point (rows of `x`, `dim` columns) at time `t`, and the divergence
 /// there for each probe (the exact one is a single "probe"), for a model living on an
@@ -105,13 +113,26 @@ pub fn velocity_and_divergences(
                     *total += value;
                 }
             }
+            if space == SpaceKind::SPHERE {
+                // Minus xᵀJx: the rate of the field's normal part, which the surface ignores.
+                let along = Tensor::from_data(TensorData::new(data.clone(), [n, dim]), device);
+                let (_, gradient) = product(along.clone())?;
+                let normal = read((gradient * along).sum_dim(1))?;
+                for (total, value) in divergence.iter_mut().zip(normal) {
+                    *total -= value;
+                }
+            }
             vec![divergence]
         }
         Some(probes) => {
             let mut all = Vec::with_capacity(probes.len());
             for (p, probe) in probes.iter().enumerate() {
-                let epsilon =
-                    Tensor::<2>::from_data(TensorData::new(probe.clone(), [n, dim]), device);
+                let probe = if space == SpaceKind::SPHERE {
+                    tangent_probe(probe, x, dim)
+                } else {
+                    probe.clone()
+                };
+                let epsilon = Tensor::<2>::from_data(TensorData::new(probe, [n, dim]), device);
                 let (v, gradient) = product(epsilon.clone())?;
                 if p == 0 {
                     velocity = read(v)?;
@@ -122,6 +143,20 @@ pub fn velocity_and_divergences(
         }
     };
     Ok((velocity, divergences))
+}
+
+/// A probe with its part normal to the sphere at each point removed: P ε, E[Pεεᵀ P] = P.
+fn tangent_probe(probe: &[f32], x: &[f64], dim: usize) -> Vec<f32> {
+    probe
+        .chunks(dim)
+        .zip(x.chunks(dim))
+        .flat_map(|(e, p)| {
+            let along: f64 = e.iter().zip(p).map(|(a, b)| *a as f64 * b).sum();
+            e.iter()
+                .zip(p)
+                .map(move |(a, b)| (*a as f64 - along * b) as f32)
+        })
+        .collect()
 }
 
 /// log q(x1) − log p0(x0) = −∫₀¹ div v dt for each of `points`, with the x0 each came from: the
@@ -137,9 +172,9 @@ pub fn log_density_change(
     seed: u64,
     device: &Device,
 ) -> Result<DensityChange> {
-    if space != SpaceKind::PLANE {
+    if !LIKELIHOOD_SPACES.contains(&space) {
         return Err(Error::invalid(format!(
-            "likelihoods are computed on the plane so far, not on the {}",
+            "likelihoods are computed on the plane, the torus and the sphere so far, not on the {}",
             space.name()
         )));
     }
@@ -186,8 +221,19 @@ pub fn log_density_change(
     let field = |x: &[f64], t: f64| {
         velocity_and_divergences(model, space, x, dim, t, probes.as_deref(), device)
     };
+    let geometry = space.geometry();
+    // exp_x(s·k) point by point, k first projected onto x's tangent space.
     let shifted = |x: &[f64], k: &[f64], s: f64| -> Vec<f64> {
-        x.iter().zip(k).map(|(a, b)| a + s * b).collect()
+        let mut out = vec![0.0; x.len()];
+        let mut step = vec![0.0; dim];
+        for ((o, p), v) in out.chunks_mut(dim).zip(x.chunks(dim)).zip(k.chunks(dim)) {
+            for (a, b) in step.iter_mut().zip(v) {
+                *a = s * b;
+            }
+            geometry.project_tangent(p, &mut step);
+            geometry.exp(p, &step, o);
+        }
+        out
     };
     for step in 0..steps {
         let t = 1.0 + step as f64 * h;
@@ -195,9 +241,10 @@ pub fn log_density_change(
         let (v2, d2) = field(&shifted(&x, &v1, h / 2.0), t + h / 2.0)?;
         let (v3, d3) = field(&shifted(&x, &v2, h / 2.0), t + h / 2.0)?;
         let (v4, d4) = field(&shifted(&x, &v3, h), t + h)?;
-        for (i, xi) in x.iter_mut().enumerate() {
-            *xi += h / 6.0 * (v1[i] + 2.0 * v2[i] + 2.0 * v3[i] + v4[i]);
-        }
+        let combined: Vec<f64> = (0..x.len())
+            .map(|i| (v1[i] + 2.0 * v2[i] + 2.0 * v3[i] + v4[i]) / 6.0)
+            .collect();
+        x = shifted(&x, &combined, h);
         for (p, lane) in z.iter_mut().enumerate() {
             for (i, zi) in lane.iter_mut().enumerate() {
                 *zi += h / 6.0 * (d1[p][i] + 2.0 * d2[p][i] + 2.0 * d3[p][i] + d4[p][i]);

@@ -640,9 +640,9 @@ impl Session {
                 "the likelihood of a model restoring observations is not defined without them",
             ));
         }
-        if self.scene.space != crate::space::SpaceKind::PLANE {
+        if !crate::flow::LIKELIHOOD_SPACES.contains(&self.scene.space) {
             return Err(Error::invalid(format!(
-                "likelihoods are computed on the plane so far, not on the {}",
+                "likelihoods are computed on the plane, the torus and the sphere so far, not on the {}",
                 self.scene.space.name()
             )));
         }
@@ -764,7 +764,7 @@ impl Session {
     /// computed (the plane, a source of known density, no observations); none elsewhere.
     pub fn likelihood_report(&self, eval: &EvalConfig) -> Result<Option<LikelihoodReport>> {
         let known_source = crate::data::log_density(self.scene.space, &self.scene.source)?;
-        if self.scene.space != crate::space::SpaceKind::PLANE
+        if !crate::flow::LIKELIHOOD_SPACES.contains(&self.scene.space)
             || known_source.is_none()
             || self.observation.is_some()
         {
