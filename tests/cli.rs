@@ -1510,8 +1510,8 @@ fn likelihood_scores_points_with_the_trained_model() {
     assert!(nll.is_finite() && nll > 0.0, "{nll}");
     assert!((bits - nll / (2.0 * std::f64::consts::LN_2)).abs() < 1e-9);
 
-    // The sphere's uniform source has a density, so a sphere run reports its NLL; the
-    // hyperbolic plane has no likelihood yet.
+    // The sphere's uniform source has a density, so a sphere run reports its NLL; point clouds
+    // have no likelihood yet.
     let sphere_run = path(dir.path(), "sphere");
     let output = flowscope(&[
         "train",
@@ -1544,33 +1544,31 @@ fn likelihood_scores_points_with_the_trained_model() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let disk_run = path(dir.path(), "disk");
+    let cloud_run = path(dir.path(), "cloud");
     let output = flowscope(&[
-        "train",
-        "--space",
-        "hyperbolic",
-        "--steps",
-        "5",
-        "--out",
-        &disk_run,
+        "train", "--space", "cloud", "--target", "dw4", "--steps", "2", "--out", &cloud_run,
     ]);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let in_disk = write(dir.path(), "d.csv", "x,y\n0,0\n0.5,0\n");
+    let clouds = write(
+        dir.path(),
+        "c.csv",
+        "p0_x,p0_y,p1_x,p1_y,p2_x,p2_y,p3_x,p3_y\n1,0,-1,0,0,1,0,-1\n2,0,-2,0,0,2,0,-2\n",
+    );
     fails_with(
         &[
             "likelihood",
             "--run",
-            &disk_run,
+            &cloud_run,
             "--points",
-            &in_disk,
+            &clouds,
             "--out",
             &scored,
         ],
-        "not on the hyperbolic",
+        "not on the cloud",
     );
     fails_with(
         &[

@@ -302,3 +302,51 @@ fn the_sphere_divergence_is_the_surface_divergence() {
         divergence[0]
     );
 }
+
+#[test]
+fn densities_on_the_hyperbolic_plane_integrate_to_one_over_hyperbolic_area() {
+    // A polar grid in hyperbolic radius ρ, each cell of area sinh ρ dρ dθ.
+    let (radii, angles, reach) = (140, 90, 7.0);
+    let mut rows = Vec::new();
+    let mut areas = Vec::new();
+    for i in 0..radii {
+        let rho = (i as f64 + 0.5) * reach / radii as f64;
+        for j in 0..angles {
+            let angle = std::f64::consts::TAU * (j as f64 + 0.5) / angles as f64;
+            let r = (rho / 2.0).tanh();
+            rows.extend([r * angle.cos(), r * angle.sin()]);
+            areas.push(rho.sinh() * reach / radii as f64 * std::f64::consts::TAU / angles as f64);
+        }
+    }
+    let grid = Points::new(2, rows, None);
+    let source = flowscope::data::log_density(
+        SpaceKind::HYPERBOLIC,
+        &flowscope::data::DistConfig::named("wrapped_normal"),
+    )
+    .unwrap()
+    .unwrap();
+    let mass: f64 = grid
+        .iter()
+        .zip(&areas)
+        .map(|(x, a)| source(x).exp() * a)
+        .sum();
+    assert!(
+        (mass - 1.0).abs() < 0.01,
+        "the wrapped normal's mass {mass}"
+    );
+
+    let mut scene = Scene::from_toml(
+        "space = \"hyperbolic\"\n[source]\nname = \"wrapped_normal\"\n[target]\n\
+         name = \"wrapped_mixture\"\n[model]\nwidth = 32\ndepth = 3\n",
+    )
+    .unwrap();
+    scene.train.steps = 300;
+    let mut session = Session::new(scene, &Device::flex()).unwrap();
+    session.train(|_| {}).unwrap();
+    let log_q = session.log_density(&grid, 20).unwrap();
+    let mass: f64 = log_q.iter().zip(&areas).map(|(l, a)| l.exp() * a).sum();
+    assert!(
+        (mass - 1.0).abs() < 0.03,
+        "the learned density's mass {mass}"
+    );
+}

@@ -73,8 +73,9 @@ pub fn build_sampler(space: SpaceKind, config: &DistConfig) -> Result<Box<dyn Sa
 /// A closed-form log-density (natural log, per unit of the space's area).
 pub type LogDensity = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
 
-/// The closed-form log-density of a distribution, where one is known (the plane's Gaussian,
-/// the uniform distributions of the sphere and the torus); `None` for the others.
+/// The closed-form log-density of a distribution (with respect to the space's area), where one
+/// is known: the plane's Gaussian, the uniform distributions of the sphere and the torus, the
+/// hyperbolic plane's wrapped normal at the origin; `None` for the others.
 pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDensity>> {
     let dataset = find(space, &config.name)?;
     let params = Params::resolve(
@@ -93,6 +94,17 @@ pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDe
         };
         let value = -area.ln();
         return Ok(Some(Box::new(move |_: &[f64]| value)));
+    }
+    if space == SpaceKind::HYPERBOLIC && dataset.name == "wrapped_normal" {
+        // A normal tangent vector u at the origin, |u| = r, carried out by exp: the area
+        // element grows from r dr dθ to sinh r dr dθ.
+        let variance = params.positive("std")?.powi(2);
+        let normaliser = (std::f64::consts::TAU * variance).ln();
+        return Ok(Some(Box::new(move |x: &[f64]| {
+            let r = 2.0 * x[0].hypot(x[1]).min(1.0 - 1e-16).atanh();
+            let spread = if r < 1e-8 { 0.0 } else { (r / r.sinh()).ln() };
+            -r * r / (2.0 * variance) - normaliser + spread
+        })));
     }
     if space == SpaceKind::PLANE && dataset.name == "gaussian" && !config.symmetrised {
         let (std, mx, my) = (

@@ -10,7 +10,9 @@
 //! On the plane and the flat torus the divergence is the Jacobian's trace in the chart. On the
 //! sphere, embedded in R³, it is the divergence along the surface, tr(J) − xᵀJx with J the
 //! ambient Jacobian of the tangent field (Hutchinson's probes are projected onto the tangent
-//! plane, which estimates the same tr(PJP)); each RK4 stage steps by the space's exp map.
+//! plane, which estimates the same tr(PJP)). On the Poincaré disk, whose area element is λ²
+//! with λ = 2/(1 − |x|²), it is λ⁻² ∂_i(λ² v^i) = tr(J) + 4 v·x/(1 − |x|²), and densities are
+//! per unit of hyperbolic area.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -52,8 +54,12 @@ pub struct DensityChange {
 }
 
 /// The spaces whose likelihood is computed.
-pub const LIKELIHOOD_SPACES: [SpaceKind; 3] =
-    [SpaceKind::PLANE, SpaceKind::TORUS, SpaceKind::SPHERE];
+pub const LIKELIHOOD_SPACES: [SpaceKind; 4] = [
+    SpaceKind::PLANE,
+    SpaceKind::TORUS,
+    SpaceKind::SPHERE,
+    SpaceKind::HYPERBOLIC,
+];
 
 /// The velocity at each point (rows of `x`, `dim` columns) at time `t`, and the divergence
 /// there for each probe (the exact one is a single "probe"), for a model living on an
@@ -142,6 +148,21 @@ pub fn velocity_and_divergences(
             all
         }
     };
+    if space == SpaceKind::HYPERBOLIC {
+        // The area element's share: v·∇ log λ² = 4 v·x/(1 − |x|²), exact for every probe.
+        let growth: Vec<f64> = x
+            .chunks(dim)
+            .zip(velocity.chunks(dim))
+            .map(|(p, v)| 4.0 * (p[0] * v[0] + p[1] * v[1]) / (1.0 - p[0] * p[0] - p[1] * p[1]))
+            .collect();
+        let mut divergences = divergences;
+        for lane in &mut divergences {
+            for (d, g) in lane.iter_mut().zip(&growth) {
+                *d += g;
+            }
+        }
+        return Ok((velocity, divergences));
+    }
     Ok((velocity, divergences))
 }
 
@@ -174,7 +195,7 @@ pub fn log_density_change(
 ) -> Result<DensityChange> {
     if !LIKELIHOOD_SPACES.contains(&space) {
         return Err(Error::invalid(format!(
-            "likelihoods are computed on the plane, the torus and the sphere so far, not on the {}",
+            "likelihoods are computed on the plane, the torus, the sphere and the hyperbolic plane so far, not on the {}",
             space.name()
         )));
     }
@@ -222,7 +243,11 @@ pub fn log_density_change(
         velocity_and_divergences(model, space, x, dim, t, probes.as_deref(), device)
     };
     let geometry = space.geometry();
-    // exp_x(s·k) point by point, k first projected onto x's tangent space.
+    // One RK4 stage, x + s·k, point by point. On the sphere by the exp map, whose second-order
+    // term is the curvature every path on the sphere has; elsewhere in the chart, where
+    // ẋ = v is the ODE itself (the disk's exp map would add the geodesics' bending, which the
+    // learned paths do not have), then kept in the space (wrapped on the torus, inside the rim
+    // on the disk).
     let shifted = |x: &[f64], k: &[f64], s: f64| -> Vec<f64> {
         let mut out = vec![0.0; x.len()];
         let mut step = vec![0.0; dim];
@@ -230,8 +255,15 @@ pub fn log_density_change(
             for (a, b) in step.iter_mut().zip(v) {
                 *a = s * b;
             }
-            geometry.project_tangent(p, &mut step);
-            geometry.exp(p, &step, o);
+            if space == SpaceKind::SPHERE {
+                geometry.project_tangent(p, &mut step);
+                geometry.exp(p, &step, o);
+            } else {
+                for ((o, a), b) in o.iter_mut().zip(p).zip(&step) {
+                    *o = a + b;
+                }
+                geometry.project(o);
+            }
         }
         out
     };

@@ -642,7 +642,7 @@ impl Session {
         }
         if !crate::flow::LIKELIHOOD_SPACES.contains(&self.scene.space) {
             return Err(Error::invalid(format!(
-                "likelihoods are computed on the plane, the torus and the sphere so far, not on the {}",
+                "likelihoods are computed on the plane, the torus, the sphere and the hyperbolic plane so far, not on the {}",
                 self.scene.space.name()
             )));
         }
