@@ -1510,8 +1510,7 @@ fn likelihood_scores_points_with_the_trained_model() {
     assert!(nll.is_finite() && nll > 0.0, "{nll}");
     assert!((bits - nll / (2.0 * std::f64::consts::LN_2)).abs() < 1e-9);
 
-    // The sphere's uniform source has a density, so a sphere run reports its NLL; point clouds
-    // have no likelihood yet.
+    // The sphere's uniform source has a density, so a sphere run reports its NLL.
     let sphere_run = path(dir.path(), "sphere");
     let output = flowscope(&[
         "train",
@@ -1544,31 +1543,34 @@ fn likelihood_scores_points_with_the_trained_model() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let cloud_run = path(dir.path(), "cloud");
+    let from_moons = path(dir.path(), "from_moons");
     let output = flowscope(&[
-        "train", "--space", "cloud", "--target", "dw4", "--steps", "2", "--out", &cloud_run,
+        "train",
+        "--source",
+        "moons",
+        "--target",
+        "gaussian",
+        "--steps",
+        "2",
+        "--out",
+        &from_moons,
     ]);
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let clouds = write(
-        dir.path(),
-        "c.csv",
-        "p0_x,p0_y,p1_x,p1_y,p2_x,p2_y,p3_x,p3_y\n1,0,-1,0,0,1,0,-1\n2,0,-2,0,0,2,0,-2\n",
-    );
     fails_with(
         &[
             "likelihood",
             "--run",
-            &cloud_run,
+            &from_moons,
             "--points",
-            &clouds,
+            &near,
             "--out",
             &scored,
         ],
-        "not on the cloud",
+        "the source 'moons' has no closed-form density",
     );
     fails_with(
         &[

@@ -350,3 +350,71 @@ fn densities_on_the_hyperbolic_plane_integrate_to_one_over_hyperbolic_area() {
         "the learned density's mass {mass}"
     );
 }
+
+#[test]
+fn cloud_divergences_live_on_the_mean_free_subspace() {
+    // A plain MLP reads raw coordinates, so it is not translation invariant; the divergence
+    // along the mean-free subspace is checked by finite differences in an orthonormal basis of
+    // that subspace.
+    let mut scene = Scene::from_toml(
+        "space = \"cloud\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"dw4\"\n\
+         [model]\nnetwork = \"mlp\"\nwidth = 32\ndepth = 2\n",
+    )
+    .unwrap();
+    scene.train.steps = 50;
+    let space = scene.space;
+    let mut session = Session::new(scene, &Device::flex()).unwrap();
+    session.train(|_| {}).unwrap();
+    let x = [1.1, 0.3, -0.9, 0.8, 0.2, -1.4, -0.4, 0.3];
+    let (_, divergence) = session
+        .velocity_and_divergence(&Points::new(8, x.to_vec(), None), 0.5)
+        .unwrap();
+    // An orthonormal basis of the mean-free subspace by Gram–Schmidt on the centred axes.
+    let mut basis: Vec<[f64; 8]> = Vec::new();
+    for i in 0..8 {
+        let mut u = [0.0; 8];
+        u[i] = 1.0;
+        for k in 0..2 {
+            let mean = (0..4).map(|p| u[p * 2 + k]).sum::<f64>() / 4.0;
+            for p in 0..4 {
+                u[p * 2 + k] -= mean;
+            }
+        }
+        for b in &basis {
+            let overlap: f64 = (0..8).map(|j| u[j] * b[j]).sum();
+            for j in 0..8 {
+                u[j] -= overlap * b[j];
+            }
+        }
+        let length = u.iter().map(|c| c * c).sum::<f64>().sqrt();
+        if length > 1e-6 {
+            basis.push(u.map(|c| c / length));
+        }
+    }
+    assert_eq!(basis.len(), 6);
+    let at = |shift: &[f64; 8], s: f64| {
+        let p: Vec<f64> = (0..8).map(|j| x[j] + s * shift[j]).collect();
+        velocity_at(
+            &session.model(),
+            space,
+            &Points::new(8, p, None),
+            0.5,
+            Conditioning::default(),
+            session.device(),
+        )
+        .unwrap()
+    };
+    let h = 1e-3;
+    let numeric: f64 = basis
+        .iter()
+        .map(|u| {
+            let (plus, minus) = (at(u, h), at(u, -h));
+            (0..8).map(|j| u[j] * (plus[j] - minus[j])).sum::<f64>() / (2.0 * h)
+        })
+        .sum();
+    assert!(
+        (numeric - divergence[0]).abs() < 1e-2 * (1.0 + numeric.abs()),
+        "{numeric} vs {}",
+        divergence[0]
+    );
+}

@@ -75,7 +75,8 @@ pub type LogDensity = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
 
 /// The closed-form log-density of a distribution (with respect to the space's area), where one
 /// is known: the plane's Gaussian, the uniform distributions of the sphere and the torus, the
-/// hyperbolic plane's wrapped normal at the origin; `None` for the others.
+/// hyperbolic plane's wrapped normal at the origin, point clouds' mean-free Gaussian (per unit
+/// of volume of the mean-free subspace); `None` for the others.
 pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDensity>> {
     let dataset = find(space, &config.name)?;
     let params = Params::resolve(
@@ -94,6 +95,17 @@ pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDe
         };
         let value = -area.ln();
         return Ok(Some(Box::new(move |_: &[f64]| value)));
+    }
+    if let Some(cloud) = crate::geometry::Cloud::of(space.geometry())
+        && dataset.name == "gaussian"
+    {
+        // N(0, σ²) on the (n − 1)·d-dimensional mean-free subspace.
+        let variance = params.positive("std")?.powi(2);
+        let free = ((cloud.n - 1) * cloud.d) as f64;
+        let normaliser = 0.5 * free * (std::f64::consts::TAU * variance).ln();
+        return Ok(Some(Box::new(move |x: &[f64]| {
+            -x.iter().map(|c| c * c).sum::<f64>() / (2.0 * variance) - normaliser
+        })));
     }
     if space == SpaceKind::HYPERBOLIC && dataset.name == "wrapped_normal" {
         // A normal tangent vector u at the origin, |u| = r, carried out by exp: the area

@@ -12,12 +12,16 @@
 //! ambient Jacobian of the tangent field (Hutchinson's probes are projected onto the tangent
 //! plane, which estimates the same tr(PJP)). On the Poincaré disk, whose area element is λ²
 //! with λ = 2/(1 − |x|²), it is λ⁻² ∂_i(λ² v^i) = tr(J) + 4 v·x/(1 − |x|²), and densities are
-//! per unit of hyperbolic area.
+//! per unit of hyperbolic area. On point clouds it is the divergence on the mean-free
+//! subspace, tr(PJP); the model's output is already projected (v = P·f), and then
+//! tr(PJ_f) = tr(PJ_fP), so the ambient trace is that divergence. Densities are per unit of
+//! the subspace's volume.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
 use super::VelocityField;
 use crate::data::Points;
+use crate::geometry::Cloud;
 use crate::rng::Rng;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
@@ -53,13 +57,18 @@ pub struct DensityChange {
     pub standard_error: Option<Vec<f64>>,
 }
 
-/// The spaces whose likelihood is computed.
-pub const LIKELIHOOD_SPACES: [SpaceKind; 4] = [
-    SpaceKind::PLANE,
-    SpaceKind::TORUS,
-    SpaceKind::SPHERE,
-    SpaceKind::HYPERBOLIC,
-];
+/// Whether likelihoods are computed on `space`: the plane, the torus, the sphere, the
+/// hyperbolic plane and point clouds.
+pub fn has_likelihood(space: SpaceKind) -> bool {
+    [
+        SpaceKind::PLANE,
+        SpaceKind::TORUS,
+        SpaceKind::SPHERE,
+        SpaceKind::HYPERBOLIC,
+    ]
+    .contains(&space)
+        || Cloud::of(space.geometry()).is_some()
+}
 
 /// The velocity at each point (rows of `x`, `dim` columns) at time `t`, and the divergence
 /// there for each probe (the exact one is a single "probe"), for a model living on an
@@ -135,6 +144,13 @@ pub fn velocity_and_divergences(
             for (p, probe) in probes.iter().enumerate() {
                 let probe = if space == SpaceKind::SPHERE {
                     tangent_probe(probe, x, dim)
+                } else if let Some(cloud) = Cloud::of(space.geometry()) {
+                    // Mean-free probes: E[Pεεᵀ P] = P, so εᵀJε estimates tr(PJP).
+                    let mut free: Vec<f64> = probe.iter().map(|&v| v as f64).collect();
+                    for row in free.chunks_mut(dim) {
+                        cloud.remove_centre(row);
+                    }
+                    free.into_iter().map(|v| v as f32).collect()
                 } else {
                     probe.clone()
                 };
@@ -193,9 +209,9 @@ pub fn log_density_change(
     seed: u64,
     device: &Device,
 ) -> Result<DensityChange> {
-    if !LIKELIHOOD_SPACES.contains(&space) {
+    if !has_likelihood(space) {
         return Err(Error::invalid(format!(
-            "likelihoods are computed on the plane, the torus, the sphere and the hyperbolic plane so far, not on the {}",
+            "likelihoods are computed on the plane, the torus, the sphere, the hyperbolic plane and point clouds so far, not on the {}",
             space.name()
         )));
     }

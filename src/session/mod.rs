@@ -216,12 +216,18 @@ pub struct RunReport {
 pub struct LikelihoodReport {
     /// Nats per sample.
     pub nll: f64,
-    /// The same in bits per dimension.
+    /// The same in bits per dimension (of the mean-free subspace on point clouds).
     pub bits_per_dim: f64,
+    /// The standard error of `nll` where Hutchinson's estimator computed it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nll_se: Option<f64>,
 }
 
 /// RK4 steps of the backward integration behind metrics.json's `nll`.
 const NLL_STEPS: usize = 50;
+
+/// Up to this many dimensions `nll` uses exact traces.
+const EXACT_NLL_DIM: usize = 3;
 
 /// How well a run of symmetric data keeps the data's symmetry group G.
 #[derive(Debug, Clone, Copy, Serialize)]
@@ -640,9 +646,9 @@ impl Session {
                 "the likelihood of a model restoring observations is not defined without them",
             ));
         }
-        if !crate::flow::LIKELIHOOD_SPACES.contains(&self.scene.space) {
+        if !crate::flow::has_likelihood(self.scene.space) {
             return Err(Error::invalid(format!(
-                "likelihoods are computed on the plane, the torus, the sphere and the hyperbolic plane so far, not on the {}",
+                "likelihoods are computed on the plane, the torus, the sphere, the hyperbolic plane and point clouds so far, not on the {}",
                 self.scene.space.name()
             )));
         }
@@ -764,21 +770,42 @@ impl Session {
     /// computed (the plane, a source of known density, no observations); none elsewhere.
     pub fn likelihood_report(&self, eval: &EvalConfig) -> Result<Option<LikelihoodReport>> {
         let known_source = crate::data::log_density(self.scene.space, &self.scene.source)?;
-        if !crate::flow::LIKELIHOOD_SPACES.contains(&self.scene.space)
+        if !crate::flow::has_likelihood(self.scene.space)
             || known_source.is_none()
             || self.observation.is_some()
         {
             return Ok(None);
         }
+        // Dimensions the density lives in: a cloud's mean-free subspace has (n − 1)·d.
+        let free = match crate::geometry::Cloud::of(self.scene.space.geometry()) {
+            Some(cloud) => (cloud.n - 1) * cloud.d,
+            None => self.scene.space.dim(),
+        };
+        // Exact traces in low dimensions; beyond, two Rademacher probes on fewer points and
+        // steps keep the report to seconds (its standard error says how much that costs).
+        let (estimator, points, steps) = if free <= EXACT_NLL_DIM {
+            (Estimator::Exact, eval.points, NLL_STEPS)
+        } else {
+            (
+                Estimator::Hutchinson {
+                    probes: 2,
+                    probe: crate::flow::Probe::Rademacher,
+                },
+                eval.points.min(256),
+                NLL_STEPS / 2,
+            )
+        };
         let held_out = self.scene.sampler(&self.scene.target)?.sample(
-            eval.points,
+            points,
             &mut Rng::stream(self.scene.train.seed, "eval-likelihood"),
         );
-        let log_density = self.log_density(&held_out, NLL_STEPS)?;
-        let nll = -log_density.iter().sum::<f64>() / log_density.len().max(1) as f64;
+        let (log_density, errors) = self.log_density_with(&held_out, steps, estimator)?;
+        let count = log_density.len().max(1) as f64;
+        let nll = -log_density.iter().sum::<f64>() / count;
         Ok(Some(LikelihoodReport {
             nll,
-            bits_per_dim: nll / (held_out.dim() as f64 * std::f64::consts::LN_2),
+            bits_per_dim: nll / (free as f64 * std::f64::consts::LN_2),
+            nll_se: errors.map(|e| e.iter().map(|s| s * s).sum::<f64>().sqrt() / count),
         }))
     }
 
