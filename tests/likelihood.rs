@@ -418,3 +418,25 @@ fn cloud_divergences_live_on_the_mean_free_subspace() {
         divergence[0]
     );
 }
+
+#[test]
+fn an_equivariant_flow_has_an_invariant_likelihood() {
+    let gap = |network: &str| {
+        let mut scene = Scene::from_toml(&format!(
+            "space = \"cloud\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"dw4\"\n\
+             [model]\nnetwork = \"{network}\"\nwidth = 16\ndepth = 2\nactivation = \"relu\"\n"
+        ))
+        .unwrap();
+        scene.train.steps = 100;
+        scene.eval.points = 40;
+        let eval = scene.eval.clone();
+        let mut session = Session::new(scene, &Device::flex()).unwrap();
+        session.train(|_| {}).unwrap();
+        let report = session.likelihood_report(&eval).unwrap().unwrap();
+        assert!(report.nll.is_finite() && report.nll_se.is_some());
+        report.likelihood_invariance.unwrap()
+    };
+    let (egnn, mlp) = (gap("egnn"), gap("mlp"));
+    assert!(egnn < 1e-3, "EGNN: |log q(g·x) − log q(x)| = {egnn}");
+    assert!(mlp > 20.0 * egnn.max(1e-4), "MLP {mlp} against EGNN {egnn}");
+}

@@ -221,10 +221,17 @@ pub struct LikelihoodReport {
     /// The standard error of `nll` where Hutchinson's estimator computed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nll_se: Option<f64>,
+    /// Data with a symmetry: the mean |log q(g·x) − log q(x)| over held-out points, each
+    /// moved by a random element g of the group; zero for an invariant density.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub likelihood_invariance: Option<f64>,
 }
 
 /// RK4 steps of the backward integration behind metrics.json's `nll`.
 const NLL_STEPS: usize = 50;
+
+/// Held-out points the likelihood's invariance is measured on.
+const INVARIANCE_POINTS: usize = 32;
 
 /// Up to this many dimensions `nll` uses exact traces.
 const EXACT_NLL_DIM: usize = 3;
@@ -806,7 +813,46 @@ impl Session {
             nll,
             bits_per_dim: nll / (free as f64 * std::f64::consts::LN_2),
             nll_se: errors.map(|e| e.iter().map(|s| s * s).sum::<f64>().sqrt() / count),
+            likelihood_invariance: self.likelihood_invariance(&held_out, steps)?,
         }))
+    }
+
+    /// The mean |log q(g·x) − log q(x)| over the first few of `points`, each moved by a random
+    /// element of the scene's group, both with exact traces (a stochastic trace's noise would
+    /// hide the gap); none without a group.
+    fn likelihood_invariance(&self, points: &Points, steps: usize) -> Result<Option<f64>> {
+        let dim = points.dim();
+        let count = points.len().min(INVARIANCE_POINTS);
+        let points = Points::new(
+            dim,
+            points.iter().take(count).flatten().copied().collect(),
+            None,
+        );
+        let mut rng = Rng::stream(self.scene.train.seed, "eval-likelihood-motions");
+        let mut moved = vec![0.0; points.len() * dim];
+        if let Some(cloud) = crate::geometry::Cloud::of(self.scene.space.geometry()) {
+            for (out, x) in moved.chunks_exact_mut(dim).zip(points.iter()) {
+                cloud.apply(&cloud.random_motion(&mut rng), x, out);
+            }
+        } else if let Some(group) = self.scene.symmetry {
+            let elements = group.elements();
+            for (out, x) in moved.chunks_exact_mut(dim).zip(points.iter()) {
+                let g = &elements[rng.below(elements.len())];
+                out.copy_from_slice(&crate::geometry::Symmetry::apply(g, x));
+            }
+        } else {
+            return Ok(None);
+        }
+        let moved = Points::new(dim, moved, None);
+        let log_density = self.log_density(&points, steps)?;
+        let at_moved = self.log_density(&moved, steps)?;
+        let gap = at_moved
+            .iter()
+            .zip(&log_density)
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f64>()
+            / log_density.len().max(1) as f64;
+        Ok(Some(gap))
     }
 
     /// The equivariance of the learned field and the invariance of its samples under the
