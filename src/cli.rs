@@ -52,6 +52,9 @@ enum Command {
     Export(ExportArgs),
     /// The trained model's log-density at each point of a CSV file (the plane so far).
     Likelihood(LikelihoodArgs),
+    /// Train a grid of scene variants a few at a time; one row of metrics per run in
+    /// DIR/results.csv, and a PNG plot per metric. Resumable: a rerun skips finished rows.
+    Sweep(SweepArgs),
     /// A mesh's size and the smallest eigenvalues of its Laplace–Beltrami operator; JSON on stdout.
     MeshInfo(MeshInfoArgs),
 }
@@ -279,6 +282,12 @@ struct MetricsArgs {
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
+enum LikelihoodSolver {
+    Rk4,
+    Dopri5,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
 enum EstimatorChoice {
     Exact,
     Hutchinson,
@@ -298,9 +307,15 @@ struct LikelihoodArgs {
     /// Points to score (CSV with the space's columns).
     #[arg(long)]
     points: PathBuf,
+    /// How the path back to t = 0 is integrated: fixed RK4 steps, or adaptive dopri5.
+    #[arg(long, value_enum, default_value = "rk4")]
+    solver: LikelihoodSolver,
     /// RK4 steps of the backward integration.
     #[arg(long, default_value_t = 100)]
     steps: usize,
+    /// dopri5's relative and absolute tolerance.
+    #[arg(long, default_value_t = 1e-5)]
+    tolerance: f64,
     /// How the divergence is computed: exactly, or by Hutchinson's trace estimator.
     #[arg(long, value_enum, default_value = "exact")]
     estimator: EstimatorChoice,
@@ -315,6 +330,33 @@ struct LikelihoodArgs {
     /// The input columns plus `log_density` (natural log), one row per point.
     #[arg(long)]
     out: PathBuf,
+}
+
+#[derive(Args)]
+struct SweepArgs {
+    /// The scene to vary (its [sweep] table, if any, adds settings, seeds and plots).
+    #[arg(long)]
+    scene: PathBuf,
+    /// A varied key and its values, KEY=V1,V2,… (e.g. coupling.k=1,16,256); repeatable.
+    #[arg(long = "set", value_name = "KEY=V1,V2")]
+    set: Vec<String>,
+    /// Seeds per variant, counting up from the scene's train.seed.
+    #[arg(long)]
+    repeat: Option<usize>,
+    /// Directory for results.csv, the plots and each run's checkpoint.
+    #[arg(long)]
+    out: PathBuf,
+    /// Runs trained at once (default: one per core).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// A metric to plot against the x key (DIR/METRIC.png); repeatable.
+    #[arg(long)]
+    plot: Vec<String>,
+    /// The key along the plots' x axis (default: the first varied key).
+    #[arg(long)]
+    x: Option<String>,
+    #[arg(long, value_enum, default_value = "auto")]
+    device: DeviceChoice,
 }
 
 #[derive(Args)]
@@ -401,6 +443,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Draw(args)) => draw(args),
         Some(Command::Export(args)) => export(args),
         Some(Command::MeshInfo(args)) => mesh_info(args),
+        Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Likelihood(args)) => likelihood(args),
         Some(Command::Bench(args)) if args.render => {
             let report = flowscope::bench::run_render(args.quick)?;
@@ -1092,7 +1135,18 @@ fn likelihood(args: LikelihoodArgs) -> Result<()> {
             }
         }
     };
-    let (log_density, standard_error) = session.log_density_with(&points, args.steps, estimator)?;
+    let integrator = match args.solver {
+        LikelihoodSolver::Rk4 => flowscope::flow::Integrator::Rk4 { steps: args.steps },
+        LikelihoodSolver::Dopri5 => {
+            if !(args.tolerance > 0.0 && args.tolerance < 1.0) {
+                bail!("--tolerance must be between 0 and 1");
+            }
+            flowscope::flow::Integrator::Dopri5 {
+                tolerance: args.tolerance,
+            }
+        }
+    };
+    let (log_density, standard_error) = session.log_density_with(&points, integrator, estimator)?;
     let mut columns: Vec<(&str, &[f64])> = vec![("log_density", &log_density)];
     if let Some(errors) = &standard_error {
         columns.push(("log_density_se", errors));
@@ -1107,6 +1161,150 @@ fn likelihood(args: LikelihoodArgs) -> Result<()> {
         "scored {} points: mean log-density {mean:.4} nats{spread} -> {}",
         points.len(),
         args.out.display()
+    );
+    Ok(())
+}
+
+/// Metrics a sweep plots when neither the command nor the file names any: the lecture's
+/// coupling curves.
+const DEFAULT_SWEEP_PLOTS: [&str; 4] = ["coupling_cost", "path_energy", "npe", "straightness"];
+
+fn sweep(args: SweepArgs) -> Result<()> {
+    use flowscope::sweep::{Axis, PlotRequest, Sweep, SweepEvent, SweepFile};
+    let text = std::fs::read_to_string(&args.scene)
+        .with_context(|| format!("cannot read the scene {}", args.scene.display()))?;
+    let file = SweepFile::parse(&text).with_context(|| args.scene.display().to_string())?;
+    let mut axes = file.axes.clone();
+    for setting in &args.set {
+        let axis = Axis::parse(setting)?;
+        // A setting on the command line replaces the file's for the same key.
+        axes.retain(|old| old.key != axis.key);
+        axes.push(axis);
+    }
+    let repeat = args.repeat.or(file.repeat).unwrap_or(1);
+    let plan = Sweep::new(&file.scene, axes, repeat)
+        .with_context(|| format!("sweep of {}", args.scene.display()))?;
+    let x = args
+        .x
+        .clone()
+        .or(file.x.clone())
+        .unwrap_or_else(|| plan.axes[0].key.clone());
+    if !plan.axes.iter().any(|axis| axis.key == x) {
+        bail!(
+            "--x {x} is not a varied key (the sweep varies {})",
+            plan.keys().join(", ")
+        );
+    }
+    let plots: Vec<String> = if !args.plot.is_empty() {
+        args.plot.clone()
+    } else if !file.plots.is_empty() {
+        file.plots.clone()
+    } else {
+        DEFAULT_SWEEP_PLOTS.iter().map(|m| m.to_string()).collect()
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+    });
+    if jobs == 0 {
+        bail!("--jobs must be at least 1");
+    }
+    let training = select_device(args.device)?;
+    let total_steps: Vec<u64> = plan
+        .variants
+        .iter()
+        .map(|v| v.scene.train.steps as u64)
+        .collect();
+    let progress = progress_bar(0, "[{bar:30}] {percent}% {msg} (about {eta} left)");
+    let mut steps_done = vec![0u64; plan.variants.len()];
+    let (mut finished, mut planned) = (0usize, 0usize);
+    crate::interrupt::install();
+    let outcome = flowscope::sweep::run_sweep(
+        &plan,
+        &args.out,
+        jobs,
+        &training.device,
+        |event| match event {
+            SweepEvent::Planned { pending, done } => {
+                planned = pending.len();
+                if done > 0 {
+                    progress.println(format!(
+                        "{done} of {} runs are already in {}; training the other {planned}",
+                        plan.variants.len(),
+                        args.out.display()
+                    ));
+                }
+                let length: u64 = pending.iter().map(|&i| total_steps[i]).sum();
+                progress.set_length(length.max(1));
+                progress.set_message(format!("0/{planned} runs"));
+            }
+            SweepEvent::Progress { index, step, .. } => {
+                steps_done[index] = step as u64;
+                progress.set_position(steps_done.iter().sum());
+            }
+            SweepEvent::Finished { index, row } => {
+                finished += 1;
+                let setting: Vec<String> = plan
+                    .axes
+                    .iter()
+                    .zip(&row.values)
+                    .map(|(axis, value)| format!("{}={value}", axis.key))
+                    .collect();
+                let shown: Vec<String> = plots
+                    .iter()
+                    .filter_map(|m| row.metrics.get(m).map(|v| format!("{m} {v:.4}")))
+                    .collect();
+                progress.println(format!(
+                    "{} seed {}: {}",
+                    setting.join(" "),
+                    row.seed,
+                    shown.join(", ")
+                ));
+                steps_done[index] = total_steps[index];
+                progress.set_message(format!("{finished}/{planned} runs"));
+            }
+            SweepEvent::Failed { index, error } => {
+                progress.println(format!("run {} failed: {error}", index + 1));
+            }
+        },
+        &crate::interrupt::requested,
+    )?;
+    progress.finish_and_clear();
+    let results_path = args.out.join(flowscope::sweep::RESULTS_FILE);
+    let mut drawn = Vec::new();
+    if !outcome.results.rows.is_empty() {
+        for metric in &plots {
+            let request = PlotRequest {
+                metric: metric.clone(),
+                x: x.clone(),
+            };
+            let path = args.out.join(format!("{metric}.png"));
+            flowscope::sweep::draw_plot(&outcome.results, &request, &path)?;
+            drawn.push(path.display().to_string());
+        }
+    }
+    if outcome.stopped {
+        return Err(crate::interrupt::Interrupted(format!(
+            "stopped; {} of {} runs are in {} (the same command trains the rest)",
+            outcome.results.rows.len(),
+            plan.variants.len(),
+            results_path.display()
+        ))
+        .into());
+    }
+    if !outcome.failures.is_empty() {
+        bail!(
+            "{} of {} runs failed (the first: {}); the others are in {}",
+            outcome.failures.len(),
+            plan.variants.len(),
+            outcome.failures[0].1,
+            results_path.display()
+        );
+    }
+    eprintln!(
+        "{} runs -> {}; plots: {}",
+        plan.variants.len(),
+        results_path.display(),
+        drawn.join(", ")
     );
     Ok(())
 }

@@ -22,6 +22,7 @@ pub mod rng;
 pub mod scene;
 pub mod session;
 pub mod space;
+pub mod sweep;
 pub mod ui;
 
 pub use error::{Error, Result};

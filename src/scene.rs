@@ -138,7 +138,11 @@ impl Scene {
             path: path.to_path_buf(),
             message,
         })?;
-        scene.validate()?;
+        // A setting the file holds is at fault, so the error names the file.
+        scene.validate().map_err(|error| Error::BadFile {
+            path: path.to_path_buf(),
+            message: error.to_string(),
+        })?;
         Ok(scene)
     }
 

@@ -154,7 +154,7 @@ fn likelihoods_need_a_source_with_a_known_density() {
 
 #[test]
 fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
-    use flowscope::flow::{Estimator, Probe};
+    use flowscope::flow::{Estimator, Integrator, Probe};
     let session = session(200);
     let mut rng = flowscope::rng::Rng::new(3);
     let rows: Vec<[f64; 2]> = (0..150)
@@ -165,7 +165,7 @@ fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
         let (estimate, errors) = session
             .log_density_with(
                 &points(&rows),
-                20,
+                Integrator::Rk4 { steps: 20 },
                 Estimator::Hutchinson { probes: 24, probe },
             )
             .unwrap();
@@ -191,7 +191,7 @@ fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
     let error = session
         .log_density_with(
             &points(&rows),
-            20,
+            Integrator::Rk4 { steps: 20 },
             Estimator::Hutchinson {
                 probes: 0,
                 probe: Probe::Gaussian,
@@ -439,4 +439,45 @@ fn an_equivariant_flow_has_an_invariant_likelihood() {
     let (egnn, mlp) = (gap("egnn"), gap("mlp"));
     assert!(egnn < 1e-3, "EGNN: |log q(g·x) − log q(x)| = {egnn}");
     assert!(mlp > 20.0 * egnn.max(1e-4), "MLP {mlp} against EGNN {egnn}");
+}
+
+#[test]
+fn adaptive_dopri5_agrees_with_fine_rk4() {
+    use flowscope::flow::{Estimator, Integrator};
+    let session = session(200);
+    let mut rng = flowscope::rng::Rng::new(5);
+    let rows: Vec<[f64; 2]> = (0..40)
+        .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
+        .collect();
+    let fine = session
+        .log_density_with(
+            &points(&rows),
+            Integrator::Rk4 { steps: 200 },
+            Estimator::Exact,
+        )
+        .unwrap()
+        .0;
+    let adaptive = session
+        .log_density_with(
+            &points(&rows),
+            Integrator::Dopri5 { tolerance: 1e-5 },
+            Estimator::Exact,
+        )
+        .unwrap()
+        .0;
+    let worst = fine
+        .iter()
+        .zip(&adaptive)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max);
+    assert!(worst < 5e-3, "dopri5 differs from RK4-200 by {worst} nats");
+    let error = session
+        .log_density_with(
+            &points(&rows),
+            Integrator::Dopri5 { tolerance: 0.0 },
+            Estimator::Exact,
+        )
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("tolerance"), "{error}");
 }

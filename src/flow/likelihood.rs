@@ -55,6 +55,18 @@ pub struct DensityChange {
     pub change: Vec<f64>,
     /// The standard error of `change` over the probes (Hutchinson with two or more).
     pub standard_error: Option<Vec<f64>>,
+    /// Evaluations of the field (each one backward pass per coordinate or probe).
+    pub nfe: usize,
+}
+
+/// How the path back to t = 0 is integrated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Integrator {
+    /// Fixed steps of classical Runge–Kutta.
+    Rk4 { steps: usize },
+    /// Adaptive Dormand–Prince 5(4), relative and absolute tolerance `tolerance` on every
+    /// coordinate and log-density change.
+    Dopri5 { tolerance: f64 },
 }
 
 /// Whether likelihoods are computed on `space`: the plane, the torus, the sphere, the
@@ -204,7 +216,7 @@ pub fn log_density_change(
     model: &VelocityField,
     space: SpaceKind,
     points: &Points,
-    steps: usize,
+    integrator: Integrator,
     estimator: Estimator,
     seed: u64,
     device: &Device,
@@ -215,10 +227,19 @@ pub fn log_density_change(
             space.name()
         )));
     }
-    if steps == 0 {
-        return Err(Error::invalid(
-            "the number of solver steps must be at least 1",
-        ));
+    match integrator {
+        Integrator::Rk4 { steps: 0 } => {
+            return Err(Error::invalid(
+                "the number of solver steps must be at least 1",
+            ));
+        }
+        Integrator::Dopri5 { tolerance } if !(tolerance > 0.0 && tolerance < 1.0) => {
+            return Err(Error::invalid(format!(
+                "the solver tolerance must be between 0 and 1 (got {})",
+                crate::error::quoted(tolerance)
+            )));
+        }
+        _ => {}
     }
     let dim = points.dim();
     let probes: Option<Vec<Vec<f32>>> = match estimator {
@@ -254,7 +275,6 @@ pub fn log_density_change(
     let mut x: Vec<f64> = points.iter().flatten().copied().collect();
     // z[p][i]: probe p's running estimate for point i.
     let mut z = vec![vec![0.0; points.len()]; lanes];
-    let h = -1.0 / steps as f64;
     let field = |x: &[f64], t: f64| {
         velocity_and_divergences(model, space, x, dim, t, probes.as_deref(), device)
     };
@@ -283,28 +303,37 @@ pub fn log_density_change(
         }
         out
     };
-    for step in 0..steps {
-        let t = 1.0 + step as f64 * h;
-        let (v1, d1) = field(&x, t)?;
-        let (v2, d2) = field(&shifted(&x, &v1, h / 2.0), t + h / 2.0)?;
-        let (v3, d3) = field(&shifted(&x, &v2, h / 2.0), t + h / 2.0)?;
-        let (v4, d4) = field(&shifted(&x, &v3, h), t + h)?;
-        let combined: Vec<f64> = (0..x.len())
-            .map(|i| (v1[i] + 2.0 * v2[i] + 2.0 * v3[i] + v4[i]) / 6.0)
-            .collect();
-        x = shifted(&x, &combined, h);
-        for (p, lane) in z.iter_mut().enumerate() {
-            for (i, zi) in lane.iter_mut().enumerate() {
-                *zi += h / 6.0 * (d1[p][i] + 2.0 * d2[p][i] + 2.0 * d3[p][i] + d4[p][i]);
+    let nfe = match integrator {
+        Integrator::Rk4 { steps } => {
+            let h = -1.0 / steps as f64;
+            for step in 0..steps {
+                let t = 1.0 + step as f64 * h;
+                let (v1, d1) = field(&x, t)?;
+                let (v2, d2) = field(&shifted(&x, &v1, h / 2.0), t + h / 2.0)?;
+                let (v3, d3) = field(&shifted(&x, &v2, h / 2.0), t + h / 2.0)?;
+                let (v4, d4) = field(&shifted(&x, &v3, h), t + h)?;
+                let combined: Vec<f64> = (0..x.len())
+                    .map(|i| (v1[i] + 2.0 * v2[i] + 2.0 * v3[i] + v4[i]) / 6.0)
+                    .collect();
+                x = shifted(&x, &combined, h);
+                for (p, lane) in z.iter_mut().enumerate() {
+                    for (i, zi) in lane.iter_mut().enumerate() {
+                        *zi += h / 6.0 * (d1[p][i] + 2.0 * d2[p][i] + 2.0 * d3[p][i] + d4[p][i]);
+                    }
+                }
+                if let Some(bad) = x.iter().chain(z.iter().flatten()).find(|v| !v.is_finite()) {
+                    return Err(Error::invalid(format!(
+                        "the backward flow produced a non-finite value ({bad}) at t = {:.3}; the model has diverged",
+                        t + h
+                    )));
+                }
             }
+            4 * steps
         }
-        if let Some(bad) = x.iter().chain(z.iter().flatten()).find(|v| !v.is_finite()) {
-            return Err(Error::invalid(format!(
-                "the backward flow produced a non-finite value ({bad}) at t = {:.3}; the model has diverged",
-                t + h
-            )));
+        Integrator::Dopri5 { tolerance } => {
+            dopri5_backward(&field, &shifted, &mut x, &mut z, tolerance)?
         }
-    }
+    };
     let count = points.len();
     let change: Vec<f64> = (0..count)
         .map(|i| z.iter().map(|lane| lane[i]).sum::<f64>() / lanes as f64)
@@ -323,5 +352,105 @@ pub fn log_density_change(
         origins: Points::new(dim, x, None),
         change,
         standard_error,
+        nfe,
     })
+}
+
+/// A field evaluation: the velocity and the divergence of each probe lane.
+type Field<'a> = dyn Fn(&[f64], f64) -> Result<(Vec<f64>, Vec<Vec<f64>>)> + 'a;
+/// A step of the space from x along a velocity for a time: x ⊕ h·v.
+type Step<'a> = dyn Fn(&[f64], &[f64], f64) -> Vec<f64> + 'a;
+
+/// Adaptive Dormand–Prince from t = 1 back to t = 0 on the augmented state (x, z), stepping x
+/// by `shifted`; returns the field evaluations used.
+fn dopri5_backward(
+    field: &Field<'_>,
+    shifted: &Step<'_>,
+    x: &mut Vec<f64>,
+    z: &mut [Vec<f64>],
+    tolerance: f64,
+) -> Result<usize> {
+    use super::solver::{DOPRI_A, DOPRI_C, DOPRI_E};
+    let (mut t, mut h) = (1.0f64, -0.05f64);
+    let (mut v1, mut d1) = field(x, t)?;
+    let mut nfe = 1;
+    for _ in 0..10_000 {
+        if t <= 1e-12 {
+            return Ok(nfe);
+        }
+        h = h.max(-t);
+        let mut velocities = vec![v1.clone()];
+        let mut divergences = vec![d1.clone()];
+        let mut state = x.clone();
+        for (row, c) in DOPRI_A.iter().zip(DOPRI_C) {
+            let combined: Vec<f64> = (0..x.len())
+                .map(|i| row.iter().zip(&velocities).map(|(a, k)| a * k[i]).sum())
+                .collect();
+            state = shifted(x, &combined, h);
+            let (v, d) = field(&state, t + c * h)?;
+            nfe += 1;
+            velocities.push(v);
+            divergences.push(d);
+        }
+        // The last row of A is the fifth-order solution; the 7th stage was evaluated there.
+        let weights = DOPRI_A[5];
+        let next_z: Vec<Vec<f64>> = z
+            .iter()
+            .enumerate()
+            .map(|(p, lane)| {
+                lane.iter()
+                    .enumerate()
+                    .map(|(i, zi)| {
+                        zi + h * weights
+                            .iter()
+                            .zip(&divergences)
+                            .map(|(b, d)| b * d[p][i])
+                            .sum::<f64>()
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut ratio = 0.0f64;
+        for i in 0..x.len() {
+            let error = h * DOPRI_E
+                .iter()
+                .zip(&velocities)
+                .map(|(e, k)| e * k[i])
+                .sum::<f64>();
+            let scale = tolerance * (1.0 + x[i].abs().max(state[i].abs()));
+            ratio = ratio.max((error / scale).abs());
+        }
+        for (p, lane) in z.iter().enumerate() {
+            for (i, zi) in lane.iter().enumerate() {
+                let error = h * DOPRI_E
+                    .iter()
+                    .zip(&divergences)
+                    .map(|(e, d)| e * d[p][i])
+                    .sum::<f64>();
+                let scale = tolerance * (1.0 + zi.abs().max(next_z[p][i].abs()));
+                ratio = ratio.max((error / scale).abs());
+            }
+        }
+        if !ratio.is_finite() {
+            return Err(Error::invalid(
+                "the backward flow produced non-finite values; the model has diverged",
+            ));
+        }
+        if ratio <= 1.0 {
+            t += h;
+            *x = state;
+            z.clone_from_slice(&next_z);
+            v1 = velocities.pop().expect("seven stages");
+            d1 = divergences.pop().expect("seven stages");
+        }
+        let factor = if ratio == 0.0 {
+            5.0
+        } else {
+            (0.9 * ratio.powf(-0.2)).clamp(0.2, 5.0)
+        };
+        h *= factor;
+    }
+    Err(Error::invalid(
+        "dopri5 did not reach t = 0 in 10000 steps; raise the tolerance",
+    ))
 }

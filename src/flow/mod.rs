@@ -12,7 +12,7 @@ mod train;
 pub use egnn::Egnn;
 pub use guidance::{GUIDANCE_RANGE, Guidance, GuidanceConfig, RequestedLabel};
 pub use likelihood::{
-    DensityChange, Estimator, MAX_PROBES, Probe, has_likelihood, log_density_change,
+    DensityChange, Estimator, Integrator, MAX_PROBES, Probe, has_likelihood, log_density_change,
     velocity_and_divergences,
 };
 pub use model::{Activation, ModelConfig, VelocityField};

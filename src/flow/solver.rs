@@ -219,6 +219,45 @@ pub fn integrate(
     })
 }
 
+/// Dormand–Prince 5(4): the stages' times and weights.
+pub(super) const DOPRI_C: [f64; 6] = [1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
+pub(super) const DOPRI_A: [&[f64]; 6] = [
+    &[1.0 / 5.0],
+    &[3.0 / 40.0, 9.0 / 40.0],
+    &[44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0],
+    &[
+        19372.0 / 6561.0,
+        -25360.0 / 2187.0,
+        64448.0 / 6561.0,
+        -212.0 / 729.0,
+    ],
+    &[
+        9017.0 / 3168.0,
+        -355.0 / 33.0,
+        46732.0 / 5247.0,
+        49.0 / 176.0,
+        -5103.0 / 18656.0,
+    ],
+    &[
+        35.0 / 384.0,
+        0.0,
+        500.0 / 1113.0,
+        125.0 / 192.0,
+        -2187.0 / 6784.0,
+        11.0 / 84.0,
+    ],
+];
+/// Fifth-order weights are the last row of `DOPRI_A`; these are fifth minus fourth order.
+pub(super) const DOPRI_E: [f64; 7] = [
+    71.0 / 57600.0,
+    0.0,
+    -71.0 / 16695.0,
+    71.0 / 1920.0,
+    -17253.0 / 339200.0,
+    22.0 / 525.0,
+    -1.0 / 40.0,
+];
+
 /// Adaptive Dormand–Prince from `t0` to `t1` (the plane's exp map is addition).
 fn dopri5_interval(
     velocity: &dyn Fn(&Tensor<2>, f64) -> Tensor<2>,
@@ -226,43 +265,6 @@ fn dopri5_interval(
     t0: f64,
     t1: f64,
 ) -> Result<(Tensor<2>, usize)> {
-    const C: [f64; 6] = [1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
-    const A: [&[f64]; 6] = [
-        &[1.0 / 5.0],
-        &[3.0 / 40.0, 9.0 / 40.0],
-        &[44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0],
-        &[
-            19372.0 / 6561.0,
-            -25360.0 / 2187.0,
-            64448.0 / 6561.0,
-            -212.0 / 729.0,
-        ],
-        &[
-            9017.0 / 3168.0,
-            -355.0 / 33.0,
-            46732.0 / 5247.0,
-            49.0 / 176.0,
-            -5103.0 / 18656.0,
-        ],
-        &[
-            35.0 / 384.0,
-            0.0,
-            500.0 / 1113.0,
-            125.0 / 192.0,
-            -2187.0 / 6784.0,
-            11.0 / 84.0,
-        ],
-    ];
-    // Fifth-order weights are the last row of A; these are fifth minus fourth order.
-    const E: [f64; 7] = [
-        71.0 / 57600.0,
-        0.0,
-        -71.0 / 16695.0,
-        71.0 / 1920.0,
-        -17253.0 / 339200.0,
-        22.0 / 525.0,
-        -1.0 / 40.0,
-    ];
     let mut t = t0;
     let mut h = t1 - t0;
     let mut evaluations = 0;
@@ -274,7 +276,7 @@ fn dopri5_interval(
         }
         h = h.min(t1 - t);
         let mut stages = vec![k1.clone()];
-        for (row, c) in A.iter().zip(C) {
+        for (row, c) in DOPRI_A.iter().zip(DOPRI_C) {
             let mut state = x.clone();
             for (a, k) in row.iter().zip(&stages) {
                 if *a != 0.0 {
@@ -287,7 +289,7 @@ fn dopri5_interval(
                 // The 7th stage is evaluated at the fifth-order solution (first-same-as-last).
                 let error = stages
                     .iter()
-                    .zip(E)
+                    .zip(DOPRI_E)
                     .filter(|(_, e)| *e != 0.0)
                     .map(|(k, e)| k.clone() * (h * e))
                     .reduce(|a, b| a + b)

@@ -25,8 +25,8 @@ use crate::coupling::{
 };
 use crate::data::{LabelledPool, Points, Sampler};
 use crate::flow::{
-    Conditioning, Estimator, GuidanceConfig, Integration, RequestedLabel, Solver, StepReport,
-    Trainer, VelocityField, integrate, velocity_at,
+    Conditioning, Estimator, GuidanceConfig, Integration, Integrator, RequestedLabel, Solver,
+    StepReport, Trainer, VelocityField, integrate, velocity_at,
 };
 use crate::geometry::{Element, Symmetry};
 use crate::metrics::{FlowMetrics, Restoration, evaluate_flow};
@@ -637,7 +637,9 @@ impl Session {
     /// exact. Needs a source whose density is known in closed form; a conditional model gives
     /// the density of its unconditional (null-label) field.
     pub fn log_density(&self, points: &Points, steps: usize) -> Result<Vec<f64>> {
-        Ok(self.log_density_with(points, steps, Estimator::Exact)?.0)
+        Ok(self
+            .log_density_with(points, Integrator::Rk4 { steps }, Estimator::Exact)?
+            .0)
     }
 
     /// As [`Session::log_density`] with the divergence by `estimator`, and for Hutchinson
@@ -645,7 +647,7 @@ impl Session {
     pub fn log_density_with(
         &self,
         points: &Points,
-        steps: usize,
+        integrator: Integrator,
         estimator: Estimator,
     ) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
         if self.observation.is_some() {
@@ -672,7 +674,7 @@ impl Session {
             &model,
             self.scene.space,
             points,
-            steps,
+            integrator,
             estimator,
             self.scene.train.seed,
             &device,
@@ -806,7 +808,8 @@ impl Session {
             points,
             &mut Rng::stream(self.scene.train.seed, "eval-likelihood"),
         );
-        let (log_density, errors) = self.log_density_with(&held_out, steps, estimator)?;
+        let (log_density, errors) =
+            self.log_density_with(&held_out, Integrator::Rk4 { steps }, estimator)?;
         let count = log_density.len().max(1) as f64;
         let nll = -log_density.iter().sum::<f64>() / count;
         Ok(Some(LikelihoodReport {
