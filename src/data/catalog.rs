@@ -118,6 +118,14 @@ pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDe
             -r * r / (2.0 * variance) - normaliser + spread
         })));
     }
+    if space.name() == crate::space::EUCLIDEAN && dataset.name == "gaussian" {
+        // N(0, σ² I_d).
+        let variance = params.positive("std")?.powi(2);
+        let normaliser = 0.5 * space.dim() as f64 * (std::f64::consts::TAU * variance).ln();
+        return Ok(Some(Box::new(move |x: &[f64]| {
+            -x.iter().map(|c| c * c).sum::<f64>() / (2.0 * variance) - normaliser
+        })));
+    }
     if space == SpaceKind::PLANE && dataset.name == "gaussian" && !config.symmetrised {
         let (std, mx, my) = (
             params.non_negative("std")?,

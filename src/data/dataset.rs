@@ -86,6 +86,11 @@ impl Params {
         })
     }
 
+    /// The dataset these parameters are for, as error messages name it.
+    pub fn dataset_name(&self) -> &'static str {
+        self.dataset
+    }
+
     /// The file the scene names for a dataset that reads one.
     pub fn path(&self) -> Option<&Path> {
         self.path.as_deref()

@@ -70,7 +70,7 @@ pub enum Integrator {
 }
 
 /// Whether likelihoods are computed on `space`: the plane, the torus, the sphere, the
-/// hyperbolic plane and point clouds.
+/// hyperbolic plane, point clouds and R^d.
 pub fn has_likelihood(space: SpaceKind) -> bool {
     [
         SpaceKind::PLANE,
@@ -80,6 +80,7 @@ pub fn has_likelihood(space: SpaceKind) -> bool {
     ]
     .contains(&space)
         || Cloud::of(space.geometry()).is_some()
+        || space.name() == crate::space::EUCLIDEAN
 }
 
 /// The velocity at each point (rows of `x`, `dim` columns) at time `t`, and the divergence

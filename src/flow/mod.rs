@@ -18,7 +18,9 @@ pub use likelihood::{
 pub use model::{Activation, ModelConfig, VelocityField};
 pub use network::Network;
 pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};
-pub use spaces::{CloudModel, HyperbolicModel, PlaneModel, SpaceModel, SphereModel, TorusModel};
+pub use spaces::{
+    CloudModel, EuclideanModel, HyperbolicModel, PlaneModel, SpaceModel, SphereModel, TorusModel,
+};
 pub use train::{StepReport, TrainConfig, Trainer, drop_labels};
 
 use serde::{Deserialize, Serialize};

@@ -8,6 +8,7 @@
 //! angles (θ, φ) in radians on the torus.
 
 mod cloud;
+mod euclidean;
 mod hyperbolic;
 pub mod mesh;
 mod plane;
@@ -17,6 +18,7 @@ mod symmetry;
 mod torus;
 
 pub use cloud::{Cloud, CloudMotion, MIN_SEPARATION};
+pub use euclidean::Euclidean;
 pub use hyperbolic::{Hyperbolic, MAX_RADIUS};
 pub use plane::Plane;
 pub use schedule::Scheduler;

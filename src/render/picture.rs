@@ -176,19 +176,23 @@ pub fn content_from_snapshot(
     });
     let particle_dim = render.particle_dim();
     let still = |points: &crate::data::Points, colour: Rgba| {
-        CloudData::still(
-            particle_dim,
-            points.iter().flatten().map(|&v| v as f32).collect(),
-            colour,
-        )
+        let stored: Vec<f32> = points.iter().flatten().map(|&v| v as f32).collect();
+        let drawn = render.projected(&stored, points.dim()).unwrap_or(stored);
+        CloudData::still(particle_dim, drawn, colour)
     };
+    // A space of more coordinates than a picture shows them projected, one particle a sample.
+    let projected = render.projected(&trajectories.positions, trajectories.dim);
     let target_colours = match snapshot.target_samples.labels() {
         Some(labels) if colour_mode == ColourMode::Label => Some(labels),
         _ => None,
     };
     // A sample of more coordinates than a particle has is drawn as several particles in its
     // colour.
-    let per_sample = (trajectories.dim / particle_dim).max(1);
+    let per_sample = if projected.is_some() {
+        1
+    } else {
+        (trajectories.dim / particle_dim).max(1)
+    };
     let per_particle = |colours: Vec<Rgba>| -> Vec<Rgba> {
         if per_sample == 1 {
             return colours;
@@ -213,7 +217,9 @@ pub fn content_from_snapshot(
             frames: trajectories.frames,
             count: trajectories.count * per_sample,
             dim: particle_dim,
-            positions: trajectories.positions.clone(),
+            positions: projected
+                .map(std::sync::Arc::new)
+                .unwrap_or_else(|| trajectories.positions.clone()),
             colours: per_particle(colours),
         },
         source: still(&snapshot.source_samples, palette.source),

@@ -7,10 +7,12 @@
 //! the crate); no other file names a space.
 
 mod cloud;
+mod euclidean;
 
 use std::sync::RwLock;
 
 pub use cloud::{cloud_space, default_cloud};
+pub use euclidean::{NAME as EUCLIDEAN, default_euclidean, euclidean_space};
 
 use crate::coupling::{
     HyperbolicCoupling, PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling,
@@ -272,6 +274,7 @@ const BUILT_IN: [SpaceKind; 4] = [
 pub fn all() -> Vec<SpaceKind> {
     let mut spaces = BUILT_IN.to_vec();
     spaces.push(default_cloud());
+    spaces.push(default_euclidean());
     let registered = REGISTERED
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner());

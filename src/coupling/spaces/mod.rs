@@ -2,12 +2,14 @@
 //! its paired data can be made with.
 
 mod cloud;
+mod euclidean;
 mod hyperbolic;
 mod plane;
 mod sphere;
 mod torus;
 
 pub use cloud::{CloudCoupling, EXHAUSTIVE_PARTICLES, OrbitMatch, hungarian, kabsch};
+pub use euclidean::EuclideanCoupling;
 pub use hyperbolic::HyperbolicCoupling;
 pub use plane::PlaneCoupling;
 pub use sphere::SphereCoupling;

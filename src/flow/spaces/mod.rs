@@ -2,12 +2,14 @@
 //! output becomes a velocity of the space.
 
 mod cloud;
+mod euclidean;
 mod hyperbolic;
 mod plane;
 mod sphere;
 mod torus;
 
 pub use cloud::CloudModel;
+pub use euclidean::EuclideanModel;
 pub use hyperbolic::HyperbolicModel;
 pub use plane::PlaneModel;
 pub use sphere::SphereModel;

@@ -2,12 +2,14 @@
 //! views that show it (`SpaceEntry::views`), and where it lies in a density image.
 
 mod cloud;
+mod euclidean;
 mod hyperbolic;
 mod plane;
 mod sphere;
 mod torus;
 
 pub use cloud::CloudRender;
+pub use euclidean::EuclideanRender;
 pub use hyperbolic::HyperbolicRender;
 pub use plane::PlaneRender;
 pub use sphere::SphereRender;
@@ -54,6 +56,12 @@ pub trait SpaceRender: Send + Sync {
     fn density_uv(&self, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64);
     /// How the image's u and v behave past their edges.
     fn density_edges(&self) -> [Edge; 2];
+    /// The drawn coordinates (`particle_dim` each) of stored points of `dim` coordinates, for a
+    /// space whose points have more coordinates than a picture: R^d's shadow on its embedding
+    /// plane. None: drawn as stored.
+    fn projected(&self, _positions: &[f32], _dim: usize) -> Option<Vec<f32>> {
+        None
+    }
     /// Lines drawn under the particles in every view of the space (the hyperbolic disk's rim
     /// and geodesic grid); `colour` is the palette's grid colour.
     fn backdrop(&self, _colour: Rgba, _out: &mut Vec<Segment>) {}

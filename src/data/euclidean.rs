@@ -1,0 +1,190 @@
+//! Distributions in R^d for the dimension study: the isotropic Gaussian (the source), a mixture
+//! of well-separated Gaussians, and the plane's toys embedded in R^d by a seeded rotation plus
+//! a little noise in every coordinate. Each may fix d (`dim = 16`); one that leaves it at 0
+//! takes the scene's.
+
+use super::dataset::{Dataset, Params, param};
+use super::{DistConfig, Sampler, build_sampler};
+use crate::geometry::Euclidean;
+use crate::rng::Rng;
+use crate::space::SpaceKind;
+use crate::{Error, Result};
+
+const DIM_HELP: &str = "the dimension d (0: the scene's, which the target fixes)";
+
+/// R^d's dataset table.
+pub(crate) const DATASETS: &[Dataset] = &[
+    Dataset {
+        name: "gaussian",
+        summary: "isotropic Gaussian in R^d",
+        labels: None,
+        params: &[
+            param("dim", 0.0, DIM_HELP),
+            param("std", 1.0, "standard deviation of each coordinate"),
+        ],
+        reads_file: false,
+        build: gaussian,
+    },
+    Dataset {
+        name: "mixture",
+        summary: "Gaussians at the corners of a regular polygon in the embedding plane, isotropic in R^d",
+        labels: Some("the mode"),
+        params: &[
+            param("dim", 0.0, DIM_HELP),
+            param("modes", 8.0, "number of Gaussians"),
+            param("radius", 5.0, "distance of each mode from the origin"),
+            param(
+                "std",
+                0.5,
+                "standard deviation of each coordinate about its mode",
+            ),
+        ],
+        reads_file: false,
+        build: mixture,
+    },
+    Dataset {
+        name: "moons",
+        summary: "the plane's two moons, embedded in R^d",
+        labels: Some("the moon"),
+        params: &EMBEDDED_PARAMS,
+        reads_file: false,
+        build: |params| embedded("moons", params),
+    },
+    Dataset {
+        name: "8gaussians",
+        summary: "the plane's eight Gaussians, embedded in R^d",
+        labels: Some("the mode"),
+        params: &EMBEDDED_PARAMS,
+        reads_file: false,
+        build: |params| embedded("8gaussians", params),
+    },
+    Dataset {
+        name: "checkerboard",
+        summary: "the plane's checkerboard, embedded in R^d",
+        labels: None,
+        params: &EMBEDDED_PARAMS,
+        reads_file: false,
+        build: |params| embedded("checkerboard", params),
+    },
+    super::point_file::DATASET,
+];
+
+const EMBEDDED_PARAMS: [super::ParamInfo; 2] = [
+    param("dim", 0.0, DIM_HELP),
+    param(
+        "noise",
+        0.05,
+        "standard deviation of the noise added to every coordinate",
+    ),
+];
+
+/// The d a distribution asks for, if any (the space family reads it before any sampler exists).
+pub(crate) fn requested_dim(dist: &DistConfig) -> Option<f64> {
+    dist.params.get("dim").copied().filter(|&d| d != 0.0)
+}
+
+/// The space's R^d, checked against the distribution's own `dim`.
+fn space_of(params: &Params) -> Result<Euclidean> {
+    let space = params.space();
+    let d = space.geometry().dim();
+    let asked = params.get("dim");
+    if asked != 0.0 && asked != d as f64 {
+        return Err(Error::invalid(format!(
+            "{} asks for dim = {}, but the scene's space is R^{d} (the target fixes d; give the source dim = 0 or the same d)",
+            params.dataset_name(),
+            crate::error::quoted(asked)
+        )));
+    }
+    Ok(Euclidean { d })
+}
+
+struct Gaussian {
+    space: Euclidean,
+    std: f64,
+}
+
+impl Sampler for Gaussian {
+    fn dim(&self) -> usize {
+        self.space.d
+    }
+    fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
+        for v in out.iter_mut() {
+            *v = self.std * rng.normal();
+        }
+        0
+    }
+}
+
+fn gaussian(params: &Params) -> Result<Box<dyn Sampler>> {
+    Ok(Box::new(Gaussian {
+        space: space_of(params)?,
+        std: params.positive("std")?,
+    }))
+}
+
+struct Mixture {
+    space: Euclidean,
+    modes: usize,
+    radius: f64,
+    std: f64,
+}
+
+impl Sampler for Mixture {
+    fn dim(&self) -> usize {
+        self.space.d
+    }
+    fn num_labels(&self) -> usize {
+        self.modes
+    }
+    fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
+        let mode = rng.below(self.modes);
+        let angle = std::f64::consts::TAU * mode as f64 / self.modes as f64;
+        self.space
+            .embed(self.radius * angle.cos(), self.radius * angle.sin(), out);
+        for v in out.iter_mut() {
+            *v += self.std * rng.normal();
+        }
+        mode as u32
+    }
+}
+
+fn mixture(params: &Params) -> Result<Box<dyn Sampler>> {
+    Ok(Box::new(Mixture {
+        space: space_of(params)?,
+        modes: params.count("modes", 1, 64)?,
+        radius: params.non_negative("radius")?,
+        std: params.positive("std")?,
+    }))
+}
+
+struct Embedded {
+    space: Euclidean,
+    toy: Box<dyn Sampler>,
+    noise: f64,
+}
+
+impl Sampler for Embedded {
+    fn dim(&self) -> usize {
+        self.space.d
+    }
+    fn num_labels(&self) -> usize {
+        self.toy.num_labels()
+    }
+    fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
+        let mut planar = [0.0; 2];
+        let label = self.toy.sample_one(rng, &mut planar);
+        self.space.embed(planar[0], planar[1], out);
+        for v in out.iter_mut() {
+            *v += self.noise * rng.normal();
+        }
+        label
+    }
+}
+
+fn embedded(toy: &str, params: &Params) -> Result<Box<dyn Sampler>> {
+    Ok(Box::new(Embedded {
+        space: space_of(params)?,
+        toy: build_sampler(SpaceKind::PLANE, &DistConfig::named(toy))?,
+        noise: params.non_negative("noise")?,
+    }))
+}
