@@ -22,11 +22,11 @@ fn the_target_fixes_the_dimension_and_its_modes_lie_in_the_embedding_plane() {
     assert_eq!(scene.space.columns()[23], "x23");
     let sampler = scene.sampler(&scene.target).unwrap();
     let points = sampler.sample(2000, &mut flowscope::rng::Rng::new(1));
-    let space = Euclidean { d: 24 };
+    let embedding = Euclidean { d: 24 }.embedding();
     let radius: f64 = points
         .iter()
         .map(|p| {
-            let [a, b] = space.project(p);
+            let [a, b] = embedding.project(p);
             a.hypot(b)
         })
         .sum::<f64>()
@@ -35,7 +35,7 @@ fn the_target_fixes_the_dimension_and_its_modes_lie_in_the_embedding_plane() {
         (radius - 5.0).abs() < 0.1,
         "mean radius in the plane {radius}"
     );
-    let plane = space.embedding();
+    let plane = embedding.directions();
     let dot: f64 = plane[0].iter().zip(&plane[1]).map(|(a, b)| a * b).sum();
     assert!(dot.abs() < 1e-12);
     let bad = Scene::from_toml(

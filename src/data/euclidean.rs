@@ -5,7 +5,7 @@
 
 use super::dataset::{Dataset, Params, param};
 use super::{DistConfig, Sampler, build_sampler};
-use crate::geometry::Euclidean;
+use crate::geometry::{Embedding, Euclidean};
 use crate::rng::Rng;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
@@ -124,6 +124,7 @@ fn gaussian(params: &Params) -> Result<Box<dyn Sampler>> {
 
 struct Mixture {
     space: Euclidean,
+    embedding: Embedding,
     modes: usize,
     radius: f64,
     std: f64,
@@ -139,7 +140,7 @@ impl Sampler for Mixture {
     fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
         let mode = rng.below(self.modes);
         let angle = std::f64::consts::TAU * mode as f64 / self.modes as f64;
-        self.space
+        self.embedding
             .embed(self.radius * angle.cos(), self.radius * angle.sin(), out);
         for v in out.iter_mut() {
             *v += self.std * rng.normal();
@@ -149,8 +150,10 @@ impl Sampler for Mixture {
 }
 
 fn mixture(params: &Params) -> Result<Box<dyn Sampler>> {
+    let space = space_of(params)?;
     Ok(Box::new(Mixture {
-        space: space_of(params)?,
+        space,
+        embedding: space.embedding(),
         modes: params.count("modes", 1, 64)?,
         radius: params.non_negative("radius")?,
         std: params.positive("std")?,
@@ -159,6 +162,7 @@ fn mixture(params: &Params) -> Result<Box<dyn Sampler>> {
 
 struct Embedded {
     space: Euclidean,
+    embedding: Embedding,
     toy: Box<dyn Sampler>,
     noise: f64,
 }
@@ -173,7 +177,7 @@ impl Sampler for Embedded {
     fn sample_one(&self, rng: &mut Rng, out: &mut [f64]) -> u32 {
         let mut planar = [0.0; 2];
         let label = self.toy.sample_one(rng, &mut planar);
-        self.space.embed(planar[0], planar[1], out);
+        self.embedding.embed(planar[0], planar[1], out);
         for v in out.iter_mut() {
             *v += self.noise * rng.normal();
         }
@@ -182,8 +186,10 @@ impl Sampler for Embedded {
 }
 
 fn embedded(toy: &str, params: &Params) -> Result<Box<dyn Sampler>> {
+    let space = space_of(params)?;
     Ok(Box::new(Embedded {
-        space: space_of(params)?,
+        space,
+        embedding: space.embedding(),
         toy: build_sampler(SpaceKind::PLANE, &DistConfig::named(toy))?,
         noise: params.non_negative("noise")?,
     }))

@@ -3,7 +3,7 @@
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 
 /// The font the window uses as its fallback, so exported captions match the panels' glyphs.
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+pub(crate) const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 pub struct Captioner {
     font: FontRef<'static>,

@@ -6,6 +6,8 @@ mod caption;
 mod npy;
 mod video;
 
+/// The shipped font every rendered caption and plot label uses.
+pub(crate) use caption::FONT;
 pub use npy::{npy_bytes, write_npy};
 pub use video::{VideoFormat, check_target};
 

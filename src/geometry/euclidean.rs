@@ -9,9 +9,6 @@ use burn::tensor::Tensor;
 use super::Space;
 use crate::rng::Rng;
 
-/// Two orthonormal directions of R^d.
-pub type Plane = Arc<[Vec<f64>; 2]>;
-
 /// R^d.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Euclidean {
@@ -22,32 +19,46 @@ impl Euclidean {
     /// The dimensions a scene may ask for.
     pub const DIMENSIONS: std::ops::RangeInclusive<usize> = 2..=512;
 
-    /// Two orthonormal directions of R^d, the same for every run of this d: the plane the
-    /// shipped targets embed their 2-D shapes in (a random rotation of the first two axes;
-    /// the axes themselves for d = 2), and the one the projection view shows.
-    pub fn embedding(self) -> Plane {
-        static MADE: OnceLock<Mutex<HashMap<usize, Plane>>> = OnceLock::new();
+    /// The plane of R^d its shipped targets spread their modes in, made once per d; callers on
+    /// a hot path (a sampler, a renderer) keep it rather than ask again.
+    pub fn embedding(self) -> Embedding {
+        static MADE: OnceLock<Mutex<HashMap<usize, Embedding>>> = OnceLock::new();
         let mut made = MADE
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         made.entry(self.d)
-            .or_insert_with(|| Arc::new(embedding_plane(self.d)))
+            .or_insert_with(|| Embedding {
+                directions: Arc::new(embedding_plane(self.d)),
+            })
             .clone()
     }
+}
 
-    /// `point`'s coordinates in the embedding plane.
-    pub fn project(self, point: &[f64]) -> [f64; 2] {
-        let plane = self.embedding();
-        let dot = |u: &[f64]| u.iter().zip(point).map(|(a, b)| a * b).sum::<f64>();
-        [dot(&plane[0]), dot(&plane[1])]
+/// Two orthonormal directions of R^d, the same for every run of this d: a random rotation of
+/// the first two axes (the axes themselves for d = 2). The shipped targets embed their 2-D
+/// shapes there, and the projection view shows it.
+#[derive(Debug, Clone)]
+pub struct Embedding {
+    directions: Arc<[Vec<f64>; 2]>,
+}
+
+impl Embedding {
+    pub fn directions(&self) -> &[Vec<f64>; 2] {
+        &self.directions
     }
 
-    /// The point (a, b) of the embedding plane, in R^d.
-    pub fn embed(self, a: f64, b: f64, out: &mut [f64]) {
-        let plane = self.embedding();
-        for (i, v) in out.iter_mut().enumerate() {
-            *v = a * plane[0][i] + b * plane[1][i];
+    /// `point`'s coordinates in the plane.
+    pub fn project(&self, point: &[f64]) -> [f64; 2] {
+        let dot = |u: &[f64]| u.iter().zip(point).map(|(a, b)| a * b).sum::<f64>();
+        [dot(&self.directions[0]), dot(&self.directions[1])]
+    }
+
+    /// The point (a, b) of the plane, in R^d.
+    pub fn embed(&self, a: f64, b: f64, out: &mut [f64]) {
+        let [u, v] = &*self.directions;
+        for ((x, p), q) in out.iter_mut().zip(u).zip(v) {
+            *x = a * p + b * q;
         }
     }
 }
@@ -110,9 +121,10 @@ impl Space for Euclidean {
     }
     /// A 21×21 grid over the data's extent in the embedding plane.
     fn probe_points(&self, data: &mut dyn Iterator<Item = &[f64]>) -> Vec<f64> {
+        let embedding = self.embedding();
         let (mut min, mut max) = ([f64::MAX; 2], [f64::MIN; 2]);
         for p in data {
-            let q = Euclidean::project(*self, p);
+            let q = embedding.project(p);
             for k in 0..2 {
                 min[k] = min[k].min(q[k]);
                 max[k] = max[k].max(q[k]);
@@ -124,7 +136,7 @@ impl Space for Euclidean {
             for i in 0..n {
                 let a = min[0] + (max[0] - min[0]) * i as f64 / (n - 1) as f64;
                 let b = min[1] + (max[1] - min[1]) * j as f64 / (n - 1) as f64;
-                self.embed(a, b, &mut points[(j * n + i) * self.d..][..self.d]);
+                embedding.embed(a, b, &mut points[(j * n + i) * self.d..][..self.d]);
             }
         }
         points

@@ -18,7 +18,7 @@ mod symmetry;
 mod torus;
 
 pub use cloud::{Cloud, CloudMotion, MIN_SEPARATION};
-pub use euclidean::Euclidean;
+pub use euclidean::{Embedding, Euclidean};
 pub use hyperbolic::{Hyperbolic, MAX_RADIUS};
 pub use plane::Plane;
 pub use schedule::Scheduler;

@@ -4,9 +4,9 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use super::{SpaceEntry, SpaceFamily, SpaceKind};
+use super::{SpaceEntry, SpaceFamily, SpaceKind, member_for_point_file};
 use crate::coupling::CloudCoupling;
-use crate::data::{CLOUD_DATASETS, DW4, DistConfig, SYSTEMS, header_of, system};
+use crate::data::{CLOUD_DATASETS, DW4, DistConfig, SYSTEMS, system};
 use crate::flow::CloudModel;
 use crate::geometry::Cloud;
 use crate::render::{CloudRender, ViewMode};
@@ -26,18 +26,7 @@ impl SpaceFamily for CloudFamily {
             return cloud_space(system.cloud).map(Some);
         }
         // Your own configurations: the file's header names their shape.
-        match header_of(dist)? {
-            Some(header) => {
-                let names: Vec<&str> = header.iter().map(String::as_str).collect();
-                self.member_for_columns(&names)
-                    .map(Some)
-                    .map_err(|message| Error::BadFile {
-                        path: dist.path.clone().unwrap_or_default(),
-                        message,
-                    })
-            }
-            None => Ok(None),
-        }
+        member_for_point_file(self, dist)
     }
 
     fn member_for_columns(&self, header: &[&str]) -> std::result::Result<SpaceKind, String> {

@@ -4,9 +4,9 @@
 
 use std::sync::{Mutex, OnceLock};
 
-use super::{SpaceEntry, SpaceFamily, SpaceKind};
+use super::{SpaceEntry, SpaceFamily, SpaceKind, member_for_point_file};
 use crate::coupling::EuclideanCoupling;
-use crate::data::{DistConfig, EUCLIDEAN_DATASETS, header_of, requested_dim};
+use crate::data::{DistConfig, EUCLIDEAN_DATASETS, requested_dim};
 use crate::flow::EuclideanModel;
 use crate::geometry::Euclidean;
 use crate::render::{EuclideanRender, ViewMode};
@@ -34,18 +34,7 @@ impl SpaceFamily for EuclideanFamily {
             }
             return euclidean_space(d as usize).map(Some);
         }
-        match header_of(dist)? {
-            Some(header) => {
-                let names: Vec<&str> = header.iter().map(String::as_str).collect();
-                self.member_for_columns(&names)
-                    .map(Some)
-                    .map_err(|message| Error::BadFile {
-                        path: dist.path.clone().unwrap_or_default(),
-                        message,
-                    })
-            }
-            None => Ok(None),
-        }
+        member_for_point_file(self, dist)
     }
 
     fn member_for_columns(&self, header: &[&str]) -> std::result::Result<SpaceKind, String> {
@@ -107,9 +96,14 @@ pub fn euclidean_space(d: usize) -> Result<SpaceKind> {
         views: &[ViewMode::PLANE],
         geometry: Box::leak(Box::new(space)),
         datasets: EUCLIDEAN_DATASETS,
-        coupling: Box::leak(Box::new(EuclideanCoupling { space })),
+        coupling: Box::leak(Box::new(EuclideanCoupling {
+            space,
+            embedding: space.embedding(),
+        })),
         model: Box::leak(Box::new(EuclideanModel { space })),
-        render: Box::leak(Box::new(EuclideanRender { space })),
+        render: Box::leak(Box::new(EuclideanRender {
+            embedding: space.embedding(),
+        })),
         family: Some(&FAMILY),
     }));
     made.push(entry);

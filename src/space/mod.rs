@@ -61,6 +61,21 @@ pub trait SpaceFamily: Send + Sync {
     fn members(&self) -> Vec<SpaceKind>;
 }
 
+/// The member of `family` a points file's header names; None for a distribution without one.
+fn member_for_point_file(family: &dyn SpaceFamily, dist: &DistConfig) -> Result<Option<SpaceKind>> {
+    let Some(header) = crate::data::header_of(dist)? else {
+        return Ok(None);
+    };
+    let names: Vec<&str> = header.iter().map(String::as_str).collect();
+    family
+        .member_for_columns(&names)
+        .map(Some)
+        .map_err(|message| Error::BadFile {
+            path: dist.path.clone().unwrap_or_default(),
+            message,
+        })
+}
+
 /// A space of the registry: a small copyable handle, compared by name.
 #[derive(Clone, Copy)]
 pub struct SpaceKind(&'static SpaceEntry);

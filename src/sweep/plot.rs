@@ -10,7 +10,6 @@ use plotters::prelude::*;
 use super::results::Results;
 use crate::{Error, Result};
 
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 const SIZE: (u32, u32) = (900, 560);
 /// Saturated, distinct line colours (a colour-blind-safe set), reused past the eighth line.
 const LINE_COLOURS: [[u8; 3]; 8] = [
@@ -186,7 +185,8 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The font is shipped in assets/ and known to parse; a failure would only lose labels.
-        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, FONT);
+        let _ =
+            plotters::style::register_font("sans-serif", FontStyle::Normal, crate::export::FONT);
     });
 }
 

@@ -3,10 +3,11 @@
 use super::{SpaceCoupling, snap_to_grid};
 use crate::coupling::{CostMatrix, solve_assignment};
 use crate::data::Points;
-use crate::geometry::{Euclidean, Space};
+use crate::geometry::{Embedding, Euclidean, Space};
 
 pub struct EuclideanCoupling {
     pub space: Euclidean,
+    pub embedding: Embedding,
 }
 
 impl SpaceCoupling for EuclideanCoupling {
@@ -21,8 +22,8 @@ impl SpaceCoupling for EuclideanCoupling {
     }
     /// The point's shadow on the embedding plane.
     fn project_observation(&self, x: &[f64], y: &mut [f64]) {
-        let [a, b] = self.space.project(x);
-        self.space.embed(a, b, y);
+        let [a, b] = self.embedding.project(x);
+        self.embedding.embed(a, b, y);
     }
     fn projection_summary(&self) -> &'static str {
         "keep the embedding plane, drop the other directions"
