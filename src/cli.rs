@@ -12,6 +12,7 @@ use flowscope::coupling::{
 use flowscope::data::{DistConfig, Points, build_sampler, write_atomically};
 use flowscope::device::{self, DeviceChoice};
 use flowscope::flow::{Activation, GuidanceConfig, RequestedLabel, Solver};
+use flowscope::geometry::mesh::MeshConfig;
 use flowscope::metrics;
 use flowscope::render::ViewMode;
 use flowscope::rng::Rng;
@@ -161,6 +162,8 @@ struct TrainArgs {
     paired_approach: Option<PairedApproach>,
     #[arg(long, value_parser = space_parser())]
     space: Option<SpaceKind>,
+    #[command(flatten)]
+    mesh: MeshArgs,
     /// Source distribution (see `flowscope datasets`).
     #[arg(long)]
     source: Option<String>,
@@ -254,6 +257,8 @@ enum OtMethod {
 struct CoupleArgs {
     #[arg(long, value_parser = space_parser())]
     space: SpaceKind,
+    #[command(flatten)]
+    mesh: MeshArgs,
     #[arg(long, value_enum)]
     method: OtMethod,
     /// Sinkhorn regularisation, as a fraction of the mean pairwise cost.
@@ -275,6 +280,8 @@ struct CoupleArgs {
 struct MetricsArgs {
     #[arg(long, value_parser = space_parser())]
     space: SpaceKind,
+    #[command(flatten)]
+    mesh: MeshArgs,
     #[arg(long)]
     a: PathBuf,
     #[arg(long)]
@@ -359,6 +366,63 @@ struct SweepArgs {
     device: DeviceChoice,
 }
 
+/// The mesh space's settings, shared by the commands that take `--space mesh`.
+#[derive(Args, Clone, Default)]
+struct MeshArgs {
+    /// The mesh of `--space mesh`: maze (default), maze-SEED, spiral, comb, room, rectangle,
+    /// sphere, bumpy-sphere, or an .obj file.
+    #[arg(long)]
+    mesh: Option<String>,
+    /// The premetric the mesh's flows descend: geodesic, biharmonic (default), diffusion, or
+    /// euclidean (straight lines through the walls: the baseline).
+    #[arg(long, value_enum)]
+    premetric: Option<flowscope::geometry::mesh::PremetricKind>,
+    /// Eigenpairs of the spectral premetrics (default 100).
+    #[arg(long)]
+    eigenpairs: Option<usize>,
+    /// The diffusion premetric's time (default 0.001).
+    #[arg(long)]
+    tau: Option<f64>,
+}
+
+impl MeshArgs {
+    fn given(&self) -> bool {
+        self.mesh.is_some()
+            || self.premetric.is_some()
+            || self.eigenpairs.is_some()
+            || self.tau.is_some()
+    }
+
+    /// `base` (the default maze when none) with these flags on top.
+    fn config(&self, base: Option<MeshConfig>) -> MeshConfig {
+        let mut config = base.unwrap_or_default();
+        if let Some(mesh) = &self.mesh {
+            config.name = mesh.clone();
+        }
+        if let Some(premetric) = self.premetric {
+            config.premetric = premetric;
+        }
+        if let Some(eigenpairs) = self.eigenpairs {
+            config.eigenpairs = eigenpairs;
+        }
+        if let Some(tau) = self.tau {
+            config.tau = tau;
+        }
+        config
+    }
+
+    /// `space`, or for `--space mesh` the space of the mesh these flags name.
+    fn fit(&self, space: SpaceKind) -> Result<SpaceKind> {
+        if space.name() != flowscope::space::MESH {
+            if self.given() {
+                bail!("--mesh, --premetric, --eigenpairs and --tau apply to --space mesh");
+            }
+            return Ok(space);
+        }
+        Ok(flowscope::space::mesh_space(&self.config(None))?)
+    }
+}
+
 #[derive(Args)]
 struct MeshInfoArgs {
     /// A shipped mesh (maze, spiral, comb, room, sphere, bumpy-sphere, rectangle, maze-SEED)
@@ -374,6 +438,8 @@ struct MeshInfoArgs {
 struct DrawArgs {
     #[arg(long, value_parser = space_parser())]
     space: SpaceKind,
+    #[command(flatten)]
+    mesh: MeshArgs,
     #[arg(long)]
     dist: String,
     #[arg(long, default_value_t = 1000)]
@@ -646,6 +712,12 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     }
     if let Some(name) = &args.target {
         scene.target = DistConfig::named(name);
+    }
+    if args.mesh.given() {
+        if scene.space.name() != flowscope::space::MESH {
+            bail!("--mesh, --premetric, --eigenpairs and --tau apply to --space mesh");
+        }
+        scene.mesh = Some(args.mesh.config(scene.mesh.take()));
     }
     scene.fit_space()?;
     // A scene made from flags is titled by what it flows between.
@@ -931,8 +1003,9 @@ fn write_trajectories(
 }
 
 fn couple_files(args: CoupleArgs) -> Result<()> {
-    let (source, space) = Points::read_csv_fitted(&args.source, args.space)?;
-    let (target, target_space) = Points::read_csv_fitted(&args.target, args.space)?;
+    let space = args.mesh.fit(args.space)?;
+    let (source, space) = Points::read_csv_fitted(&args.source, space)?;
+    let (target, target_space) = Points::read_csv_fitted(&args.target, space)?;
     if target_space != space {
         bail!(
             "{} holds points of {} coordinates and {} of {}; coupling needs one shape",
@@ -1033,8 +1106,9 @@ fn couple_equivariant(
 }
 
 fn metrics_files(args: MetricsArgs) -> Result<()> {
-    let (a, space) = Points::read_csv_fitted(&args.a, args.space)?;
-    let (b, b_space) = Points::read_csv_fitted(&args.b, args.space)?;
+    let space = args.mesh.fit(args.space)?;
+    let (a, space) = Points::read_csv_fitted(&args.a, space)?;
+    let (b, b_space) = Points::read_csv_fitted(&args.b, space)?;
     if b_space != space {
         bail!(
             "{} holds points of {} coordinates and {} of {}; they cannot be compared",
@@ -1336,7 +1410,7 @@ fn draw(args: DrawArgs) -> Result<()> {
     let mut config = DistConfig::named(&args.dist);
     config.path = args.path;
     config.params.extend(args.params);
-    let space = args.space.fitted(&config, &config)?;
+    let space = args.mesh.fit(args.space)?.fitted(&config, &config)?;
     let sampler = build_sampler(space, &config)?;
     if let Some(chains) = sampler.chains() {
         eprintln!("{}: {}", args.dist, chains.summary());

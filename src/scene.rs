@@ -9,6 +9,7 @@ use crate::coupling::{Alignment, CouplingMethod, PlaneGroup};
 use crate::data::{DistConfig, Sampler, Symmetrised, build_sampler};
 use crate::flow::{GuidanceConfig, ModelConfig, Network, PathConfig, Solver, TrainConfig};
 use crate::geometry::Symmetry;
+use crate::geometry::mesh::MeshConfig;
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
@@ -68,6 +69,9 @@ pub struct Scene {
     /// pairs along it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub symmetry: Option<Symmetry>,
+    /// The mesh space's mesh and premetric (`space = "mesh"`; the default maze without it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<MeshConfig>,
     pub source: DistConfig,
     pub target: DistConfig,
     #[serde(default)]
@@ -90,6 +94,7 @@ impl Default for Scene {
             title: "Gaussian → moons".to_string(),
             space: SpaceKind::PLANE,
             symmetry: None,
+            mesh: None,
             source: DistConfig::named("gaussian"),
             target: DistConfig::named("moons"),
             coupling: CouplingConfig::default(),
@@ -124,7 +129,10 @@ impl Scene {
     /// Brings the space to the shape the scene's data fix (a point cloud's number of particles
     /// and dimension, from its target or source); call it after changing either.
     pub fn fit_space(&mut self) -> Result<()> {
-        self.space = self.space.fitted(&self.source, &self.target)?;
+        self.space = self
+            .space
+            .fitted_to_mesh(self.mesh.as_ref())?
+            .fitted(&self.source, &self.target)?;
         Ok(())
     }
 
@@ -201,6 +209,17 @@ impl Scene {
 
     /// Checks every setting, including that the distributions exist on the scene's space.
     pub fn validate(&self) -> Result<()> {
+        if self.mesh.is_some() && self.space.name() != crate::space::MESH {
+            return Err(Error::invalid(format!(
+                "a [mesh] table sets the mesh space's mesh; the {} space has none",
+                self.space.name()
+            )));
+        }
+        if self.space.fitted_to_mesh(self.mesh.as_ref())? != self.space {
+            return Err(Error::invalid(
+                "the scene's space was built for another [mesh] setting (fit the space after changing it)",
+            ));
+        }
         let fitted = self.space.fitted(&self.source, &self.target)?;
         if fitted != self.space {
             return Err(Error::invalid(format!(

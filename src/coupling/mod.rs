@@ -19,8 +19,9 @@ pub use planar::PlanarCosts;
 pub use prefetch::PrefetchedPairs;
 pub use sinkhorn::SinkhornPlan;
 pub use spaces::{
-    CloudCoupling, EXHAUSTIVE_PARTICLES, EuclideanCoupling, HyperbolicCoupling, OrbitMatch,
-    PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling, hungarian, kabsch, snap_to_grid,
+    CloudCoupling, EXHAUSTIVE_PARTICLES, EuclideanCoupling, HyperbolicCoupling, MeshCoupling,
+    OrbitMatch, PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling, hungarian, kabsch,
+    snap_to_grid,
 };
 
 use std::collections::VecDeque;

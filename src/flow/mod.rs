@@ -19,7 +19,8 @@ pub use model::{Activation, ModelConfig, VelocityField};
 pub use network::Network;
 pub use solver::{Conditioning, Integration, Solver, integrate, velocity_at};
 pub use spaces::{
-    CloudModel, EuclideanModel, HyperbolicModel, PlaneModel, SpaceModel, SphereModel, TorusModel,
+    CloudModel, EuclideanModel, HyperbolicModel, MeshModel, PlaneModel, SpaceModel, SphereModel,
+    TorusModel,
 };
 pub use train::{StepReport, TrainConfig, Trainer, drop_labels};
 

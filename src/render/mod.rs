@@ -27,8 +27,8 @@ pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
 pub use picture::{Cameras, Overlays, content_for_view, content_from_snapshot, overlays};
 pub use renderer::{Renderer, shader_sources};
 pub use spaces::{
-    CloudRender, Edge, EuclideanRender, HyperbolicRender, PlaneRender, SpaceRender, SphereRender,
-    TorusRender, position, push_arrow,
+    CloudRender, Edge, EuclideanRender, HyperbolicRender, MeshRender, PlaneRender, SpaceRender,
+    SphereRender, TorusRender, position, push_arrow,
 };
 pub use target::{COLOUR_FORMAT, MAX_SIDE_PX, RenderTarget};
 pub use view::{DrawContent, Frame, ViewResources};

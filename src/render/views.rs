@@ -248,6 +248,36 @@ impl ViewMode {
         layout: Layout::Aligned,
     };
 
+    /// A planar mesh (a maze, a room) from above: its walls over its floor.
+    pub const MESH_FLOOR: ViewMode = ViewMode {
+        name: "floor",
+        cli_name: "floor",
+        description: "A planar mesh from above: the floor, and its walls, which the flows must go around.",
+        projection: Projection::Flat,
+        camera: ViewCamera::PanZoom {
+            centre: Vec2::splat(0.5),
+            span: 1.12,
+            fits_data: false,
+        },
+        surface: Surface::Background,
+        grid: false,
+        edge_labels: EdgeLabels::None,
+        layout: Layout::Together,
+    };
+
+    /// A curved mesh surface in 3-D, its edges drawn under the particles.
+    pub const MESH_SURFACE: ViewMode = ViewMode {
+        name: "surface",
+        cli_name: "surface",
+        description: "A curved mesh surface in 3-D, as a wireframe of its edges.",
+        projection: Projection::Space,
+        camera: ViewCamera::Orbit,
+        surface: Surface::Background,
+        grid: false,
+        edge_labels: EdgeLabels::None,
+        layout: Layout::Together,
+    };
+
     /// The code the shaders switch on.
     pub fn shader_code(self) -> u32 {
         self.projection.shader_code()

@@ -5,9 +5,11 @@
 
 mod clouds;
 pub mod live;
+mod meshes;
 mod turns;
 
 pub use clouds::CloudReport;
+pub use meshes::MeshReport;
 
 pub use turns::{Turn, TurnTaker, Turns};
 
@@ -206,6 +208,9 @@ pub struct RunReport {
     /// Point clouds: distance and energy histograms against held-out samples, equivariance.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub cloud: Option<CloudReport>,
+    /// Meshes: wall crossings and W2 under the geodesic distance.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub mesh: Option<MeshReport>,
     /// Where the likelihood is computed: the held-out target points' negative log-likelihood.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     pub likelihood: Option<LikelihoodReport>,
@@ -771,6 +776,7 @@ impl Session {
             symmetry: self.symmetry_report(&self.scene.eval)?,
             dopri5_nfe: self.dopri5_nfe(self.scene.eval.points)?,
             cloud: self.cloud_report(&self.scene.eval)?,
+            mesh: self.mesh_report(&self.scene.eval)?,
             likelihood: self.likelihood_report(&self.scene.eval)?,
         })
     }

@@ -8,11 +8,13 @@
 
 mod cloud;
 mod euclidean;
+mod mesh;
 
 use std::sync::RwLock;
 
 pub use cloud::{cloud_space, default_cloud};
 pub use euclidean::{NAME as EUCLIDEAN, default_euclidean, euclidean_space};
+pub use mesh::{NAME as MESH, default_mesh, mesh_of, mesh_space};
 
 use crate::coupling::{
     HyperbolicCoupling, PlaneCoupling, SpaceCoupling, SphereCoupling, TorusCoupling,
@@ -59,6 +61,10 @@ pub trait SpaceFamily: Send + Sync {
     fn member_for_columns(&self, header: &[&str]) -> std::result::Result<SpaceKind, String>;
     /// The members made so far.
     fn members(&self) -> Vec<SpaceKind>;
+    /// Whether two entries of this family are one space (by default: the same columns).
+    fn same_member(&self, a: &'static SpaceEntry, b: &'static SpaceEntry) -> bool {
+        a.columns == b.columns
+    }
 }
 
 /// The member of `family` a points file's header names; None for a distribution without one.
@@ -209,19 +215,37 @@ impl SpaceKind {
     }
 
     /// The member of this space's family whose CSV columns are `header`; the space itself
-    /// when it has no family.
+    /// when it has no family or its own columns are `header`.
     pub fn fitted_to_columns(self, header: &[&str]) -> std::result::Result<SpaceKind, String> {
         match self.0.family {
+            Some(_) if header == self.columns() => Ok(self),
             Some(family) => family.member_for_columns(header),
             None => Ok(self),
         }
     }
+
+    /// The member of this space's family that a scene's `[mesh]` setting names (the default
+    /// maze when it names none); the space itself when it is not a mesh space.
+    pub fn fitted_to_mesh(
+        self,
+        mesh: Option<&crate::geometry::mesh::MeshConfig>,
+    ) -> Result<SpaceKind> {
+        if self.name() != mesh::NAME {
+            return Ok(self);
+        }
+        mesh_space(&mesh.cloned().unwrap_or_default())
+    }
 }
 
-/// Spaces are told apart by name, and members of one family by their columns.
+/// Spaces are told apart by name, and members of one family as the family tells them apart
+/// (by their columns, or a mesh's by its setting).
 impl PartialEq for SpaceKind {
     fn eq(&self, other: &Self) -> bool {
-        self.name() == other.name() && self.columns() == other.columns()
+        self.name() == other.name()
+            && match self.0.family {
+                Some(family) => family.same_member(self.0, other.0),
+                None => self.columns() == other.columns(),
+            }
     }
 }
 
@@ -290,6 +314,7 @@ pub fn all() -> Vec<SpaceKind> {
     let mut spaces = BUILT_IN.to_vec();
     spaces.push(default_cloud());
     spaces.push(default_euclidean());
+    spaces.push(default_mesh());
     let registered = REGISTERED
         .read()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
@@ -348,7 +373,7 @@ pub fn register(entry: &'static SpaceEntry) -> Result<SpaceKind> {
     let mut taken = BUILT_IN
         .map(SpaceKind::name)
         .into_iter()
-        .chain([cloud::NAME])
+        .chain([cloud::NAME, euclidean::NAME, mesh::NAME])
         .chain(registered.iter().map(|e| e.name));
     if taken.any(|name| name == entry.name) {
         return Err(Error::invalid(format!(

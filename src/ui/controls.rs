@@ -179,8 +179,9 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             if scene.sample.solver == Solver::Dopri5 {
                 scene.sample.solver = Solver::Rk4;
             }
-            // Symmetry groups act on the plane only.
+            // Symmetry groups act on the plane only; a mesh is the mesh space's.
             scene.symmetry = None;
+            scene.mesh = None;
             scene.model.network = Network::Mlp;
             if scene.coupling.method == CouplingMethod::Equivariant {
                 scene.coupling.method = CouplingMethod::Exact;
@@ -190,6 +191,9 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         if scene.space == SpaceKind::PLANE {
             symmetry_ui(ui, scene);
             ui.end_row();
+        }
+        if scene.space.name() == crate::space::MESH {
+            mesh_ui(ui, scene);
         }
         for (label, which) in [("Source (t = 0)", true), ("Target (t = 1)", false)] {
             ui.label(label);
@@ -263,6 +267,67 @@ fn data_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     // A new target may fix another shape (LJ13's 13 particles in space after DW4's 4 in the
     // plane); a target that fits no space is reported by the scene's validation.
     let _ = scene.fit_space();
+}
+
+/// The mesh space's mesh, its premetric and the eigenpairs of a spectral one.
+fn mesh_ui(ui: &mut egui::Ui, scene: &mut Scene) {
+    use crate::geometry::mesh::{MESH_NAMES, PremetricKind};
+    let mut config = scene.mesh.clone().unwrap_or_default();
+    ui.label("Mesh");
+    let response = egui::ComboBox::from_id_salt("mesh")
+        .selected_text(config.name.clone())
+        .show_ui(ui, |ui| {
+            for name in MESH_NAMES {
+                ui.selectable_value(&mut config.name, name.to_string(), *name);
+            }
+        })
+        .response;
+    tip(
+        response,
+        "The mesh the flow lives on: mazes and a room are floors whose walls the flow must go around; the spheres are closed surfaces. An .obj file is chosen in a scene file (or --mesh FILE.obj).",
+    );
+    ui.end_row();
+    ui.label("Premetric");
+    let response = egui::ComboBox::from_id_salt("premetric")
+        .selected_text(config.premetric.name())
+        .show_ui(ui, |ui| {
+            for kind in [
+                PremetricKind::Biharmonic,
+                PremetricKind::Diffusion,
+                PremetricKind::Geodesic,
+                PremetricKind::Euclidean,
+            ] {
+                ui.selectable_value(&mut config.premetric, kind, kind.name());
+            }
+        })
+        .response;
+    tip(
+        response,
+        "What the conditional paths descend: the biharmonic or diffusion distance (spectral, smooth, round the walls), the geodesic distance (heat method), or euclidean, straight lines that ignore the walls (the baseline).",
+    );
+    ui.end_row();
+    ui.label("Eigenpairs");
+    let spectral = matches!(
+        config.premetric,
+        PremetricKind::Biharmonic | PremetricKind::Diffusion
+    );
+    let response = ui.add_enabled(
+        spectral,
+        egui::DragValue::new(&mut config.eigenpairs)
+            .range(2..=crate::geometry::mesh::MAX_EIGENPAIRS),
+    );
+    tip(
+        response,
+        if spectral {
+            "How many eigenpairs of the Laplace–Beltrami operator the spectral distance sums over: more resolve narrower corridors."
+        } else {
+            "Only the spectral premetrics (biharmonic, diffusion) use eigenpairs."
+        },
+    );
+    ui.end_row();
+    if config != scene.mesh.clone().unwrap_or_default() {
+        scene.mesh = Some(config);
+    }
 }
 
 /// The symmetry group of the data: none, C_m or D_m.

@@ -6,7 +6,7 @@ use crate::coupling::{CouplingConfig, CouplingMethod, PairedApproach};
 use crate::scene::Scene;
 
 /// (file name, TOML) of each shipped scene, in the order of the number keys.
-pub const SHIPPED: [(&str, &str); 11] = [
+pub const SHIPPED: [(&str, &str); 12] = [
     (
         "moons_independent",
         include_str!("../../assets/scenes/moons_independent.toml"),
@@ -50,6 +50,10 @@ pub const SHIPPED: [(&str, &str); 11] = [
     (
         "hyperbolic_tree",
         include_str!("../../assets/scenes/hyperbolic_tree.toml"),
+    ),
+    (
+        "maze_biharmonic",
+        include_str!("../../assets/scenes/maze_biharmonic.toml"),
     ),
 ];
 

@@ -4,6 +4,7 @@
 mod cloud;
 mod euclidean;
 mod hyperbolic;
+mod mesh;
 mod plane;
 mod sphere;
 mod torus;
@@ -11,6 +12,7 @@ mod torus;
 pub use cloud::{CloudCoupling, EXHAUSTIVE_PARTICLES, OrbitMatch, hungarian, kabsch};
 pub use euclidean::EuclideanCoupling;
 pub use hyperbolic::HyperbolicCoupling;
+pub use mesh::MeshCoupling;
 pub use plane::PlaneCoupling;
 pub use sphere::SphereCoupling;
 pub use torus::TorusCoupling;

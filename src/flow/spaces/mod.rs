@@ -4,6 +4,7 @@
 mod cloud;
 mod euclidean;
 mod hyperbolic;
+mod mesh;
 mod plane;
 mod sphere;
 mod torus;
@@ -11,6 +12,7 @@ mod torus;
 pub use cloud::CloudModel;
 pub use euclidean::EuclideanModel;
 pub use hyperbolic::HyperbolicModel;
+pub use mesh::MeshModel;
 pub use plane::PlaneModel;
 pub use sphere::SphereModel;
 pub use torus::TorusModel;

@@ -5,10 +5,12 @@
 
 mod distance;
 mod geodesic;
+mod locate;
 mod maze;
 mod obj;
 mod premetric;
 mod shapes;
+mod space;
 mod spectral;
 mod walk;
 
@@ -18,6 +20,7 @@ pub use maze::{MAZE_LAYOUTS, MazeLayout};
 pub use obj::parse_obj;
 pub use premetric::{ConditionalFlow, ConditionalPath, Premetric, PreparedTarget};
 pub use shapes::{MESH_NAMES, icosphere, named_mesh, rectangle, uv_sphere};
+pub use space::{MAX_EIGENPAIRS, MeshConfig, MeshSpace, PremetricKind};
 pub use spectral::{Spectrum, cotangent_laplacian};
 pub use walk::{Adjacency, MeshPoint, barycentric_of};
 

@@ -4,6 +4,7 @@
 mod cloud;
 mod euclidean;
 mod hyperbolic;
+mod mesh;
 mod plane;
 mod sphere;
 mod torus;
@@ -11,6 +12,7 @@ mod torus;
 pub use cloud::CloudRender;
 pub use euclidean::EuclideanRender;
 pub use hyperbolic::HyperbolicRender;
+pub use mesh::MeshRender;
 pub use plane::PlaneRender;
 pub use sphere::SphereRender;
 pub use torus::TorusRender;
