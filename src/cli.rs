@@ -904,13 +904,27 @@ fn train(args: TrainArgs) -> Result<()> {
         &args.out.join(METRICS_FILE),
         serde_json::to_string_pretty(&report)?.as_bytes(),
     )?;
+    let scores = match &report.mesh {
+        Some(mesh) => format!(
+            "W2 {:.4} (geodesic {:.4}, from {:.4} at the start){}",
+            report.metrics.w2,
+            mesh.geodesic_w2,
+            mesh.geodesic_w2_source,
+            mesh.wall_crossing_fraction
+                .map_or(String::new(), |f| format!(
+                    ", {:.1}% of trajectories through a wall",
+                    100.0 * f
+                ))
+        ),
+        None => format!(
+            "W2 {:.4}, NPE {:.4}, straightness {:.4}",
+            report.metrics.w2, report.metrics.npe, report.metrics.straightness
+        ),
+    };
     eprintln!(
-        "trained {} steps at {:.0} steps/s: W2 {:.4}, NPE {:.4}, straightness {:.4} -> {}",
+        "trained {} steps at {:.0} steps/s: {scores} -> {}",
         report.steps,
         report.steps_per_sec,
-        report.metrics.w2,
-        report.metrics.npe,
-        report.metrics.straightness,
         args.out.display()
     );
     Ok(())

@@ -82,17 +82,24 @@ pub fn evaluate_flow(
 ) -> Result<FlowMetrics> {
     let reference = w2_squared(space, start, target)?;
     let transport_cost = mean_pair_cost(space, start, end);
+    // NPE and straightness weigh the path energy against squared distances; a mesh's premetric
+    // is not the length of a path (metrics.json reports its geodesic W2 instead).
+    let comparable = crate::space::mesh_of(space).is_none_or(|mesh| mesh.premetric().is_none());
     Ok(FlowMetrics {
         w2: w2(space, end, target)?,
         energy_distance: energy_distance(space, end, target),
         path_energy,
         path_length,
-        npe: if reference > 0.0 {
+        npe: if reference > 0.0 && comparable {
             (path_energy - reference).abs() / reference
         } else {
             f64::NAN
         },
-        straightness: (path_energy - transport_cost).max(0.0),
+        straightness: if comparable {
+            (path_energy - transport_cost).max(0.0)
+        } else {
+            f64::NAN
+        },
         transport_cost,
         source_target_w2: reference.sqrt(),
         nfe,

@@ -135,16 +135,7 @@ impl SpectralDistance {
     }
 }
 
-/// The gradients of face `f`'s three barycentric coordinates, vectors in its plane:
-/// ∇b_i = N × (p_k − p_j)/(2A) for the corner i opposite the edge (j, k).
+/// The gradients of face `f`'s three barycentric coordinates, vectors in its plane.
 pub(super) fn barycentric_gradients(mesh: &TriMesh, f: usize) -> [DVec3; 3] {
-    let [a, b, c] = mesh.corners(f);
-    let normal = (b - a).cross(c - a);
-    let twice_area = normal.length();
-    let unit = normal / twice_area;
-    [
-        unit.cross(c - b) / twice_area,
-        unit.cross(a - c) / twice_area,
-        unit.cross(b - a) / twice_area,
-    ]
+    mesh.frame(f).gradients
 }

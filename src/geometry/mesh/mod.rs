@@ -56,10 +56,28 @@ pub fn load_mesh(name_or_file: &str) -> Result<TriMesh> {
 
 /// A triangle mesh: vertex positions in R³ (z = 0 for planar domains) and faces as vertex
 /// triples, counter-clockwise seen from the side the normals point to.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TriMesh {
     positions: Vec<DVec3>,
     faces: Vec<[u32; 3]>,
+    /// Each face's frame, computed on first use: walks and gradients ask for them at every
+    /// step.
+    frames: std::sync::OnceLock<Vec<FaceFrame>>,
+}
+
+/// Meshes are equal when their vertices and faces are.
+impl PartialEq for TriMesh {
+    fn eq(&self, other: &Self) -> bool {
+        self.positions == other.positions && self.faces == other.faces
+    }
+}
+
+/// The gradients of a face's barycentric coordinates (vectors in its plane,
+/// ∇b_i = N × (p_k − p_j)/(2A) for the corner i opposite the edge (j, k)) and its unit normal.
+#[derive(Debug, Clone, Copy)]
+pub struct FaceFrame {
+    pub gradients: [DVec3; 3],
+    pub normal: DVec3,
 }
 
 /// How small a face may be, relative to the mean face area, before it counts as degenerate.
@@ -70,7 +88,11 @@ impl TriMesh {
     /// no area, vertices no face uses and edges shared by more than two faces, naming the
     /// first offending element.
     pub fn new(positions: Vec<DVec3>, faces: Vec<[u32; 3]>) -> Result<Self> {
-        let mesh = Self { positions, faces };
+        let mesh = Self {
+            positions,
+            faces,
+            frames: std::sync::OnceLock::new(),
+        };
         mesh.check()?;
         Ok(mesh)
     }
@@ -219,6 +241,29 @@ impl TriMesh {
             face,
             bary: [1.0 - u - v, u, v],
         }
+    }
+
+    /// Face `f`'s barycentric gradients and normal.
+    pub fn frame(&self, f: usize) -> &FaceFrame {
+        let frames = self.frames.get_or_init(|| {
+            (0..self.faces.len())
+                .map(|f| {
+                    let [a, b, c] = self.corners(f);
+                    let normal = (b - a).cross(c - a);
+                    let twice_area = normal.length();
+                    let unit = normal / twice_area;
+                    FaceFrame {
+                        gradients: [
+                            unit.cross(c - b) / twice_area,
+                            unit.cross(a - c) / twice_area,
+                            unit.cross(b - a) / twice_area,
+                        ],
+                        normal: unit,
+                    }
+                })
+                .collect()
+        });
+        &frames[f]
     }
 
     /// The point of face `f` at barycentric coordinates `bary`.

@@ -101,8 +101,7 @@ impl Adjacency {
 
 /// The part of `v` in face `f`'s plane.
 fn in_plane(mesh: &TriMesh, f: usize, v: DVec3) -> DVec3 {
-    let [a, b, c] = mesh.corners(f);
-    let normal = (b - a).cross(c - a).normalize();
+    let normal = mesh.frame(f).normal;
     v - normal * v.dot(normal)
 }
 
@@ -118,16 +117,13 @@ fn turned_into(mesh: &TriMesh, f: usize, v: DVec3) -> DVec3 {
     }
 }
 
-/// Barycentric coordinates of `p` (on or near face `f`) in face `f`, clamped onto the face.
+/// Barycentric coordinates of `p` (on or near face `f`) in face `f`, clamped onto the face:
+/// those of its projection onto the face's plane.
 pub fn barycentric_of(mesh: &TriMesh, f: usize, p: DVec3) -> [f64; 3] {
-    let [a, b, c] = mesh.corners(f);
-    let (v0, v1, v2) = (b - a, c - a, p - a);
-    let (d00, d01, d11) = (v0.dot(v0), v0.dot(v1), v1.dot(v1));
-    let (d20, d21) = (v2.dot(v0), v2.dot(v1));
-    let denominator = d00 * d11 - d01 * d01;
-    let beta = (d11 * d20 - d01 * d21) / denominator;
-    let gamma = (d00 * d21 - d01 * d20) / denominator;
-    normalised([1.0 - beta - gamma, beta, gamma])
+    let frame = mesh.frame(f);
+    let offset = p - mesh.positions()[mesh.faces()[f][0] as usize];
+    let [g0, g1, g2] = frame.gradients;
+    normalised([1.0 + g0.dot(offset), g1.dot(offset), g2.dot(offset)])
 }
 
 /// Clamps small negative coordinates to zero and rescales to sum to one.
