@@ -384,3 +384,64 @@ fn the_command_line_draws_couples_and_refuses_bad_meshes() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_maze_run_exports_with_its_walls_where_the_maze_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("maze.toml");
+    std::fs::write(
+        &scene,
+        "space = \"mesh\"\n[mesh]\nname = \"maze\"\n[source]\nname = \"blob\"\n[target]\nname = \"opposite_blob\"\n\
+         [train]\nsteps = 10\nbatch = 64\n[sample]\nparticles = 50\nsteps = 10\n[eval]\npoints = 64\nsteps = 10\n",
+    )
+    .unwrap();
+    let frames = dir.path().join("frames");
+    let output = flowscope(&[
+        "export",
+        "--scene",
+        &scene.to_string_lossy(),
+        "--view",
+        "floor",
+        "--out",
+        &format!("{}/", frames.display()),
+        "--width",
+        "224",
+        "--height",
+        "224",
+        "--fps",
+        "2",
+        "--duration-secs",
+        "0.5",
+        "--device",
+        "cpu",
+        "--no-caption",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let mut names: Vec<_> = std::fs::read_dir(&frames)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    names.sort();
+    let frame = image::open(&names[0]).unwrap().to_rgba8();
+    let background = *frame.get_pixel(2, 2);
+    // The camera spans 1.12 units across 224 pixels around (0.5, 0.5): the floor's left edge,
+    // x = 1/13 (the outer wall is one block of 13), is 85 pixels left of the centre.
+    let wall_column = (112.0 - (0.5 - 1.0 / 13.0) * 200.0_f64).round() as u32;
+    let lit = (40..184)
+        .filter(|&y| {
+            (wall_column - 1..=wall_column + 1).any(|x| *frame.get_pixel(x, y) != background)
+        })
+        .count();
+    assert!(
+        lit >= 100,
+        "the maze's left wall shows in {lit} of 144 rows"
+    );
+    // Beyond the maze there is only background.
+    for (x, y) in [(5, 112), (219, 112), (112, 5), (112, 219)] {
+        assert_eq!(*frame.get_pixel(x, y), background, "({x}, {y}) is drawn on");
+    }
+}

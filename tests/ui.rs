@@ -496,3 +496,47 @@ fn the_live_scores_of_a_point_cloud_run_carry_its_equivariance_error() {
         .expect("an equivariance error");
     assert!(error < 1e-5, "the EGNN is equivariant: {error}");
 }
+
+fn quick_maze_scene() -> Scene {
+    let mut scene =
+        Scene::from_toml(include_str!("../assets/scenes/maze_biharmonic.toml")).unwrap();
+    scene.train.steps = 40;
+    scene.sample.particles = 100;
+    scene.sample.steps = 20;
+    scene.eval.points = 100;
+    scene.eval.steps = 20;
+    scene
+}
+
+#[test]
+fn a_maze_offers_its_mesh_and_premetric_and_trains_on_the_one_chosen() {
+    use flowscope::geometry::mesh::PremetricKind;
+    let mut harness = harness(quick_maze_scene());
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    harness.get_by_label("Mesh");
+    harness.get_by_label("Eigenpairs");
+    harness
+        .get(By::new().role(Role::ComboBox).value("biharmonic"))
+        .click();
+    harness.step();
+    harness.step();
+    harness.step();
+    harness.get_by_label("geodesic").click();
+    harness.step();
+    harness.step();
+    let scene = harness.state().scene().clone();
+    assert_eq!(
+        scene.mesh.as_ref().map(|m| m.premetric),
+        Some(PremetricKind::Geodesic)
+    );
+    let space = flowscope::space::mesh_of(scene.space).expect("still a mesh space");
+    assert_eq!(space.config.premetric, PremetricKind::Geodesic);
+    run_until(&mut harness, "the geodesic run publishes", |app| {
+        app.runs()[0].snapshot.as_ref().is_some_and(|s| {
+            flowscope::space::mesh_of(s.scene.space)
+                .is_some_and(|m| m.config.premetric == PremetricKind::Geodesic)
+        })
+    });
+}

@@ -66,9 +66,11 @@ impl PathMetric {
         }
     }
 
+    /// The metric's value; none where it is not defined (NPE and straightness on a mesh with
+    /// a premetric, whose distances are not path lengths).
     fn value(self, scores: &crate::session::live::MetricsAt) -> Option<f64> {
         let metrics = &scores.metrics;
-        Some(match self {
+        let value = match self {
             PathMetric::Straightness => metrics.straightness,
             PathMetric::Npe => metrics.npe,
             PathMetric::PathEnergy => metrics.path_energy,
@@ -76,7 +78,8 @@ impl PathMetric {
             PathMetric::OneStepW2 => scores.one_step_w2,
             PathMetric::RestorationError => scores.restoration?.error,
             PathMetric::EquivarianceError => scores.equivariance_error?,
-        })
+        };
+        value.is_finite().then_some(value)
     }
 }
 
@@ -138,8 +141,17 @@ pub fn plots_ui(
             |run, limit| thinned(smoothed(&run.losses, 20.0), limit),
         )
         .on_hover_text("Training loss E|v(xt, t) − ut|² (smoothed over about 20 steps).");
+        let chosen = *metric;
+        let undefined = runs.iter().any(|run| !run.metrics.is_empty())
+            && runs
+                .iter()
+                .all(|run| run.metrics.iter().all(|m| chosen.value(m).is_none()));
         egui::ComboBox::from_id_salt("path-metric")
-            .selected_text(metric.label())
+            .selected_text(if undefined {
+                format!("{} (not defined here)", metric.label())
+            } else {
+                metric.label().to_string()
+            })
             .show_ui(&mut columns[1], |ui| {
                 for option in PathMetric::ALL {
                     ui.selectable_value(metric, option, option.label())
@@ -148,7 +160,6 @@ pub fn plots_ui(
             })
             .response
             .on_hover_text(metric.help());
-        let chosen = *metric;
         plot(
             &mut columns[1],
             "path",
