@@ -380,7 +380,8 @@ struct MeshArgs {
     /// Eigenpairs of the spectral premetrics (default 100).
     #[arg(long)]
     eigenpairs: Option<usize>,
-    /// The diffusion premetric's time (default 0.001).
+    /// The diffusion premetric's time (default 0.05; far below the domain's size squared the
+    /// distance flattens out and its gradient vanishes).
     #[arg(long)]
     tau: Option<f64>,
 }

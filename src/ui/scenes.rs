@@ -6,7 +6,7 @@ use crate::coupling::{CouplingConfig, CouplingMethod, PairedApproach};
 use crate::scene::Scene;
 
 /// (file name, TOML) of each shipped scene, in the order of the number keys.
-pub const SHIPPED: [(&str, &str); 12] = [
+pub const SHIPPED: [(&str, &str); 14] = [
     (
         "moons_independent",
         include_str!("../../assets/scenes/moons_independent.toml"),
@@ -54,6 +54,14 @@ pub const SHIPPED: [(&str, &str); 12] = [
     (
         "maze_biharmonic",
         include_str!("../../assets/scenes/maze_biharmonic.toml"),
+    ),
+    (
+        "room_obstacles",
+        include_str!("../../assets/scenes/room_obstacles.toml"),
+    ),
+    (
+        "bumpy_sphere",
+        include_str!("../../assets/scenes/bumpy_sphere.toml"),
     ),
 ];
 

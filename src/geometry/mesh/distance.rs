@@ -30,6 +30,30 @@ pub struct SpectralDistance {
     /// Coordinates per vertex.
     dim: usize,
     coordinates: Vec<f64>,
+    /// Per face, the products e(v_i)·e(v_j) of its corners' coordinates (upper triangle, row by
+    /// row), found on first use: with them a distance inside a face needs three products with
+    /// the target instead of the point's whole coordinates.
+    grams: std::sync::OnceLock<Vec<[f64; 6]>>,
+}
+
+/// A point y prepared as the target of many distance queries: its coordinates, |y|², and the
+/// products e(v)·y of the vertices asked about so far, in a small direct-mapped cache (a
+/// descent stays among a few faces at a time).
+#[derive(Debug, Clone)]
+pub struct SpectralTarget {
+    coordinates: Vec<f64>,
+    squared_norm: f64,
+    products: std::cell::RefCell<[(u32, f64); PRODUCT_SLOTS]>,
+}
+
+/// Vertices whose products with a target are kept.
+const PRODUCT_SLOTS: usize = 64;
+
+impl SpectralTarget {
+    /// The target's spectral coordinates.
+    pub fn coordinates(&self) -> &[f64] {
+        &self.coordinates
+    }
 }
 
 /// Eigenvalues below this fraction of the largest count as zero.
@@ -75,7 +99,117 @@ impl SpectralDistance {
             kind,
             dim,
             coordinates,
+            grams: std::sync::OnceLock::new(),
         })
+    }
+
+    /// The point of face `f` at `bary` prepared as a target.
+    pub fn target(&self, mesh: &TriMesh, f: usize, bary: [f64; 3]) -> SpectralTarget {
+        let mut coordinates = vec![0.0; self.dim];
+        self.embed(mesh, f, bary, &mut coordinates);
+        SpectralTarget {
+            squared_norm: coordinates.iter().map(|c| c * c).sum(),
+            coordinates,
+            products: std::cell::RefCell::new([(u32::MAX, 0.0); PRODUCT_SLOTS]),
+        }
+    }
+
+    /// e(v)·y, from the target's cache when it holds it.
+    fn product(&self, target: &SpectralTarget, v: u32) -> f64 {
+        let mut products = target.products.borrow_mut();
+        let slot = &mut products[v as usize % PRODUCT_SLOTS];
+        if slot.0 != v {
+            let value = self
+                .vertex(v as usize)
+                .iter()
+                .zip(&target.coordinates)
+                .map(|(a, b)| a * b)
+                .sum();
+            *slot = (v, value);
+        }
+        slot.1
+    }
+
+    fn gram(&self, mesh: &TriMesh, f: usize) -> &[f64; 6] {
+        let grams = self.grams.get_or_init(|| {
+            let dot = |a: u32, b: u32| -> f64 {
+                self.vertex(a as usize)
+                    .iter()
+                    .zip(self.vertex(b as usize))
+                    .map(|(x, y)| x * y)
+                    .sum()
+            };
+            mesh.faces()
+                .iter()
+                .map(|&[a, b, c]| {
+                    [
+                        dot(a, a),
+                        dot(a, b),
+                        dot(a, c),
+                        dot(b, b),
+                        dot(b, c),
+                        dot(c, c),
+                    ]
+                })
+                .collect()
+        });
+        &grams[f]
+    }
+
+    /// For the point x of face `f` at `bary`: the products e(v_c)·(e(x) − y) of its corners c,
+    /// and d(x, y)² = |e(x)|² − 2e(x)·y + |y|².
+    fn corner_terms(
+        &self,
+        mesh: &TriMesh,
+        f: usize,
+        bary: [f64; 3],
+        target: &SpectralTarget,
+    ) -> ([f64; 3], f64) {
+        let [g00, g01, g02, g11, g12, g22] = *self.gram(mesh, f);
+        let gram = [[g00, g01, g02], [g01, g11, g12], [g02, g12, g22]];
+        let face = mesh.faces()[f];
+        let products = face.map(|v| self.product(target, v));
+        // e(v_c)·e(x) = Σ_c' b_c'·G_cc'.
+        let with_x: [f64; 3] = std::array::from_fn(|c| (0..3).map(|k| gram[c][k] * bary[k]).sum());
+        let squared_x: f64 = (0..3).map(|c| bary[c] * with_x[c]).sum();
+        let cross: f64 = (0..3).map(|c| bary[c] * products[c]).sum();
+        let terms = std::array::from_fn(|c| with_x[c] - products[c]);
+        (
+            terms,
+            (squared_x - 2.0 * cross + target.squared_norm).max(0.0),
+        )
+    }
+
+    /// d(x, y) for x of face `f` at `bary` and a prepared target y.
+    pub fn distance_to(
+        &self,
+        mesh: &TriMesh,
+        f: usize,
+        bary: [f64; 3],
+        target: &SpectralTarget,
+    ) -> f64 {
+        self.corner_terms(mesh, f, bary, target).1.sqrt()
+    }
+
+    /// ∇_x d(x, y) along face `f` for a prepared target y; zero where x = y.
+    pub fn gradient_to(
+        &self,
+        mesh: &TriMesh,
+        f: usize,
+        bary: [f64; 3],
+        target: &SpectralTarget,
+    ) -> DVec3 {
+        let (terms, squared) = self.corner_terms(mesh, f, bary, target);
+        let d = squared.sqrt();
+        if d == 0.0 {
+            return DVec3::ZERO;
+        }
+        barycentric_gradients(mesh, f)
+            .iter()
+            .zip(terms)
+            .map(|(grad, term)| *grad * term)
+            .sum::<DVec3>()
+            / d
     }
 
     /// How many spectral coordinates a point has.

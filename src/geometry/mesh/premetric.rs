@@ -6,7 +6,7 @@
 
 use glam::DVec3;
 
-use super::distance::barycentric_gradients;
+use super::distance::{SpectralTarget, barycentric_gradients};
 use super::walk::{Adjacency, MeshPoint};
 use super::{GeodesicDistance, SpectralDistance, TriMesh};
 
@@ -22,8 +22,8 @@ pub enum Premetric {
 /// A target point x1 prepared for repeated distance queries.
 #[derive(Debug, Clone)]
 pub enum PreparedTarget {
-    /// x1's spectral coordinates.
-    Coordinates(Vec<f64>),
+    /// x1's spectral coordinates, with what repeated queries reuse.
+    Spectral(SpectralTarget),
     /// The distance from x1 at every vertex.
     Field(Vec<f64>),
 }
@@ -32,9 +32,7 @@ impl Premetric {
     pub fn prepare(&self, mesh: &TriMesh, x1: MeshPoint) -> PreparedTarget {
         match self {
             Premetric::Spectral(spectral) => {
-                let mut coordinates = vec![0.0; spectral.dim()];
-                spectral.embed(mesh, x1.face, x1.bary, &mut coordinates);
-                PreparedTarget::Coordinates(coordinates)
+                PreparedTarget::Spectral(spectral.target(mesh, x1.face, x1.bary))
             }
             Premetric::Geodesic(geodesic) => {
                 PreparedTarget::Field(geodesic.from_point(mesh, x1.face, x1.bary))
@@ -45,17 +43,15 @@ impl Premetric {
     /// d(x, x1).
     pub fn distance(&self, mesh: &TriMesh, x: MeshPoint, target: &PreparedTarget) -> f64 {
         match (self, target) {
-            (Premetric::Spectral(spectral), PreparedTarget::Coordinates(y)) => {
-                let mut coordinates = vec![0.0; spectral.dim()];
-                spectral.embed(mesh, x.face, x.bary, &mut coordinates);
-                SpectralDistance::between(&coordinates, y)
+            (Premetric::Spectral(spectral), PreparedTarget::Spectral(y)) => {
+                spectral.distance_to(mesh, x.face, x.bary, y)
             }
             (_, PreparedTarget::Field(field)) => mesh.faces()[x.face]
                 .iter()
                 .zip(x.bary)
                 .map(|(v, w)| w * field[*v as usize])
                 .sum(),
-            (Premetric::Geodesic(_), PreparedTarget::Coordinates(_)) => {
+            (Premetric::Geodesic(_), PreparedTarget::Spectral(_)) => {
                 unreachable!("targets are prepared by the premetric that reads them")
             }
         }
@@ -64,8 +60,8 @@ impl Premetric {
     /// ∇_x d(x, x1) along x's face.
     pub fn gradient(&self, mesh: &TriMesh, x: MeshPoint, target: &PreparedTarget) -> DVec3 {
         match (self, target) {
-            (Premetric::Spectral(spectral), PreparedTarget::Coordinates(y)) => {
-                spectral.gradient(mesh, x.face, x.bary, y)
+            (Premetric::Spectral(spectral), PreparedTarget::Spectral(y)) => {
+                spectral.gradient_to(mesh, x.face, x.bary, y)
             }
             (_, PreparedTarget::Field(field)) => {
                 let gradients = barycentric_gradients(mesh, x.face);
@@ -75,7 +71,7 @@ impl Premetric {
                     .map(|(v, g)| g * field[*v as usize])
                     .sum()
             }
-            (Premetric::Geodesic(_), PreparedTarget::Coordinates(_)) => {
+            (Premetric::Geodesic(_), PreparedTarget::Spectral(_)) => {
                 unreachable!("targets are prepared by the premetric that reads them")
             }
         }

@@ -69,7 +69,7 @@ impl Default for MeshConfig {
             name: "maze".into(),
             premetric: PremetricKind::Biharmonic,
             eigenpairs: 100,
-            tau: 1e-3,
+            tau: 0.05,
         }
     }
 }
