@@ -23,7 +23,7 @@ pub enum Premetric {
 #[derive(Debug, Clone)]
 pub enum PreparedTarget {
     /// x1's spectral coordinates, with what repeated queries reuse.
-    Spectral(SpectralTarget),
+    Spectral(Box<SpectralTarget>),
     /// The distance from x1 at every vertex.
     Field(Vec<f64>),
 }
@@ -32,7 +32,7 @@ impl Premetric {
     pub fn prepare(&self, mesh: &TriMesh, x1: MeshPoint) -> PreparedTarget {
         match self {
             Premetric::Spectral(spectral) => {
-                PreparedTarget::Spectral(spectral.target(mesh, x1.face, x1.bary))
+                PreparedTarget::Spectral(Box::new(spectral.target(mesh, x1.face, x1.bary)))
             }
             Premetric::Geodesic(geodesic) => {
                 PreparedTarget::Field(geodesic.from_point(mesh, x1.face, x1.bary))
