@@ -58,6 +58,9 @@ enum Command {
     Sweep(SweepArgs),
     /// A mesh's size and the smallest eigenvalues of its Laplace–Beltrami operator; JSON on stdout.
     MeshInfo(MeshInfoArgs),
+    /// The geodesic, biharmonic and diffusion distance from one point of a planar mesh, side by
+    /// side as heat maps with isolines, in one PNG.
+    MeshField(MeshFieldArgs),
 }
 
 /// What `--view` asks for: one picture of the space, or three couplings side by side.
@@ -425,6 +428,42 @@ impl MeshArgs {
 }
 
 #[derive(Args)]
+struct MeshFieldArgs {
+    /// A planar mesh: maze (default), maze-SEED, spiral, comb, room, rectangle, or an .obj file.
+    #[arg(long, default_value = "maze")]
+    mesh: String,
+    /// The point the distances are measured from, X,Y in the mesh's coordinates (default: the
+    /// top-left blob's centre).
+    #[arg(long, value_parser = parse_point)]
+    from: Option<(f64, f64)>,
+    /// Eigenpairs of the spectral distances.
+    #[arg(long, default_value_t = 100)]
+    eigenpairs: usize,
+    /// The diffusion distance's time.
+    #[arg(long, default_value_t = 0.05)]
+    tau: f64,
+    /// Width of each of the three panels, in pixels.
+    #[arg(long, default_value_t = 400)]
+    size: u32,
+    #[arg(long)]
+    out: PathBuf,
+}
+
+fn parse_point(text: &str) -> std::result::Result<(f64, f64), String> {
+    let (x, y) = text
+        .split_once(',')
+        .ok_or_else(|| format!("expected X,Y, got '{text}'"))?;
+    let number = |s: &str| {
+        s.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| format!("'{s}' is not a finite number"))
+    };
+    Ok((number(x)?, number(y)?))
+}
+
+#[derive(Args)]
 struct MeshInfoArgs {
     /// A shipped mesh (maze, spiral, comb, room, sphere, bumpy-sphere, rectangle, maze-SEED)
     /// or an .obj file.
@@ -510,6 +549,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Some(Command::Draw(args)) => draw(args),
         Some(Command::Export(args)) => export(args),
         Some(Command::MeshInfo(args)) => mesh_info(args),
+        Some(Command::MeshField(args)) => mesh_field(args),
         Some(Command::Sweep(args)) => sweep(args),
         Some(Command::Likelihood(args)) => likelihood(args),
         Some(Command::Bench(args)) if args.render => {
@@ -1415,6 +1455,40 @@ fn mesh_info(args: MeshInfoArgs) -> Result<()> {
         "seconds": seconds,
     });
     println!("{}", serde_json::to_string_pretty(&report)?);
+    Ok(())
+}
+
+fn mesh_field(args: MeshFieldArgs) -> Result<()> {
+    let config = MeshConfig {
+        name: args.mesh.clone(),
+        eigenpairs: args.eigenpairs,
+        tau: args.tau,
+        ..MeshConfig::default()
+    };
+    let from = match args.from {
+        Some((x, y)) => glam::DVec3::new(x, y, 0.0),
+        None => {
+            // Where the default source blob sits: the floor nearest a fraction (0.115, 0.885)
+            // of the mesh's box.
+            let mesh = flowscope::geometry::mesh::load_mesh(&args.mesh)?;
+            let (lo, hi) = mesh.positions().iter().fold(
+                (glam::DVec3::splat(f64::MAX), glam::DVec3::splat(f64::MIN)),
+                |(lo, hi), &p| (lo.min(p), hi.max(p)),
+            );
+            let corner = lo + (hi - lo) * glam::DVec3::new(0.115, 0.885, 0.0);
+            let locator = flowscope::geometry::mesh::Locator::of(&mesh);
+            let (point, _) = locator.nearest(&mesh, glam::DVec3::new(corner.x, corner.y, 0.0));
+            mesh.point(point.face, point.bary)
+        }
+    };
+    flowscope::export::write_distance_fields(&config, from, args.size, &args.out)?;
+    eprintln!(
+        "wrote the geodesic, biharmonic and diffusion distances from ({:.3}, {:.3}) on {} -> {}",
+        from.x,
+        from.y,
+        args.mesh,
+        args.out.display()
+    );
     Ok(())
 }
 

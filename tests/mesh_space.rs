@@ -445,3 +445,68 @@ fn a_maze_run_exports_with_its_walls_where_the_maze_is() {
         assert_eq!(*frame.get_pixel(x, y), background, "({x}, {y}) is drawn on");
     }
 }
+
+#[test]
+fn mesh_field_draws_three_distances_side_by_side_and_refuses_a_surface() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("field.png");
+    let output = flowscope(&[
+        "mesh-field",
+        "--mesh",
+        "comb",
+        "--from",
+        "0.14,0.86",
+        "--size",
+        "128",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let image = image::open(&out).unwrap().to_rgba8();
+    assert_eq!(image.dimensions(), (3 * 128, 128 + 36));
+    // The panels show different fields: more than a tenth of their pixels differ.
+    let differing = (0..128u32)
+        .flat_map(|y| (0..128u32).map(move |x| (x, y + 36)))
+        .filter(|&(x, y)| image.get_pixel(x, y) != image.get_pixel(x + 128, y))
+        .count();
+    assert!(
+        differing > 128 * 128 / 10,
+        "geodesic and biharmonic panels nearly equal"
+    );
+    for (args, expected) in [
+        (
+            vec!["mesh-field", "--mesh", "bumpy-sphere", "--out"],
+            "planar",
+        ),
+        (
+            vec![
+                "mesh-field",
+                "--mesh",
+                "comb",
+                "--from",
+                "0.227,0.5",
+                "--out",
+            ],
+            "not on the floor",
+        ),
+        (
+            vec!["mesh-field", "--mesh", "comb", "--from", "x", "--out"],
+            "X,Y",
+        ),
+    ] {
+        let mut args = args;
+        let target = dir.path().join("bad.png");
+        args.push(target.to_str().unwrap());
+        let output = flowscope(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !output.status.success() && stderr.contains(expected),
+            "{args:?}: {stderr}"
+        );
+        assert!(!target.exists(), "a failed picture left a file");
+    }
+}

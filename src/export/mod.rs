@@ -3,11 +3,13 @@
 //! when it is complete.
 
 mod caption;
+mod distance_fields;
 mod npy;
 mod video;
 
 /// The shipped font every rendered caption and plot label uses.
 pub(crate) use caption::FONT;
+pub use distance_fields::{distance_fields, write_distance_fields};
 pub use npy::{npy_bytes, write_npy};
 pub use video::{VideoFormat, check_target};
 

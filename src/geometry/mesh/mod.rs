@@ -16,6 +16,7 @@ mod walk;
 
 pub use distance::{SpectralDistance, SpectralKind};
 pub use geodesic::GeodesicDistance;
+pub use locate::Locator;
 pub use maze::{MAZE_LAYOUTS, MazeLayout};
 pub use obj::parse_obj;
 pub use premetric::{ConditionalFlow, ConditionalPath, Premetric, PreparedTarget};

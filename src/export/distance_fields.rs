@@ -1,0 +1,203 @@
+//! The lecture's comparison of distances on a planar mesh as one picture: the geodesic,
+//! biharmonic and diffusion distance from one point, side by side, each as a heat map with
+//! isolines over the floor, the walls left blank. The geodesic distance bends round the walls
+//! with kinks; the spectral ones go round them smoothly.
+
+use std::path::Path;
+
+use glam::DVec3;
+
+use super::caption::Captioner;
+use crate::geometry::mesh::{
+    GeodesicDistance, Locator, MeshConfig, SpectralDistance, SpectralKind, Spectrum, TriMesh,
+    load_mesh,
+};
+use crate::{Error, Result};
+
+/// Isolines per panel (at tenths of the panel's largest distance).
+const ISOLINES: f64 = 10.0;
+
+/// Rows above each panel for its title.
+const TITLE_PX: u32 = 36;
+
+/// The three distance fields from `from` (a point of the floor, in the mesh's coordinates),
+/// each as its value at every vertex, with its title.
+pub fn distance_fields(
+    mesh: &TriMesh,
+    config: &MeshConfig,
+    from: DVec3,
+) -> Result<Vec<(String, Vec<f64>)>> {
+    let locator = Locator::of(mesh);
+    let (source, off) = locator.nearest(mesh, from);
+    if off > 1e-3 * mesh_size(mesh) {
+        return Err(Error::invalid(format!(
+            "the point ({}, {}) is not on the floor of {} (its nearest floor point is {off:.3} away)",
+            from.x, from.y, config.name
+        )));
+    }
+    let geodesic = GeodesicDistance::new(mesh)?.from_point(mesh, source.face, source.bary);
+    let spectrum = Spectrum::of(mesh, config.eigenpairs)?;
+    let spectral = |kind| -> Result<Vec<f64>> {
+        let distance = SpectralDistance::new(&spectrum, kind)?;
+        let mut at_source = vec![0.0; distance.dim()];
+        distance.embed(mesh, source.face, source.bary, &mut at_source);
+        Ok((0..mesh.vertex_count())
+            .map(|v| SpectralDistance::between(distance.vertex(v), &at_source))
+            .collect())
+    };
+    Ok(vec![
+        ("geodesic (heat method)".to_string(), geodesic),
+        (
+            format!("biharmonic, K = {}", config.eigenpairs),
+            spectral(SpectralKind::Biharmonic)?,
+        ),
+        (
+            format!("diffusion, τ = {}, K = {}", config.tau, config.eigenpairs),
+            spectral(SpectralKind::Diffusion { tau: config.tau })?,
+        ),
+    ])
+}
+
+fn mesh_size(mesh: &TriMesh) -> f64 {
+    let (lo, hi) = bounds(mesh);
+    (hi - lo).length()
+}
+
+fn bounds(mesh: &TriMesh) -> (DVec3, DVec3) {
+    mesh.positions().iter().fold(
+        (DVec3::splat(f64::MAX), DVec3::splat(f64::MIN)),
+        |(lo, hi), &p| (lo.min(p), hi.max(p)),
+    )
+}
+
+/// Writes the three fields from `from` on the planar mesh `config` names as a PNG of three
+/// `panel_px`-wide panels side by side (atomically).
+pub fn write_distance_fields(
+    config: &MeshConfig,
+    from: DVec3,
+    panel_px: u32,
+    path: &Path,
+) -> Result<()> {
+    if !(64..=2048).contains(&panel_px) {
+        return Err(Error::invalid(format!(
+            "the panel size must be between 64 and 2048 pixels, got {panel_px}"
+        )));
+    }
+    let mesh = load_mesh(&config.name)?;
+    if !mesh.is_planar() {
+        return Err(Error::invalid(format!(
+            "the distance-field picture is drawn for planar meshes (a maze, a room); {} is a surface",
+            config.name
+        )));
+    }
+    let fields = distance_fields(&mesh, config, from)?;
+    let locator = Locator::of(&mesh);
+    let (lo, hi) = bounds(&mesh);
+    let span = (hi.x - lo.x).max(hi.y - lo.y) * 1.04;
+    let centre = (lo + hi) * 0.5;
+    let pixel = span / panel_px as f64;
+    // Where each pixel of a panel lies on the floor (None on a wall or outside).
+    let places: Vec<Option<(usize, [f64; 3])>> = (0..panel_px * panel_px)
+        .map(|i| {
+            let (col, row) = (i % panel_px, i / panel_px);
+            let p = DVec3::new(
+                centre.x + (col as f64 + 0.5 - panel_px as f64 / 2.0) * pixel,
+                centre.y - (row as f64 + 0.5 - panel_px as f64 / 2.0) * pixel,
+                0.0,
+            );
+            let (point, off) = locator.nearest(&mesh, p);
+            (off < 1e-9).then_some((point.face, point.bary))
+        })
+        .collect();
+    let (width, height) = (3 * panel_px, panel_px + TITLE_PX);
+    let mut frame = vec![0u8; (width * height * 4) as usize];
+    for chunk in frame.chunks_exact_mut(4) {
+        chunk.copy_from_slice(&[24, 26, 32, 255]);
+    }
+    let captioner = Captioner::new();
+    for (panel, (title, field)) in fields.iter().enumerate() {
+        let largest = field.iter().copied().fold(0.0, f64::max).max(1e-12);
+        let value = |i: usize| {
+            places[i].map(|(face, bary)| {
+                mesh.faces()[face]
+                    .iter()
+                    .zip(bary)
+                    .map(|(v, w)| w * field[*v as usize])
+                    .sum::<f64>()
+                    / largest
+            })
+        };
+        let values: Vec<Option<f64>> = (0..places.len()).map(value).collect();
+        for row in 0..panel_px {
+            for col in 0..panel_px {
+                let i = (row * panel_px + col) as usize;
+                let colour = match values[i] {
+                    None => [60, 62, 70],
+                    Some(v) => {
+                        let band = (v * ISOLINES).floor();
+                        let neighbours = [
+                            (col + 1 < panel_px).then(|| values[i + 1]),
+                            (row + 1 < panel_px).then(|| values[i + panel_px as usize]),
+                        ];
+                        let on_isoline = neighbours
+                            .iter()
+                            .flatten()
+                            .flatten()
+                            .any(|w| (w * ISOLINES).floor() != band);
+                        if on_isoline { [20, 20, 24] } else { heat(v) }
+                    }
+                };
+                let x = panel as u32 * panel_px + col;
+                let at = (((row + TITLE_PX) * width + x) * 4) as usize;
+                frame[at..at + 3].copy_from_slice(&colour);
+            }
+        }
+        // The point the distances are measured from.
+        let mark_col = ((from.x - centre.x) / pixel + panel_px as f64 / 2.0) as i64;
+        let mark_row = ((centre.y - from.y) / pixel + panel_px as f64 / 2.0) as i64;
+        for dy in -3i64..=3 {
+            for dx in -3i64..=3 {
+                let (c, r) = (mark_col + dx, mark_row + dy);
+                if dx * dx + dy * dy <= 9
+                    && (0..panel_px as i64).contains(&c)
+                    && (0..panel_px as i64).contains(&r)
+                {
+                    let x = panel as u64 * panel_px as u64 + c as u64;
+                    let at = (((r as u64 + TITLE_PX as u64) * width as u64 + x) * 4) as usize;
+                    frame[at..at + 3].copy_from_slice(&[255, 255, 255]);
+                }
+            }
+        }
+        captioner.draw(
+            &mut frame,
+            width,
+            title,
+            (panel as u32 * panel_px) as f32 + 10.0,
+            8.0,
+            20.0,
+            [235, 235, 240],
+        );
+    }
+    let image = image::RgbaImage::from_raw(width, height, frame)
+        .ok_or_else(|| Error::Internal("the picture's buffer has the wrong size".into()))?;
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .map_err(|e| Error::Internal(format!("encoding the picture: {e}")))?;
+    crate::data::write_atomically(path, &png)
+}
+
+/// A dark-blue → teal → yellow ramp for v in [0, 1] (near is dark, far is bright).
+fn heat(v: f64) -> [u8; 3] {
+    const STOPS: [[f64; 3]; 5] = [
+        [48.0, 18.0, 90.0],
+        [50.0, 90.0, 150.0],
+        [30.0, 150.0, 140.0],
+        [110.0, 200.0, 90.0],
+        [250.0, 230.0, 40.0],
+    ];
+    let x = v.clamp(0.0, 1.0) * (STOPS.len() - 1) as f64;
+    let i = (x.floor() as usize).min(STOPS.len() - 2);
+    let f = x - i as f64;
+    std::array::from_fn(|k| (STOPS[i][k] + (STOPS[i + 1][k] - STOPS[i][k]) * f).round() as u8)
+}
