@@ -510,3 +510,67 @@ fn mesh_field_draws_three_distances_side_by_side_and_refuses_a_surface() {
         assert!(!target.exists(), "a failed picture left a file");
     }
 }
+
+#[test]
+fn a_surface_is_drawn_as_its_lit_faces() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = dir.path().join("bumpy.toml");
+    std::fs::write(
+        &scene,
+        "space = \"mesh\"\n[mesh]\nname = \"bumpy-sphere\"\neigenpairs = 30\n[source]\nname = \"blob\"\n[target]\nname = \"opposite_blob\"\n\
+         [train]\nsteps = 5\nbatch = 64\n[sample]\nparticles = 20\nsteps = 10\n[eval]\npoints = 64\nsteps = 10\n",
+    )
+    .unwrap();
+    let frames = dir.path().join("frames");
+    let output = flowscope(&[
+        "export",
+        "--scene",
+        &scene.to_string_lossy(),
+        "--view",
+        "surface",
+        "--out",
+        &format!("{}/", frames.display()),
+        "--width",
+        "200",
+        "--height",
+        "200",
+        "--fps",
+        "2",
+        "--duration-secs",
+        "0.5",
+        "--device",
+        "cpu",
+        "--no-caption",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let path = std::fs::read_dir(&frames)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let frame = image::open(path).unwrap().to_rgba8();
+    let background = *frame.get_pixel(1, 1);
+    // The surface fills the middle of the picture: lit faces, in shades that vary with the
+    // bumps, where the background would be flat.
+    let middle: Vec<_> = (80..120)
+        .flat_map(|y| (80..120).map(move |x| (x, y)))
+        .map(|(x, y)| *frame.get_pixel(x, y))
+        .collect();
+    let covered = middle.iter().filter(|&&p| p != background).count();
+    assert!(
+        covered > middle.len() * 9 / 10,
+        "only {covered} of {} pixels drawn",
+        middle.len()
+    );
+    let shades: std::collections::HashSet<_> = middle.iter().map(|p| p.0).collect();
+    assert!(
+        shades.len() > 20,
+        "{} shades: the faces are not lit",
+        shades.len()
+    );
+}

@@ -17,9 +17,27 @@ pub struct Vertex {
     pub uv: [f32; 2],
 }
 
+#[derive(Debug)]
 pub struct MeshData {
     pub vertices: Vec<Vertex>,
     pub indices: Vec<u32>,
+}
+
+/// A triangle mesh's faces with flat shading: three vertices per face, each with the face's
+/// normal (uv unused), wound to face out.
+pub fn flat_faces(triangles: impl Iterator<Item = [[f32; 3]; 3]>) -> MeshData {
+    let mut vertices = Vec::new();
+    for corners in triangles {
+        let [a, b, c] = corners.map(glam::Vec3::from);
+        let normal = (b - a).cross(c - a).normalize_or_zero().to_array();
+        vertices.extend(corners.map(|position| Vertex {
+            position,
+            normal,
+            uv: [0.0, 0.0],
+        }));
+    }
+    let indices = (0..vertices.len() as u32).collect();
+    MeshData { vertices, indices }
 }
 
 impl MeshData {

@@ -115,6 +115,7 @@ impl Multiples {
             source: CloudData::still(2, Vec::new(), Rgba::default()),
             target: CloudData::still(2, Vec::new(), Rgba::default()),
             coupling: Vec::new(),
+            surface: None,
         }
     }
 
@@ -245,5 +246,6 @@ pub fn aligned_content(snapshot: &Snapshot, version: u64) -> Option<DrawContent>
         // The reference itself, where the blobs should gather.
         target: CloudData::still(2, reference_particles, Rgba::rgb(235, 235, 235)),
         coupling: Vec::new(),
+        surface: None,
     })
 }

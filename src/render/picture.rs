@@ -225,6 +225,7 @@ pub fn content_from_snapshot(
         source: still(&snapshot.source_samples, palette.source),
         target,
         coupling: pairs.unwrap_or_default(),
+        surface: render.surface(),
     }
 }
 

@@ -5,7 +5,7 @@ use glam::{Mat4, Vec3};
 use wgpu::util::DeviceExt;
 
 use super::content::{CloudData, ColourMode, DensityImage, Segment, Style};
-use super::mesh;
+use super::mesh::{self, MeshData};
 use super::renderer::{CloudUniform, GpuMesh, Renderer, SurfaceUniform, ViewUniform};
 use super::target::{COLOUR_FORMAT, RenderTarget};
 use super::views::{Surface, ViewMode};
@@ -31,6 +31,9 @@ pub struct DrawContent {
     pub target: CloudData,
     /// The current training batch's pairs x0 → x1.
     pub coupling: Vec<Segment>,
+    /// The space's own surface (a curved mesh), for views that draw `Surface::Mesh`; whether it
+    /// is closed.
+    pub surface: Option<(std::sync::Arc<MeshData>, bool)>,
 }
 
 impl Renderer {
@@ -159,7 +162,14 @@ impl Renderer {
             a: 1.0,
         });
         let plane_quad = view.plane_quad.as_ref().map(|(_, quad)| quad);
-        let surface = self.surface_for(frame.mode, style, view.density_shown, plane_quad);
+        let space_surface = view.space_surface.as_ref().map(|(_, mesh)| mesh);
+        let surface = self.surface_for(
+            frame.mode,
+            style,
+            view.density_shown,
+            plane_quad,
+            space_surface,
+        );
         let layers = &style.layers;
         let bare = surface.is_none()
             && !(layers.coupling && view.coupling.is_some())
@@ -243,6 +253,7 @@ impl Renderer {
         style: &Style,
         density_shown: bool,
         plane_quad: Option<&'a GpuMesh>,
+        space_surface: Option<&'a GpuMesh>,
     ) -> Option<(&'a GpuMesh, SurfaceUniform)> {
         let palette = &style.palette;
         let density_alpha = if density_shown { 1.0 } else { 0.0 };
@@ -257,6 +268,7 @@ impl Renderer {
             Surface::Sphere => Some((&self.sphere, uniform([12.0, 6.0], true))),
             Surface::Donut => Some((&self.donut, uniform([12.0, 4.0], true))),
             Surface::Square => Some((&self.torus_square, uniform([4.0, 4.0], false))),
+            Surface::Mesh => space_surface.map(|mesh| (mesh, uniform([0.0, 0.0], true))),
             // Without the heat map the plane is the cleared background: no full-screen pass.
             Surface::Background if !density_shown => None,
             Surface::Background => plane_quad.map(|quad| {
@@ -418,6 +430,8 @@ pub struct ViewResources {
     density_image: Option<DensityImage>,
     /// The plane's heat-map quad and the world rectangle it covers.
     plane_quad: Option<([f32; 4], GpuMesh)>,
+    /// The space's own surface on the GPU, with the mesh it was made from.
+    space_surface: Option<(std::sync::Arc<MeshData>, GpuMesh)>,
     particles: Option<GpuCloud>,
     source_samples: Option<GpuCloud>,
     target_samples: Option<GpuCloud>,
@@ -463,6 +477,7 @@ impl ViewResources {
             density_generation: 0,
             density_image: None,
             plane_quad: None,
+            space_surface: None,
             particles: None,
             source_samples: None,
             target_samples: None,
@@ -505,6 +520,18 @@ impl ViewResources {
         self.source_samples = upload_cloud(renderer, device, &content.source);
         self.target_samples = upload_cloud(renderer, device, &content.target);
         self.coupling = upload_segments(renderer, device, &content.coupling);
+        match &content.surface {
+            // The same mesh stays on the GPU from snapshot to snapshot.
+            Some((data, _))
+                if self
+                    .space_surface
+                    .as_ref()
+                    .is_some_and(|(uploaded, _)| std::sync::Arc::ptr_eq(uploaded, data)) => {}
+            Some((data, closed)) => {
+                self.space_surface = Some((data.clone(), GpuMesh::new(device, data, *closed)));
+            }
+            None => self.space_surface = None,
+        }
         self.content_version = Some(content.version);
     }
 

@@ -68,6 +68,8 @@ pub enum Surface {
     Donut,
     /// The square [0, 2π)², with a grid of quarter turns.
     Square,
+    /// The space's own triangle mesh (a curved mesh surface), lit, each face flat.
+    Mesh,
 }
 
 /// What the window writes along a view's edges.
@@ -269,10 +271,10 @@ impl ViewMode {
     pub const MESH_SURFACE: ViewMode = ViewMode {
         name: "surface",
         cli_name: "surface",
-        description: "A curved mesh surface in 3-D, as a wireframe of its edges.",
+        description: "A curved mesh surface in 3-D: its faces lit and flat-shaded, its edges drawn faintly over them.",
         projection: Projection::Space,
         camera: ViewCamera::Orbit,
-        surface: Surface::Background,
+        surface: Surface::Mesh,
         grid: false,
         edge_labels: EdgeLabels::None,
         layout: Layout::Together,

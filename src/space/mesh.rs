@@ -43,6 +43,11 @@ impl SpaceFamily for MeshFamily {
             .collect()
     }
 
+    /// A floor's view and a surface's, whichever meshes have been loaded.
+    fn views(&self) -> Vec<ViewMode> {
+        vec![ViewMode::MESH_FLOOR, ViewMode::MESH_SURFACE]
+    }
+
     /// Each member is made once per setting, so two members are the same one.
     fn same_member(&self, a: &'static SpaceEntry, b: &'static SpaceEntry) -> bool {
         std::ptr::eq(a, b)

@@ -61,6 +61,13 @@ pub trait SpaceFamily: Send + Sync {
     fn member_for_columns(&self, header: &[&str]) -> std::result::Result<SpaceKind, String>;
     /// The members made so far.
     fn members(&self) -> Vec<SpaceKind>;
+    /// The views its members may offer (by default, those of the members made so far).
+    fn views(&self) -> Vec<ViewMode> {
+        self.members()
+            .into_iter()
+            .flat_map(|member| member.views().iter().copied())
+            .collect()
+    }
     /// Whether two entries of this family are one space (by default: the same columns).
     fn same_member(&self, a: &'static SpaceEntry, b: &'static SpaceEntry) -> bool {
         a.columns == b.columns
@@ -325,11 +332,11 @@ pub fn all() -> Vec<SpaceKind> {
 /// Every view of every space, each once, in the order the spaces list them.
 pub fn views() -> Vec<ViewMode> {
     let mut views: Vec<ViewMode> = Vec::new();
-    let members = all().into_iter().flat_map(|space| match space.0.family {
-        Some(family) => family.members(),
-        None => vec![space],
+    let every = all().into_iter().flat_map(|space| match space.0.family {
+        Some(family) => family.views(),
+        None => space.views().to_vec(),
     });
-    for view in members.flat_map(|space| space.views().iter().copied()) {
+    for view in every {
         if !views.contains(&view) {
             views.push(view);
         }

@@ -4,7 +4,7 @@
 //! (the euclidean baseline's are straight, through the walls).
 
 use std::f64::consts::{PI, TAU};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use glam::{DVec3, Vec2, Vec3};
 
@@ -12,11 +12,14 @@ use super::{Edge, SpaceRender, position, push_arrow};
 use crate::data::Points;
 use crate::geometry::mesh::MeshSpace;
 use crate::render::content::{Rgba, Segment, hsl};
+use crate::render::mesh::{MeshData, flat_faces};
 
 pub struct MeshRender {
     space: &'static MeshSpace,
     /// The backdrop's lines, found once (the backdrop is drawn every frame).
     lines: OnceLock<Vec<[[f32; 3]; 2]>>,
+    /// A surface's faces for the GPU and whether it is closed, found once.
+    faces: OnceLock<(Arc<MeshData>, bool)>,
 }
 
 /// Points per drawn conditional path.
@@ -30,6 +33,7 @@ impl MeshRender {
         Self {
             space,
             lines: OnceLock::new(),
+            faces: OnceLock::new(),
         }
     }
 
@@ -121,6 +125,20 @@ impl SpaceRender for MeshRender {
         } else {
             [Edge::Wrap, Edge::Clamp]
         }
+    }
+    /// A curved surface's faces (a floor is drawn by its walls alone).
+    fn surface(&self) -> Option<(Arc<MeshData>, bool)> {
+        if self.space.is_planar() {
+            return None;
+        }
+        let mesh = self.space.mesh();
+        let (faces, closed) = self.faces.get_or_init(|| {
+            let faces = flat_faces(
+                (0..mesh.faces().len()).map(|f| mesh.corners(f).map(|p| p.as_vec3().to_array())),
+            );
+            (Arc::new(faces), mesh.boundary_edges().is_empty())
+        });
+        Some((faces.clone(), *closed))
     }
     /// A floor's walls in the grid colour, opaque; a surface's edges, faint.
     fn backdrop(&self, colour: Rgba, out: &mut Vec<Segment>) {

@@ -67,6 +67,11 @@ pub trait SpaceRender: Send + Sync {
     /// Lines drawn under the particles in every view of the space (the hyperbolic disk's rim
     /// and geodesic grid); `colour` is the palette's grid colour.
     fn backdrop(&self, _colour: Rgba, _out: &mut Vec<Segment>) {}
+    /// The triangles a view with `Surface::Mesh` draws under everything (a curved mesh's own
+    /// faces), built once; whether the surface is closed (its far side may be culled).
+    fn surface(&self) -> Option<(std::sync::Arc<super::mesh::MeshData>, bool)> {
+        None
+    }
 }
 
 /// A shaft from `start` to `end` and two head strokes, back from the tip and rotated ±25°
