@@ -1465,23 +1465,8 @@ fn mesh_field(args: MeshFieldArgs) -> Result<()> {
         tau: args.tau,
         ..MeshConfig::default()
     };
-    let from = match args.from {
-        Some((x, y)) => glam::DVec3::new(x, y, 0.0),
-        None => {
-            // Where the default source blob sits: the floor nearest a fraction (0.115, 0.885)
-            // of the mesh's box.
-            let mesh = flowscope::geometry::mesh::load_mesh(&args.mesh)?;
-            let (lo, hi) = mesh.positions().iter().fold(
-                (glam::DVec3::splat(f64::MAX), glam::DVec3::splat(f64::MIN)),
-                |(lo, hi), &p| (lo.min(p), hi.max(p)),
-            );
-            let corner = lo + (hi - lo) * glam::DVec3::new(0.115, 0.885, 0.0);
-            let locator = flowscope::geometry::mesh::Locator::of(&mesh);
-            let (point, _) = locator.nearest(&mesh, glam::DVec3::new(corner.x, corner.y, 0.0));
-            mesh.point(point.face, point.bary)
-        }
-    };
-    flowscope::export::write_distance_fields(&config, from, args.size, &args.out)?;
+    let from = args.from.map(|(x, y)| glam::DVec3::new(x, y, 0.0));
+    let from = flowscope::export::write_distance_fields(&config, from, args.size, &args.out)?;
     eprintln!(
         "wrote the geodesic, biharmonic and diffusion distances from ({:.3}, {:.3}) on {} -> {}",
         from.x,

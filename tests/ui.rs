@@ -540,3 +540,47 @@ fn a_maze_offers_its_mesh_and_premetric_and_trains_on_the_one_chosen() {
         })
     });
 }
+
+#[test]
+fn the_distance_field_window_draws_a_maze_and_explains_itself_elsewhere() {
+    let mut harness = harness(quick_maze_scene());
+    harness.step();
+    // The menu bar's View (the side panel has a section of the same name).
+    harness
+        .query_all_by_label("View")
+        .find(|node| node.accesskit_node().role() != Role::Label)
+        .unwrap()
+        .click();
+    harness.step();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Distance fields…").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label_contains("Click a point of the floor");
+    let image = harness.get(By::new().role(Role::Image));
+    image.click();
+    harness.step();
+    harness.step();
+    // The middle of the picture is the biharmonic panel's centre: floor or wall, the window
+    // either redraws or says it is a wall, and stays open.
+    harness.get_by_label_contains("Click a point of the floor");
+    let mut plane = harness_for_plane();
+    plane.step();
+    plane
+        .query_all_by_label("View")
+        .find(|node| node.accesskit_node().role() != Role::Label)
+        .unwrap()
+        .click();
+    plane.step();
+    plane.step();
+    plane.step();
+    plane.get_by_label("Distance fields…").click();
+    plane.step();
+    plane.step();
+    plane.get_by_label_contains("Distance fields are drawn on planar meshes");
+}
+
+fn harness_for_plane() -> Harness<'static, FlowscopeApp> {
+    harness(quick_scene())
+}

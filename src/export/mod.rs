@@ -9,7 +9,7 @@ mod video;
 
 /// The shipped font every rendered caption and plot label uses.
 pub(crate) use caption::FONT;
-pub use distance_fields::{distance_fields, write_distance_fields};
+pub use distance_fields::{DistanceFields, TITLE_PX, write_distance_fields};
 pub use npy::{npy_bytes, write_npy};
 pub use video::{VideoFormat, check_target};
 

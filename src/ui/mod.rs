@@ -3,6 +3,7 @@
 
 mod app;
 mod controls;
+mod distances;
 mod export;
 mod histograms;
 mod plots;

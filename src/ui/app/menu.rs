@@ -60,6 +60,13 @@ impl FlowscopeApp {
                 if ui.button("Reset camera").clicked() {
                     self.cameras = Cameras::default();
                 }
+                if ui
+                    .button("Distance fields…")
+                    .on_hover_text("On a planar mesh: the geodesic, biharmonic and diffusion distance from a point you click, side by side.")
+                    .clicked()
+                {
+                    self.distances.open = true;
+                }
                 if ui.button("Keyboard shortcuts (F1)").clicked() {
                     self.show_help = true;
                 }

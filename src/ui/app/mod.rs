@@ -10,6 +10,7 @@ use burn::tensor::Device;
 use eframe::egui;
 
 use super::controls::TimeControl;
+use super::distances::DistancesWindow;
 use super::export::ExportDialog;
 use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
@@ -67,6 +68,7 @@ pub struct FlowscopeApp {
     /// Where the last scene is kept between sessions (None in tests).
     last_scene_file: Option<PathBuf>,
     export: ExportDialog,
+    distances: DistancesWindow,
 }
 
 /// How long a notice stays in the status line.
@@ -154,6 +156,7 @@ impl FlowscopeApp {
             fit_camera: true,
             last_scene_file,
             export: ExportDialog::default(),
+            distances: DistancesWindow::default(),
         };
         app.restart_runs(ctx);
         app
@@ -598,6 +601,7 @@ impl FlowscopeApp {
         if let Some(message) = self.export.ui(&ctx, &self.runs, &self.device) {
             self.set_notice(message);
         }
+        self.distances.ui(&ctx, &self.scene);
     }
 }
 
