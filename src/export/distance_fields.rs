@@ -63,7 +63,7 @@ impl DistanceFields {
     /// Where the default source blob sits: the floor nearest a fraction (0.115, 0.885) of the
     /// mesh's box.
     pub fn default_point(&self) -> DVec3 {
-        let (lo, hi) = bounds(&self.mesh);
+        let (lo, hi) = self.mesh.bounds();
         let corner = lo + (hi - lo) * DVec3::new(0.115, 0.885, 0.0);
         let (point, _) = self.locator.nearest(&self.mesh, corner);
         self.mesh.point(point.face, point.bary)
@@ -114,7 +114,7 @@ impl DistanceFields {
     /// The pixel grid of a `panel_px`-wide panel: its centre in the world and the width of a
     /// pixel.
     fn panel_frame(&self, panel_px: u32) -> (DVec3, f64) {
-        let (lo, hi) = bounds(&self.mesh);
+        let (lo, hi) = self.mesh.bounds();
         let span = (hi.x - lo.x).max(hi.y - lo.y) * 1.04;
         ((lo + hi) * 0.5, span / panel_px as f64)
     }
@@ -226,15 +226,8 @@ impl DistanceFields {
 }
 
 fn mesh_size(mesh: &TriMesh) -> f64 {
-    let (lo, hi) = bounds(mesh);
+    let (lo, hi) = mesh.bounds();
     (hi - lo).length()
-}
-
-fn bounds(mesh: &TriMesh) -> (DVec3, DVec3) {
-    mesh.positions().iter().fold(
-        (DVec3::splat(f64::MAX), DVec3::splat(f64::MIN)),
-        |(lo, hi), &p| (lo.min(p), hi.max(p)),
-    )
 }
 
 /// Writes the three fields from `from` (by default where the top-left blob sits) on the planar

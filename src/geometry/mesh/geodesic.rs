@@ -36,7 +36,7 @@ impl GeodesicDistance {
     pub fn new(mesh: &TriMesh) -> Result<Self> {
         let n = mesh.vertex_count();
         let (entries, mass) = cotangent_laplacian(mesh);
-        let mean_edge = mean_edge_length(mesh);
+        let mean_edge = mesh.mean_edge_length();
         let time = mean_edge * mean_edge;
         // L alone is singular (constants); a tiny mass term fixes the constant, which the
         // shift to zero at the source removes anyway.
@@ -142,13 +142,4 @@ impl GeodesicDistance {
         bary[corner] = 1.0;
         self.from_point(mesh, f, bary)
     }
-}
-
-fn mean_edge_length(mesh: &TriMesh) -> f64 {
-    let edges = mesh.edge_faces();
-    let total: f64 = edges
-        .keys()
-        .map(|&(a, b)| (mesh.positions()[a as usize] - mesh.positions()[b as usize]).length())
-        .sum();
-    total / edges.len().max(1) as f64
 }

@@ -25,7 +25,7 @@ pub struct Locator {
 
 impl Locator {
     pub fn of(mesh: &TriMesh) -> Self {
-        let (min, max) = bounds(mesh);
+        let (min, max) = mesh.bounds();
         let extent = (max - min).max(DVec3::splat(1e-12));
         // Cells as near cubic as the box allows, about FACES_PER_BUCKET faces each; a flat axis
         // (a planar mesh's z) gets one layer.
@@ -159,14 +159,6 @@ impl Locator {
             }
         }
     }
-}
-
-/// The mesh's bounding box.
-pub fn bounds(mesh: &TriMesh) -> (DVec3, DVec3) {
-    mesh.positions().iter().fold(
-        (DVec3::splat(f64::MAX), DVec3::splat(f64::MIN)),
-        |(lo, hi), &p| (lo.min(p), hi.max(p)),
-    )
 }
 
 /// The point of face `f` nearest `p` (Ericson, Real-Time Collision Detection §5.1.5), as

@@ -267,6 +267,24 @@ impl TriMesh {
         &frames[f]
     }
 
+    /// The bounding box of the vertices.
+    pub fn bounds(&self) -> (DVec3, DVec3) {
+        self.positions.iter().fold(
+            (DVec3::splat(f64::MAX), DVec3::splat(f64::MIN)),
+            |(lo, hi), &p| (lo.min(p), hi.max(p)),
+        )
+    }
+
+    /// The mean length of the edges.
+    pub fn mean_edge_length(&self) -> f64 {
+        let edges = self.edge_faces();
+        let total: f64 = edges
+            .keys()
+            .map(|&(a, b)| (self.positions[a as usize] - self.positions[b as usize]).length())
+            .sum();
+        total / edges.len().max(1) as f64
+    }
+
     /// The point of face `f` at barycentric coordinates `bary`.
     pub fn point(&self, f: usize, bary: [f64; 3]) -> DVec3 {
         let [a, b, c] = self.corners(f);

@@ -14,7 +14,7 @@ use burn::tensor::{Tensor, TensorData};
 use glam::DVec3;
 use serde::{Deserialize, Serialize};
 
-use super::locate::{Locator, bounds};
+use super::locate::Locator;
 use super::walk::{Adjacency, MeshPoint};
 use super::{
     ConditionalFlow, GeodesicDistance, Premetric, PreparedTarget, SpectralDistance, SpectralKind,
@@ -148,9 +148,9 @@ impl MeshSpace {
             PremetricKind::Euclidean => None,
         };
         let geodesic = GeodesicDistance::new(&mesh)?;
-        let (lo, hi) = bounds(&mesh);
+        let (lo, hi) = mesh.bounds();
         let planar = mesh.is_planar();
-        let mean_edge = mean_edge(&mesh);
+        let mean_edge = mesh.mean_edge_length();
         Ok(Self {
             config: config.clone(),
             adjacency: Adjacency::of(&mesh),
@@ -372,19 +372,6 @@ impl MeshSpace {
 /// Widens f32 coordinates.
 fn wide<const D: usize>(x: &[f32]) -> [f64; D] {
     std::array::from_fn(|k| x.get(k).copied().unwrap_or(0.0) as f64)
-}
-
-/// The mean length of the mesh's edges.
-fn mean_edge(mesh: &TriMesh) -> f64 {
-    let (mut total, mut count) = (0.0, 0usize);
-    for f in 0..mesh.faces().len() {
-        let c = mesh.corners(f);
-        for k in 0..3 {
-            total += (c[k] - c[(k + 1) % 3]).length();
-            count += 1;
-        }
-    }
-    total / count.max(1) as f64
 }
 
 impl Space for MeshSpace {
