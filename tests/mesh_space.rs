@@ -444,6 +444,20 @@ fn a_maze_run_exports_with_its_walls_where_the_maze_is() {
     for (x, y) in [(5, 112), (219, 112), (112, 5), (112, 219)] {
         assert_eq!(*frame.get_pixel(x, y), background, "({x}, {y}) is drawn on");
     }
+    // Inside it, the floor is filled and the walls are not: block (3, 3) of the 13 × 13
+    // layout is a cell, always floor, and block (2, 2) a pillar between cells, always wall.
+    let pixel_of_block = |block: f64| (112.0 + ((block + 0.5) / 13.0 - 0.5) * 200.0).round() as u32;
+    let (cell, pillar) = (pixel_of_block(3.0), pixel_of_block(2.0));
+    assert_ne!(
+        *frame.get_pixel(cell, cell),
+        background,
+        "the floor is not filled"
+    );
+    assert_eq!(
+        *frame.get_pixel(pillar, pillar),
+        background,
+        "a wall is filled"
+    );
 }
 
 #[test]

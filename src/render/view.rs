@@ -8,7 +8,7 @@ use super::content::{CloudData, ColourMode, DensityImage, Segment, Style};
 use super::mesh::{self, MeshData};
 use super::renderer::{CloudUniform, GpuMesh, Renderer, SurfaceUniform, ViewUniform};
 use super::target::{COLOUR_FORMAT, RenderTarget};
-use super::views::{Surface, ViewMode};
+use super::views::{Projection, Surface, ViewMode};
 use crate::Result;
 
 /// What a view shows at one moment: the picture, the camera and the time.
@@ -268,7 +268,19 @@ impl Renderer {
             Surface::Sphere => Some((&self.sphere, uniform([12.0, 6.0], true))),
             Surface::Donut => Some((&self.donut, uniform([12.0, 4.0], true))),
             Surface::Square => Some((&self.torus_square, uniform([4.0, 4.0], false))),
-            Surface::Mesh => space_surface.map(|mesh| (mesh, uniform([0.0, 0.0], true))),
+            // A floor under the heat map gives way to the plane's quad, which carries it.
+            Surface::Mesh if density_shown && mode.projection == Projection::Flat => plane_quad
+                .map(|quad| {
+                    let mut flat = uniform([0.0, 0.0], false);
+                    flat.colour = palette.background.to_f32();
+                    (quad, flat)
+                }),
+            Surface::Mesh => space_surface.map(|mesh| {
+                (
+                    mesh,
+                    uniform([0.0, 0.0], mode.projection != Projection::Flat),
+                )
+            }),
             // Without the heat map the plane is the cleared background: no full-screen pass.
             Surface::Background if !density_shown => None,
             Surface::Background => plane_quad.map(|quad| {

@@ -68,7 +68,8 @@ pub enum Surface {
     Donut,
     /// The square [0, 2π)², with a grid of quarter turns.
     Square,
-    /// The space's own triangle mesh (a curved mesh surface), lit, each face flat.
+    /// The space's own triangle mesh: a curved surface lit, each face flat; a floor in one
+    /// colour, its walls (holes) left as background.
     Mesh,
 }
 
@@ -261,7 +262,7 @@ impl ViewMode {
             span: 1.12,
             fits_data: false,
         },
-        surface: Surface::Background,
+        surface: Surface::Mesh,
         grid: false,
         edge_labels: EdgeLabels::None,
         layout: Layout::Together,

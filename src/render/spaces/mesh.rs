@@ -126,11 +126,8 @@ impl SpaceRender for MeshRender {
             [Edge::Wrap, Edge::Clamp]
         }
     }
-    /// A curved surface's faces (a floor is drawn by its walls alone).
+    /// The mesh's faces: a floor's, or a curved surface's.
     fn surface(&self) -> Option<(Arc<MeshData>, bool)> {
-        if self.space.is_planar() {
-            return None;
-        }
         let mesh = self.space.mesh();
         let (faces, closed) = self.faces.get_or_init(|| {
             let faces = flat_faces(
