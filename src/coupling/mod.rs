@@ -335,6 +335,67 @@ pub struct PairBatch {
     pub observation: Option<Points>,
     /// Mean squared geodesic cost over the batch's pairs.
     pub coupling_cost: f64,
+    /// Where each pair's path is at its training time, solved ahead for spaces that simulate
+    /// their paths (`Space::simulates_paths`).
+    pub path: Option<PathSamples>,
+}
+
+/// A time per pair, and x_t and u_t there (row-major, the space's dimension per row).
+#[derive(Debug, Clone, Default)]
+pub struct PathSamples {
+    pub times: Vec<f64>,
+    pub xt: Vec<f64>,
+    pub ut: Vec<f64>,
+}
+
+impl PathSamples {
+    /// Draws a time for each pair of `x0`/`x1` and solves its path there, on every core.
+    fn solve(
+        space: SpaceKind,
+        scheduler: &crate::geometry::Scheduler,
+        x0: &Points,
+        x1: &Points,
+        rng: &mut Rng,
+    ) -> Self {
+        let (n, dim) = (x0.len(), space.dim());
+        let times: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+        let mut xt = vec![0.0; n * dim];
+        let mut ut = vec![0.0; n * dim];
+        let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+        let rows = n.div_ceil(cores).max(1);
+        std::thread::scope(|scope| {
+            for (part, (xt, ut)) in xt
+                .chunks_mut(rows * dim)
+                .zip(ut.chunks_mut(rows * dim))
+                .enumerate()
+            {
+                let times = &times;
+                scope.spawn(move || {
+                    let geometry = space.geometry();
+                    for (k, (xt, ut)) in xt.chunks_mut(dim).zip(ut.chunks_mut(dim)).enumerate() {
+                        let i = part * rows + k;
+                        let t = times[i];
+                        let (kappa, dkappa) = (scheduler.kappa(t), scheduler.dkappa(t));
+                        geometry.interpolate(x0.point(i), x1.point(i), kappa, dkappa, xt, ut);
+                    }
+                });
+            }
+        });
+        Self { times, xt, ut }
+    }
+
+    /// The first `n` rows.
+    pub fn truncate(&mut self, n: usize, dim: usize) {
+        self.times.truncate(n);
+        self.xt.truncate(n * dim);
+        self.ut.truncate(n * dim);
+    }
+
+    pub fn extend(&mut self, more: &PathSamples) {
+        self.times.extend_from_slice(&more.times);
+        self.xt.extend_from_slice(&more.xt);
+        self.ut.extend_from_slice(&more.ut);
+    }
 }
 
 /// Where a stream's pairs come from.
@@ -370,6 +431,8 @@ pub struct PairStream {
     solving: VecDeque<SolvingChunk>,
     /// The machine's cores, asked once: the OS answer reads files.
     cores: usize,
+    /// For a space that simulates its paths: the schedule, and the training times' stream.
+    path: Option<(crate::geometry::Scheduler, Rng)>,
 }
 
 impl PairStream {
@@ -412,7 +475,17 @@ impl PairStream {
             pending_x1: Points::new(dim, Vec::new(), labelled.then(Vec::new)),
             solving: VecDeque::new(),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            path: None,
         }
+    }
+
+    /// Solves each batch's paths ahead with its pairs when the space simulates them (a
+    /// premetric flow), with times drawn from their own stream of `seed`.
+    pub fn with_path(mut self, scheduler: crate::geometry::Scheduler, seed: u64) -> Self {
+        if self.space.geometry().simulates_paths() {
+            self.path = Some((scheduler, Rng::stream(seed, "train-time")));
+        }
+        self
     }
 
     /// The group the equivariant coupling aligns pairs along.
@@ -452,11 +525,16 @@ impl PairStream {
             }
         };
         let coupling_cost = mean_pair_cost(self.space, &x0, &x1);
+        let path = self
+            .path
+            .as_mut()
+            .map(|(scheduler, rng)| PathSamples::solve(self.space, scheduler, &x0, &x1, rng));
         PairBatch {
             x0,
             x1,
             observation,
             coupling_cost,
+            path,
         }
     }
 

@@ -59,6 +59,9 @@ impl PrefetchedPairs {
             let more = self.receive()?;
             batch.x0.extend(&more.x0);
             batch.x1.extend(&more.x1);
+            if let (Some(path), Some(more)) = (batch.path.as_mut(), &more.path) {
+                path.extend(more);
+            }
             if let (Some(observation), Some(more)) = (batch.observation.as_mut(), &more.observation)
             {
                 observation.extend(more);
@@ -68,6 +71,10 @@ impl PrefetchedPairs {
             batch.x0 = batch.x0.take_front(size);
             batch.x1 = batch.x1.take_front(size);
             batch.observation = batch.observation.map(|mut o| o.take_front(size));
+            let dim = batch.x0.dim();
+            if let Some(path) = batch.path.as_mut() {
+                path.truncate(size, dim);
+            }
         }
         self.send(Request::Batch(size))?;
         self.in_flight = true;

@@ -158,22 +158,41 @@ impl Trainer {
         let n = batch.x0.len();
         let dim = self.space.dim();
         let (geometry, io) = (self.space.geometry(), self.space.model());
-        let mut times = Vec::with_capacity(n);
-        let mut kappa = Vec::with_capacity(n);
-        let mut dkappa = Vec::with_capacity(n);
-        for _ in 0..n {
-            let t = self.time_rng.uniform();
-            times.push(t as f32);
-            kappa.push(self.path.scheduler.kappa(t) as f32);
-            dkappa.push(self.path.scheduler.dkappa(t) as f32);
-        }
+        // A space that simulates its paths had its times and x_t solved ahead with the pairs;
+        // the others draw their times here (before the labels' dropout, from the same stream).
+        let drawn = batch.path.is_none().then(|| {
+            let mut times = Vec::with_capacity(n);
+            let mut kappa = Vec::with_capacity(n);
+            let mut dkappa = Vec::with_capacity(n);
+            for _ in 0..n {
+                let t = self.time_rng.uniform();
+                times.push(t as f32);
+                kappa.push(self.path.scheduler.kappa(t) as f32);
+                dkappa.push(self.path.scheduler.dkappa(t) as f32);
+            }
+            (times, kappa, dkappa)
+        });
         let labels = self.training_labels(batch);
         let device = &self.device;
         let column =
             |values: Vec<f32>| Tensor::<2>::from_data(TensorData::new(values, [n, 1]), device);
-        let x0 = Tensor::<2>::from_data(TensorData::new(batch.x0.to_f32(), [n, dim]), device);
-        let x1 = Tensor::<2>::from_data(TensorData::new(batch.x1.to_f32(), [n, dim]), device);
-        let (xt, ut) = geometry.interpolate_tensor(x0, x1, column(kappa), column(dkappa));
+        let rows = |values: &[f64]| {
+            let values: Vec<f32> = values.iter().map(|&v| v as f32).collect();
+            Tensor::<2>::from_data(TensorData::new(values, [n, dim]), device)
+        };
+        let (times, xt, ut) = match &batch.path {
+            Some(path) => (
+                path.times.iter().map(|&t| t as f32).collect::<Vec<f32>>(),
+                rows(&path.xt),
+                rows(&path.ut),
+            ),
+            None => {
+                let (times, kappa, dkappa) = drawn.unwrap_or_default();
+                let (x0, x1) = (rows(batch.x0.data()), rows(batch.x1.data()));
+                let (xt, ut) = geometry.interpolate_tensor(x0, x1, column(kappa), column(dkappa));
+                (times, xt, ut)
+            }
+        };
         let time_dim = self.model.time_feature_dim();
         let time = TensorData::new(self.model.time_features(&times), [n, time_dim]);
         let observation = match (&batch.observation, self.model.is_observed()) {

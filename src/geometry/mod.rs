@@ -51,6 +51,12 @@ pub trait Space: Send + Sync {
     fn is_euclidean(&self) -> bool {
         false
     }
+    /// Whether `interpolate` simulates its path (a premetric flow) instead of evaluating a
+    /// closed form: training then solves each batch's x_t ahead, with its pairs, on the
+    /// coupling's thread.
+    fn simulates_paths(&self) -> bool {
+        false
+    }
 
     /// exp_x(v): follow the geodesic from `x` with initial velocity `v` for unit time.
     fn exp(&self, x: &[f64], v: &[f64], out: &mut [f64]);

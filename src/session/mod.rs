@@ -337,7 +337,8 @@ impl Session {
             },
         };
         let pairs = PairStream::with_origin(scene.space, scene.coupling.clone(), origin, seed)
-            .with_group(scene.alignment());
+            .with_group(scene.alignment())
+            .with_path(scene.path.scheduler, seed);
         let trainer = Trainer::new(
             scene.space,
             scene.path.clone(),

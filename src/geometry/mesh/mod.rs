@@ -275,11 +275,13 @@ impl TriMesh {
         )
     }
 
-    /// The mean length of the edges.
+    /// The mean length of the edges, summed in the order of their vertices (a hash map's order
+    /// changes from process to process, and with it the sum's last bits: runs would differ).
     pub fn mean_edge_length(&self) -> f64 {
-        let edges = self.edge_faces();
+        let mut edges: Vec<(u32, u32)> = self.edge_faces().into_keys().collect();
+        edges.sort_unstable();
         let total: f64 = edges
-            .keys()
+            .iter()
             .map(|&(a, b)| (self.positions[a as usize] - self.positions[b as usize]).length())
             .sum();
         total / edges.len().max(1) as f64

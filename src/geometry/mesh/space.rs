@@ -381,6 +381,9 @@ impl Space for MeshSpace {
     fn is_euclidean(&self) -> bool {
         self.premetric.is_none() && self.planar
     }
+    fn simulates_paths(&self) -> bool {
+        self.premetric.is_some()
+    }
 
     fn exp(&self, x: &[f64], v: &[f64], out: &mut [f64]) {
         let step = self.ambient(v);
