@@ -269,49 +269,8 @@ pub fn geodesic_w2(
             b.len()
         )));
     }
-    let mesh = space.mesh();
-    let located: Vec<_> = a.iter().map(|p| space.locate(p)).collect();
     let n = a.len();
-    let mut costs = vec![0f32; n * n];
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let columns_per_thread = n.div_ceil(cores).max(1);
-    let columns: Vec<Vec<f32>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..n)
-            .step_by(columns_per_thread)
-            .map(|first| {
-                let located = &located;
-                scope.spawn(move || {
-                    let mut out = Vec::new();
-                    for j in first..(first + columns_per_thread).min(n) {
-                        let target = space.locate(b.point(j));
-                        let field = space.geodesic().from_point(mesh, target.face, target.bary);
-                        out.extend(located.iter().map(|p| {
-                            let d: f64 = mesh.faces()[p.face]
-                                .iter()
-                                .zip(p.bary)
-                                .map(|(v, w)| w * field[*v as usize])
-                                .sum();
-                            (d * d) as f32
-                        }));
-                    }
-                    out
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    // Columns come back grouped by thread, each column's n rows in a run.
-    for (j, column) in columns.concat().chunks_exact(n).enumerate() {
-        for (i, &c) in column.iter().enumerate() {
-            costs[i * n + j] = c;
-        }
-    }
+    let costs = space.squared_geodesic_costs(a, b);
     let matrix = crate::coupling::CostMatrix::from_values(n, costs);
     let assignment = crate::coupling::solve_assignment(&matrix);
     let total: f64 = assignment

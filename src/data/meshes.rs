@@ -22,8 +22,12 @@ const fn blob_params(u: f64, v: f64) -> [ParamInfo; 4] {
     ]
 }
 
-const TOP_LEFT: [ParamInfo; 4] = blob_params(0.115, 0.885);
-const BOTTOM_RIGHT: [ParamInfo; 4] = blob_params(0.885, 0.115);
+/// Where the default source blob sits, as a fraction of the mesh's box: the centre of the top-left
+/// cell of the default maze (its 13 blocks are 1/13 wide, and the outer wall is one of them).
+pub const TOP_LEFT_CORNER: [f64; 2] = [0.115, 0.885];
+
+const TOP_LEFT: [ParamInfo; 4] = blob_params(TOP_LEFT_CORNER[0], TOP_LEFT_CORNER[1]);
+const BOTTOM_RIGHT: [ParamInfo; 4] = blob_params(TOP_LEFT_CORNER[1], TOP_LEFT_CORNER[0]);
 
 /// The meshes' datasets.
 pub(crate) const DATASETS: &[Dataset] = &[

@@ -28,6 +28,7 @@ pub(crate) use euclidean::{DATASETS as EUCLIDEAN_DATASETS, requested_dim};
 pub(crate) use hyperbolic::DATASETS as HYPERBOLIC_DATASETS;
 pub use mcmc::{McmcConfig, McmcRun, integrated_autocorrelation, metropolis};
 pub(crate) use meshes::DATASETS as MESH_DATASETS;
+pub use meshes::TOP_LEFT_CORNER;
 pub(crate) use planar::DATASETS as PLANE_DATASETS;
 pub use point_file::header_of;
 pub use points::{Points, write_atomically};

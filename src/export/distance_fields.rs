@@ -8,6 +8,7 @@ use std::path::Path;
 use glam::DVec3;
 
 use super::caption::Captioner;
+use crate::data::TOP_LEFT_CORNER;
 use crate::geometry::mesh::{
     GeodesicDistance, Locator, MeshConfig, SpectralDistance, SpectralKind, Spectrum, TriMesh,
     load_mesh,
@@ -60,11 +61,12 @@ impl DistanceFields {
         &self.config
     }
 
-    /// Where the default source blob sits: the floor nearest a fraction (0.115, 0.885) of the
-    /// mesh's box.
+    /// Where the default source blob sits: the floor nearest [`TOP_LEFT_CORNER`] of the mesh's
+    /// box.
     pub fn default_point(&self) -> DVec3 {
         let (lo, hi) = self.mesh.bounds();
-        let corner = lo + (hi - lo) * DVec3::new(0.115, 0.885, 0.0);
+        let [u, v] = TOP_LEFT_CORNER;
+        let corner = lo + (hi - lo) * DVec3::new(u, v, 0.0);
         let (point, _) = self.locator.nearest(&self.mesh, corner);
         self.mesh.point(point.face, point.bary)
     }

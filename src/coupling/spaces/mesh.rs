@@ -6,7 +6,7 @@ use super::{SpaceCoupling, snap_to_grid};
 use crate::coupling::{CostMatrix, solve_assignment};
 use crate::data::Points;
 use crate::geometry::Space;
-use crate::geometry::mesh::{MeshSpace, PreparedTarget};
+use crate::geometry::mesh::MeshSpace;
 
 pub struct MeshCoupling {
     pub space: &'static MeshSpace,
@@ -38,20 +38,8 @@ impl SpaceCoupling for MeshCoupling {
         if let (Some(ea), Some(eb)) = (self.spectral_coordinates(a), self.spectral_coordinates(b)) {
             return CostMatrix::from_pair_cost(&ea, &eb, squared);
         }
-        // The geodesic premetric: one distance field per column, solved on every core.
-        let fields: Vec<PreparedTarget> = parallel_map(b, |q| {
-            self.space
-                .prepare(q)
-                .expect("a premetric space prepares its targets")
-        });
-        let n = a.len();
-        let mut data = vec![0f32; n * n];
-        for (i, p) in a.iter().enumerate() {
-            for (j, field) in fields.iter().enumerate() {
-                data[i * n + j] = self.space.premetric_distance(p, p, Some(field)).powi(2) as f32;
-            }
-        }
-        CostMatrix::from_values(n, data)
+        // The geodesic premetric: one distance field per column.
+        CostMatrix::from_values(a.len(), self.space.squared_geodesic_costs(a, b))
     }
     fn optimal_assignment(&self, a: &Points, b: &Points) -> Vec<usize> {
         solve_assignment(&self.cost_matrix(a, b))
@@ -69,23 +57,4 @@ impl SpaceCoupling for MeshCoupling {
         snap_to_grid(x, level, y);
         self.space.project(y);
     }
-}
-
-/// `f` of every point, the points shared among the cores, in order.
-fn parallel_map<T: Send>(points: &Points, f: impl Fn(&[f64]) -> T + Sync) -> Vec<T> {
-    let n = points.len();
-    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
-    let chunk = n.div_ceil(cores).max(1);
-    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
-    std::thread::scope(|scope| {
-        for (part, slots) in out.chunks_mut(chunk).enumerate() {
-            let f = &f;
-            scope.spawn(move || {
-                for (offset, slot) in slots.iter_mut().enumerate() {
-                    *slot = Some(f(points.point(part * chunk + offset)));
-                }
-            });
-        }
-    });
-    out.into_iter().flatten().collect()
 }

@@ -20,6 +20,7 @@ use super::{
     ConditionalFlow, GeodesicDistance, Premetric, PreparedTarget, SpectralDistance, SpectralKind,
     Spectrum, TriMesh, load_mesh,
 };
+use crate::data::Points;
 use crate::geometry::Space;
 use crate::rng::Rng;
 use crate::{Error, Result};
@@ -101,9 +102,10 @@ pub struct MeshSpace {
     locator: Locator,
     /// None for the euclidean baseline.
     premetric: Option<Premetric>,
-    /// The geodesic distance (heat method): it leads a stalled spectral descent out of a
-    /// spurious basin, and measures every premetric's results by the same yardstick.
-    geodesic: GeodesicDistance,
+    /// The geodesic distance (heat method), unless the premetric is that distance itself: it
+    /// leads a stalled spectral descent out of a spurious basin, and measures every
+    /// premetric's results by the same yardstick.
+    geodesic: Option<GeodesicDistance>,
     planar: bool,
     mean_edge: f64,
     max_step: f64,
@@ -147,7 +149,11 @@ impl MeshSpace {
             }
             PremetricKind::Euclidean => None,
         };
-        let geodesic = GeodesicDistance::new(&mesh)?;
+        // The heat method's systems are factorised once per mesh.
+        let geodesic = match premetric {
+            Some(Premetric::Geodesic(_)) => None,
+            _ => Some(GeodesicDistance::new(&mesh)?),
+        };
         let (lo, hi) = mesh.bounds();
         let planar = mesh.is_planar();
         let mean_edge = mesh.mean_edge_length();
@@ -226,13 +232,47 @@ impl MeshSpace {
             adjacency: &self.adjacency,
             premetric,
             max_step: self.max_step,
-            rescue: matches!(premetric, Premetric::Spectral(_)).then_some(&self.geodesic),
+            rescue: matches!(premetric, Premetric::Spectral(_)).then_some(self.geodesic()),
         })
     }
 
     /// The geodesic distance on the mesh, whatever the premetric.
     pub fn geodesic(&self) -> &GeodesicDistance {
-        &self.geodesic
+        match (&self.premetric, &self.geodesic) {
+            (Some(Premetric::Geodesic(geodesic)), _) | (_, Some(geodesic)) => geodesic,
+            _ => unreachable!("a mesh space keeps a geodesic distance"),
+        }
+    }
+
+    /// The squared geodesic distance from each point of `a` (rows) to each of `b` (columns),
+    /// row-major: one heat solve per column, the columns shared among the cores.
+    pub fn squared_geodesic_costs(&self, a: &Points, b: &Points) -> Vec<f32> {
+        let located: Vec<MeshPoint> = a.iter().map(|p| self.locate(p)).collect();
+        let columns = in_parallel(b.len(), |j| {
+            let target = self.locate(b.point(j));
+            let field = self
+                .geodesic()
+                .from_point(&self.mesh, target.face, target.bary);
+            located
+                .iter()
+                .map(|p| {
+                    let d: f64 = self.mesh.faces()[p.face]
+                        .iter()
+                        .zip(p.bary)
+                        .map(|(v, w)| w * field[*v as usize])
+                        .sum();
+                    (d * d) as f32
+                })
+                .collect::<Vec<f32>>()
+        });
+        let (rows, n) = (a.len(), b.len());
+        let mut costs = vec![0f32; rows * n];
+        for (j, column) in columns.iter().enumerate() {
+            for (i, &c) in column.iter().enumerate() {
+                costs[i * n + j] = c;
+            }
+        }
+        costs
     }
 
     /// Whether a step from stored point `a` to `b` of a planar domain goes through a wall:
@@ -367,6 +407,24 @@ impl MeshSpace {
             Tensor::<2>::from_data(TensorData::new(values, [n, dim]), &device)
         })
     }
+}
+
+/// `f` of each index below `n`, in order, the indices shared among the cores.
+pub(crate) fn in_parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let chunk = n.div_ceil(cores).max(1);
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        for (part, slots) in out.chunks_mut(chunk).enumerate() {
+            let f = &f;
+            scope.spawn(move || {
+                for (offset, slot) in slots.iter_mut().enumerate() {
+                    *slot = Some(f(part * chunk + offset));
+                }
+            });
+        }
+    });
+    out.into_iter().flatten().collect()
 }
 
 /// Widens f32 coordinates.

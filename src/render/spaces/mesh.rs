@@ -48,10 +48,15 @@ impl MeshRender {
                 mesh.edge_faces().into_keys().collect()
             };
             edges.sort_unstable();
-            let stride = edges.len().div_ceil(MAX_WIREFRAME_EDGES).max(1);
+            // Every wall; a dense surface's edges thinned out.
+            let stride = if self.space.is_planar() {
+                1
+            } else {
+                edges.len().div_ceil(MAX_WIREFRAME_EDGES).max(1)
+            };
             edges
                 .into_iter()
-                .step_by(if self.space.is_planar() { 1 } else { stride })
+                .step_by(stride)
                 .map(|(a, b)| [point(a), point(b)])
                 .collect()
         })
