@@ -38,6 +38,10 @@ pub struct BenchReport {
     /// Seconds for the K smallest Laplace–Beltrami eigenpairs of a UV sphere of 19 802
     /// vertices, keyed by K.
     pub mesh_spectrum_s: BTreeMap<String, f64>,
+    /// Seconds for exact log-densities of 1000 plane points with 100 RK4 steps (the training
+    /// scene's model), and for the window's coarse (48², 4 steps) and fine (96², 8 steps)
+    /// density grids.
+    pub likelihood_s: BTreeMap<String, f64>,
 }
 
 /// The spectrum timings: K = 25 and K = 200 on a 20k-vertex sphere (K = 25 only when quick).
@@ -186,6 +190,24 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
     session.sample(particles, 0, Solver::Euler, steps, false)?;
     let sample_particle_steps_per_sec = (particles * steps) as f64 / start.elapsed().as_secs_f64();
 
+    let mut likelihood_s = BTreeMap::new();
+    let points = gaussian.sample(1000, &mut rng);
+    let exact = crate::flow::Estimator::Exact;
+    let rk4 = |steps| crate::flow::Integrator::Rk4 { steps };
+    let rk4_steps = if quick { 10 } else { 100 };
+    let start = Instant::now();
+    session.log_density_with(&points, rk4(rk4_steps), exact)?;
+    likelihood_s.insert(
+        format!("1000 points, {rk4_steps} rk4"),
+        start.elapsed().as_secs_f64(),
+    );
+    for (name, side, steps) in [("grid 48, 4 rk4", 48, 4), ("grid 96, 8 rk4", 96, 8)] {
+        let grid = gaussian.sample(side * side, &mut rng);
+        let start = Instant::now();
+        session.log_density_at(&grid, 1.0, rk4(steps), exact)?;
+        likelihood_s.insert(name.into(), start.elapsed().as_secs_f64());
+    }
+
     let mut report = BenchReport {
         train_steps_per_sec_independent,
         train_steps_per_sec_exact_ot,
@@ -196,6 +218,7 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
         orbit_ot_cost: BTreeMap::new(),
         cloud_train_steps_per_sec: BTreeMap::new(),
         mesh_spectrum_s: BTreeMap::new(),
+        likelihood_s,
     };
     cloud_figures(quick, &mut report, device)?;
     mesh_figures(quick, &mut report)?;

@@ -365,6 +365,10 @@ struct SweepArgs {
     /// The key along the plots' x axis (default: the first varied key).
     #[arg(long)]
     x: Option<String>,
+    /// Also plot each metric's ratio between two values of a varied key, KEY=A/B (e.g.
+    /// coupling.method=exact/independent), as DIR/METRIC_ratio.png.
+    #[arg(long, value_name = "KEY=A/B")]
+    ratio: Option<String>,
     #[arg(long, value_enum, default_value = "auto")]
     device: DeviceChoice,
 }
@@ -1299,7 +1303,7 @@ fn likelihood(args: LikelihoodArgs) -> Result<()> {
 const DEFAULT_SWEEP_PLOTS: [&str; 4] = ["coupling_cost", "path_energy", "npe", "straightness"];
 
 fn sweep(args: SweepArgs) -> Result<()> {
-    use flowscope::sweep::{Axis, PlotRequest, Sweep, SweepEvent, SweepFile};
+    use flowscope::sweep::{Axis, PlotRequest, Ratio, Sweep, SweepEvent, SweepFile};
     let text = std::fs::read_to_string(&args.scene)
         .with_context(|| format!("cannot read the scene {}", args.scene.display()))?;
     let file = SweepFile::parse(&text).with_context(|| args.scene.display().to_string())?;
@@ -1323,6 +1327,32 @@ fn sweep(args: SweepArgs) -> Result<()> {
             "--x {x} is not a varied key (the sweep varies {})",
             plan.keys().join(", ")
         );
+    }
+    let ratio = match &args.ratio {
+        Some(text) => Some(Ratio::parse(text)?),
+        None => file.ratio.clone(),
+    };
+    if let Some(ratio) = &ratio {
+        let Some(axis) = plan.axes.iter().find(|axis| axis.key == ratio.key) else {
+            bail!(
+                "the ratio's key {} is not a varied key (the sweep varies {})",
+                ratio.key,
+                plan.keys().join(", ")
+            );
+        };
+        let values = axis.texts();
+        for value in [&ratio.numerator, &ratio.denominator] {
+            if !values.contains(value) {
+                bail!(
+                    "the ratio's {value} is not one of {}'s values ({})",
+                    ratio.key,
+                    values.join(", ")
+                );
+            }
+        }
+        if ratio.key == x {
+            bail!("the ratio's key {x} is the x axis; take the ratio over another key");
+        }
     }
     let plots: Vec<String> = if !args.plot.is_empty() {
         args.plot.clone()
@@ -1402,13 +1432,20 @@ fn sweep(args: SweepArgs) -> Result<()> {
     let mut drawn = Vec::new();
     if !outcome.results.rows.is_empty() {
         for metric in &plots {
-            let request = PlotRequest {
+            let mut request = PlotRequest {
                 metric: metric.clone(),
                 x: x.clone(),
+                ratio: None,
             };
             let path = args.out.join(format!("{metric}.png"));
             flowscope::sweep::draw_plot(&outcome.results, &request, &path)?;
             drawn.push(path.display().to_string());
+            if ratio.is_some() {
+                request.ratio = ratio.clone();
+                let path = args.out.join(format!("{metric}_ratio.png"));
+                flowscope::sweep::draw_plot(&outcome.results, &request, &path)?;
+                drawn.push(path.display().to_string());
+            }
         }
     }
     if outcome.stopped {

@@ -197,6 +197,7 @@ const DATASETS: &[Dataset] = &[
         params: &[],
         reads_file: false,
         build: together,
+        density: None,
     },
     Dataset {
         name: "apart",
@@ -209,6 +210,7 @@ const DATASETS: &[Dataset] = &[
         )],
         reads_file: false,
         build: apart,
+        density: None,
     },
 ];
 

@@ -557,3 +557,77 @@ fn donut_view_draws_the_surface_and_particles_on_it() {
         "the ring is drawn: {ring:?}"
     );
 }
+
+#[test]
+fn the_log_density_view_is_brightest_at_the_modes_with_isolines_between() {
+    use flowscope::data::{DistConfig, log_density};
+    use flowscope::render::{density_grid, log_density_image};
+    use flowscope::space::SpaceKind;
+    let gpu = offscreen();
+    // 8gaussians' true density over [−7, 7]², as the density view's "data" source draws it.
+    let (min, max, resolution) = (Vec2::splat(-7.0), Vec2::splat(7.0), 96u32);
+    let density = log_density(SpaceKind::PLANE, &DistConfig::named("8gaussians"))
+        .unwrap()
+        .unwrap();
+    let (points, cells) = density_grid(SpaceKind::PLANE, min, max, resolution).unwrap();
+    assert_eq!(cells.len(), 96 * 96);
+    let mut values = vec![f32::NAN; 96 * 96];
+    for (cell, point) in cells.into_iter().zip(points.iter()) {
+        values[cell] = density(point) as f32;
+    }
+    let mut style = particles_only();
+    style.palette.target = RED;
+    let image = log_density_image(&values, resolution, min, max, &style.palette);
+    // Isolines: texels much whiter than their band's fill ring each mode.
+    let texel = |x: f32, y: f32| {
+        let column = ((x - min.x) / (max.x - min.x) * 96.0) as usize;
+        let row = ((y - min.y) / (max.y - min.y) * 96.0) as usize;
+        let at = (row * 96 + column) * 4;
+        [
+            image.rgba[at],
+            image.rgba[at + 1],
+            image.rgba[at + 2],
+            image.rgba[at + 3],
+        ]
+    };
+    assert!(
+        texel(5.0, 0.0)[3] > 200,
+        "opaque at a mode: {:?}",
+        texel(5.0, 0.0)
+    );
+    assert_eq!(texel(0.0, 0.0)[3], 0, "transparent far below the peak");
+    // Below 0.7 of the range the fill is the plain colour, so whitened texels there are lines.
+    let peak = values.iter().copied().fold(f32::MIN, f32::max);
+    let lines = (0..96 * 96)
+        .filter(|&i| values[i] < peak - 8.0 * 0.3 && values[i] > peak - 8.0)
+        .filter(|&i| image.rgba[i * 4 + 1] > 150 && image.rgba[i * 4 + 3] > 200)
+        .count();
+    assert!(lines > 100, "isoline texels: {lines}");
+
+    let camera = PanZoomCamera::new(Vec2::ZERO, 14.0);
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
+    view.set_content(&gpu.renderer, &gpu.device, &DrawContent::default());
+    view.set_density(&gpu.renderer, &gpu.device, &gpu.queue, Some(&image));
+    let frame = Frame {
+        mode: ViewMode::PLANE,
+        clip_from_world: clip,
+        eye: Vec3::Z,
+        t: 1.0,
+        style: &style,
+    };
+    let picture = render(&gpu, &mut view, &frame);
+    let reddish = |c: [u8; 3]| c[0] > c[1] + 60;
+    let (mode_x, mode_y) = pixel_of(clip, Vec3::new(0.0, 5.0, 0.0));
+    let (centre_x, centre_y) = pixel_of(clip, Vec3::ZERO);
+    assert!(
+        reddish(picture.reddest_near(mode_x, mode_y, 2)),
+        "the mode at (0, 5): {:?}",
+        picture.at(mode_x, mode_y)
+    );
+    assert!(
+        !reddish(picture.at(centre_x, centre_y)),
+        "nothing between the modes: {:?}",
+        picture.at(centre_x, centre_y)
+    );
+}

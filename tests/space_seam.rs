@@ -241,6 +241,7 @@ const DATASETS: &[Dataset] = &[
         params: &[],
         reads_file: false,
         build: uniform,
+        density: None,
     },
     Dataset {
         name: "modes",
@@ -252,6 +253,7 @@ const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: modes,
+        density: None,
     },
 ];
 

@@ -239,6 +239,7 @@ fn a_plot_draws_each_line_where_its_values_are() {
     let request = PlotRequest {
         metric: "coupling_cost".into(),
         x: "coupling.k".into(),
+        ratio: None,
     };
     draw_plot(&results, &request, &path).unwrap();
     let image = image::open(&path).unwrap().to_rgb8();
@@ -258,9 +259,75 @@ fn a_plot_draws_each_line_where_its_values_are() {
     let missing = PlotRequest {
         metric: "nll".into(),
         x: "coupling.k".into(),
+        ratio: None,
     };
     let message = draw_plot(&results, &missing, &path)
         .unwrap_err()
         .to_string();
     assert!(message.contains("no metric named nll"), "{message}");
+}
+
+#[test]
+fn a_ratio_plot_divides_the_means_of_two_values_of_a_key() {
+    use flowscope::sweep::{Ratio, Row, plot_lines};
+    let mut results = Results::new(vec!["target.dim".into(), "coupling.method".into()]);
+    for (d, method, seed, straightness) in [
+        ("2", "exact", 0, 0.1),
+        ("2", "exact", 1, 0.3),
+        ("2", "independent", 0, 4.0),
+        ("2", "independent", 1, 4.0),
+        ("128", "exact", 0, 9.0),
+        ("128", "independent", 0, 12.0),
+        // A third method stays out of the ratio.
+        ("128", "sinkhorn", 0, 100.0),
+    ] {
+        results.insert(Row::from_report(
+            vec![d.into(), method.into()],
+            seed,
+            &serde_json::json!({ "straightness": straightness }),
+        ));
+    }
+    let ratio = Ratio::parse("coupling.method=exact/independent").unwrap();
+    let request = PlotRequest {
+        metric: "straightness".into(),
+        x: "target.dim".into(),
+        ratio: Some(ratio.clone()),
+    };
+    let lines = plot_lines(&results, &request).unwrap();
+    assert_eq!(lines.len(), 1);
+    let (name, points) = &lines[0];
+    assert_eq!(name, "straightness ratio, exact / independent");
+    // 2 … 128 spans six doublings: a log₂ axis.
+    let expected = [(1.0, 0.2 / 4.0), (7.0, 9.0 / 12.0)];
+    assert_eq!(points.len(), 2);
+    for (&(x, mean, spread), (want_x, want_mean)) in points.iter().zip(expected) {
+        assert!((x - want_x).abs() < 1e-12, "{points:?}");
+        assert!((mean - want_mean).abs() < 1e-12, "{points:?}");
+        assert_eq!(spread, 0.0);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("straightness_ratio.png");
+    draw_plot(&results, &request, &path).unwrap();
+    assert!(path.is_file());
+
+    // Over the x axis itself, over a key the sweep does not vary, and malformed.
+    let over_x = PlotRequest {
+        ratio: Some(Ratio::parse("target.dim=2/128").unwrap()),
+        ..request.clone()
+    };
+    let message = plot_lines(&results, &over_x).unwrap_err().to_string();
+    assert!(message.contains("is the x axis"), "{message}");
+    let unknown = PlotRequest {
+        ratio: Some(Ratio::parse("model.width=8/16").unwrap()),
+        ..request
+    };
+    let message = plot_lines(&results, &unknown).unwrap_err().to_string();
+    assert!(
+        message.contains("model.width") && message.contains("varies"),
+        "{message}"
+    );
+    for bad in ["coupling.method", "coupling.method=exact", "=a/b", "k=a/"] {
+        let message = Ratio::parse(bad).unwrap_err().to_string();
+        assert!(message.contains("KEY=A/B"), "{bad}: {message}");
+    }
 }

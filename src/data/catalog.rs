@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::Sampler;
-use super::dataset::{Dataset, Params};
+use super::dataset::{Dataset, LogDensity, Params};
 use crate::space::SpaceKind;
 use crate::{Error, Result};
 
@@ -70,15 +70,14 @@ pub fn build_sampler(space: SpaceKind, config: &DistConfig) -> Result<Box<dyn Sa
     (dataset.build)(&params)
 }
 
-/// A closed-form log-density (natural log, per unit of the space's area).
-pub type LogDensity = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
-
-/// The closed-form log-density of a distribution (with respect to the space's area), where one
-/// is known: the plane's Gaussian, the uniform distributions of the sphere and the torus, the
-/// hyperbolic plane's wrapped normal at the origin, point clouds' mean-free Gaussian (per unit
-/// of volume of the mean-free subspace); `None` for the others.
+/// The closed-form log-density of a distribution (natural log, with respect to the space's
+/// area or volume; a point cloud's per unit of volume of the mean-free subspace), where its
+/// dataset knows one; `None` for the others and for symmetrised distributions.
 pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDensity>> {
     let dataset = find(space, &config.name)?;
+    let Some(density) = dataset.density.filter(|_| !config.symmetrised) else {
+        return Ok(None);
+    };
     let params = Params::resolve(
         space,
         dataset.name,
@@ -86,60 +85,5 @@ pub fn log_density(space: SpaceKind, config: &DistConfig) -> Result<Option<LogDe
         &config.params,
         config.path.clone(),
     )?;
-    if dataset.name == "uniform" && (space == SpaceKind::SPHERE || space == SpaceKind::TORUS) {
-        // The sphere's area is 4π, the torus [0, 2π)²'s 4π².
-        let area = if space == SpaceKind::SPHERE {
-            4.0 * std::f64::consts::PI
-        } else {
-            std::f64::consts::TAU * std::f64::consts::TAU
-        };
-        let value = -area.ln();
-        return Ok(Some(Box::new(move |_: &[f64]| value)));
-    }
-    if let Some(cloud) = crate::geometry::Cloud::of(space.geometry())
-        && dataset.name == "gaussian"
-    {
-        // N(0, σ²) on the (n − 1)·d-dimensional mean-free subspace.
-        let variance = params.positive("std")?.powi(2);
-        let free = ((cloud.n - 1) * cloud.d) as f64;
-        let normaliser = 0.5 * free * (std::f64::consts::TAU * variance).ln();
-        return Ok(Some(Box::new(move |x: &[f64]| {
-            -x.iter().map(|c| c * c).sum::<f64>() / (2.0 * variance) - normaliser
-        })));
-    }
-    if space == SpaceKind::HYPERBOLIC && dataset.name == "wrapped_normal" {
-        // A normal tangent vector u at the origin, |u| = r, carried out by exp: the area
-        // element grows from r dr dθ to sinh r dr dθ.
-        let variance = params.positive("std")?.powi(2);
-        let normaliser = (std::f64::consts::TAU * variance).ln();
-        return Ok(Some(Box::new(move |x: &[f64]| {
-            let r = 2.0 * x[0].hypot(x[1]).min(1.0 - 1e-16).atanh();
-            let spread = if r < 1e-8 { 0.0 } else { (r / r.sinh()).ln() };
-            -r * r / (2.0 * variance) - normaliser + spread
-        })));
-    }
-    if space.name() == crate::space::EUCLIDEAN && dataset.name == "gaussian" {
-        // N(0, σ² I_d).
-        let variance = params.positive("std")?.powi(2);
-        let normaliser = 0.5 * space.dim() as f64 * (std::f64::consts::TAU * variance).ln();
-        return Ok(Some(Box::new(move |x: &[f64]| {
-            -x.iter().map(|c| c * c).sum::<f64>() / (2.0 * variance) - normaliser
-        })));
-    }
-    if space == SpaceKind::PLANE && dataset.name == "gaussian" && !config.symmetrised {
-        let (std, mx, my) = (
-            params.non_negative("std")?,
-            params.get("mean_x"),
-            params.get("mean_y"),
-        );
-        if std == 0.0 {
-            return Ok(None);
-        }
-        let variance = std * std;
-        let normaliser = (std::f64::consts::TAU * variance).ln();
-        return Ok(Some(Box::new(move |x: &[f64]| {
-            -((x[0] - mx).powi(2) + (x[1] - my).powi(2)) / (2.0 * variance) - normaliser
-        })));
-    }
-    Ok(None)
+    density(&params)
 }

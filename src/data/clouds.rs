@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::Sampler;
-use super::dataset::{Dataset, Params, param};
+use super::dataset::{Dataset, LogDensity, Params, param};
 use super::mcmc::{McmcConfig, McmcRun, metropolis};
 use crate::geometry::{Cloud, Space};
 use crate::rng::Rng;
@@ -138,6 +138,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[param("std", 1.0, "standard deviation of each coordinate")],
         reads_file: false,
         build: gaussian,
+        density: Some(gaussian_density),
     },
     Dataset {
         name: "dw4",
@@ -146,6 +147,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &DW4_PARAMS,
         reads_file: false,
         build: |params| system_sampler(&DW4, params),
+        density: None,
     },
     Dataset {
         name: "lj13",
@@ -154,6 +156,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &LJ13_PARAMS,
         reads_file: false,
         build: |params| system_sampler(&LJ13, params),
+        density: None,
     },
     super::point_file::DATASET,
 ];
@@ -271,4 +274,17 @@ fn system_sampler(system: &'static ParticleSystem, params: &Params) -> Result<Bo
     }
     let run = sampled(system, &mcmc_config(system, params)?);
     Ok(Box::new(SystemSampler { cloud, run }))
+}
+
+/// N(0, σ²) on the (n − 1)·d-dimensional mean-free subspace, per unit of its volume.
+fn gaussian_density(p: &Params) -> Result<Option<LogDensity>> {
+    let Some(cloud) = crate::geometry::Cloud::of(p.space().geometry()) else {
+        return Ok(None);
+    };
+    let variance = p.positive("std")?.powi(2);
+    let free = ((cloud.n - 1) * cloud.d) as f64;
+    let normaliser = 0.5 * free * (std::f64::consts::TAU * variance).ln();
+    Ok(Some(Box::new(move |x: &[f64]| {
+        -x.iter().map(|c| c * c).sum::<f64>() / (2.0 * variance) - normaliser
+    })))
 }

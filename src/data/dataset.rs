@@ -21,7 +21,16 @@ pub struct Dataset {
     pub reads_file: bool,
     /// A sampler for resolved parameters (which hold the file, for one that reads it).
     pub build: fn(&Params) -> Result<Box<dyn Sampler>>,
+    /// Its closed-form log-density (per unit of the space's area or volume), where one is
+    /// known; `None` from it where its parameters leave none (a point mass).
+    pub density: Option<DensityBuilder>,
 }
+
+/// A closed-form log-density (natural log, per unit of the space's area or volume).
+pub type LogDensity = Box<dyn Fn(&[f64]) -> f64 + Send + Sync>;
+
+/// Builds a dataset's closed-form log-density from its resolved parameters.
+pub type DensityBuilder = fn(&Params) -> Result<Option<LogDensity>>;
 
 /// One tunable parameter of a dataset.
 #[derive(Debug, Clone, Copy, PartialEq)]

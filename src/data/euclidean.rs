@@ -3,7 +3,8 @@
 //! a little noise in every coordinate. Each may fix d (`dim = 16`); one that leaves it at 0
 //! takes the scene's.
 
-use super::dataset::{Dataset, Params, param};
+use super::dataset::{Dataset, LogDensity, Params, param};
+use super::density::gaussian_mixture;
 use super::{DistConfig, Sampler, build_sampler};
 use crate::geometry::{Embedding, Euclidean};
 use crate::rng::Rng;
@@ -24,6 +25,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: gaussian,
+        density: Some(gaussian_density),
     },
     Dataset {
         name: "mixture",
@@ -41,6 +43,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: mixture,
+        density: Some(mixture_density),
     },
     Dataset {
         name: "moons",
@@ -49,6 +52,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &EMBEDDED_PARAMS,
         reads_file: false,
         build: |params| embedded("moons", params),
+        density: None,
     },
     Dataset {
         name: "8gaussians",
@@ -57,6 +61,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &EMBEDDED_PARAMS,
         reads_file: false,
         build: |params| embedded("8gaussians", params),
+        density: None,
     },
     Dataset {
         name: "checkerboard",
@@ -65,6 +70,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &EMBEDDED_PARAMS,
         reads_file: false,
         build: |params| embedded("checkerboard", params),
+        density: None,
     },
     super::point_file::DATASET,
 ];
@@ -122,6 +128,12 @@ fn gaussian(params: &Params) -> Result<Box<dyn Sampler>> {
     }))
 }
 
+fn gaussian_density(params: &Params) -> Result<Option<LogDensity>> {
+    let d = space_of(params)?.d;
+    let std = params.positive("std")?;
+    Ok(Some(gaussian_mixture(vec![vec![0.0; d]], &[1.0], std)))
+}
+
 struct Mixture {
     space: Euclidean,
     embedding: Embedding,
@@ -158,6 +170,24 @@ fn mixture(params: &Params) -> Result<Box<dyn Sampler>> {
         radius: params.non_negative("radius")?,
         std: params.positive("std")?,
     }))
+}
+
+/// The modes' centres in R^d, isotropic Gaussians about each.
+fn mixture_density(params: &Params) -> Result<Option<LogDensity>> {
+    let space = space_of(params)?;
+    let embedding = space.embedding();
+    let modes = params.count("modes", 1, 64)?;
+    let radius = params.non_negative("radius")?;
+    let centres = (0..modes)
+        .map(|mode| {
+            let angle = std::f64::consts::TAU * mode as f64 / modes as f64;
+            let mut centre = vec![0.0; space.d];
+            embedding.embed(radius * angle.cos(), radius * angle.sin(), &mut centre);
+            centre
+        })
+        .collect();
+    let std = params.positive("std")?;
+    Ok(Some(gaussian_mixture(centres, &vec![1.0; modes], std)))
 }
 
 struct Embedded {

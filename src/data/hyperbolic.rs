@@ -4,7 +4,7 @@
 
 use std::f64::consts::TAU;
 
-use super::dataset::{Dataset, Params, param};
+use super::dataset::{Dataset, LogDensity, Params, param};
 use super::{FnSampler, Sampler};
 use crate::Result;
 use crate::geometry::{Hyperbolic, Space};
@@ -23,6 +23,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         )],
         reads_file: false,
         build: wrapped_normal,
+        density: Some(wrapped_normal_density),
     },
     Dataset {
         name: "wrapped_mixture",
@@ -39,6 +40,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: wrapped_mixture,
+        density: None,
     },
     Dataset {
         name: "tree",
@@ -56,6 +58,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: tree,
+        density: None,
     },
     Dataset {
         name: "uniform_disk",
@@ -64,6 +67,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[param("radius", 2.0, "hyperbolic radius of the disk")],
         reads_file: false,
         build: uniform_disk,
+        density: None,
     },
     super::point_file::DATASET,
 ];
@@ -166,4 +170,16 @@ fn uniform_disk(p: &Params) -> Result<Box<dyn Sampler>> {
         out.copy_from_slice(&polar(rho, rng.uniform_in(0.0, TAU)));
         0
     }))
+}
+
+/// A normal tangent vector u at the origin, |u| = r, carried out by exp: the area element grows
+/// from r dr dθ to sinh r dr dθ, so the density per hyperbolic area is N(u)·r/sinh r.
+fn wrapped_normal_density(p: &Params) -> Result<Option<LogDensity>> {
+    let variance = p.positive("std")?.powi(2);
+    let normaliser = (TAU * variance).ln();
+    Ok(Some(Box::new(move |x: &[f64]| {
+        let r = 2.0 * x[0].hypot(x[1]).min(1.0 - 1e-16).atanh();
+        let spread = if r < 1e-8 { 0.0 } else { (r / r.sinh()).ln() };
+        -r * r / (2.0 * variance) - normaliser + spread
+    })))
 }

@@ -38,6 +38,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &TOP_LEFT,
         reads_file: false,
         build: blob,
+        density: None,
     },
     Dataset {
         name: "opposite_blob",
@@ -46,6 +47,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &BOTTOM_RIGHT,
         reads_file: false,
         build: blob,
+        density: None,
     },
     Dataset {
         name: "blobs",
@@ -58,6 +60,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: blobs,
+        density: None,
     },
     Dataset {
         name: "uniform",
@@ -66,6 +69,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[],
         reads_file: false,
         build: uniform,
+        density: None,
     },
     super::point_file::DATASET,
 ];

@@ -4,7 +4,8 @@
 
 use std::f64::consts::{FRAC_1_SQRT_2, PI, TAU};
 
-use super::dataset::{Dataset, Params, param};
+use super::dataset::{Dataset, LogDensity, Params, param};
+use super::density::{gaussian_mixture, uniform_on};
 use super::image_density;
 use super::{FnSampler, Sampler};
 use crate::Result;
@@ -22,6 +23,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: gaussian,
+        density: Some(gaussian_density),
     },
     Dataset {
         name: "8gaussians",
@@ -33,6 +35,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: eight_gaussians,
+        density: Some(eight_gaussians_density),
     },
     Dataset {
         name: "25gaussians",
@@ -44,6 +47,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: grid_of_gaussians,
+        density: Some(grid_of_gaussians_density),
     },
     Dataset {
         name: "moons",
@@ -56,6 +60,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: moons,
+        density: None,
     },
     Dataset {
         name: "circles",
@@ -68,6 +73,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: circles,
+        density: None,
     },
     Dataset {
         name: "checkerboard",
@@ -79,6 +85,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: checkerboard,
+        density: Some(checkerboard_density),
     },
     Dataset {
         name: "spirals",
@@ -90,6 +97,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: spirals,
+        density: None,
     },
     Dataset {
         name: "swissroll",
@@ -101,6 +109,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: swissroll,
+        density: None,
     },
     Dataset {
         name: "pinwheel",
@@ -115,6 +124,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: pinwheel,
+        density: None,
     },
     Dataset {
         name: "image",
@@ -127,6 +137,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         )],
         reads_file: true,
         build: image_density::build,
+        density: None,
     },
     super::point_file::DATASET,
 ];
@@ -140,10 +151,15 @@ fn gaussian(p: &Params) -> Result<Box<dyn Sampler>> {
     }))
 }
 
-fn eight_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
-    let (radius, std) = (p.get("radius"), p.non_negative("variance")?.sqrt());
+fn gaussian_density(p: &Params) -> Result<Option<LogDensity>> {
+    let (std, mx, my) = (p.non_negative("std")?, p.get("mean_x"), p.get("mean_y"));
+    Ok((std > 0.0).then(|| gaussian_mixture(vec![vec![mx, my]], &[1.0], std)))
+}
+
+/// The eight unit directions of 8gaussians' centres, in the order of their labels.
+const EIGHT_DIRECTIONS: [(f64, f64); 8] = {
     const D: f64 = FRAC_1_SQRT_2;
-    let centres = [
+    [
         (1.0, 0.0),
         (-1.0, 0.0),
         (0.0, 1.0),
@@ -152,13 +168,27 @@ fn eight_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
         (D, -D),
         (-D, D),
         (-D, -D),
-    ];
+    ]
+};
+
+fn eight_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (radius, std) = (p.get("radius"), p.non_negative("variance")?.sqrt());
+    let centres = EIGHT_DIRECTIONS;
     Ok(FnSampler::boxed(2, 8, move |rng, out| {
         let k = rng.below(8);
         out[0] = radius * centres[k].0 + std * rng.normal();
         out[1] = radius * centres[k].1 + std * rng.normal();
         k as u32
     }))
+}
+
+fn eight_gaussians_density(p: &Params) -> Result<Option<LogDensity>> {
+    let (radius, std) = (p.get("radius"), p.non_negative("variance")?.sqrt());
+    let centres = EIGHT_DIRECTIONS
+        .iter()
+        .map(|&(x, y)| vec![radius * x, radius * y])
+        .collect();
+    Ok((std > 0.0).then(|| gaussian_mixture(centres, &[1.0; 8], std)))
 }
 
 fn grid_of_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
@@ -169,6 +199,19 @@ fn grid_of_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
         out[1] = spacing * ((k / 5) as f64 - 2.0) + std * rng.normal();
         k as u32
     }))
+}
+
+fn grid_of_gaussians_density(p: &Params) -> Result<Option<LogDensity>> {
+    let (spacing, std) = (p.get("spacing"), p.non_negative("std")?);
+    let centres = (0..25)
+        .map(|k| {
+            vec![
+                spacing * ((k % 5) as f64 - 2.0),
+                spacing * ((k / 5) as f64 - 2.0),
+            ]
+        })
+        .collect();
+    Ok((std > 0.0).then(|| gaussian_mixture(centres, &[1.0; 25], std)))
 }
 
 fn moons(p: &Params) -> Result<Box<dyn Sampler>> {
@@ -218,6 +261,22 @@ fn checkerboard(p: &Params) -> Result<Box<dyn Sampler>> {
         out[1] = -half + size * (row as f64 + rng.uniform());
         0
     }))
+}
+
+/// Uniform on the dark cells, (col + row) even, of the cells × cells board.
+fn checkerboard_density(p: &Params) -> Result<Option<LogDensity>> {
+    let (cells, size) = (p.count("cells", 1, 64)?, p.positive("size")?);
+    let half = cells as f64 * size / 2.0;
+    let dark_cells = (cells * cells).div_ceil(2);
+    Ok(Some(uniform_on(
+        dark_cells as f64 * size * size,
+        move |x| {
+            let col = ((x[0] + half) / size).floor();
+            let row = ((x[1] + half) / size).floor();
+            let on_board = (0.0..cells as f64).contains(&col) && (0.0..cells as f64).contains(&row);
+            on_board && (col as usize + row as usize).is_multiple_of(2)
+        },
+    )))
 }
 
 fn spirals(p: &Params) -> Result<Box<dyn Sampler>> {

@@ -20,6 +20,7 @@ pub(crate) const DATASET: Dataset = Dataset {
     )],
     reads_file: true,
     build,
+    density: None,
 };
 
 /// Draws from a fixed point set.

@@ -2,7 +2,8 @@
 
 use std::f64::consts::{PI, TAU};
 
-use super::dataset::{Dataset, Params, param};
+use super::dataset::{Dataset, LogDensity, Params, param};
+use super::density::{uniform_on, vmf_mixture};
 use super::{FnSampler, Sampler};
 use crate::Result;
 use crate::geometry::{Space, Sphere};
@@ -56,6 +57,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[],
         reads_file: false,
         build: uniform,
+        density: Some(uniform_density),
     },
     Dataset {
         name: "vmf",
@@ -71,6 +73,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: vmf,
+        density: Some(vmf_density),
     },
     Dataset {
         name: "checkerboard",
@@ -82,6 +85,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: checkerboard,
+        density: Some(checkerboard_density),
     },
     Dataset {
         name: "spiral",
@@ -93,6 +97,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: spiral,
+        density: None,
     },
     super::point_file::DATASET,
 ];
@@ -102,6 +107,16 @@ fn uniform(_: &Params) -> Result<Box<dyn Sampler>> {
         Sphere.sample_uniform(rng, out);
         0
     }))
+}
+
+fn uniform_density(_: &Params) -> Result<Option<LogDensity>> {
+    Ok(Some(uniform_on(2.0 * TAU, |_| true)))
+}
+
+fn vmf_density(p: &Params) -> Result<Option<LogDensity>> {
+    let k = p.count("components", 1, 256)?;
+    let kappa = p.positive("concentration")?;
+    Ok(Some(vmf_mixture(fibonacci_directions(k), kappa)))
 }
 
 fn vmf(p: &Params) -> Result<Box<dyn Sampler>> {
@@ -128,20 +143,51 @@ fn vmf(p: &Params) -> Result<Box<dyn Sampler>> {
 }
 
 fn checkerboard(p: &Params) -> Result<Box<dyn Sampler>> {
-    let lon_cells = p.count("lon_cells", 1, 256)?;
-    let lat_cells = p.count("lat_cells", 1, 256)?;
+    let cells = SphereCells::of(p)?;
     Ok(FnSampler::boxed(3, 0, move |rng, out| {
         loop {
             Sphere.sample_uniform(rng, out);
-            let lat = out[2].clamp(-1.0, 1.0).asin();
-            let lon = out[1].atan2(out[0]).rem_euclid(TAU);
-            let i = ((lon / TAU) * lon_cells as f64) as usize;
-            let j = (((lat + PI / 2.0) / PI) * lat_cells as f64) as usize;
-            if (i.min(lon_cells - 1) + j.min(lat_cells - 1)).is_multiple_of(2) {
+            if cells.dark(out) {
                 return 0;
             }
         }
     }))
+}
+
+/// Uniform on the dark cells; a cell between latitudes a and b spans (sin b − sin a)·2π/lon_cells.
+fn checkerboard_density(p: &Params) -> Result<Option<LogDensity>> {
+    let cells = SphereCells::of(p)?;
+    let band = |j: usize| (-PI / 2.0 + PI * j as f64 / cells.lat as f64).sin();
+    let area: f64 = (0..cells.lon)
+        .flat_map(|i| (0..cells.lat).map(move |j| (i, j)))
+        .filter(|(i, j)| (i + j).is_multiple_of(2))
+        .map(|(_, j)| (band(j + 1) - band(j)) * TAU / cells.lon as f64)
+        .sum();
+    Ok(Some(uniform_on(area, move |x| cells.dark(x))))
+}
+
+/// The sphere's checkerboard: lon × lat cells, the dark ones those with an even index sum.
+#[derive(Clone, Copy)]
+struct SphereCells {
+    lon: usize,
+    lat: usize,
+}
+
+impl SphereCells {
+    fn of(p: &Params) -> Result<Self> {
+        Ok(Self {
+            lon: p.count("lon_cells", 1, 256)?,
+            lat: p.count("lat_cells", 1, 256)?,
+        })
+    }
+
+    fn dark(&self, x: &[f64]) -> bool {
+        let lat = x[2].clamp(-1.0, 1.0).asin();
+        let lon = x[1].atan2(x[0]).rem_euclid(TAU);
+        let i = ((lon / TAU) * self.lon as f64) as usize;
+        let j = (((lat + PI / 2.0) / PI) * self.lat as f64) as usize;
+        (i.min(self.lon - 1) + j.min(self.lat - 1)).is_multiple_of(2)
+    }
 }
 
 fn spiral(p: &Params) -> Result<Box<dyn Sampler>> {

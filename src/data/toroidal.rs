@@ -2,17 +2,11 @@
 
 use std::f64::consts::TAU;
 
-use super::dataset::{Dataset, Params, param};
+use super::dataset::{Dataset, LogDensity, Params, param};
+use super::density::{WrappedMode as Mode, uniform_on, wrapped_mixture};
 use super::{FnSampler, Sampler};
 use crate::Result;
 use crate::geometry::{Space, Torus};
-
-/// A wrapped Gaussian mode: centre and standard deviation per angle, in radians.
-#[derive(Clone, Copy)]
-struct Mode {
-    centre: [f64; 2],
-    std: [f64; 2],
-}
 
 fn mixture(modes: Vec<Mode>, weights: Vec<f64>) -> Box<dyn Sampler> {
     let total: f64 = weights.iter().sum();
@@ -44,6 +38,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[],
         reads_file: false,
         build: uniform,
+        density: Some(uniform_density),
     },
     Dataset {
         name: "wrapped_gaussians",
@@ -59,6 +54,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         ],
         reads_file: false,
         build: wrapped_gaussians,
+        density: Some(wrapped_gaussians_density),
     },
     Dataset {
         name: "checkerboard",
@@ -67,6 +63,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[param("cells", 4.0, "cells per angle")],
         reads_file: false,
         build: checkerboard,
+        density: Some(checkerboard_density),
     },
     Dataset {
         name: "ramachandran",
@@ -75,6 +72,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[param("spread", 1.0, "scales the spread of every mode")],
         reads_file: false,
         build: ramachandran,
+        density: Some(ramachandran_density),
     },
     super::point_file::DATASET,
 ];
@@ -86,7 +84,12 @@ fn uniform(_: &Params) -> Result<Box<dyn Sampler>> {
     }))
 }
 
-fn wrapped_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
+fn uniform_density(_: &Params) -> Result<Option<LogDensity>> {
+    Ok(Some(uniform_on(TAU * TAU, |_| true)))
+}
+
+/// Equal modes on a diagonal lattice.
+fn wrapped_gaussian_modes(p: &Params) -> Result<(Vec<Mode>, Vec<f64>)> {
     let k = p.count("components", 1, 64)?;
     let std = p.positive("std")?;
     let modes = (0..k)
@@ -98,7 +101,31 @@ fn wrapped_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
             std: [std, std],
         })
         .collect();
-    Ok(mixture(modes, vec![1.0; k]))
+    Ok((modes, vec![1.0; k]))
+}
+
+fn wrapped_gaussians(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (modes, weights) = wrapped_gaussian_modes(p)?;
+    Ok(mixture(modes, weights))
+}
+
+fn wrapped_gaussians_density(p: &Params) -> Result<Option<LogDensity>> {
+    let (modes, weights) = wrapped_gaussian_modes(p)?;
+    Ok(Some(wrapped_mixture(modes, &weights)))
+}
+
+/// Uniform on the dark cells, (col + row) even, of the unrolled torus.
+fn checkerboard_density(p: &Params) -> Result<Option<LogDensity>> {
+    let cells = p.count("cells", 1, 64)?;
+    let size = TAU / cells as f64;
+    let dark_cells = (cells * cells).div_ceil(2);
+    Ok(Some(uniform_on(
+        dark_cells as f64 * size * size,
+        move |x| {
+            let cell = |angle: f64| ((angle.rem_euclid(TAU) / size) as usize).min(cells - 1);
+            (cell(x[0]) + cell(x[1])).is_multiple_of(2)
+        },
+    )))
 }
 
 fn checkerboard(p: &Params) -> Result<Box<dyn Sampler>> {
@@ -119,6 +146,16 @@ fn checkerboard(p: &Params) -> Result<Box<dyn Sampler>> {
 }
 
 fn ramachandran(p: &Params) -> Result<Box<dyn Sampler>> {
+    let (modes, weights) = ramachandran_modes(p)?;
+    Ok(mixture(modes, weights))
+}
+
+fn ramachandran_density(p: &Params) -> Result<Option<LogDensity>> {
+    let (modes, weights) = ramachandran_modes(p)?;
+    Ok(Some(wrapped_mixture(modes, &weights)))
+}
+
+fn ramachandran_modes(p: &Params) -> Result<(Vec<Mode>, Vec<f64>)> {
     let spread = p.positive("spread")?;
     let deg = |d: f64| d.to_radians();
     // (φ, ψ) modes of protein backbones: right-handed α-helix, β-sheet, left-handed helix.
@@ -133,5 +170,5 @@ fn ramachandran(p: &Params) -> Result<Box<dyn Sampler>> {
         std: [spread * deg(s[0]), spread * deg(s[1])],
     })
     .collect();
-    Ok(mixture(modes, vec![0.5, 0.35, 0.15]))
+    Ok((modes, vec![0.5, 0.35, 0.15]))
 }

@@ -209,14 +209,16 @@ fn tangent_probe(probe: &[f32], x: &[f64], dim: usize) -> Vec<f32> {
         .collect()
 }
 
-/// log q(x1) − log p0(x0) = −∫₀¹ div v dt for each of `points`, with the x0 each came from: the
-/// augmented ODE (ẋ, ż) = (v, div v) integrated from t = 1 (z = 0) back to t = 0 by `steps`
-/// steps of RK4. `model` must live on the autodiff `device`; Hutchinson's probes are drawn
-/// from `seed`.
+/// log q_t(x) − log p0(x0) = −∫₀ᵗ div v ds for each of `points` at time `from` = t (1 for the
+/// data), with the x0 each came from: the augmented ODE (ẋ, ż) = (v, div v) integrated from
+/// t (z = 0) back to 0 by `integrator`. `model` must live on the autodiff `device`;
+/// Hutchinson's probes are drawn from `seed`.
+#[allow(clippy::too_many_arguments)]
 pub fn log_density_change(
     model: &VelocityField,
     space: SpaceKind,
     points: &Points,
+    from: f64,
     integrator: Integrator,
     estimator: Estimator,
     seed: u64,
@@ -241,6 +243,12 @@ pub fn log_density_change(
             )));
         }
         _ => {}
+    }
+    if !(from > 0.0 && from <= 1.0) {
+        return Err(Error::invalid(format!(
+            "a density is computed at a time in (0, 1], not at t = {}",
+            crate::error::quoted(from)
+        )));
     }
     let dim = points.dim();
     let probes: Option<Vec<Vec<f32>>> = match estimator {
@@ -306,9 +314,9 @@ pub fn log_density_change(
     };
     let nfe = match integrator {
         Integrator::Rk4 { steps } => {
-            let h = -1.0 / steps as f64;
+            let h = -from / steps as f64;
             for step in 0..steps {
-                let t = 1.0 + step as f64 * h;
+                let t = from + step as f64 * h;
                 let (v1, d1) = field(&x, t)?;
                 let (v2, d2) = field(&shifted(&x, &v1, h / 2.0), t + h / 2.0)?;
                 let (v3, d3) = field(&shifted(&x, &v2, h / 2.0), t + h / 2.0)?;
@@ -332,7 +340,7 @@ pub fn log_density_change(
             4 * steps
         }
         Integrator::Dopri5 { tolerance } => {
-            dopri5_backward(&field, &shifted, &mut x, &mut z, tolerance)?
+            dopri5_backward(&field, &shifted, &mut x, &mut z, from, tolerance)?
         }
     };
     let count = points.len();
@@ -362,17 +370,18 @@ type Field<'a> = dyn Fn(&[f64], f64) -> Result<(Vec<f64>, Vec<Vec<f64>>)> + 'a;
 /// A step of the space from x along a velocity for a time: x ⊕ h·v.
 type Step<'a> = dyn Fn(&[f64], &[f64], f64) -> Vec<f64> + 'a;
 
-/// Adaptive Dormand–Prince from t = 1 back to t = 0 on the augmented state (x, z), stepping x
-/// by `shifted`; returns the field evaluations used.
+/// Adaptive Dormand–Prince from t = `from` back to t = 0 on the augmented state (x, z),
+/// stepping x by `shifted`; returns the field evaluations used.
 fn dopri5_backward(
     field: &Field<'_>,
     shifted: &Step<'_>,
     x: &mut Vec<f64>,
     z: &mut [Vec<f64>],
+    from: f64,
     tolerance: f64,
 ) -> Result<usize> {
     use super::solver::{DOPRI_A, DOPRI_C, DOPRI_E};
-    let (mut t, mut h) = (1.0f64, -0.05f64);
+    let (mut t, mut h) = (from, -0.05 * from);
     let (mut v1, mut d1) = field(x, t)?;
     let mut nfe = 1;
     for _ in 0..10_000 {

@@ -124,6 +124,21 @@ pub struct Layers {
     pub coupling: bool,
     pub field: bool,
     pub density: bool,
+    /// What the density layer shows.
+    #[serde(default)]
+    pub density_source: DensitySource,
+}
+
+/// What the density heat map shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub enum DensitySource {
+    /// Where the particles are at time t (a smoothed histogram).
+    #[default]
+    Particles,
+    /// The model's own density q_t at time t, from its likelihood: log scale, with isolines.
+    Model,
+    /// The target's true density, where it has a closed form: log scale, with isolines.
+    Data,
 }
 
 impl Default for Layers {
@@ -136,6 +151,7 @@ impl Default for Layers {
             coupling: false,
             field: false,
             density: false,
+            density_source: DensitySource::Particles,
         }
     }
 }

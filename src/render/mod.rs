@@ -20,11 +20,16 @@ mod views;
 pub use camera::{OrbitCamera, PanZoomCamera};
 pub use composite::Compositor;
 pub use content::{
-    CloudData, ColourMode, DensityImage, Layers, Palette, Rgba, Segment, Style, hsl, label_colour,
+    CloudData, ColourMode, DensityImage, DensitySource, Layers, Palette, Rgba, Segment, Style, hsl,
+    label_colour,
 };
 pub use offscreen::Offscreen;
-pub use overlay::{coupling_segments, density_image, field_arrows, plane_grid};
-pub use picture::{Cameras, Overlays, content_for_view, content_from_snapshot, overlays};
+pub use overlay::{
+    coupling_segments, density_grid, density_image, field_arrows, log_density_image, plane_grid,
+};
+pub use picture::{
+    Cameras, Overlays, content_for_view, content_from_snapshot, density_box, overlays,
+};
 pub use renderer::{Renderer, shader_sources};
 pub use spaces::{
     CloudRender, Edge, EuclideanRender, HyperbolicRender, MeshRender, PlaneRender, SpaceRender,

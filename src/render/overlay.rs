@@ -1,5 +1,6 @@
 //! Small CPU-made pictures laid over a view each frame or each snapshot: the plane's grid, the
-//! coupling's x0 → x1 segments, vector-field arrows and the density heat map.
+//! coupling's x0 → x1 segments, vector-field arrows and the density heat maps (of the
+//! particles, and of a log-density on a grid: the model's or the data's).
 
 use glam::Vec2;
 
@@ -121,11 +122,139 @@ pub fn density_image(
     for &value in &blurred {
         let s = (value / peak).sqrt();
         let whiten = (s - 0.6).max(0.0) / 0.4;
-        for channel in &colour[..3] {
-            let c = channel + (1.0 - channel) * whiten;
-            rgba.push((c * 255.0).round() as u8);
+        rgba.extend(tinted(colour, whiten, s.min(1.0) * 230.0 / 255.0));
+    }
+    DensityImage {
+        width: n as u32,
+        height: n as u32,
+        rgba,
+        world_min: min,
+        world_max: max,
+    }
+}
+
+/// One RGBA8 texel of `colour` moved `whiten` of the way to white, at opacity `alpha`.
+fn tinted(colour: [f32; 4], whiten: f32, alpha: f32) -> [u8; 4] {
+    let [r, g, b, _] = colour.map(|c| ((c + (1.0 - c) * whiten) * 255.0).round() as u8);
+    [r, g, b, (alpha * 255.0).round() as u8]
+}
+
+/// The log-density heat map spans this many nats below its peak (a factor e⁻⁸ ≈ 3·10⁻⁴).
+const LOG_DENSITY_RANGE: f32 = 8.0;
+/// Isolines every this many nats below the peak...
+const ISOLINE_STEP: f32 = 2.0;
+/// ...on grids of at least this many cells a side (coarser ones would draw them as blocks).
+const MIN_ISOLINE_RESOLUTION: u32 = 90;
+
+/// The centres of a `resolution`² density image's cells that lie in `space` (row r at
+/// v = (r + ½)/resolution, as [`DensityImage`] lays them out), and the index of each one's
+/// cell; none for a space without a density grid.
+pub fn density_grid(
+    space: SpaceKind,
+    min: Vec2,
+    max: Vec2,
+    resolution: u32,
+) -> Option<(Points, Vec<usize>)> {
+    let n = resolution.max(2) as usize;
+    let render = space.render();
+    let mut data = Vec::with_capacity(n * n * space.dim());
+    let mut cells = Vec::with_capacity(n * n);
+    for row in 0..n {
+        for column in 0..n {
+            let (u, v) = (
+                (column as f64 + 0.5) / n as f64,
+                (row as f64 + 0.5) / n as f64,
+            );
+            if let Some(point) = render.density_point(u, v, min, max) {
+                data.extend(point);
+                cells.push(row * n + column);
+            }
         }
-        rgba.push((s.min(1.0) * 230.0).round() as u8);
+    }
+    if cells.is_empty() {
+        return None;
+    }
+    Some((Points::new(space.dim(), data, None), cells))
+}
+
+/// A heat map of log-densities given per cell of a `resolution`² grid (non-finite: nothing
+/// there): log scale over the top [`LOG_DENSITY_RANGE`] nats in the palette's target colour,
+/// whitening near the peak, with an isoline every [`ISOLINE_STEP`] nats on grids fine enough to
+/// draw them thin.
+pub fn log_density_image(
+    log_density: &[f32],
+    resolution: u32,
+    min: Vec2,
+    max: Vec2,
+    palette: &Palette,
+) -> DensityImage {
+    let n = resolution.max(2) as usize;
+    let peak = log_density
+        .iter()
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(f32::NEG_INFINITY, f32::max);
+    let isolines = resolution >= MIN_ISOLINE_RESOLUTION;
+    // Which isoline band each cell is in, from the values averaged over 3 × 3 cells (the
+    // backward integration's small errors would otherwise fray the lines); cells of two bands
+    // side by side draw the line.
+    let smoothed: Vec<f32> = (0..n * n)
+        .map(|i| {
+            let (row, column) = ((i / n) as i64, (i % n) as i64);
+            let (mut total, mut count) = (0.0, 0);
+            for (dr, dc) in (-1..=1).flat_map(|dr| (-1..=1).map(move |dc| (dr, dc))) {
+                let (r, c) = (row + dr, column + dc);
+                if (0..n as i64).contains(&r) && (0..n as i64).contains(&c) {
+                    let value = log_density.get(r as usize * n + c as usize).copied();
+                    if let Some(value) = value.filter(|v| v.is_finite()) {
+                        total += value;
+                        count += 1;
+                    }
+                }
+            }
+            if count > 0 {
+                total / count as f32
+            } else {
+                f32::NAN
+            }
+        })
+        .collect();
+    let band = |i: usize| -> Option<i32> {
+        let value = smoothed[i];
+        (value.is_finite() && value > peak - LOG_DENSITY_RANGE)
+            .then(|| ((peak - value) / ISOLINE_STEP).floor() as i32)
+    };
+    let colour = palette.target.to_f32();
+    let mut rgba = Vec::with_capacity(n * n * 4);
+    for row in 0..n {
+        for column in 0..n {
+            let i = row * n + column;
+            let value = log_density.get(i).copied().unwrap_or(f32::NAN);
+            if !(value.is_finite() && peak.is_finite()) {
+                rgba.extend([0, 0, 0, 0]);
+                continue;
+            }
+            let level = ((value - (peak - LOG_DENSITY_RANGE)) / LOG_DENSITY_RANGE).clamp(0.0, 1.0);
+            let here = band(i);
+            let edge = isolines
+                && here.is_some()
+                && [
+                    (column + 1 < n).then(|| i + 1),
+                    (row + 1 < n).then(|| i + n),
+                ]
+                .into_iter()
+                .flatten()
+                .any(|j| band(j) != here);
+            let (whiten, alpha) = if edge {
+                (0.7, 0.95)
+            } else {
+                (
+                    0.5 * (level - 0.85).max(0.0) / 0.15,
+                    0.85 * level.powf(0.75),
+                )
+            };
+            rgba.extend(tinted(colour, whiten, alpha));
+        }
     }
     DensityImage {
         width: n as u32,

@@ -8,10 +8,12 @@ use glam::{Mat4, Vec2, Vec3};
 
 use super::camera::{OrbitCamera, PanZoomCamera};
 use super::content::{
-    CloudData, ColourMode, DensityImage, Palette, Rgba, Segment, Style, label_colour,
+    CloudData, ColourMode, DensityImage, DensitySource, Palette, Rgba, Segment, Style, label_colour,
 };
 use super::multiples::{Multiples, aligned_content};
-use super::overlay::{coupling_segments, density_image, field_arrows, plane_grid};
+use super::overlay::{
+    coupling_segments, density_grid, density_image, field_arrows, log_density_image, plane_grid,
+};
 use super::view::DrawContent;
 use super::views::{Layout, ViewCamera, ViewMode};
 use crate::scene::Scene;
@@ -82,7 +84,7 @@ impl Cameras {
         if fitted.is_empty() {
             return;
         }
-        let (min, max) = data_box(snapshot);
+        let (min, max) = density_box(snapshot);
         let extent = max - min;
         let aspect = size.x.max(1.0) / size.y.max(1.0);
         // `span` is the shorter side's extent: fit both sides of the box.
@@ -308,19 +310,25 @@ pub fn overlays(
             ));
         }
     }
-    // The heat map places samples where their coordinates are; the aligned overlay moves them.
-    let density = (style.layers.density
-        && snapshot.trajectories.count > 0
-        && mode.layout == Layout::Together)
-        .then(|| {
-            let trajectories = &snapshot.trajectories;
-            let frame = ((t as f64) * (trajectories.frames - 1) as f64).round() as usize;
-            let points = trajectories.frame(frame);
-            let (min, max) = data_box(snapshot);
-            // About one particle per cell on average at the densest: a smooth picture at any count.
-            let resolution = ((points.len() as f64).sqrt() * 1.2).clamp(24.0, 160.0) as u32;
-            density_image(space, &points, min, max, resolution, &style.palette)
-        });
+    // The heat maps place samples where their coordinates are; the aligned overlay moves them.
+    let density = if style.layers.density && mode.layout == Layout::Together {
+        match style.layers.density_source {
+            DensitySource::Particles => particle_density(snapshot, t, &style.palette),
+            DensitySource::Model => snapshot.model_density.as_ref().map(|density| {
+                let request = &density.request;
+                log_density_image(
+                    &density.log_density,
+                    request.resolution,
+                    Vec2::from(request.min),
+                    Vec2::from(request.max),
+                    &style.palette,
+                )
+            }),
+            DensitySource::Data => data_density(snapshot, &style.palette),
+        }
+    } else {
+        None
+    };
     Overlays {
         segments,
         density,
@@ -328,8 +336,53 @@ pub fn overlays(
     }
 }
 
-/// The plane rectangle the density covers: the source and target samples' box, padded.
-fn data_box(snapshot: &Snapshot) -> (Vec2, Vec2) {
+/// Where the particles are at time `t`, as a smoothed histogram.
+fn particle_density(snapshot: &Snapshot, t: f32, palette: &Palette) -> Option<DensityImage> {
+    let trajectories = &snapshot.trajectories;
+    if trajectories.count == 0 {
+        return None;
+    }
+    let frame = ((t as f64) * (trajectories.frames - 1) as f64).round() as usize;
+    let points = trajectories.frame(frame);
+    let (min, max) = density_box(snapshot);
+    // About one particle per cell on average at the densest: a smooth picture at any count.
+    let resolution = ((points.len() as f64).sqrt() * 1.2).clamp(24.0, 160.0) as u32;
+    Some(density_image(
+        snapshot.scene.space,
+        &points,
+        min,
+        max,
+        resolution,
+        palette,
+    ))
+}
+
+/// Cells across the data's true density: fine enough for crisp isolines, cheap enough to make
+/// every frame.
+const DATA_DENSITY_RESOLUTION: u32 = 96;
+
+/// The target's true density, where it has a closed form and the space a density grid.
+fn data_density(snapshot: &Snapshot, palette: &Palette) -> Option<DensityImage> {
+    let scene = &snapshot.scene;
+    let density = crate::data::log_density(scene.space, &scene.target).ok()??;
+    let (min, max) = density_box(snapshot);
+    let (points, cells) = density_grid(scene.space, min, max, DATA_DENSITY_RESOLUTION)?;
+    let mut values = vec![f32::NAN; (DATA_DENSITY_RESOLUTION as usize).pow(2)];
+    for (cell, point) in cells.into_iter().zip(points.iter()) {
+        values[cell] = density(point) as f32;
+    }
+    Some(log_density_image(
+        &values,
+        DATA_DENSITY_RESOLUTION,
+        min,
+        max,
+        palette,
+    ))
+}
+
+/// The plane rectangle a density covers: the source and target samples' box, padded (the
+/// sphere and the torus ignore it: their images cover the whole surface).
+pub fn density_box(snapshot: &Snapshot) -> (Vec2, Vec2) {
     let mut min = Vec2::splat(f32::MAX);
     let mut max = Vec2::splat(f32::MIN);
     for p in snapshot

@@ -36,6 +36,36 @@ pub enum Command {
         dir: std::path::PathBuf,
         reply: Sender<crate::Result<()>>,
     },
+    /// Where the window wants the model's log-density (None: nowhere). Computed when the
+    /// inbox is empty, so a burst of requests costs one computation, and again with each
+    /// round of scores while training.
+    Density(Option<Arc<DensityRequest>>),
+}
+
+/// Points at which the window wants the model's log-density log q_t at time t: the cells of a
+/// square image it will draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DensityRequest {
+    pub t: f64,
+    /// The cell centres that lie in the space, and each one's cell.
+    pub points: Points,
+    pub cells: Vec<usize>,
+    /// The image is resolution² cells over `min..max` (the plane rectangle it covers).
+    pub resolution: u32,
+    pub min: [f32; 2],
+    pub max: [f32; 2],
+    /// RK4 steps of the backward integration: few while training, more when paused.
+    pub steps: usize,
+}
+
+/// The model's log-density on a requested grid.
+#[derive(Debug, Clone)]
+pub struct ModelDensity {
+    pub request: Arc<DensityRequest>,
+    /// The training step of the model it was computed from.
+    pub step: usize,
+    /// Per cell of the resolution² image, NaN where no point lies.
+    pub log_density: Vec<f32>,
 }
 
 /// Where a live session's weights come from.
@@ -59,6 +89,10 @@ pub struct MetricsAt {
     /// Data with a group (a declared symmetry, point clouds): max |v(g·x) − g·v(x)| relative
     /// to max |v|.
     pub equivariance_error: Option<f64>,
+    /// The model's NLL of held-out target points (nats per point), where the likelihood is
+    /// computed, and the target's own NLL of them where its density is known.
+    pub nll: Option<f64>,
+    pub data_nll: Option<f64>,
 }
 
 /// The learned velocity field on a fixed set of points at a few times, for arrows.
@@ -113,6 +147,8 @@ pub struct Snapshot {
     pub guidance_sweep: Option<Arc<Vec<GuidancePoint>>>,
     pub trajectories: Arc<Trajectories>,
     pub field: Arc<FieldSamples>,
+    /// The model's log-density on the grid the window last asked for.
+    pub model_density: Option<Arc<ModelDensity>>,
     /// The last training batch's pairs (x0, x1).
     pub pairs: Option<Arc<(Points, Points)>>,
     /// Source and target samples to draw (fixed per run).
@@ -140,6 +176,10 @@ const EQUIVARIANCE_POINTS: usize = 100;
 const TURN_PATIENCE: Duration = Duration::from_millis(50);
 /// Held-out scores are refreshed at most this often (they need an exact W2).
 const METRICS_INTERVAL: Duration = Duration::from_millis(2000);
+/// Held-out points and RK4 steps of the live NLL: a coarse but steady curve, a small share
+/// of each scoring's time.
+const LIVE_NLL_POINTS: usize = 256;
+const LIVE_NLL_STEPS: usize = 20;
 /// Held-out points for live scores (the scene's own count is for reports).
 const LIVE_EVAL_POINTS: usize = 1000;
 /// Guidance scales of the live sweep (the window's w slider spans −1 … 8).
@@ -243,6 +283,9 @@ struct Worker<W> {
     slice_secs: f64,
     /// How long the last snapshot took to make while training.
     last_publish: Duration,
+    /// Where the window wants the model's density, and the last one computed.
+    density_request: Option<Arc<DensityRequest>>,
+    model_density: Option<Arc<ModelDensity>>,
 }
 
 impl<W: Fn()> Worker<W> {
@@ -271,6 +314,8 @@ impl<W: Fn()> Worker<W> {
             slice_steps: 0,
             slice_secs: 0.0,
             last_publish: Duration::ZERO,
+            density_request: None,
+            model_density: None,
         }
     }
 
@@ -285,6 +330,21 @@ impl<W: Fn()> Worker<W> {
                     Err(TryRecvError::Disconnected) => return,
                 }
             } else {
+                // Paused, with every waiting command handled: the density the window asked for.
+                if self.density_is_stale() {
+                    match inbox.try_recv() {
+                        Ok(command) => {
+                            self.handle(command);
+                            continue;
+                        }
+                        Err(TryRecvError::Disconnected) => return,
+                        Err(TryRecvError::Empty) => {
+                            self.update_density();
+                            self.publish(false);
+                            continue;
+                        }
+                    }
+                }
                 self.turns.leave();
                 match inbox.recv_timeout(Duration::from_secs(3600)) {
                     Ok(command) => Some(command),
@@ -337,6 +397,12 @@ impl<W: Fn()> Worker<W> {
             }
             Command::SaveCheckpoint { dir, reply } => {
                 let _ = reply.send(self.session.save_checkpoint(&dir));
+            }
+            Command::Density(request) => {
+                if request.is_none() {
+                    self.model_density = None;
+                }
+                self.density_request = request;
             }
             Command::SetScene(scene) => match self.session.apply_scene(&scene) {
                 Ok(SceneChange::Same) => {}
@@ -394,10 +460,63 @@ impl<W: Fn()> Worker<W> {
                 .last_metrics
                 .is_none_or(|at| at.elapsed() >= METRICS_INTERVAL);
         let publishing = Instant::now();
+        // The density view follows training with the scores (its first picture at once).
+        if (metrics_due || self.model_density.is_none()) && self.density_is_stale() {
+            self.update_density();
+        }
         self.publish(metrics_due);
         self.last_publish = publishing.elapsed();
         // The rate shown is of training as a whole, snapshots included.
         self.slice_secs += self.last_publish.as_secs_f64();
+    }
+
+    /// Whether the window asked for a density that has not been computed for it and this model.
+    fn density_is_stale(&self) -> bool {
+        self.density_request.as_ref().is_some_and(|request| {
+            self.model_density.as_ref().is_none_or(|density| {
+                density.request != *request || density.step != self.session.steps_done()
+            })
+        })
+    }
+
+    /// Computes the requested density for the current model; a failure is noticed once and
+    /// stops the requests until the window sends another.
+    fn update_density(&mut self) {
+        let Some(request) = self.density_request.clone() else {
+            return;
+        };
+        let computed = self.session.log_density_at(
+            &request.points,
+            request.t,
+            crate::flow::Integrator::Rk4 {
+                steps: request.steps,
+            },
+            crate::flow::Estimator::Exact,
+        );
+        match computed {
+            Ok((values, _)) => {
+                let size = (request.resolution as usize).pow(2);
+                let mut log_density = vec![f32::NAN; size];
+                for (&cell, value) in request.cells.iter().zip(values) {
+                    if let Some(slot) = log_density.get_mut(cell) {
+                        *slot = value as f32;
+                    }
+                }
+                self.model_density = Some(Arc::new(ModelDensity {
+                    request,
+                    step: self.session.steps_done(),
+                    log_density,
+                }));
+            }
+            Err(error) => {
+                self.notice = Some(format!(
+                    "The model's density is not shown: {}",
+                    sentence(&error)
+                ));
+                self.density_request = None;
+                self.model_density = None;
+            }
+        }
     }
 
     /// Integrates the display particles and sends a snapshot.
@@ -423,6 +542,7 @@ impl<W: Fn()> Worker<W> {
                 ..eval.clone()
             };
             let scores = self.session.evaluate_with(&eval).and_then(|metrics| {
+                let held_out = self.session.held_out_nll(LIVE_NLL_POINTS, LIVE_NLL_STEPS)?;
                 Ok(MetricsAt {
                     step: self.session.steps_done(),
                     metrics,
@@ -431,6 +551,8 @@ impl<W: Fn()> Worker<W> {
                     equivariance_error: self
                         .session
                         .equivariance_error(eval.points.min(EQUIVARIANCE_POINTS))?,
+                    nll: held_out.as_ref().map(|h| h.nll),
+                    data_nll: held_out.and_then(|h| h.data_nll),
                 })
             });
             match scores {
@@ -516,6 +638,7 @@ impl<W: Fn()> Worker<W> {
                 .session
                 .last_pairs()
                 .map(|(x0, x1)| Arc::new((x0.clone(), x1.clone()))),
+            model_density: self.model_density.clone(),
             source_samples: self.source_samples.clone(),
             target_samples: self.target_samples.clone(),
             steps_per_sec,
@@ -602,6 +725,7 @@ pub fn snapshot_of(session: &Session) -> crate::Result<Snapshot> {
         new_steps: Vec::new(),
         metrics: None,
         guidance_sweep: None,
+        model_density: None,
         trajectories: Arc::new(display_trajectories(session)?),
         field: Arc::new(field_samples(session, &source_samples, &target_samples)),
         pairs: session

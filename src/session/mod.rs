@@ -226,10 +226,29 @@ pub struct LikelihoodReport {
     /// The standard error of `nll` where Hutchinson's estimator computed it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub nll_se: Option<f64>,
+    /// Where the target's density is known: its own NLL of the same points (an estimate of
+    /// its entropy). `nll − data_nll` estimates the model's KL divergence from the data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_nll: Option<f64>,
     /// Data with a symmetry: the mean |log q(g·x) − log q(x)| over held-out points, each
     /// moved by a random element g of the group; zero for an invariant density.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub likelihood_invariance: Option<f64>,
+}
+
+/// A model's negative log-likelihood of held-out target points.
+#[derive(Debug, Clone)]
+pub struct HeldOutNll {
+    /// Nats per point.
+    pub nll: f64,
+    pub bits_per_dim: f64,
+    /// The standard error of `nll` where Hutchinson's estimator computed it.
+    pub nll_se: Option<f64>,
+    /// The target's own NLL of the same points, where its density is known.
+    pub data_nll: Option<f64>,
+    /// The points and the RK4 steps used.
+    pub points: Points,
+    pub steps: usize,
 }
 
 /// RK4 steps of the backward integration behind metrics.json's `nll`.
@@ -656,6 +675,24 @@ impl Session {
         integrator: Integrator,
         estimator: Estimator,
     ) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
+        self.log_density_at(points, 1.0, integrator, estimator)
+    }
+
+    /// The model's log-density log q_t of `points` at time `t` of the flow (t = 1: the data's
+    /// side), as [`Session::log_density_with`].
+    pub fn log_density_at(
+        &self,
+        points: &Points,
+        t: f64,
+        integrator: Integrator,
+        estimator: Estimator,
+    ) -> Result<(Vec<f64>, Option<Vec<f64>>)> {
+        if t <= 0.0 {
+            // At t = 0 the flow has not moved: the source's own density.
+            if let Some(source) = crate::data::log_density(self.scene.space, &self.scene.source)? {
+                return Ok((points.iter().map(&source).collect(), None));
+            }
+        }
         if self.observation.is_some() {
             return Err(Error::invalid(
                 "the likelihood of a model restoring observations is not defined without them",
@@ -675,11 +712,13 @@ impl Session {
                 ))
             })?;
         let device = self.device.clone().autodiff();
-        let model = trainable_copy(&self.model(), &self.scene, &self.device);
+        // Gradients flow to the inputs only: no weight gradient is computed in the passes.
+        let model = trainable_copy(&self.model(), &self.scene, &self.device).no_grad();
         let change = crate::flow::log_density_change(
             &model,
             self.scene.space,
             points,
+            t,
             integrator,
             estimator,
             self.scene.train.seed,
@@ -785,6 +824,23 @@ impl Session {
     /// The negative log-likelihood of held-out target points, where the likelihood is
     /// computed (the plane, a source of known density, no observations); none elsewhere.
     pub fn likelihood_report(&self, eval: &EvalConfig) -> Result<Option<LikelihoodReport>> {
+        let Some(held_out) = self.held_out_nll(eval.points, NLL_STEPS)? else {
+            return Ok(None);
+        };
+        Ok(Some(LikelihoodReport {
+            nll: held_out.nll,
+            bits_per_dim: held_out.bits_per_dim,
+            nll_se: held_out.nll_se,
+            data_nll: held_out.data_nll,
+            likelihood_invariance: self.likelihood_invariance(&held_out.points, held_out.steps)?,
+        }))
+    }
+
+    /// The model's NLL of `points` held-out target points with `steps` RK4 steps (exact traces
+    /// in low dimensions; beyond, two Rademacher probes on at most 256 points and half the
+    /// steps), and the data's own where its density is known; none where the likelihood is
+    /// not computed.
+    pub fn held_out_nll(&self, points: usize, steps: usize) -> Result<Option<HeldOutNll>> {
         let known_source = crate::data::log_density(self.scene.space, &self.scene.source)?;
         if !crate::flow::has_likelihood(self.scene.space)
             || known_source.is_none()
@@ -800,15 +856,15 @@ impl Session {
         // Exact traces in low dimensions; beyond, two Rademacher probes on fewer points and
         // steps keep the report to seconds (its standard error says how much that costs).
         let (estimator, points, steps) = if free <= EXACT_NLL_DIM {
-            (Estimator::Exact, eval.points, NLL_STEPS)
+            (Estimator::Exact, points, steps)
         } else {
             (
                 Estimator::Hutchinson {
                     probes: 2,
                     probe: crate::flow::Probe::Rademacher,
                 },
-                eval.points.min(256),
-                NLL_STEPS / 2,
+                points.min(256),
+                (steps / 2).max(1),
             )
         };
         let held_out = self.scene.sampler(&self.scene.target)?.sample(
@@ -819,11 +875,16 @@ impl Session {
             self.log_density_with(&held_out, Integrator::Rk4 { steps }, estimator)?;
         let count = log_density.len().max(1) as f64;
         let nll = -log_density.iter().sum::<f64>() / count;
-        Ok(Some(LikelihoodReport {
+        let data_nll = crate::data::log_density(self.scene.space, &self.scene.target)?
+            .map(|density| -held_out.iter().map(&density).sum::<f64>() / count)
+            .filter(|v| v.is_finite());
+        Ok(Some(HeldOutNll {
             nll,
             bits_per_dim: nll / (free as f64 * std::f64::consts::LN_2),
             nll_se: errors.map(|e| e.iter().map(|s| s * s).sum::<f64>().sqrt() / count),
-            likelihood_invariance: self.likelihood_invariance(&held_out, steps)?,
+            data_nll,
+            points: held_out,
+            steps,
         }))
     }
 

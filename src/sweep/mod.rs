@@ -10,6 +10,7 @@
 //! set = ["coupling.k=1,4,16,64"]
 //! repeat = 3
 //! plot = ["coupling_cost", "path_energy"]
+//! ratio = "coupling.method=exact/independent"   # also METRIC_ratio.png: exact's mean over independent's
 //! ```
 
 mod plan;
@@ -18,7 +19,7 @@ mod results;
 mod runner;
 
 pub use plan::{Axis, SWEEP_TABLE, Sweep, SweepFile, Variant};
-pub use plot::{PlotRequest, draw_plot};
+pub use plot::{PlotRequest, Ratio, Series, draw_plot, plot_lines};
 pub use results::{Results, Row};
 pub use runner::{SweepEvent, SweepOutcome, run_sweep};
 

@@ -1,5 +1,6 @@
 //! The grid of a sweep: which keys vary, their values, the seeds, and the scene of every run.
 
+use super::plot::Ratio;
 use crate::scene::Scene;
 use crate::{Error, Result};
 
@@ -18,6 +19,11 @@ pub struct Axis {
 }
 
 impl Axis {
+    /// The values as results.csv writes them.
+    pub fn texts(&self) -> Vec<String> {
+        self.values.iter().map(value_text).collect()
+    }
+
     /// Parses `KEY=V1,V2,…`. Each value is read as a TOML literal (integer, float, boolean,
     /// quoted string) and otherwise taken as a bare string, so `coupling.method=ot,independent`
     /// and `train.lr=1e-3,3e-3` both read naturally.
@@ -86,6 +92,8 @@ pub struct SweepFile {
     pub plots: Vec<String>,
     /// The key the plots put on the x axis.
     pub x: Option<String>,
+    /// Each plotted metric's ratio between two values of a key, drawn beside it.
+    pub ratio: Option<Ratio>,
 }
 
 impl SweepFile {
@@ -100,6 +108,7 @@ impl SweepFile {
             repeat: None,
             plots: Vec::new(),
             x: None,
+            ratio: None,
         };
         if let Some(sweep) = scene.remove(SWEEP_TABLE) {
             let toml::Value::Table(mut sweep) = sweep else {
@@ -136,9 +145,15 @@ impl SweepFile {
                     .ok_or_else(|| Error::invalid("sweep.x must be a scene key"))?;
                 file.x = Some(x.to_string());
             }
+            if let Some(ratio) = sweep.remove("ratio") {
+                let ratio = ratio
+                    .as_str()
+                    .ok_or_else(|| Error::invalid("sweep.ratio must be a string KEY=A/B"))?;
+                file.ratio = Some(Ratio::parse(ratio)?);
+            }
             if let Some(unknown) = sweep.keys().next() {
                 return Err(Error::invalid(format!(
-                    "unknown key sweep.{unknown} (expected set, repeat, plot or x)"
+                    "unknown key sweep.{unknown} (expected set, repeat, plot, x or ratio)"
                 )));
             }
         }

@@ -1,5 +1,7 @@
 //! A metric of a sweep against one of its keys: the mean over seeds with the spread (± one
-//! standard deviation) as whiskers, one line per combination of the other keys, as a PNG.
+//! standard deviation) as whiskers, one line per combination of the other keys, as a PNG. Or
+//! the ratio of the metric's means between two values of another key (exact OT over
+//! independent pairs, say), which is how a lecture states a claim about the difference.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,6 +31,51 @@ pub struct PlotRequest {
     pub metric: String,
     /// The key along x; the others split the lines.
     pub x: String,
+    /// Draw the metric's ratio between two values of a key instead of the metric itself.
+    pub ratio: Option<Ratio>,
+}
+
+impl PlotRequest {
+    /// What the plot shows, as its title and y axis name it.
+    fn quantity(&self) -> String {
+        match &self.ratio {
+            Some(ratio) => format!(
+                "{} ratio, {} / {}",
+                self.metric, ratio.numerator, ratio.denominator
+            ),
+            None => self.metric.clone(),
+        }
+    }
+}
+
+/// A key and the two of its values whose runs are compared: KEY=NUMERATOR/DENOMINATOR.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ratio {
+    pub key: String,
+    pub numerator: String,
+    pub denominator: String,
+}
+
+impl Ratio {
+    /// Parses `KEY=A/B` (e.g. `coupling.method=exact/independent`).
+    pub fn parse(text: &str) -> Result<Ratio> {
+        let wrong = || {
+            Error::invalid(format!(
+                "a ratio is KEY=A/B, e.g. coupling.method=exact/independent (got \"{text}\")"
+            ))
+        };
+        let (key, values) = text.split_once('=').ok_or_else(wrong)?;
+        let (numerator, denominator) = values.split_once('/').ok_or_else(wrong)?;
+        let [key, numerator, denominator] = [key, numerator, denominator].map(str::trim);
+        if key.is_empty() || numerator.is_empty() || denominator.is_empty() {
+            return Err(wrong());
+        }
+        Ok(Ratio {
+            key: key.to_string(),
+            numerator: numerator.to_string(),
+            denominator: denominator.to_string(),
+        })
+    }
 }
 
 /// Where the x values sit: the numbers themselves, their log₂ when they span two decades or
@@ -89,20 +136,37 @@ fn mean_spread(values: &[f64]) -> (f64, f64) {
 }
 
 /// One line of the plot: its name and (x, mean, spread) points in x order.
-type Series = (String, Vec<(f64, f64, f64)>);
+pub type Series = (String, Vec<(f64, f64, f64)>);
+
+/// The lines `request` draws: x is the key's value, its log₂ on a log axis (values spanning
+/// five doublings or more), or its index among categories.
+pub fn plot_lines(results: &Results, request: &PlotRequest) -> Result<Vec<Series>> {
+    series(results, request).map(|(_, lines)| lines)
+}
 
 fn series(results: &Results, request: &PlotRequest) -> Result<(Scale, Vec<Series>)> {
-    let x_column = results
-        .keys
-        .iter()
-        .position(|key| *key == request.x)
-        .ok_or_else(|| {
+    let column = |key: &str, what: &str| {
+        results.keys.iter().position(|k| k == key).ok_or_else(|| {
             Error::invalid(format!(
-                "cannot plot against {}: the sweep varies {}",
-                request.x,
+                "cannot {what} {key}: the sweep varies {}",
                 results.keys.join(", ")
             ))
-        })?;
+        })
+    };
+    let x_column = column(&request.x, "plot against")?;
+    let ratio_column = match &request.ratio {
+        Some(ratio) => {
+            let index = column(&ratio.key, "take a ratio over")?;
+            if index == x_column {
+                return Err(Error::invalid(format!(
+                    "the ratio's key {} is the x axis; take it over another key",
+                    ratio.key
+                )));
+            }
+            Some(index)
+        }
+        None => None,
+    };
     if !results.metric_names().contains(&request.metric) {
         return Err(Error::invalid(format!(
             "no metric named {} in the results (they have {})",
@@ -125,7 +189,8 @@ fn series(results: &Results, request: &PlotRequest) -> Result<(Scale, Vec<Series
                 .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| {
                     (l.min(x), h.max(x))
                 });
-            if low > 0.0 && high / low >= 100.0 {
+            // Five doublings or more: a sweep by powers of two (k, the dimension d).
+            if low > 0.0 && high / low >= 32.0 {
                 Scale::Log2
             } else {
                 Scale::Linear
@@ -133,8 +198,10 @@ fn series(results: &Results, request: &PlotRequest) -> Result<(Scale, Vec<Series
         }
         None => Scale::Categories(x_values.clone()),
     };
-    // Rows grouped by the other keys' values, then by x; each cell holds one value per seed.
-    let mut groups: BTreeMap<Vec<String>, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
+    // Rows grouped by the other keys' values, then by x; each cell holds one value per seed
+    // (for a ratio, the numerator's and the denominator's apart).
+    type Cell = [Vec<f64>; 2];
+    let mut groups: BTreeMap<Vec<String>, BTreeMap<String, Cell>> = BTreeMap::new();
     for row in &results.rows {
         let Some(&value) = row.metrics.get(&request.metric) else {
             continue;
@@ -142,19 +209,25 @@ fn series(results: &Results, request: &PlotRequest) -> Result<(Scale, Vec<Series
         if !value.is_finite() {
             continue;
         }
+        let side = match (&request.ratio, ratio_column) {
+            (Some(ratio), Some(index)) if row.values[index] == ratio.numerator => 0,
+            (Some(ratio), Some(index)) if row.values[index] == ratio.denominator => 1,
+            (Some(_), _) => continue,
+            (None, _) => 0,
+        };
         let others: Vec<String> = results
             .keys
             .iter()
             .zip(&row.values)
             .enumerate()
-            .filter(|(i, _)| *i != x_column)
+            .filter(|(i, _)| *i != x_column && Some(*i) != ratio_column)
             .map(|(_, (key, value))| format!("{key} = {value}"))
             .collect();
         groups
             .entry(others)
             .or_default()
             .entry(row.values[x_column].clone())
-            .or_default()
+            .or_default()[side]
             .push(value);
     }
     let lines = groups
@@ -162,15 +235,21 @@ fn series(results: &Results, request: &PlotRequest) -> Result<(Scale, Vec<Series
         .map(|(others, cells)| {
             let mut points: Vec<(f64, f64, f64)> = cells
                 .iter()
-                .map(|(x, values)| {
-                    let (mean, spread) = mean_spread(values);
-                    (scale.position(x), mean, spread)
+                .filter_map(|(x, [values, below])| {
+                    let (mean, spread) = match request.ratio {
+                        None => mean_spread(values),
+                        // The ratio of the means; seeds are not paired across the two sides,
+                        // so no spread is drawn.
+                        Some(_) if values.is_empty() || below.is_empty() => return None,
+                        Some(_) => (mean_spread(values).0 / mean_spread(below).0, 0.0),
+                    };
+                    Some((scale.position(x), mean, spread))
                 })
-                .filter(|(x, _, _)| x.is_finite())
+                .filter(|(x, mean, _)| x.is_finite() && mean.is_finite())
                 .collect();
             points.sort_by(|a, b| a.0.total_cmp(&b.0));
             let name = if others.is_empty() {
-                request.metric.clone()
+                request.quantity()
             } else {
                 others.join(", ")
             };
@@ -196,7 +275,7 @@ pub fn draw_plot(results: &Results, request: &PlotRequest, path: &Path) -> Resul
     if lines.is_empty() {
         return Err(Error::invalid(format!(
             "no finished run has a value of {} to plot",
-            request.metric
+            request.quantity()
         )));
     }
     register_font();
@@ -231,7 +310,7 @@ pub fn draw_plot(results: &Results, request: &PlotRequest, path: &Path) -> Resul
         root.fill(&WHITE).map_err(|e| drawing(&e))?;
         let mut chart = ChartBuilder::on(&root)
             .caption(
-                format!("{} against {}", request.metric, request.x),
+                format!("{} against {}", request.quantity(), request.x),
                 ("sans-serif", 24),
             )
             .margin(16)
@@ -240,9 +319,10 @@ pub fn draw_plot(results: &Results, request: &PlotRequest, path: &Path) -> Resul
             .build_cartesian_2d(x_low..x_high, y_low..y_high)
             .map_err(|e| drawing(&e))?;
         let x_label = |x: &f64| scale.label(*x);
+        let y_name = request.quantity();
         let mut mesh = chart.configure_mesh();
         mesh.x_desc(request.x.as_str())
-            .y_desc(request.metric.as_str())
+            .y_desc(y_name.as_str())
             .x_label_formatter(&x_label)
             .y_label_formatter(&|y: &f64| trim_number(*y))
             .label_style(("sans-serif", 15))
@@ -281,9 +361,25 @@ pub fn draw_plot(results: &Results, request: &PlotRequest, path: &Path) -> Resul
                 ))
                 .map_err(|e| drawing(&e))?;
         }
-        if lines.len() > 1 || lines[0].0 != request.metric {
+        if lines.len() > 1 || lines[0].0 != request.quantity() {
+            // The legend goes in whichever upper corner the lines leave emptier.
+            let crowding = |left: bool| {
+                let x_split = x_low + (x_high - x_low) * if left { 0.45 } else { 0.55 };
+                let y_split = y_low + (y_high - y_low) * 0.65;
+                lines
+                    .iter()
+                    .flat_map(|(_, points)| points)
+                    .filter(|&&(x, mean, _)| mean >= y_split && (x <= x_split) == left)
+                    .count()
+            };
+            let corner = if crowding(true) < crowding(false) {
+                SeriesLabelPosition::UpperLeft
+            } else {
+                SeriesLabelPosition::UpperRight
+            };
             chart
                 .configure_series_labels()
+                .position(corner)
                 .label_font(("sans-serif", 15))
                 .background_style(WHITE.mix(0.85))
                 .border_style(BLACK)

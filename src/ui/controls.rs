@@ -7,7 +7,7 @@ use crate::coupling::{Corruption, CouplingMethod, MAX_K, PairedApproach};
 use crate::data::{DistConfig, build_sampler, find};
 use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, Network, RequestedLabel, Solver};
 use crate::geometry::Symmetry;
-use crate::render::{ColourMode, Style};
+use crate::render::{ColourMode, DensitySource, Style};
 use crate::scene::Scene;
 use crate::space::SpaceKind;
 
@@ -762,8 +762,62 @@ fn sampling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
     );
 }
 
+/// Why the model's or the data's density cannot be drawn for a scene (None: it can).
+pub struct DensityAvailability {
+    pub model: Option<String>,
+    pub data: Option<String>,
+}
+
+impl DensityAvailability {
+    pub fn of(scene: &Scene) -> Self {
+        let space = scene.space;
+        let no_grid = space
+            .render()
+            .density_point(0.5, 0.5, glam::Vec2::ZERO, glam::Vec2::ONE)
+            .is_none()
+            .then(|| {
+                format!(
+                    "Densities are drawn on the plane, the sphere, the torus and the disk, not on {}.",
+                    space.name()
+                )
+            });
+        let closed_form = |dist: &DistConfig| {
+            crate::data::log_density(space, dist)
+                .ok()
+                .flatten()
+                .is_some()
+        };
+        let model = no_grid.clone().or_else(|| {
+            if scene.coupling.method == CouplingMethod::Paired {
+                Some("A model restoring observations has no density of its own.".into())
+            } else if !closed_form(&scene.source) {
+                Some(format!(
+                    "The source '{}' has no closed-form density for the likelihood to start from.",
+                    scene.source.name
+                ))
+            } else {
+                None
+            }
+        });
+        let data = no_grid.or_else(|| {
+            (!closed_form(&scene.target)).then(|| {
+                format!(
+                    "The target '{}' has no closed-form density.",
+                    scene.target.name
+                )
+            })
+        });
+        Self { model, data }
+    }
+}
+
 /// Layers, colours, sizes and the time animation.
-pub fn view_ui(ui: &mut egui::Ui, style: &mut Style, time: &mut TimeControl) {
+pub fn view_ui(
+    ui: &mut egui::Ui,
+    style: &mut Style,
+    time: &mut TimeControl,
+    densities: &DensityAvailability,
+) {
     let layers = &mut style.layers;
     ui.horizontal_wrapped(|ui| {
         for (shown, label, help) in [
@@ -781,11 +835,61 @@ pub fn view_ui(ui: &mut egui::Ui, style: &mut Style, time: &mut TimeControl) {
                 "The current training batch's pairs x0 → x1: crossing when independent, parallel under OT.",
             ),
             (&mut layers.field, "field", "The learned velocity field at time t, as arrows."),
-            (&mut layers.density, "density", "A heat map of where the particles are at time t."),
+            (&mut layers.density, "density", "A heat map at time t: of the particles, of the model's own density, or of the data's."),
         ] {
             tip(ui.checkbox(shown, label), help);
         }
     });
+    if layers.density {
+        ui.horizontal(|ui| {
+            ui.label("density of");
+            tip(
+                ui.selectable_value(
+                    &mut layers.density_source,
+                    DensitySource::Particles,
+                    "particles",
+                ),
+                "Where the particles are at time t: a smoothed histogram.",
+            );
+            for (source, label, unavailable, help) in [
+                (
+                    DensitySource::Model,
+                    "model",
+                    &densities.model,
+                    "The model's own density q_t at time t, from its exact likelihood (integrating the divergence back to the source): log scale, an isoline every two nats. Coarse while training or animating, refined when both stand still.",
+                ),
+                (
+                    DensitySource::Data,
+                    "data",
+                    &densities.data,
+                    "The target's true density, log scale, an isoline every two nats: compare it with the model's at t = 1.",
+                ),
+            ] {
+                let response = ui
+                    .add_enabled_ui(unavailable.is_none(), |ui| {
+                        ui.selectable_value(&mut layers.density_source, source, label)
+                    })
+                    .inner;
+                match unavailable {
+                    Some(reason) => {
+                        response.on_disabled_hover_text(reason.as_str());
+                    }
+                    None => {
+                        tip(response, help);
+                    }
+                }
+            }
+        });
+        // A scene change may take a chosen source away.
+        let gone = match layers.density_source {
+            DensitySource::Model => densities.model.is_some(),
+            DensitySource::Data => densities.data.is_some(),
+            DensitySource::Particles => false,
+        };
+        if gone {
+            layers.density_source = DensitySource::Particles;
+        }
+    }
     let response = ui
         .horizontal(|ui| {
             ui.label("colour");

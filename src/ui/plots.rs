@@ -2,7 +2,7 @@
 //! with every run overlaid in its own colour.
 
 use eframe::egui;
-use egui_plot::{Legend, Line, LineStyle, Plot, PlotPoints, VLine};
+use egui_plot::{HLine, Legend, Line, LineStyle, Plot, PlotPoints, VLine};
 
 use super::run::Run;
 
@@ -19,10 +19,12 @@ pub enum PathMetric {
     RestorationError,
     /// Data with a group only.
     EquivarianceError,
+    /// Where the likelihood is computed.
+    Nll,
 }
 
 impl PathMetric {
-    const ALL: [PathMetric; 7] = [
+    const ALL: [PathMetric; 8] = [
         PathMetric::Straightness,
         PathMetric::Npe,
         PathMetric::PathEnergy,
@@ -30,6 +32,7 @@ impl PathMetric {
         PathMetric::OneStepW2,
         PathMetric::RestorationError,
         PathMetric::EquivarianceError,
+        PathMetric::Nll,
     ];
 
     fn label(self) -> &'static str {
@@ -41,6 +44,7 @@ impl PathMetric {
             PathMetric::OneStepW2 => "W2, one Euler step",
             PathMetric::RestorationError => "restoration error",
             PathMetric::EquivarianceError => "equivariance error",
+            PathMetric::Nll => "NLL (nats)",
         }
     }
 
@@ -63,6 +67,9 @@ impl PathMetric {
             PathMetric::EquivarianceError => {
                 "Symmetric data: max |v(g·x) − g·v(x)| over the group (random rotations, reflections and relabellings for point clouds), relative to max |v|: about 1e-7 for an equivariant network, far above for a plain MLP."
             }
+            PathMetric::Nll => {
+                "The model's negative log-likelihood of held-out data, −E log q(x1), by integrating the divergence back to the source (256 points, 20 RK4 steps). The dashed line is the data's own (its entropy) where its density is known: the gap is the model's KL divergence."
+            }
         }
     }
 
@@ -78,8 +85,24 @@ impl PathMetric {
             PathMetric::OneStepW2 => scores.one_step_w2,
             PathMetric::RestorationError => scores.restoration?.error,
             PathMetric::EquivarianceError => scores.equivariance_error?,
+            PathMetric::Nll => scores.nll?,
         };
         value.is_finite().then_some(value)
+    }
+}
+
+/// One run's line in a plot, and a level drawn dashed beside it.
+struct Curve {
+    points: Vec<[f64; 2]>,
+    reference: Option<f64>,
+}
+
+impl From<Vec<[f64; 2]>> for Curve {
+    fn from(points: Vec<[f64; 2]>) -> Self {
+        Curve {
+            points,
+            reference: None,
+        }
     }
 }
 
@@ -138,7 +161,7 @@ pub fn plots_ui(
             link,
             true,
             runs,
-            |run, limit| thinned(smoothed(&run.losses, 20.0), limit),
+            |run, limit| thinned(smoothed(&run.losses, 20.0), limit).into(),
         )
         .on_hover_text("Training loss E|v(xt, t) − ut|² (smoothed over about 20 steps).");
         let chosen = *metric;
@@ -173,7 +196,14 @@ pub fn plots_ui(
                     .iter()
                     .filter_map(|m| Some([m.step as f64, chosen.value(m)?]))
                     .collect();
-                thinned(points, limit)
+                Curve {
+                    points: thinned(points, limit),
+                    // The data's own NLL: the floor the model's NLL approaches.
+                    reference: match chosen {
+                        PathMetric::Nll => run.metrics.last().and_then(|m| m.data_nll),
+                        _ => None,
+                    },
+                }
             },
         );
         plot(
@@ -183,7 +213,7 @@ pub fn plots_ui(
             link,
             false,
             runs,
-            |run, limit| thinned(smoothed(&run.coupling_costs, 20.0), limit),
+            |run, limit| thinned(smoothed(&run.coupling_costs, 20.0), limit).into(),
         )
         .on_hover_text(
             "Mean squared distance of the training pairs: lower under OT, and lower for larger k.",
@@ -254,7 +284,7 @@ fn plot(
     link: egui::Id,
     legend: bool,
     runs: &[Run],
-    series: impl Fn(&Run, usize) -> Vec<[f64; 2]>,
+    series: impl Fn(&Run, usize) -> Curve,
 ) -> egui::Response {
     ui.label(title);
     let points_across =
@@ -273,7 +303,7 @@ fn plot(
         .allow_scroll(false)
         .show(ui, |plot_ui| {
             for run in runs {
-                let points = series(run, points_across);
+                let Curve { points, reference } = series(run, points_across);
                 if points.is_empty() {
                     continue;
                 }
@@ -282,6 +312,14 @@ fn plot(
                         .color(run.colour)
                         .width(1.5),
                 );
+                if let Some(level) = reference {
+                    plot_ui.hline(
+                        HLine::new(format!("{} (data)", run.name), level)
+                            .color(run.colour.gamma_multiply(0.7))
+                            .style(LineStyle::dashed_loose())
+                            .width(1.0),
+                    );
+                }
             }
         })
         .response

@@ -8,7 +8,7 @@ use eframe::egui;
 
 use crate::render::{ColourMode, DrawContent, Palette, ViewMode, content_for_view};
 use crate::session::Turns;
-use crate::session::live::{Command, LiveSession, MetricsAt, Snapshot, Start};
+use crate::session::live::{Command, DensityRequest, LiveSession, MetricsAt, Snapshot, Start};
 
 /// What a run's drawn content depends on: its snapshot, the view, colours and palette.
 type ContentKey = (u64, ViewMode, ColourMode, Palette);
@@ -41,6 +41,8 @@ pub struct Run {
     content: Option<(ContentKey, Arc<DrawContent>)>,
     /// Counts content rebuilds, so every rebuild has a new version.
     content_builds: u64,
+    /// The model density last asked of the worker.
+    density_request: Option<Arc<DensityRequest>>,
 }
 
 impl Run {
@@ -68,7 +70,19 @@ impl Run {
             gpu_key,
             content: None,
             content_builds: 0,
+            density_request: None,
         })
+    }
+
+    /// Asks the worker for the model's density on `request`'s grid (None: no longer), unless
+    /// that is what it was last asked.
+    pub fn request_density(&mut self, request: Option<DensityRequest>) {
+        if self.density_request.as_deref() == request.as_ref() {
+            return;
+        }
+        let request = request.map(Arc::new);
+        self.density_request = request.clone();
+        self.live.send(Command::Density(request));
     }
 
     pub fn send(&self, command: Command) {

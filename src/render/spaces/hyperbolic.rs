@@ -64,6 +64,13 @@ impl SpaceRender for HyperbolicRender {
     fn density_edges(&self) -> [Edge; 2] {
         [Edge::Open, Edge::Open]
     }
+    /// As in the plane, inside the rim only (a little short of it: densities per hyperbolic
+    /// area vanish towards the rim, and the chart's float precision does first).
+    fn density_point(&self, u: f64, v: f64, min: Vec2, max: Vec2) -> Option<Vec<f64>> {
+        let x = min.x as f64 + u * (max.x - min.x) as f64;
+        let y = min.y as f64 + v * (max.y - min.y) as f64;
+        (x.hypot(y) < 0.995).then(|| vec![x, y])
+    }
     /// The rim, and the regular {7,3} tiling (heptagons, three at every corner: each edge a
     /// geodesic) out to where its cells shrink to a few pixels.
     fn backdrop(&self, colour: Rgba, out: &mut Vec<Segment>) {

@@ -58,6 +58,12 @@ pub trait SpaceRender: Send + Sync {
     fn density_uv(&self, p: &[f64], min: Vec2, max: Vec2) -> (f64, f64);
     /// How the image's u and v behave past their edges.
     fn density_edges(&self) -> [Edge; 2];
+    /// The point at `(u, v)` of a density image, the inverse of `density_uv`: None outside the
+    /// space (beyond the disk's rim), and None everywhere for spaces whose points a picture
+    /// does not cover (point clouds, meshes, R^d), which have no model density view.
+    fn density_point(&self, _u: f64, _v: f64, _min: Vec2, _max: Vec2) -> Option<Vec<f64>> {
+        None
+    }
     /// The drawn coordinates (`particle_dim` each) of stored points of `dim` coordinates, for a
     /// space whose points have more coordinates than a picture: R^d's shadow on its embedding
     /// plane. None: drawn as stored.

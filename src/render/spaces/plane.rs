@@ -39,4 +39,10 @@ impl SpaceRender for PlaneRender {
     fn density_edges(&self) -> [Edge; 2] {
         [Edge::Open, Edge::Open]
     }
+    fn density_point(&self, u: f64, v: f64, min: Vec2, max: Vec2) -> Option<Vec<f64>> {
+        Some(vec![
+            min.x as f64 + u * (max.x - min.x) as f64,
+            min.y as f64 + v * (max.y - min.y) as f64,
+        ])
+    }
 }

@@ -63,4 +63,12 @@ impl SpaceRender for SphereRender {
     fn density_edges(&self) -> [Edge; 2] {
         [Edge::Wrap, Edge::Clamp]
     }
+    fn density_point(&self, u: f64, v: f64, _min: Vec2, _max: Vec2) -> Option<Vec<f64>> {
+        let (longitude, polar) = (u * TAU - PI, v * PI);
+        Some(vec![
+            polar.sin() * longitude.cos(),
+            polar.sin() * longitude.sin(),
+            polar.cos(),
+        ])
+    }
 }

@@ -46,4 +46,7 @@ impl SpaceRender for TorusRender {
     fn density_edges(&self) -> [Edge; 2] {
         [Edge::Wrap, Edge::Wrap]
     }
+    fn density_point(&self, u: f64, v: f64, _min: Vec2, _max: Vec2) -> Option<Vec<f64>> {
+        Some(vec![u * TAU, v * TAU])
+    }
 }

@@ -6,7 +6,7 @@ use super::FlowscopeApp;
 use crate::render::ColourMode;
 use crate::session::SceneChange;
 use crate::session::live::Command;
-use crate::ui::controls::{scene_ui, view_ui};
+use crate::ui::controls::{DensityAvailability, scene_ui, view_ui};
 use crate::ui::run::Run;
 
 impl FlowscopeApp {
@@ -76,7 +76,10 @@ impl FlowscopeApp {
                 .show(ui, |ui| self.compare_ui(ui));
             egui::CollapsingHeader::new("View")
                 .default_open(true)
-                .show(ui, |ui| view_ui(ui, &mut self.style, &mut self.time));
+                .show(ui, |ui| {
+                    let densities = DensityAvailability::of(&self.scene);
+                    view_ui(ui, &mut self.style, &mut self.time, &densities)
+                });
         });
     }
 }

@@ -7,7 +7,10 @@ use eframe::{egui, egui_wgpu};
 use glam::Vec2;
 
 use super::FlowscopeApp;
-use crate::render::{EdgeLabels, PanZoomCamera, overlays};
+use crate::render::{
+    DensitySource, EdgeLabels, Layout, PanZoomCamera, density_box, density_grid, overlays,
+};
+use crate::session::live::{DensityRequest, Snapshot};
 use crate::ui::viewport::{ViewCallback, camera_input};
 
 impl FlowscopeApp {
@@ -75,6 +78,17 @@ impl FlowscopeApp {
                 );
                 continue;
             };
+            let wanted = style.layers.density
+                && style.layers.density_source == DensitySource::Model
+                && mode.layout == Layout::Together;
+            // Coarse while anything moves; the fine grid once training and time stand still.
+            let still = !run.running() && !self.time.playing;
+            let request = run
+                .snapshot
+                .as_ref()
+                .filter(|_| wanted)
+                .and_then(|snapshot| model_density_request(snapshot, t, still));
+            run.request_density(request);
             let Some(snapshot) = run.snapshot.as_ref() else {
                 continue;
             };
@@ -107,6 +121,13 @@ impl FlowscopeApp {
             }
             let font = egui::FontId::proportional(if self.presentation { 18.0 } else { 14.0 });
             let mut heading = format!("{} · step {} · t = {:.2}", run.name, snapshot.step, t);
+            if wanted && let Some(density) = &snapshot.model_density {
+                // The density lags behind an animation or training: say which one it is.
+                let (at, step) = (density.request.t, density.step);
+                if (at - f64::from(t)).abs() > 0.005 || step != snapshot.step {
+                    heading.push_str(&format!(" · density at t = {at:.2}, step {step}"));
+                }
+            }
             if snapshot.step == 0 && !snapshot.running {
                 heading.push_str("  —  press Space or ▶ Start to train");
             }
@@ -209,4 +230,27 @@ fn angle_labels(painter: &egui::Painter, rect: egui::Rect, camera: &PanZoomCamer
         font,
         colour,
     );
+}
+
+/// Cells across the model's density and RK4 steps back to t = 0: coarse while training or
+/// animating (refreshed with each round of scores, every two seconds of training; about
+/// 0.3 s on two cores), fine once everything stands still (about 2.5 s, with isolines).
+const COARSE_DENSITY: (u32, usize) = (48, 4);
+const FINE_DENSITY: (u32, usize) = (96, 8);
+
+/// The grid on which to ask for the model's density at time `t` (to the nearest hundredth, so
+/// an animation does not ask anew every frame); none for a space without a density grid.
+fn model_density_request(snapshot: &Snapshot, t: f32, fine: bool) -> Option<DensityRequest> {
+    let (resolution, steps) = if fine { FINE_DENSITY } else { COARSE_DENSITY };
+    let (min, max) = density_box(snapshot);
+    let (points, cells) = density_grid(snapshot.scene.space, min, max, resolution)?;
+    Some(DensityRequest {
+        t: (f64::from(t) * 100.0).round() / 100.0,
+        points,
+        cells,
+        resolution,
+        min: min.into(),
+        max: max.into(),
+        steps,
+    })
 }
