@@ -68,7 +68,7 @@ impl PathMetric {
                 "Symmetric data: max |v(g·x) − g·v(x)| over the group (random rotations, reflections and relabellings for point clouds), relative to max |v|: about 1e-7 for an equivariant network, far above for a plain MLP."
             }
             PathMetric::Nll => {
-                "The model's negative log-likelihood of held-out data, −E log q(x1), by integrating the divergence back to the source (256 points, 20 RK4 steps). The dashed line is the data's own (its entropy) where its density is known: the gap is the model's KL divergence."
+                "The model's negative log-likelihood of held-out data, −E log q(x1), by integrating the divergence back to the source (128 points, 8 RK4 steps). The dashed line is the data's own (its entropy) where its density is known: the gap is the model's KL divergence."
             }
         }
     }
