@@ -1298,10 +1298,6 @@ fn likelihood(args: LikelihoodArgs) -> Result<()> {
     Ok(())
 }
 
-/// Metrics a sweep plots when neither the command nor the file names any: the lecture's
-/// coupling curves.
-const DEFAULT_SWEEP_PLOTS: [&str; 4] = ["coupling_cost", "path_energy", "npe", "straightness"];
-
 fn sweep(args: SweepArgs) -> Result<()> {
     use flowscope::sweep::{Axis, PlotRequest, Ratio, Sweep, SweepEvent, SweepFile};
     let text = std::fs::read_to_string(&args.scene)
@@ -1359,7 +1355,10 @@ fn sweep(args: SweepArgs) -> Result<()> {
     } else if !file.plots.is_empty() {
         file.plots.clone()
     } else {
-        DEFAULT_SWEEP_PLOTS.iter().map(|m| m.to_string()).collect()
+        flowscope::sweep::DEFAULT_PLOTS
+            .iter()
+            .map(|m| m.to_string())
+            .collect()
     };
     let jobs = args.jobs.unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)

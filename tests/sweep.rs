@@ -293,7 +293,9 @@ fn a_ratio_plot_divides_the_means_of_two_values_of_a_key() {
         x: "target.dim".into(),
         ratio: Some(ratio.clone()),
     };
-    let lines = plot_lines(&results, &request).unwrap();
+    let (scale, lines) = plot_lines(&results, &request).unwrap();
+    assert_eq!(scale, flowscope::sweep::Scale::Log2);
+    assert_eq!(scale.label(7.0), "128");
     assert_eq!(lines.len(), 1);
     let (name, points) = &lines[0];
     assert_eq!(name, "straightness ratio, exact / independent");

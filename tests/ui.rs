@@ -584,3 +584,71 @@ fn the_distance_field_window_draws_a_maze_and_explains_itself_elsewhere() {
 fn harness_for_plane() -> Harness<'static, FlowscopeApp> {
     harness(quick_scene())
 }
+
+/// Replaces the text of the window's text field now holding `old` (one whose value it is).
+fn replace_text(harness: &mut Harness<'static, FlowscopeApp>, old: &str, new: &str) {
+    let holding = |value: &str| {
+        let value = value.to_string();
+        By::new().predicate(move |node| {
+            matches!(node.role(), Role::TextInput | Role::MultilineTextInput)
+                && node.value().as_deref() == Some(value.as_str())
+        })
+    };
+    harness.get(holding(old)).focus();
+    harness.step();
+    harness.key_combination_modifiers(eframe::egui::Modifiers::COMMAND, &[eframe::egui::Key::A]);
+    harness.step();
+    harness.get(holding(old)).type_text(new);
+    harness.step();
+    harness.step();
+    harness.get(holding(new));
+}
+
+#[test]
+fn a_sweep_from_the_window_trains_its_grid_and_draws_its_curve() {
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("k");
+    let mut harness = harness(quick_scene());
+    harness.step();
+    harness
+        .query_all_by_label("View")
+        .find(|node| node.accesskit_node().role() != Role::Label)
+        .unwrap()
+        .click();
+    harness.step();
+    harness.step();
+    harness.step();
+    harness.get_by_label("Sweep…").click();
+    harness.step();
+    harness.step();
+
+    // A key the scene does not have: one sentence naming it, nothing started.
+    replace_text(&mut harness, "coupling.k=1,4,16,64,256", "coupling.q=1,2");
+    replace_text(&mut harness, "sweeps/window", &dir.display().to_string());
+    harness.get_by_label("▶ Run sweep").click();
+    harness.step();
+    harness.step();
+    harness.get_by_label_contains("Not started");
+    harness.get_by_label_contains("coupling.q");
+    assert!(!dir.join("results.csv").exists());
+
+    replace_text(&mut harness, "coupling.q=1,2", "coupling.k=1,64");
+    harness.get_by_label("▶ Run sweep").click();
+    let start = Instant::now();
+    while harness.query_by_label_contains("Done:").is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(240),
+            "the sweep did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+        harness.step();
+    }
+    harness.get_by_label_contains("2 of 2 runs");
+    let rows = std::fs::read_to_string(dir.join("results.csv")).unwrap();
+    assert_eq!(rows.lines().count(), 3, "{rows}");
+    assert!(rows.starts_with("coupling.k,seed,"), "{rows}");
+    assert!(dir.join("coupling_cost.png").is_file());
+    // The curve is drawn: its line is in the plot's legend.
+    assert!(harness.query_by_label_contains("No finished run").is_none());
+    harness.get_by_label("coupling_cost");
+}

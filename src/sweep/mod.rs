@@ -19,7 +19,7 @@ mod results;
 mod runner;
 
 pub use plan::{Axis, SWEEP_TABLE, Sweep, SweepFile, Variant};
-pub use plot::{PlotRequest, Ratio, Series, draw_plot, plot_lines};
+pub use plot::{DEFAULT_PLOTS, PlotRequest, Ratio, Scale, Series, draw_plot, plot_lines};
 pub use results::{Results, Row};
 pub use runner::{SweepEvent, SweepOutcome, run_sweep};
 

@@ -13,6 +13,10 @@ use super::results::Results;
 use crate::{Error, Result};
 
 const SIZE: (u32, u32) = (900, 560);
+
+/// The metrics a sweep plots when neither the command nor the file names any: the lecture's
+/// coupling curves.
+pub const DEFAULT_PLOTS: [&str; 4] = ["coupling_cost", "path_energy", "npe", "straightness"];
 /// Saturated, distinct line colours (a colour-blind-safe set), reused past the eighth line.
 const LINE_COLOURS: [[u8; 3]; 8] = [
     [0, 114, 178],
@@ -78,16 +82,18 @@ impl Ratio {
     }
 }
 
-/// Where the x values sit: the numbers themselves, their log₂ when they span two decades or
-/// more (k = 1 … 4096), or evenly spaced categories (coupling methods).
-enum Scale {
+/// Where the x values sit: the numbers themselves, their log₂ when they span five doublings
+/// or more (k = 1 … 4096, d = 2 … 128), or evenly spaced categories (coupling methods).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Scale {
     Linear,
     Log2,
     Categories(Vec<String>),
 }
 
 impl Scale {
-    fn position(&self, text: &str) -> f64 {
+    /// Where a value of the key sits along x.
+    pub fn position(&self, text: &str) -> f64 {
         match self {
             Scale::Linear => text.parse().unwrap_or(f64::NAN),
             Scale::Log2 => text.parse::<f64>().map_or(f64::NAN, f64::log2),
@@ -98,10 +104,15 @@ impl Scale {
         }
     }
 
-    fn label(&self, position: f64) -> String {
+    /// The tick label at `position` along x.
+    pub fn label(&self, position: f64) -> String {
         match self {
             Scale::Linear => trim_number(position),
-            Scale::Log2 => trim_number(position.exp2()),
+            // Powers of two only: between them a label would read as an odd value swept.
+            Scale::Log2 if (position - position.round()).abs() < 1e-6 => {
+                trim_number(position.round().exp2())
+            }
+            Scale::Log2 => String::new(),
             Scale::Categories(names) => {
                 let i = position.round();
                 if (position - i).abs() < 1e-6 && i >= 0.0 {
@@ -138,10 +149,10 @@ fn mean_spread(values: &[f64]) -> (f64, f64) {
 /// One line of the plot: its name and (x, mean, spread) points in x order.
 pub type Series = (String, Vec<(f64, f64, f64)>);
 
-/// The lines `request` draws: x is the key's value, its log₂ on a log axis (values spanning
-/// five doublings or more), or its index among categories.
-pub fn plot_lines(results: &Results, request: &PlotRequest) -> Result<Vec<Series>> {
-    series(results, request).map(|(_, lines)| lines)
+/// The lines `request` draws, and how x is laid out: each point's x is [`Scale::position`] of
+/// its key's value.
+pub fn plot_lines(results: &Results, request: &PlotRequest) -> Result<(Scale, Vec<Series>)> {
+    series(results, request)
 }
 
 fn series(results: &Results, request: &PlotRequest) -> Result<(Scale, Vec<Series>)> {

@@ -9,6 +9,7 @@ mod histograms;
 mod plots;
 mod run;
 mod scenes;
+mod sweep;
 mod viewport;
 
 pub use app::{DeviceInfo, FlowscopeApp};

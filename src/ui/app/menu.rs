@@ -67,6 +67,13 @@ impl FlowscopeApp {
                 {
                     self.distances.open = true;
                 }
+                if ui
+                    .button("Sweep…")
+                    .on_hover_text("Train a grid of variants of this scene (any key, several values, several seeds) and plot any metric against a key as the runs finish; the same as `flowscope sweep`.")
+                    .clicked()
+                {
+                    self.sweep.open = true;
+                }
                 if ui.button("Keyboard shortcuts (F1)").clicked() {
                     self.show_help = true;
                 }

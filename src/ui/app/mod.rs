@@ -15,6 +15,7 @@ use super::export::ExportDialog;
 use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
 use super::scenes::{self, Variant};
+use super::sweep::SweepWindow;
 use super::viewport::GpuViews;
 use crate::coupling::{CouplingConfig, CouplingMethod, ReflowConfig};
 use crate::render::{Cameras, ColourMode, Palette, Style, ViewMode};
@@ -69,6 +70,7 @@ pub struct FlowscopeApp {
     last_scene_file: Option<PathBuf>,
     export: ExportDialog,
     distances: DistancesWindow,
+    sweep: SweepWindow,
 }
 
 /// How long a notice stays in the status line.
@@ -157,6 +159,7 @@ impl FlowscopeApp {
             last_scene_file,
             export: ExportDialog::default(),
             distances: DistancesWindow::default(),
+            sweep: SweepWindow::default(),
         };
         app.restart_runs(ctx);
         app
@@ -602,6 +605,11 @@ impl FlowscopeApp {
             self.set_notice(message);
         }
         self.distances.ui(&ctx, &self.scene);
+        self.sweep.ui(&ctx, &self.scene, &self.device);
+        if self.sweep.running() {
+            // The progress bar and the curves move without input.
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
     }
 }
 
