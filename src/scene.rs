@@ -146,12 +146,60 @@ impl Scene {
             path: path.to_path_buf(),
             message,
         })?;
+        // A data file named relative to the scene lies beside it.
+        let mut scene = scene;
+        if let Some(dir) = path.parent() {
+            for dist in [&mut scene.source, &mut scene.target] {
+                if let Some(file) = dist.path.as_mut().filter(|file| file.is_relative()) {
+                    *file = dir.join(&*file);
+                }
+            }
+        }
         // A setting the file holds is at fault, so the error names the file.
         scene.validate().map_err(|error| Error::BadFile {
             path: path.to_path_buf(),
             message: error.to_string(),
         })?;
         Ok(scene)
+    }
+
+    /// Saves the scene with the data files it reads (a drawing, a point file, an image) copied
+    /// beside it as `STEM-source.EXT` / `STEM-target.EXT` and named relative to it, so the
+    /// folder alone reproduces the run. Files already in the scene's folder stay where they are.
+    pub fn save_with_files(&self, path: &Path) -> Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let stem = path
+            .file_stem()
+            .map_or_else(|| "scene".into(), |s| s.to_string_lossy().into_owned());
+        let mut saved = self.clone();
+        for (dist, side) in [(&mut saved.source, "source"), (&mut saved.target, "target")] {
+            let Some(file) = dist.path.clone() else {
+                continue;
+            };
+            let beside = |candidate: &Path| {
+                candidate
+                    .parent()
+                    .zip(std::fs::canonicalize(dir).ok())
+                    .and_then(|(parent, dir)| Some(std::fs::canonicalize(parent).ok()? == dir))
+                    .unwrap_or(false)
+            };
+            let name = if beside(&file) {
+                file.file_name().map(std::path::PathBuf::from)
+            } else {
+                let extension = file
+                    .extension()
+                    .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));
+                let name = std::path::PathBuf::from(format!("{stem}-{side}{extension}"));
+                let bytes = std::fs::read(&file).map_err(|cause| Error::Read {
+                    path: file.clone(),
+                    cause,
+                })?;
+                crate::data::write_atomically(&dir.join(&name), &bytes)?;
+                Some(name)
+            };
+            dist.path = name.or(Some(file));
+        }
+        saved.save(path)
     }
 
     pub fn to_toml(&self) -> String {

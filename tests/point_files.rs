@@ -121,3 +121,71 @@ fn a_missing_path_or_file_is_one_sentence() {
         .to_string();
     assert!(refused.contains("'points'"), "{refused}");
 }
+
+#[test]
+fn a_saved_scene_keeps_its_data_files_beside_it_and_reads_them_from_there() {
+    let drawn = tempfile::tempdir().unwrap();
+    let file = drawn.path().join("drawn-target-1.csv");
+    std::fs::write(&file, "x,y\n1,1\n1.5,1\n-1,-1\n").unwrap();
+    let mut scene = Scene {
+        target: points_from(&file),
+        ..Scene::default()
+    };
+    scene.train.steps = 3;
+    scene.train.batch = 16;
+
+    let folder = tempfile::tempdir().unwrap();
+    let saved = folder.path().join("lecture.toml");
+    scene.save_with_files(&saved).unwrap();
+    let copy = folder.path().join("lecture-target.csv");
+    assert_eq!(
+        std::fs::read_to_string(&copy).unwrap(),
+        std::fs::read_to_string(&file).unwrap()
+    );
+    // Named relative to the scene, so the folder can move.
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains("path = \"lecture-target.csv\""), "{text}");
+    drop(drawn);
+    let moved = tempfile::tempdir().unwrap();
+    for name in ["lecture.toml", "lecture-target.csv"] {
+        std::fs::copy(folder.path().join(name), moved.path().join(name)).unwrap();
+    }
+    let loaded = Scene::load(&moved.path().join("lecture.toml")).unwrap();
+    assert_eq!(
+        loaded.target.path.as_deref(),
+        Some(moved.path().join("lecture-target.csv").as_path())
+    );
+    let draws = loaded
+        .sampler(&loaded.target)
+        .unwrap()
+        .sample(30, &mut Rng::new(2));
+    assert!(draws.iter().all(|p| {
+        [[1.0, 1.0], [1.5, 1.0], [-1.0, -1.0]]
+            .iter()
+            .any(|r| r[0] == p[0] && r[1] == p[1])
+    }));
+
+    // Saving again into the same folder leaves the file where it is.
+    loaded
+        .save_with_files(&moved.path().join("lecture.toml"))
+        .unwrap();
+    let text = std::fs::read_to_string(moved.path().join("lecture.toml")).unwrap();
+    assert!(text.contains("path = \"lecture-target.csv\""), "{text}");
+    let entries = std::fs::read_dir(moved.path()).unwrap().count();
+    assert_eq!(entries, 2, "no second copy");
+
+    // The command line trains it from any working directory.
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .args(["train", "--scene"])
+        .arg(moved.path().join("lecture.toml"))
+        .arg("--out")
+        .arg(moved.path().join("run"))
+        .current_dir(std::env::temp_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

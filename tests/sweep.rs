@@ -133,14 +133,16 @@ fn rows_are_saved_as_runs_finish_and_a_rerun_trains_only_the_missing_ones() {
 
     // Stop after the first run has finished: the others are left for the rerun.
     let finished = AtomicUsize::new(0);
+    let mut first = None;
     let outcome = run_sweep(
         &sweep,
         dir.path(),
         1,
         &device,
         |event| {
-            if let SweepEvent::Finished { .. } = event {
+            if let SweepEvent::Finished { index, .. } = event {
                 finished.fetch_add(1, Ordering::SeqCst);
+                first = Some(index);
             }
         },
         &|| finished.load(Ordering::SeqCst) >= 1,
@@ -166,7 +168,10 @@ fn rows_are_saved_as_runs_finish_and_a_rerun_trains_only_the_missing_ones() {
         &|| false,
     )
     .unwrap();
-    assert_eq!(trained, [1, 2, 3], "the finished run is not trained again");
+    // The longest runs (k = 64) start first; the finished one is not trained again.
+    assert_eq!(first, Some(2));
+    trained.sort();
+    assert_eq!(trained, [0, 1, 3], "the finished run is not trained again");
     assert!(!outcome.stopped && outcome.failures.is_empty());
     let results = Results::load(&dir.path().join(RESULTS_FILE), &sweep.keys()).unwrap();
     assert_eq!(results.rows.len(), 4);
@@ -332,4 +337,47 @@ fn a_ratio_plot_divides_the_means_of_two_values_of_a_key() {
         let message = Ratio::parse(bad).unwrap_err().to_string();
         assert!(message.contains("KEY=A/B"), "{bad}: {message}");
     }
+}
+
+#[test]
+fn the_longest_runs_start_first_so_no_core_waits_at_the_end() {
+    let axes = vec![
+        Axis::parse("coupling.k=4,4096,64").unwrap(),
+        Axis::parse("train.steps=2,4").unwrap(),
+    ];
+    let sweep = Sweep::new(&tiny(), axes, 1).unwrap();
+    // Estimates grow with k and with the steps.
+    let estimate = |k: &str, steps: &str| {
+        sweep
+            .variants
+            .iter()
+            .find(|v| v.values == [k.to_string(), steps.to_string()])
+            .unwrap()
+            .estimated_seconds()
+    };
+    assert!(estimate("4096", "2") > estimate("64", "2"));
+    assert!(estimate("64", "4") > estimate("64", "2"));
+    let dir = tempfile::tempdir().unwrap();
+    let mut planned = None;
+    run_sweep(
+        &sweep,
+        dir.path(),
+        1,
+        &Device::flex(),
+        |event| {
+            if let SweepEvent::Planned { pending, .. } = event {
+                planned = Some(pending);
+            }
+        },
+        &|| true,
+    )
+    .unwrap();
+    let order: Vec<Vec<String>> = planned
+        .unwrap()
+        .iter()
+        .map(|&i| sweep.variants[i].values.clone())
+        .collect();
+    assert_eq!(order[0], ["4096", "4"], "{order:?}");
+    assert_eq!(order[1], ["4096", "2"], "{order:?}");
+    assert_eq!(order.last().unwrap(), &["4", "2"], "{order:?}");
 }

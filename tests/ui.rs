@@ -22,6 +22,10 @@ fn quick_scene() -> Scene {
 }
 
 fn harness(scene: Scene) -> Harness<'static, FlowscopeApp> {
+    harness_sized(scene, [1400.0, 900.0])
+}
+
+fn harness_sized(scene: Scene, size: [f32; 2]) -> Harness<'static, FlowscopeApp> {
     let app = FlowscopeApp::with_scene(
         &eframe::egui::Context::default(),
         Device::flex(),
@@ -33,7 +37,7 @@ fn harness(scene: Scene) -> Harness<'static, FlowscopeApp> {
         None,
     );
     Harness::builder()
-        .with_size([1400.0, 900.0])
+        .with_size(size)
         .with_context_setup(FlowscopeApp::install_fonts)
         .build_ui_state(|ui, app: &mut FlowscopeApp| app.frame_ui(ui), app)
 }
@@ -651,4 +655,80 @@ fn a_sweep_from_the_window_trains_its_grid_and_draws_its_curve() {
     // The curve is drawn: its line is in the plot's legend.
     assert!(harness.query_by_label_contains("No finished run").is_none());
     harness.get_by_label("coupling_cost");
+}
+
+#[test]
+fn drawing_on_the_plane_makes_a_target_the_runs_train_on() {
+    // Tall enough that the side panel shows the Draw section without scrolling.
+    let mut harness = harness_sized(quick_scene(), [1400.0, 1400.0]);
+    harness.step();
+    harness.get_by_label("Draw").click();
+    // The section opens over a few frames.
+    for _ in 0..20 {
+        harness.step();
+    }
+    harness.get_by_label("draw on the view").click();
+    harness.step();
+    // A stroke across the middle of the view.
+    let (from, to) = (
+        eframe::egui::pos2(800.0, 300.0),
+        eframe::egui::pos2(1100.0, 420.0),
+    );
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for i in 1..=30 {
+        harness.hover_at(from + (to - from) * (i as f32 / 30.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.step();
+    // The tool's "N points" label.
+    let count = |harness: &Harness<'static, FlowscopeApp>| -> usize {
+        let counted = |label: &str| {
+            let (number, rest) = label.split_once(' ')?;
+            (rest == "points").then(|| number.parse::<usize>().ok())?
+        };
+        // A label's text is its node's label or its value, depending on the widget.
+        let node = harness
+            .query_all(By::new().predicate(move |node| {
+                let text = node.label().or_else(|| node.value());
+                text.as_deref().and_then(counted).is_some()
+            }))
+            .next()
+            .expect("the tool's point count");
+        let node = node.accesskit_node();
+        let text = node.label().or_else(|| node.value()).unwrap_or_default();
+        counted(&text).unwrap()
+    };
+    let drawn = count(&harness);
+    assert!(drawn >= 20, "{drawn} points drawn");
+    // Undo takes the whole stroke back; the stroke is drawn again.
+    harness.get_by_label("undo").click();
+    // The click lands in the next frame; the count, drawn before the button, in the one after.
+    harness.step();
+    harness.step();
+    assert_eq!(count(&harness), 0);
+    harness.drag_at(from);
+    harness.step();
+    for i in 1..=30 {
+        harness.hover_at(from + (to - from) * (i as f32 / 30.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.step();
+    harness.step();
+    let drawn = count(&harness);
+    assert!(drawn >= 20, "{drawn} points drawn again");
+
+    harness.get_by_label("use as target").click();
+    run_until(&mut harness, "the run trains on the drawing", |app| {
+        last_scene(app, 0).is_some_and(|scene| scene.target.name == "points")
+    });
+    let target = harness.state().scene().target.clone();
+    let path = target.path.expect("the drawing's file");
+    let rows = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(rows.lines().count(), drawn + 1, "{rows}");
+    assert!(rows.starts_with("x,y\n"), "{rows}");
 }

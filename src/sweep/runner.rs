@@ -82,11 +82,14 @@ pub fn run_sweep(
     crate::data::write_atomically(&base_path, base_text.as_bytes())?;
     results.save(&results_path, order)?;
 
-    let pending: Vec<&Variant> = sweep
+    let mut pending: Vec<&Variant> = sweep
         .variants
         .iter()
         .filter(|v| !results.has(&v.values, v.seed))
         .collect();
+    // Longest first: the short runs then fill in around them, and both cores stay busy to the
+    // end instead of one waiting on a long run started last.
+    pending.sort_by(|a, b| b.estimated_seconds().total_cmp(&a.estimated_seconds()));
     on_event(SweepEvent::Planned {
         pending: pending.iter().map(|v| v.index).collect(),
         done: sweep.variants.len() - pending.len(),

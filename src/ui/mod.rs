@@ -4,6 +4,7 @@
 mod app;
 mod controls;
 mod distances;
+mod draw;
 mod export;
 mod histograms;
 mod plots;

@@ -11,6 +11,7 @@ use eframe::egui;
 
 use super::controls::TimeControl;
 use super::distances::DistancesWindow;
+use super::draw::DrawTool;
 use super::export::ExportDialog;
 use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
@@ -71,6 +72,7 @@ pub struct FlowscopeApp {
     export: ExportDialog,
     distances: DistancesWindow,
     sweep: SweepWindow,
+    draw: DrawTool,
 }
 
 /// How long a notice stays in the status line.
@@ -160,6 +162,7 @@ impl FlowscopeApp {
             export: ExportDialog::default(),
             distances: DistancesWindow::default(),
             sweep: SweepWindow::default(),
+            draw: DrawTool::default(),
         };
         app.restart_runs(ctx);
         app
@@ -444,7 +447,7 @@ impl FlowscopeApp {
         else {
             return;
         };
-        match self.scene.save(&path) {
+        match self.scene.save_with_files(&path) {
             Ok(()) => {
                 self.set_notice(format!("Saved {}.", path.display()));
                 self.scene_path = Some(path);

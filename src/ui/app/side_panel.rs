@@ -7,6 +7,7 @@ use crate::render::ColourMode;
 use crate::session::SceneChange;
 use crate::session::live::Command;
 use crate::ui::controls::{DensityAvailability, scene_ui, view_ui};
+use crate::ui::draw::{DrawnSide, drawing_dir, drawn_distribution};
 use crate::ui::run::Run;
 
 impl FlowscopeApp {
@@ -80,6 +81,35 @@ impl FlowscopeApp {
                     let densities = DensityAvailability::of(&self.scene);
                     view_ui(ui, &mut self.style, &mut self.time, &densities)
                 });
+            egui::CollapsingHeader::new("Draw")
+                .default_open(self.draw.active)
+                .show(ui, |ui| {
+                    if let Some(side) = self.draw.controls_ui(ui, self.scene.space) {
+                        self.use_drawing(side);
+                    }
+                });
         });
+    }
+
+    /// Makes the drawing the scene's source or target (the runs restart on it).
+    fn use_drawing(&mut self, side: DrawnSide) {
+        let dir = drawing_dir(self.last_scene_file.as_deref());
+        match drawn_distribution(&self.draw.points(), self.scene.space, side, &dir) {
+            Ok(dist) => {
+                match side {
+                    DrawnSide::Source => self.scene.source = dist,
+                    DrawnSide::Target => self.scene.target = dist,
+                }
+                self.set_notice(format!(
+                    "Training on your {} points as the {}.",
+                    self.draw.len(),
+                    match side {
+                        DrawnSide::Source => "source",
+                        DrawnSide::Target => "target",
+                    }
+                ));
+            }
+            Err(error) => self.set_notice(format!("The drawing is not used: {error}")),
+        }
     }
 }

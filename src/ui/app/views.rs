@@ -8,9 +8,11 @@ use glam::Vec2;
 
 use super::FlowscopeApp;
 use crate::render::{
-    DensitySource, EdgeLabels, Layout, PanZoomCamera, density_box, density_grid, overlays,
+    DensitySource, EdgeLabels, Layout, PanZoomCamera, ViewCamera, density_box, density_grid,
+    overlays,
 };
 use crate::session::live::{DensityRequest, Snapshot};
+use crate::ui::draw;
 use crate::ui::viewport::{ViewCallback, camera_input};
 
 impl FlowscopeApp {
@@ -63,7 +65,16 @@ impl FlowscopeApp {
                 egui::Id::unique(("flowscope-view", index)),
                 egui::Sense::click_and_drag(),
             );
-            camera_input(&mut self.cameras, mode, &response, ui);
+            let space = self.scene.space;
+            let drawing = self.draw.active
+                && draw::drawable(space)
+                && matches!(mode.camera, ViewCamera::PanZoom { .. });
+            if drawing {
+                let camera = self.cameras.pan_zoom(mode);
+                self.draw.input(space, &camera, rect, &response);
+            } else {
+                camera_input(&mut self.cameras, mode, &response, ui);
+            }
             let size_px = Vec2::new(rect.width() * ppp, rect.height() * ppp);
             let run = &mut self.runs[index];
             let painter = ui.painter_at(rect);
@@ -114,6 +125,10 @@ impl FlowscopeApp {
                 },
             ));
             let camera = self.cameras.pan_zoom(mode);
+            if drawing {
+                self.draw
+                    .paint(&painter, space, &camera, rect, response.hover_pos());
+            }
             match (mode.edge_labels, layers.grid_step) {
                 (EdgeLabels::Ticks, Some(step)) => tick_labels(&painter, rect, &camera, step),
                 (EdgeLabels::Angles, _) => angle_labels(&painter, rect, &camera),
