@@ -51,7 +51,7 @@ enum Command {
     Bench(BenchArgs),
     /// Render a video of the flow or of training: MP4, GIF, or numbered PNGs in a directory.
     Export(ExportArgs),
-    /// The trained model's log-density at each point of a CSV file (the plane so far).
+    /// The trained model's log-density (natural log) at each point of a CSV file
     Likelihood(LikelihoodArgs),
     /// Train a grid of scene variants a few at a time; one row of metrics per run in
     /// DIR/results.csv, and a PNG plot per metric. Resumable: a rerun skips finished rows.

@@ -657,23 +657,12 @@ fn a_sweep_from_the_window_trains_its_grid_and_draws_its_curve() {
     harness.get_by_label("coupling_cost");
 }
 
-#[test]
-fn drawing_on_the_plane_makes_a_target_the_runs_train_on() {
-    // Tall enough that the side panel shows the Draw section without scrolling.
-    let mut harness = harness_sized(quick_scene(), [1400.0, 1400.0]);
-    harness.step();
-    harness.get_by_label("Draw").click();
-    // The section opens over a few frames.
-    for _ in 0..20 {
-        harness.step();
-    }
-    harness.get_by_label("draw on the view").click();
-    harness.step();
-    // A stroke across the middle of the view.
-    let (from, to) = (
-        eframe::egui::pos2(800.0, 300.0),
-        eframe::egui::pos2(1100.0, 420.0),
-    );
+/// A drag from `from` to `to` in thirty steps.
+fn stroke(
+    harness: &mut Harness<'static, FlowscopeApp>,
+    from: eframe::egui::Pos2,
+    to: eframe::egui::Pos2,
+) {
     harness.hover_at(from);
     harness.step();
     harness.drag_at(from);
@@ -684,24 +673,50 @@ fn drawing_on_the_plane_makes_a_target_the_runs_train_on() {
     }
     harness.drop_at(to);
     harness.step();
-    // The tool's "N points" label.
-    let count = |harness: &Harness<'static, FlowscopeApp>| -> usize {
-        let counted = |label: &str| {
-            let (number, rest) = label.split_once(' ')?;
-            (rest == "points").then(|| number.parse::<usize>().ok())?
-        };
-        // A label's text is its node's label or its value, depending on the widget.
-        let node = harness
-            .query_all(By::new().predicate(move |node| {
-                let text = node.label().or_else(|| node.value());
-                text.as_deref().and_then(counted).is_some()
-            }))
-            .next()
-            .expect("the tool's point count");
-        let node = node.accesskit_node();
-        let text = node.label().or_else(|| node.value()).unwrap_or_default();
-        counted(&text).unwrap()
+    harness.step();
+}
+
+/// The Draw tool's "N points" count.
+fn count(harness: &Harness<'static, FlowscopeApp>) -> usize {
+    let counted = |label: &str| {
+        let (number, rest) = label.split_once(' ')?;
+        (rest == "points").then(|| number.parse::<usize>().ok())?
     };
+    // A label's text is its node's label or its value, depending on the widget.
+    let node = harness
+        .query_all(By::new().predicate(move |node| {
+            let text = node.label().or_else(|| node.value());
+            text.as_deref().and_then(counted).is_some()
+        }))
+        .next()
+        .expect("the tool's point count");
+    let node = node.accesskit_node();
+    let text = node.label().or_else(|| node.value()).unwrap_or_default();
+    counted(&text).unwrap()
+}
+
+/// Opens the Draw section and turns drawing on.
+fn start_drawing(harness: &mut Harness<'static, FlowscopeApp>) {
+    harness.step();
+    harness.get_by_label("Draw").click();
+    // The section opens over a few frames.
+    for _ in 0..20 {
+        harness.step();
+    }
+    harness.get_by_label("draw on the view").click();
+    harness.step();
+}
+
+#[test]
+fn drawing_on_the_plane_makes_a_target_the_runs_train_on() {
+    // Tall enough that the side panel shows the Draw section without scrolling.
+    let mut harness = harness_sized(quick_scene(), [1400.0, 1400.0]);
+    start_drawing(&mut harness);
+    let (from, to) = (
+        eframe::egui::pos2(800.0, 300.0),
+        eframe::egui::pos2(1100.0, 420.0),
+    );
+    stroke(&mut harness, from, to);
     let drawn = count(&harness);
     assert!(drawn >= 20, "{drawn} points drawn");
     // Undo takes the whole stroke back; the stroke is drawn again.
@@ -710,15 +725,7 @@ fn drawing_on_the_plane_makes_a_target_the_runs_train_on() {
     harness.step();
     harness.step();
     assert_eq!(count(&harness), 0);
-    harness.drag_at(from);
-    harness.step();
-    for i in 1..=30 {
-        harness.hover_at(from + (to - from) * (i as f32 / 30.0));
-        harness.step();
-    }
-    harness.drop_at(to);
-    harness.step();
-    harness.step();
+    stroke(&mut harness, from, to);
     let drawn = count(&harness);
     assert!(drawn >= 20, "{drawn} points drawn again");
 
@@ -731,4 +738,37 @@ fn drawing_on_the_plane_makes_a_target_the_runs_train_on() {
     let rows = std::fs::read_to_string(&path).unwrap();
     assert_eq!(rows.lines().count(), drawn + 1, "{rows}");
     assert!(rows.starts_with("x,y\n"), "{rows}");
+}
+
+#[test]
+fn drawing_on_the_sphere_puts_the_points_on_it() {
+    let mut scene = quick_scene();
+    scene.space = flowscope::space::SpaceKind::SPHERE;
+    scene.source = flowscope::data::DistConfig::named("uniform");
+    scene.target = flowscope::data::DistConfig::named("vmf");
+    let mut harness = harness_sized(scene, [1400.0, 1400.0]);
+    start_drawing(&mut harness);
+    // Across the middle of the view (right of the side panel, above the plots), where the
+    // sphere faces the camera.
+    let centre = eframe::egui::pos2(860.0, 620.0);
+    stroke(
+        &mut harness,
+        centre - eframe::egui::vec2(200.0, 0.0),
+        centre + eframe::egui::vec2(200.0, 60.0),
+    );
+    let drawn = count(&harness);
+    assert!(drawn >= 10, "{drawn} points drawn");
+    harness.get_by_label("use as target").click();
+    run_until(&mut harness, "the run trains on the drawing", |app| {
+        last_scene(app, 0).is_some_and(|scene| scene.target.name == "points")
+    });
+    let path = harness.state().scene().target.path.clone().unwrap();
+    let rows = std::fs::read_to_string(&path).unwrap();
+    let mut lines = rows.lines();
+    assert_eq!(lines.next(), Some("x,y,z"));
+    for line in lines {
+        let p: Vec<f64> = line.split(',').map(|v| v.parse().unwrap()).collect();
+        let norm = (p[0] * p[0] + p[1] * p[1] + p[2] * p[2]).sqrt();
+        assert!((norm - 1.0).abs() < 1e-9, "{line} is off the sphere");
+    }
 }

@@ -69,7 +69,7 @@ pub(crate) const DATASETS: &[Dataset] = &[
         params: &[],
         reads_file: false,
         build: uniform,
-        density: None,
+        density: Some(uniform_density),
     },
     super::point_file::DATASET,
 ];
@@ -145,4 +145,10 @@ fn uniform(params: &Params) -> Result<Box<dyn Sampler>> {
         space.sample_uniform(rng, out);
         0
     }))
+}
+
+/// One over the mesh's area.
+fn uniform_density(params: &Params) -> Result<Option<super::LogDensity>> {
+    let value = -mesh_space(params)?.mesh().area().ln();
+    Ok(Some(Box::new(move |_: &[f64]| value)))
 }

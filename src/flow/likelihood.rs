@@ -15,7 +15,9 @@
 //! per unit of hyperbolic area. On point clouds it is the divergence on the mean-free
 //! subspace, tr(PJP); the model's output is already projected (v = P·f), and then
 //! tr(PJ_f) = tr(PJ_fP), so the ambient trace is that divergence. Densities are per unit of
-//! the subspace's volume.
+//! the subspace's volume. On a mesh it is the divergence in the floor's chart, or on a curved
+//! surface tr(J) − nᵀJn with n its face's normal; densities are per unit of the mesh's area,
+//! and each step back walks along the mesh.
 
 use burn::tensor::{Device, Tensor, TensorData};
 
@@ -70,7 +72,7 @@ pub enum Integrator {
 }
 
 /// Whether likelihoods are computed on `space`: the plane, the torus, the sphere, the
-/// hyperbolic plane, point clouds and R^d.
+/// hyperbolic plane, point clouds, R^d and meshes.
 pub fn has_likelihood(space: SpaceKind) -> bool {
     [
         SpaceKind::PLANE,
@@ -81,6 +83,25 @@ pub fn has_likelihood(space: SpaceKind) -> bool {
     .contains(&space)
         || Cloud::of(space.geometry()).is_some()
         || space.name() == crate::space::EUCLIDEAN
+        || crate::space::mesh_of(space).is_some()
+}
+
+/// The unit normal of a curved surface at each point of `x` (the sphere's is the point itself,
+/// a mesh surface's its face's); none for spaces that are flat charts.
+fn surface_normals(space: SpaceKind, x: &[f64], dim: usize) -> Option<Vec<f32>> {
+    if space == SpaceKind::SPHERE {
+        return Some(x.iter().map(|&v| v as f32).collect());
+    }
+    let mesh = crate::space::mesh_of(space).filter(|mesh| !mesh.is_planar())?;
+    Some(
+        x.chunks(dim)
+            .flat_map(|p| {
+                let [a, b, c] = mesh.mesh().corners(mesh.locate(p).face);
+                let n = (b - a).cross(c - a).normalize();
+                [n.x as f32, n.y as f32, n.z as f32]
+            })
+            .collect(),
+    )
 }
 
 /// The velocity at each point (rows of `x`, `dim` columns) at time `t`, and the divergence
@@ -122,6 +143,7 @@ pub fn velocity_and_divergences(
             .ok_or_else(|| Error::Internal("the input has no gradient".into()))?;
         Ok((v.detach(), gradient))
     };
+    let normals = surface_normals(space, x, dim);
     let mut velocity = Vec::new();
     let divergences = match probes {
         None => {
@@ -141,9 +163,9 @@ pub fn velocity_and_divergences(
                     *total += value;
                 }
             }
-            if space == SpaceKind::SPHERE {
-                // Minus xᵀJx: the rate of the field's normal part, which the surface ignores.
-                let along = Tensor::from_data(TensorData::new(data.clone(), [n, dim]), device);
+            if let Some(normals) = &normals {
+                // Minus nᵀJn: the rate of the field's normal part, which the surface ignores.
+                let along = Tensor::from_data(TensorData::new(normals.clone(), [n, dim]), device);
                 let (_, gradient) = product(along.clone())?;
                 let normal = read((gradient * along).sum_dim(1))?;
                 for (total, value) in divergence.iter_mut().zip(normal) {
@@ -155,8 +177,8 @@ pub fn velocity_and_divergences(
         Some(probes) => {
             let mut all = Vec::with_capacity(probes.len());
             for (p, probe) in probes.iter().enumerate() {
-                let probe = if space == SpaceKind::SPHERE {
-                    tangent_probe(probe, x, dim)
+                let probe = if let Some(normals) = &normals {
+                    tangent_probe(probe, normals, dim)
                 } else if let Some(cloud) = Cloud::of(space.geometry()) {
                     // Mean-free probes: E[Pεεᵀ P] = P, so εᵀJε estimates tr(PJP).
                     let mut free: Vec<f64> = probe.iter().map(|&v| v as f64).collect();
@@ -195,16 +217,21 @@ pub fn velocity_and_divergences(
     Ok((velocity, divergences))
 }
 
-/// A probe with its part normal to the sphere at each point removed: P ε, E[Pεεᵀ P] = P.
-fn tangent_probe(probe: &[f32], x: &[f64], dim: usize) -> Vec<f32> {
+/// A probe with its part along the surface's unit normal at each point removed: P ε,
+/// E[Pεεᵀ P] = P.
+fn tangent_probe(probe: &[f32], normals: &[f32], dim: usize) -> Vec<f32> {
     probe
         .chunks(dim)
-        .zip(x.chunks(dim))
-        .flat_map(|(e, p)| {
-            let along: f64 = e.iter().zip(p).map(|(a, b)| *a as f64 * b).sum();
+        .zip(normals.chunks(dim))
+        .flat_map(|(e, n)| {
+            let along: f64 = e
+                .iter()
+                .zip(n)
+                .map(|(a, b)| f64::from(*a) * f64::from(*b))
+                .sum();
             e.iter()
-                .zip(p)
-                .map(move |(a, b)| (*a as f64 - along * b) as f32)
+                .zip(n)
+                .map(move |(a, b)| (f64::from(*a) - along * f64::from(*b)) as f32)
         })
         .collect()
 }
@@ -226,7 +253,7 @@ pub fn log_density_change(
 ) -> Result<DensityChange> {
     if !has_likelihood(space) {
         return Err(Error::invalid(format!(
-            "likelihoods are computed on the plane, the torus, the sphere, the hyperbolic plane and point clouds so far, not on the {}",
+            "likelihoods are computed on the plane, the torus, the sphere, the hyperbolic plane, point clouds, R^d and meshes, not on the {}",
             space.name()
         )));
     }
@@ -288,6 +315,7 @@ pub fn log_density_change(
         velocity_and_divergences(model, space, x, dim, t, probes.as_deref(), device)
     };
     let geometry = space.geometry();
+    let on_mesh = crate::space::mesh_of(space).is_some();
     // One RK4 stage, x + s·k, point by point. On the sphere by the exp map, whose second-order
     // term is the curvature every path on the sphere has; elsewhere in the chart, where
     // ẋ = v is the ODE itself (the disk's exp map would add the geodesics' bending, which the
@@ -300,7 +328,9 @@ pub fn log_density_change(
             for (a, b) in step.iter_mut().zip(v) {
                 *a = s * b;
             }
-            if space == SpaceKind::SPHERE {
+            if space == SpaceKind::SPHERE || on_mesh {
+                // Along the surface: the sphere's exp map, a mesh's walk (which never passes
+                // through a wall).
                 geometry.project_tangent(p, &mut step);
                 geometry.exp(p, &step, o);
             } else {

@@ -700,7 +700,7 @@ impl Session {
         }
         if !crate::flow::has_likelihood(self.scene.space) {
             return Err(Error::invalid(format!(
-                "likelihoods are computed on the plane, the torus, the sphere, the hyperbolic plane and point clouds so far, not on the {}",
+                "likelihoods are computed on the plane, the torus, the sphere, the hyperbolic plane, point clouds, R^d and meshes, not on the {}",
                 self.scene.space.name()
             )));
         }

@@ -1,5 +1,5 @@
-//! The Draw tool: paint your own points on the plane, the unrolled torus or the disk with the
-//! mouse (a brush of chosen radius and density, an eraser, undo, clear, a label colour for
+//! The Draw tool: paint your own points on the plane, the unrolled torus, the disk or the
+//! sphere with the mouse (a brush of chosen radius and density, an eraser, undo, clear, a label colour for
 //! labelled drawings), then make them the running scene's source or target. The drawing is
 //! written as a point CSV and used through the `points` dataset, so a saved scene (which keeps
 //! the file beside it) reproduces the run from the command line.
@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use eframe::egui;
-use glam::Vec2;
+use glam::{Mat4, Vec2, Vec3, Vec4};
 
 use crate::data::{DistConfig, Points};
 use crate::render::{PanZoomCamera, label_colour};
@@ -20,6 +20,83 @@ const UNDO_DEPTH: usize = 40;
 pub const MAX_DRAWN_POINTS: usize = 20_000;
 /// Labels a labelled drawing offers.
 const LABELS: u32 = 8;
+
+/// How a view maps its space to the screen, as the brush needs it.
+#[derive(Debug, Clone, Copy)]
+pub enum DrawSurface {
+    /// A flat chart under a pan-zoom camera (the plane, the unrolled torus, the disk).
+    Flat(PanZoomCamera),
+    /// The sphere under an orbit camera: the picture's transform and the eye.
+    Sphere { clip_from_world: Mat4, eye: Vec3 },
+}
+
+impl DrawSurface {
+    /// The point of the space under a screen position of the view in `rect`: on the sphere the
+    /// nearer crossing of the cursor's ray, none when the ray misses it.
+    fn point_at(&self, rect: egui::Rect, at: egui::Pos2) -> Option<Vec<f64>> {
+        match self {
+            DrawSurface::Flat(camera) => {
+                let (min, max) = camera.visible_world(Vec2::new(rect.width(), rect.height()));
+                let u = (at.x - rect.left()) / rect.width();
+                let v = (at.y - rect.top()) / rect.height();
+                Some(vec![
+                    f64::from(min.x + u * (max.x - min.x)),
+                    f64::from(max.y - v * (max.y - min.y)),
+                ])
+            }
+            DrawSurface::Sphere {
+                clip_from_world, ..
+            } => {
+                let ndc_x = 2.0 * (at.x - rect.left()) / rect.width() - 1.0;
+                let ndc_y = 1.0 - 2.0 * (at.y - rect.top()) / rect.height();
+                let world_from_clip = clip_from_world.inverse();
+                let unproject = |depth: f32| {
+                    let p = world_from_clip * Vec4::new(ndc_x, ndc_y, depth, 1.0);
+                    p.truncate() / p.w
+                };
+                let (near, far) = (unproject(0.0), unproject(1.0));
+                let direction = (far - near).normalize();
+                let b = near.dot(direction);
+                let reach = b * b - (near.length_squared() - 1.0);
+                if reach < 0.0 {
+                    return None;
+                }
+                let hit = (near + direction * (-b - reach.sqrt())).normalize();
+                Some(vec![f64::from(hit.x), f64::from(hit.y), f64::from(hit.z)])
+            }
+        }
+    }
+
+    /// Where a point of the space shows in the view in `rect`; none on the sphere's far side.
+    fn screen_of(&self, rect: egui::Rect, p: &[f64]) -> Option<egui::Pos2> {
+        match self {
+            DrawSurface::Flat(camera) => {
+                let (min, max) = camera.visible_world(Vec2::new(rect.width(), rect.height()));
+                let (x, y) = (p[0] as f32, p[1] as f32);
+                Some(egui::pos2(
+                    rect.left() + (x - min.x) / (max.x - min.x) * rect.width(),
+                    rect.top() + (max.y - y) / (max.y - min.y) * rect.height(),
+                ))
+            }
+            DrawSurface::Sphere {
+                clip_from_world,
+                eye,
+            } => {
+                let point = Vec3::new(p[0] as f32, p[1] as f32, p[2] as f32);
+                // Seen from the eye only where the surface faces it.
+                if point.dot(*eye - point) <= 0.0 {
+                    return None;
+                }
+                let clip = *clip_from_world * point.extend(1.0);
+                let ndc = clip.truncate() / clip.w;
+                Some(egui::pos2(
+                    rect.left() + (ndc.x + 1.0) * 0.5 * rect.width(),
+                    rect.top() + (1.0 - ndc.y) * 0.5 * rect.height(),
+                ))
+            }
+        }
+    }
+}
 
 /// Which side of the flow a drawing becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,7 +118,8 @@ pub struct DrawTool {
     /// Whether drags on the view paint (or erase) instead of panning.
     pub active: bool,
     erasing: bool,
-    /// Brush radius in the view's units (the plane's, the torus's radians, the disk's chart).
+    /// Brush radius in the view's units (the plane's, the torus's radians, the disk's chart,
+    /// the sphere's radians).
     radius: f32,
     /// Points added per dab of the brush.
     per_dab: usize,
@@ -49,11 +127,12 @@ pub struct DrawTool {
     label: u32,
     /// The space the drawing lives on; switching spaces starts a new drawing.
     space: Option<SpaceKind>,
-    coordinates: Vec<[f64; 2]>,
+    /// Each point's coordinates in its space (two in a chart, three on the sphere).
+    coordinates: Vec<Vec<f64>>,
     labels: Vec<u32>,
-    undo: Vec<(Vec<[f64; 2]>, Vec<u32>)>,
+    undo: Vec<(Vec<Vec<f64>>, Vec<u32>)>,
     /// Where the last dab of the current stroke landed.
-    last_dab: Option<Vec2>,
+    last_dab: Option<Vec<f64>>,
     rng: Rng,
 }
 
@@ -77,9 +156,15 @@ impl Default for DrawTool {
 }
 
 /// Whether the Draw tool paints on `space`: those drawn in a flat chart (the plane, the
-/// unrolled torus, the Poincaré disk).
+/// unrolled torus, the Poincaré disk), and the sphere.
 pub fn drawable(space: SpaceKind) -> bool {
-    [SpaceKind::PLANE, SpaceKind::TORUS, SpaceKind::HYPERBOLIC].contains(&space)
+    [
+        SpaceKind::PLANE,
+        SpaceKind::TORUS,
+        SpaceKind::HYPERBOLIC,
+        SpaceKind::SPHERE,
+    ]
+    .contains(&space)
 }
 
 impl DrawTool {
@@ -93,8 +178,9 @@ impl DrawTool {
 
     /// The drawing as points of its space (labels when it is labelled).
     pub fn points(&self) -> Points {
+        let dim = self.coordinates.first().map_or(2, Vec::len);
         let data = self.coordinates.iter().flatten().copied().collect();
-        Points::new(2, data, self.labelled.then(|| self.labels.clone()))
+        Points::new(dim, data, self.labelled.then(|| self.labels.clone()))
     }
 
     /// Forgets a drawing made on another space.
@@ -115,42 +201,45 @@ impl DrawTool {
             .push((self.coordinates.clone(), self.labels.clone()));
     }
 
-    /// Handles the pointer over a view of `space` shown in `rect` through `camera`: a press
+    /// Handles the pointer over a view of `space` shown in `rect` through `surface`: a press
     /// starts a stroke (undoable as one), dragging dabs the brush along the way.
     pub fn input(
         &mut self,
         space: SpaceKind,
-        camera: &PanZoomCamera,
+        surface: &DrawSurface,
         rect: egui::Rect,
         response: &egui::Response,
     ) {
         self.follow(space);
         let held = response.dragged() || response.clicked();
-        let Some(cursor) = response.interact_pointer_pos().filter(|_| held) else {
-            // The stroke has ended.
+        let centre = response
+            .interact_pointer_pos()
+            .filter(|_| held)
+            .and_then(|cursor| surface.point_at(rect, cursor));
+        let Some(centre) = centre else {
+            // The stroke has ended (or left the sphere).
             self.last_dab = None;
             return;
         };
-        let world = to_world(camera, rect, cursor);
+        let radius = f64::from(self.radius);
+        // A new dab every half radius of travel, so a slow stroke is no denser than a fast one.
+        if self
+            .last_dab
+            .as_ref()
+            .is_some_and(|last| distance(space, last, &centre) < 0.5 * radius)
+        {
+            return;
+        }
         if self.last_dab.is_none() {
             // A stroke begins: it is undone as one.
             self.remember();
         }
-        // A new dab every half radius of travel, so a slow stroke is no denser than a fast one.
-        if self
-            .last_dab
-            .is_some_and(|last| last.distance(world) < 0.5 * self.radius)
-        {
-            return;
-        }
-        self.last_dab = Some(world);
+        self.last_dab = Some(centre.clone());
         if self.erasing {
-            let radius = f64::from(self.radius);
-            let (x, y) = (f64::from(world.x), f64::from(world.y));
             let (mut coordinates, mut labels) = (Vec::new(), Vec::new());
             for (p, &label) in self.coordinates.iter().zip(&self.labels) {
-                if (p[0] - x).hypot(p[1] - y) > radius {
-                    coordinates.push(*p);
+                if distance(space, p, &centre) > radius {
+                    coordinates.push(p.clone());
                     labels.push(label);
                 }
             }
@@ -162,16 +251,19 @@ impl DrawTool {
             if self.coordinates.len() >= MAX_DRAWN_POINTS {
                 break;
             }
-            // Uniform in the brush's disc.
-            let r = f64::from(self.radius) * self.rng.uniform().sqrt();
+            // Uniform in the brush's disc (on the sphere, carried onto it by the exp map).
+            let r = radius * self.rng.uniform().sqrt();
             let angle = self.rng.uniform_in(0.0, std::f64::consts::TAU);
-            let mut p = [
-                f64::from(world.x) + r * angle.cos(),
-                f64::from(world.y) + r * angle.sin(),
-            ];
-            if space == SpaceKind::TORUS {
-                p = p.map(|a| a.rem_euclid(std::f64::consts::TAU));
-            }
+            let p = if space == SpaceKind::SPHERE {
+                on_sphere(&centre, r, angle)
+            } else {
+                let mut p = vec![centre[0] + r * angle.cos(), centre[1] + r * angle.sin()];
+                if space == SpaceKind::TORUS {
+                    p.iter_mut()
+                        .for_each(|a| *a = a.rem_euclid(std::f64::consts::TAU));
+                }
+                p
+            };
             if space == SpaceKind::HYPERBOLIC && p[0].hypot(p[1]) >= 0.98 {
                 continue;
             }
@@ -185,7 +277,7 @@ impl DrawTool {
         &self,
         painter: &egui::Painter,
         space: SpaceKind,
-        camera: &PanZoomCamera,
+        surface: &DrawSurface,
         rect: egui::Rect,
         hover: Option<egui::Pos2>,
     ) {
@@ -199,21 +291,35 @@ impl DrawTool {
             } else {
                 unlabelled
             };
-            let at = to_screen(camera, rect, Vec2::new(p[0] as f32, p[1] as f32));
-            if rect.contains(at) {
+            if let Some(at) = surface.screen_of(rect, p).filter(|at| rect.contains(*at)) {
                 painter.circle_filled(at, 2.2, colour);
             }
         }
-        if let Some(cursor) = hover.filter(|_| self.active) {
-            let world = to_world(camera, rect, cursor);
-            let edge = to_screen(camera, rect, world + Vec2::new(self.radius, 0.0));
-            let stroke = if self.erasing {
-                egui::Stroke::new(1.5, egui::Color32::from_rgb(255, 120, 120))
-            } else {
-                egui::Stroke::new(1.5, egui::Color32::from_white_alpha(180))
-            };
-            painter.circle_stroke(cursor, (edge.x - cursor.x).abs(), stroke);
-        }
+        let stroke = if self.erasing {
+            egui::Stroke::new(1.5, egui::Color32::from_rgb(255, 120, 120))
+        } else {
+            egui::Stroke::new(1.5, egui::Color32::from_white_alpha(180))
+        };
+        let Some(centre) = hover.and_then(|cursor| surface.point_at(rect, cursor)) else {
+            return;
+        };
+        // The brush's rim, traced on the surface.
+        let radius = f64::from(self.radius);
+        let rim: Vec<egui::Pos2> = (0..=48)
+            .filter_map(|k| {
+                let angle = std::f64::consts::TAU * k as f64 / 48.0;
+                let p = if space == SpaceKind::SPHERE {
+                    on_sphere(&centre, radius, angle)
+                } else {
+                    vec![
+                        centre[0] + radius * angle.cos(),
+                        centre[1] + radius * angle.sin(),
+                    ]
+                };
+                surface.screen_of(rect, &p)
+            })
+            .collect();
+        painter.add(egui::Shape::line(rim, stroke));
     }
 
     /// The tool's controls. Returns the side to make the drawing, when asked.
@@ -365,18 +471,29 @@ fn colour32(label: u32) -> egui::Color32 {
     egui::Color32::from_rgb(r, g, b)
 }
 
-/// The world point under a screen position of a pan-zoom view (y grows upwards in the world).
-fn to_world(camera: &PanZoomCamera, rect: egui::Rect, at: egui::Pos2) -> Vec2 {
-    let (min, max) = camera.visible_world(Vec2::new(rect.width(), rect.height()));
-    let u = (at.x - rect.left()) / rect.width();
-    let v = (at.y - rect.top()) / rect.height();
-    Vec2::new(min.x + u * (max.x - min.x), max.y - v * (max.y - min.y))
+/// How far apart two points of `space` are, as the brush measures: along the sphere, straight
+/// in a chart.
+fn distance(space: SpaceKind, a: &[f64], b: &[f64]) -> f64 {
+    if space == SpaceKind::SPHERE {
+        let cosine: f64 = a.iter().zip(b).map(|(x, y)| x * y).sum();
+        cosine.clamp(-1.0, 1.0).acos()
+    } else {
+        (a[0] - b[0]).hypot(a[1] - b[1])
+    }
 }
 
-fn to_screen(camera: &PanZoomCamera, rect: egui::Rect, p: Vec2) -> egui::Pos2 {
-    let (min, max) = camera.visible_world(Vec2::new(rect.width(), rect.height()));
-    egui::pos2(
-        rect.left() + (p.x - min.x) / (max.x - min.x) * rect.width(),
-        rect.top() + (max.y - p.y) / (max.y - min.y) * rect.height(),
-    )
+/// The point `r` radians from `centre` on the unit sphere, in the direction `angle` of a
+/// tangent basis there.
+fn on_sphere(centre: &[f64], r: f64, angle: f64) -> Vec<f64> {
+    let c = glam::DVec3::new(centre[0], centre[1], centre[2]);
+    let helper = if c.x.abs() < 0.9 {
+        glam::DVec3::X
+    } else {
+        glam::DVec3::Y
+    };
+    let first = c.cross(helper).normalize();
+    let second = c.cross(first);
+    let direction = first * angle.cos() + second * angle.sin();
+    let p = (c * r.cos() + direction * r.sin()).normalize();
+    vec![p.x, p.y, p.z]
 }

@@ -12,7 +12,8 @@ use crate::render::{
     overlays,
 };
 use crate::session::live::{DensityRequest, Snapshot};
-use crate::ui::draw;
+use crate::space::SpaceKind;
+use crate::ui::draw::{self, DrawSurface};
 use crate::ui::viewport::{ViewCallback, camera_input};
 
 impl FlowscopeApp {
@@ -66,12 +67,21 @@ impl FlowscopeApp {
                 egui::Sense::click_and_drag(),
             );
             let space = self.scene.space;
-            let drawing = self.draw.active
-                && draw::drawable(space)
-                && matches!(mode.camera, ViewCamera::PanZoom { .. });
-            if drawing {
-                let camera = self.cameras.pan_zoom(mode);
-                self.draw.input(space, &camera, rect, &response);
+            let view_size = Vec2::new(rect.width(), rect.height());
+            let surface = match mode.camera {
+                ViewCamera::PanZoom { .. } => Some(DrawSurface::Flat(self.cameras.pan_zoom(mode))),
+                ViewCamera::Orbit if space == SpaceKind::SPHERE => {
+                    let (clip_from_world, eye) = self.cameras.transform(mode, view_size);
+                    Some(DrawSurface::Sphere {
+                        clip_from_world,
+                        eye,
+                    })
+                }
+                ViewCamera::Orbit => None,
+            };
+            let drawing = self.draw.active && draw::drawable(space) && surface.is_some();
+            if drawing && let Some(surface) = &surface {
+                self.draw.input(space, surface, rect, &response);
             } else {
                 camera_input(&mut self.cameras, mode, &response, ui);
             }
@@ -125,9 +135,14 @@ impl FlowscopeApp {
                 },
             ));
             let camera = self.cameras.pan_zoom(mode);
-            if drawing {
+            if drawing && let Some(surface) = &surface {
+                // The camera may have moved this frame (a zoom): map with the one drawn.
+                let surface = match surface {
+                    DrawSurface::Flat(_) => DrawSurface::Flat(camera),
+                    sphere => *sphere,
+                };
                 self.draw
-                    .paint(&painter, space, &camera, rect, response.hover_pos());
+                    .paint(&painter, space, &surface, rect, response.hover_pos());
             }
             match (mode.edge_labels, layers.grid_step) {
                 (EdgeLabels::Ticks, Some(step)) => tick_labels(&painter, rect, &camera, step),
