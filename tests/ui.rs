@@ -499,6 +499,16 @@ fn the_live_scores_of_a_point_cloud_run_carry_its_equivariance_error() {
         .and_then(|m| m.equivariance_error)
         .expect("an equivariance error");
     assert!(error < 1e-5, "the EGNN is equivariant: {error}");
+    // Its density is invariant too, to rounding: the live readout beside the NLL.
+    let scores = harness.state().runs()[0].metrics.last().unwrap().clone();
+    let invariance = scores
+        .likelihood_invariance
+        .expect("a likelihood invariance");
+    assert!(
+        invariance < 1e-3,
+        "the EGNN's density is invariant: {invariance}"
+    );
+    assert!(scores.nll.is_some_and(f64::is_finite));
 }
 
 fn quick_maze_scene() -> Scene {

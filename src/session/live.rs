@@ -93,6 +93,9 @@ pub struct MetricsAt {
     /// computed, and the target's own NLL of them where its density is known.
     pub nll: Option<f64>,
     pub data_nll: Option<f64>,
+    /// Data with a symmetry: the mean |log q(g·x) − log q(x)| over held-out points each moved
+    /// by a random g; zero for an invariant density.
+    pub likelihood_invariance: Option<f64>,
 }
 
 /// The learned velocity field on a fixed set of points at a few times, for arrows.
@@ -552,6 +555,12 @@ impl<W: Fn()> Worker<W> {
                     equivariance_error: self
                         .session
                         .equivariance_error(eval.points.min(EQUIVARIANCE_POINTS))?,
+                    likelihood_invariance: match &held_out {
+                        Some(held_out) => self
+                            .session
+                            .likelihood_invariance(&held_out.points, held_out.steps)?,
+                        None => None,
+                    },
                     nll: held_out.as_ref().map(|h| h.nll),
                     data_nll: held_out.and_then(|h| h.data_nll),
                 })

@@ -891,7 +891,7 @@ impl Session {
     /// The mean |log q(g·x) − log q(x)| over the first few of `points`, each moved by a random
     /// element of the scene's group, both with exact traces (a stochastic trace's noise would
     /// hide the gap); none without a group.
-    fn likelihood_invariance(&self, points: &Points, steps: usize) -> Result<Option<f64>> {
+    pub fn likelihood_invariance(&self, points: &Points, steps: usize) -> Result<Option<f64>> {
         let dim = points.dim();
         let count = points.len().min(INVARIANCE_POINTS);
         let points = Points::new(

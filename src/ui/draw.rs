@@ -423,8 +423,8 @@ impl DrawTool {
 }
 
 /// Writes `points` of `space` as a new point file of a drawing in `dir` (a new name each
-/// time, so the scene changes and the runs restart on it; the side's older files go) and
-/// returns the distribution that draws from it.
+/// time, so the scene changes and the runs restart on it; this window's older files of the
+/// same space and side go) and returns the distribution that draws from it.
 pub fn drawn_distribution(
     points: &Points,
     space: SpaceKind,
@@ -435,7 +435,13 @@ pub fn drawn_distribution(
         path: dir.to_path_buf(),
         cause,
     })?;
-    let prefix = format!("drawn-{}-", side.name());
+    // This window's own files only: another window (another process) may be drawing too.
+    let prefix = format!(
+        "drawn-{}-{}-{}-",
+        std::process::id(),
+        space.name(),
+        side.name()
+    );
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis());

@@ -21,10 +21,12 @@ pub enum PathMetric {
     EquivarianceError,
     /// Where the likelihood is computed.
     Nll,
+    /// Data with a symmetry, where the likelihood is computed.
+    LikelihoodInvariance,
 }
 
 impl PathMetric {
-    const ALL: [PathMetric; 8] = [
+    const ALL: [PathMetric; 9] = [
         PathMetric::Straightness,
         PathMetric::Npe,
         PathMetric::PathEnergy,
@@ -33,6 +35,7 @@ impl PathMetric {
         PathMetric::RestorationError,
         PathMetric::EquivarianceError,
         PathMetric::Nll,
+        PathMetric::LikelihoodInvariance,
     ];
 
     fn label(self) -> &'static str {
@@ -45,6 +48,7 @@ impl PathMetric {
             PathMetric::RestorationError => "restoration error",
             PathMetric::EquivarianceError => "equivariance error",
             PathMetric::Nll => "NLL (nats)",
+            PathMetric::LikelihoodInvariance => "likelihood invariance",
         }
     }
 
@@ -67,6 +71,9 @@ impl PathMetric {
             PathMetric::EquivarianceError => {
                 "Symmetric data: max |v(g·x) − g·v(x)| over the group (random rotations, reflections and relabellings for point clouds), relative to max |v|: about 1e-7 for an equivariant network, far above for a plain MLP."
             }
+            PathMetric::LikelihoodInvariance => {
+                "Symmetric data: the mean |log q(g·x) − log q(x)| over held-out points, each moved by a random element g of the group (exact traces): zero for an invariant density, as an equivariant model's is; far from zero for a plain MLP."
+            }
             PathMetric::Nll => {
                 "The model's negative log-likelihood of held-out data, −E log q(x1), by integrating the divergence back to the source (128 points, 8 RK4 steps). The dashed line is the data's own (its entropy) where its density is known: the gap is the model's KL divergence."
             }
@@ -86,6 +93,7 @@ impl PathMetric {
             PathMetric::RestorationError => scores.restoration?.error,
             PathMetric::EquivarianceError => scores.equivariance_error?,
             PathMetric::Nll => scores.nll?,
+            PathMetric::LikelihoodInvariance => scores.likelihood_invariance?,
         };
         value.is_finite().then_some(value)
     }
