@@ -661,3 +661,34 @@ fn uniform_to_uniform_on_a_mesh_keeps_one_over_its_area() {
         );
     }
 }
+
+#[test]
+fn a_floor_has_a_density_grid_that_leaves_its_walls_out() {
+    use flowscope::render::density_grid;
+    let space = maze(PremetricKind::Biharmonic);
+    let mesh = mesh_of(space).unwrap();
+    let (lo, hi) = mesh.bounds();
+    let (min, max) = (
+        glam::Vec2::new(lo.x as f32, lo.y as f32),
+        glam::Vec2::new(hi.x as f32, hi.y as f32),
+    );
+    assert!(space.render().has_density_grid());
+    let (points, cells) = density_grid(space, min, max, 64).unwrap();
+    assert_eq!(points.len(), cells.len());
+    // The floor, not the walls: most cells, not all.
+    assert!(
+        (64 * 64 / 3..64 * 64 * 9 / 10).contains(&cells.len()),
+        "{} of {} cells on the floor",
+        cells.len(),
+        64 * 64
+    );
+    assert!(points.iter().all(|p| mesh.distance_to_mesh(p) < 1e-9));
+    // A curved surface has none.
+    let surface = mesh_space(&MeshConfig {
+        name: "bumpy-sphere".into(),
+        ..MeshConfig::default()
+    })
+    .unwrap();
+    assert!(!surface.render().has_density_grid());
+    assert!(density_grid(surface, min, max, 16).is_none());
+}

@@ -771,16 +771,12 @@ pub struct DensityAvailability {
 impl DensityAvailability {
     pub fn of(scene: &Scene) -> Self {
         let space = scene.space;
-        let no_grid = space
-            .render()
-            .density_point(0.5, 0.5, glam::Vec2::ZERO, glam::Vec2::ONE)
-            .is_none()
-            .then(|| {
-                format!(
-                    "Densities are drawn on the plane, the sphere, the torus and the disk, not on {}.",
-                    space.name()
-                )
-            });
+        let no_grid = (!space.render().has_density_grid()).then(|| {
+            format!(
+                "Densities are drawn on the plane, the sphere, the torus, the disk and a mesh's floor, not on {}.",
+                space.name()
+            )
+        });
         let closed_form = |dist: &DistConfig| {
             crate::data::log_density(space, dist)
                 .ok()

@@ -131,6 +131,21 @@ impl SpaceRender for MeshRender {
             [Edge::Wrap, Edge::Clamp]
         }
     }
+    /// A floor's cell centres where the floor is (none inside a wall or beyond the mesh); a
+    /// curved surface has no grid of its own.
+    fn density_point(&self, u: f64, v: f64, min: Vec2, max: Vec2) -> Option<Vec<f64>> {
+        if !self.space.is_planar() {
+            return None;
+        }
+        let p = vec![
+            min.x as f64 + u * (max.x - min.x) as f64,
+            min.y as f64 + v * (max.y - min.y) as f64,
+        ];
+        (self.space.distance_to_mesh(&p) < 1e-9).then_some(p)
+    }
+    fn has_density_grid(&self) -> bool {
+        self.space.is_planar()
+    }
     /// The mesh's faces: a floor's, or a curved surface's.
     fn surface(&self) -> Option<(Arc<MeshData>, bool)> {
         let mesh = self.space.mesh();

@@ -64,6 +64,12 @@ pub trait SpaceRender: Send + Sync {
     fn density_point(&self, _u: f64, _v: f64, _min: Vec2, _max: Vec2) -> Option<Vec<f64>> {
         None
     }
+    /// Whether `density_point` gives points at all (where the middle of a chart may be a wall,
+    /// a space says so itself).
+    fn has_density_grid(&self) -> bool {
+        self.density_point(0.5, 0.5, -Vec2::ONE, Vec2::ONE)
+            .is_some()
+    }
     /// The drawn coordinates (`particle_dim` each) of stored points of `dim` coordinates, for a
     /// space whose points have more coordinates than a picture: R^d's shadow on its embedding
     /// plane. None: drawn as stored.
