@@ -555,11 +555,8 @@ fn a_maze_offers_its_mesh_and_premetric_and_trains_on_the_one_chosen() {
     });
 }
 
-#[test]
-fn the_distance_field_window_draws_a_maze_and_explains_itself_elsewhere() {
-    let mut harness = harness(quick_maze_scene());
-    harness.step();
-    // The menu bar's View (the side panel has a section of the same name).
+/// Clicks an item of the menu bar's View menu (the side panel has a section of the same name).
+fn open_view_menu_item(harness: &mut Harness<'static, FlowscopeApp>, item: &str) {
     harness
         .query_all_by_label("View")
         .find(|node| node.accesskit_node().role() != Role::Label)
@@ -568,7 +565,14 @@ fn the_distance_field_window_draws_a_maze_and_explains_itself_elsewhere() {
     harness.step();
     harness.step();
     harness.step();
-    harness.get_by_label("Distance fields…").click();
+    harness.get_by_label(item).click();
+}
+
+#[test]
+fn the_distance_field_window_draws_a_maze_and_explains_itself_elsewhere() {
+    let mut harness = harness(quick_maze_scene());
+    harness.step();
+    open_view_menu_item(&mut harness, "Distance fields…");
     harness.step();
     harness.step();
     harness.get_by_label_contains("Click a point of the floor");
@@ -581,15 +585,7 @@ fn the_distance_field_window_draws_a_maze_and_explains_itself_elsewhere() {
     harness.get_by_label_contains("Click a point of the floor");
     let mut plane = harness_for_plane();
     plane.step();
-    plane
-        .query_all_by_label("View")
-        .find(|node| node.accesskit_node().role() != Role::Label)
-        .unwrap()
-        .click();
-    plane.step();
-    plane.step();
-    plane.step();
-    plane.get_by_label("Distance fields…").click();
+    open_view_menu_item(&mut plane, "Distance fields…");
     plane.step();
     plane.step();
     plane.get_by_label_contains("Distance fields are drawn on planar meshes");
@@ -624,15 +620,7 @@ fn a_sweep_from_the_window_trains_its_grid_and_draws_its_curve() {
     let dir = out.path().join("k");
     let mut harness = harness(quick_scene());
     harness.step();
-    harness
-        .query_all_by_label("View")
-        .find(|node| node.accesskit_node().role() != Role::Label)
-        .unwrap()
-        .click();
-    harness.step();
-    harness.step();
-    harness.step();
-    harness.get_by_label("Sweep…").click();
+    open_view_menu_item(&mut harness, "Sweep…");
     harness.step();
     harness.step();
 
