@@ -107,6 +107,31 @@ impl Default for Scene {
     }
 }
 
+/// The longest value an error message quotes; longer ones are cut with an ellipsis.
+const MAX_QUOTED_CHARS: usize = 32;
+
+/// The parser quotes a bad value as it read it (1e308 as 309 digits): quote the file's own text
+/// instead, shortened if long.
+fn quoted_as_written(message: &str, written: &str) -> String {
+    let Some((head, rest)) = message.split_once('`') else {
+        return message.to_string();
+    };
+    let Some((quoted, tail)) = rest.split_once('`') else {
+        return message.to_string();
+    };
+    if quoted.chars().count() <= MAX_QUOTED_CHARS {
+        return message.to_string();
+    }
+    let written = written.split_whitespace().collect::<Vec<_>>().join(" ");
+    let shown: String = if written.chars().count() > MAX_QUOTED_CHARS {
+        let cut: String = written.chars().take(MAX_QUOTED_CHARS - 1).collect();
+        format!("{cut}…")
+    } else {
+        written
+    };
+    format!("{head}`{shown}`{tail}")
+}
+
 impl Scene {
     /// A scene parsed from TOML text; errors name the line and column.
     pub fn from_toml(text: &str) -> std::result::Result<Scene, String> {
@@ -117,6 +142,8 @@ impl Scene {
                     let before = &text[..span.start.min(text.len())];
                     let line = before.matches('\n').count() + 1;
                     let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                    let written = text.get(span).unwrap_or_default();
+                    let message = quoted_as_written(&message, written);
                     format!("line {line}, column {column}: {message}")
                 }
                 None => message,

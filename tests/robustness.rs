@@ -289,3 +289,14 @@ fn a_scene_asking_for_a_trillion_particles_is_refused_with_the_limit() {
     let message = Scene::load(&path).unwrap_err().to_string();
     assert!(message.contains("batch"), "{message}");
 }
+
+#[test]
+fn a_huge_value_is_quoted_as_written_not_as_parsed() {
+    let message = Scene::from_toml("space = \"plane\"\n[train]\nsteps = 1e308\n").unwrap_err();
+    assert!(message.contains("`1e308`"), "{message}");
+    assert!(message.len() < 120, "{message}");
+    assert!(message.starts_with("line 3, column 9"), "{message}");
+    // Short values are quoted as the parser has them.
+    let message = Scene::from_toml("space = \"plane\"\n[train]\nsteps = -3\n").unwrap_err();
+    assert!(message.contains("-3"), "{message}");
+}
