@@ -1329,26 +1329,7 @@ fn sweep(args: SweepArgs) -> Result<()> {
         None => file.ratio.clone(),
     };
     if let Some(ratio) = &ratio {
-        let Some(axis) = plan.axes.iter().find(|axis| axis.key == ratio.key) else {
-            bail!(
-                "the ratio's key {} is not a varied key (the sweep varies {})",
-                ratio.key,
-                plan.keys().join(", ")
-            );
-        };
-        let values = axis.texts();
-        for value in [&ratio.numerator, &ratio.denominator] {
-            if !values.contains(value) {
-                bail!(
-                    "the ratio's {value} is not one of {}'s values ({})",
-                    ratio.key,
-                    values.join(", ")
-                );
-            }
-        }
-        if ratio.key == x {
-            bail!("the ratio's key {x} is the x axis; take the ratio over another key");
-        }
+        plan.check_ratio(ratio, &x)?;
     }
     let plots: Vec<String> = if !args.plot.is_empty() {
         args.plot.clone()

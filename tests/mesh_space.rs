@@ -218,6 +218,37 @@ fn a_scene_names_its_mesh_and_round_trips() {
     assert!(error.contains("[mesh]"), "{error}");
 }
 
+/// Exports half a second of `scene`'s `view` at 2 fps, `size` pixels square, as numbered PNGs
+/// into `frames`.
+fn export_frames(scene: &std::path::Path, view: &str, size: u32, frames: &std::path::Path) {
+    let size = size.to_string();
+    let output = flowscope(&[
+        "export",
+        "--scene",
+        &scene.to_string_lossy(),
+        "--view",
+        view,
+        "--out",
+        &format!("{}/", frames.display()),
+        "--width",
+        &size,
+        "--height",
+        &size,
+        "--fps",
+        "2",
+        "--duration-secs",
+        "0.5",
+        "--device",
+        "cpu",
+        "--no-caption",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 fn flowscope(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_flowscope"))
         .args(args)
@@ -396,31 +427,7 @@ fn a_maze_run_exports_with_its_walls_where_the_maze_is() {
     )
     .unwrap();
     let frames = dir.path().join("frames");
-    let output = flowscope(&[
-        "export",
-        "--scene",
-        &scene.to_string_lossy(),
-        "--view",
-        "floor",
-        "--out",
-        &format!("{}/", frames.display()),
-        "--width",
-        "224",
-        "--height",
-        "224",
-        "--fps",
-        "2",
-        "--duration-secs",
-        "0.5",
-        "--device",
-        "cpu",
-        "--no-caption",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    export_frames(&scene, "floor", 224, &frames);
     let mut names: Vec<_> = std::fs::read_dir(&frames)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -536,31 +543,7 @@ fn a_surface_is_drawn_as_its_lit_faces() {
     )
     .unwrap();
     let frames = dir.path().join("frames");
-    let output = flowscope(&[
-        "export",
-        "--scene",
-        &scene.to_string_lossy(),
-        "--view",
-        "surface",
-        "--out",
-        &format!("{}/", frames.display()),
-        "--width",
-        "200",
-        "--height",
-        "200",
-        "--fps",
-        "2",
-        "--duration-secs",
-        "0.5",
-        "--device",
-        "cpu",
-        "--no-caption",
-    ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    export_frames(&scene, "surface", 200, &frames);
     let path = std::fs::read_dir(&frames)
         .unwrap()
         .next()

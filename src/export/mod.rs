@@ -19,8 +19,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::render::{
-    Cameras, ColourMode, Frame, Offscreen, Style, ViewMode, ViewResources, content_for_view,
-    overlays,
+    Cameras, ColourMode, DensitySource, Frame, Layout, Offscreen, Style, ViewMode, ViewResources,
+    content_for_view, log_density_overlay, overlays,
 };
 use crate::session::Session;
 use crate::session::live::{Snapshot, snapshot_of};
@@ -327,12 +327,14 @@ fn render_frames(
             let size = glam::Vec2::new(tile[0] as f32, tile[1] as f32);
             let layers = overlays(snapshot, mode, &cameras, size, t, &style);
             view.set_overlay(&gpu.renderer, &gpu.device, &layers.segments);
-            view.set_density(
-                &gpu.renderer,
-                &gpu.device,
-                &gpu.queue,
-                layers.density.as_ref(),
-            );
+            let density = match style.layers.density_source {
+                DensitySource::Particles => layers.density,
+                source if style.layers.density && mode.layout == Layout::Together => {
+                    log_density_overlay(snapshot, source, &style.palette)
+                }
+                _ => None,
+            };
+            view.set_density(&gpu.renderer, &gpu.device, &gpu.queue, density.as_ref());
             let (clip_from_world, eye) = cameras.transform(mode, size);
             let pixels = gpu.render_rgba(
                 view,

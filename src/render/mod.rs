@@ -28,7 +28,8 @@ pub use overlay::{
     coupling_segments, density_grid, density_image, field_arrows, log_density_image, plane_grid,
 };
 pub use picture::{
-    Cameras, Overlays, content_for_view, content_from_snapshot, density_box, overlays,
+    Cameras, Overlays, content_for_view, content_from_snapshot, density_box, log_density_overlay,
+    overlays,
 };
 pub use renderer::{Renderer, shader_sources};
 pub use spaces::{

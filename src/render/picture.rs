@@ -310,25 +310,13 @@ pub fn overlays(
             ));
         }
     }
-    // The heat maps place samples where their coordinates are; the aligned overlay moves them.
-    let density = if style.layers.density && mode.layout == Layout::Together {
-        match style.layers.density_source {
-            DensitySource::Particles => particle_density(snapshot, t, &style.palette),
-            DensitySource::Model => snapshot.model_density.as_ref().map(|density| {
-                let request = &density.request;
-                log_density_image(
-                    &density.log_density,
-                    request.resolution,
-                    Vec2::from(request.min),
-                    Vec2::from(request.max),
-                    &style.palette,
-                )
-            }),
-            DensitySource::Data => data_density(snapshot, &style.palette),
-        }
-    } else {
-        None
-    };
+    // The heat map places samples where their coordinates are; the aligned overlay moves them.
+    // The log-density maps change with the snapshot, not the frame: see `log_density_overlay`.
+    let density = (style.layers.density
+        && mode.layout == Layout::Together
+        && style.layers.density_source == DensitySource::Particles)
+        .then(|| particle_density(snapshot, t, &style.palette))
+        .flatten();
     Overlays {
         segments,
         density,
@@ -357,9 +345,32 @@ fn particle_density(snapshot: &Snapshot, t: f32, palette: &Palette) -> Option<De
     ))
 }
 
-/// Cells across the data's true density: fine enough for crisp isolines, cheap enough to make
-/// every frame.
+/// Cells across the data's true density: fine enough for crisp isolines.
 const DATA_DENSITY_RESOLUTION: u32 = 96;
+
+/// The model's or the data's log-density map for `snapshot` (none for the particles', which
+/// `overlays` draws at each frame's t): it changes only with the snapshot's model density or
+/// the scene, so the window keeps it between frames.
+pub fn log_density_overlay(
+    snapshot: &Snapshot,
+    source: DensitySource,
+    palette: &Palette,
+) -> Option<DensityImage> {
+    match source {
+        DensitySource::Particles => None,
+        DensitySource::Model => snapshot.model_density.as_ref().map(|density| {
+            let request = &density.request;
+            log_density_image(
+                &density.log_density,
+                request.resolution,
+                Vec2::from(request.min),
+                Vec2::from(request.max),
+                palette,
+            )
+        }),
+        DensitySource::Data => data_density(snapshot, palette),
+    }
+}
 
 /// The target's true density, where it has a closed form and the space a density grid.
 fn data_density(snapshot: &Snapshot, palette: &Palette) -> Option<DensityImage> {

@@ -311,6 +311,33 @@ impl Sweep {
         })
     }
 
+    /// That `ratio` compares two values this sweep gives a key other than the plots' `x`.
+    pub fn check_ratio(&self, ratio: &Ratio, x: &str) -> Result<()> {
+        let Some(axis) = self.axes.iter().find(|axis| axis.key == ratio.key) else {
+            return Err(Error::invalid(format!(
+                "the ratio's key {} is not a varied key (the sweep varies {})",
+                ratio.key,
+                self.keys().join(", ")
+            )));
+        };
+        let values = axis.texts();
+        for value in [&ratio.numerator, &ratio.denominator] {
+            if !values.contains(value) {
+                return Err(Error::invalid(format!(
+                    "the ratio's {value} is not one of {}'s values ({})",
+                    ratio.key,
+                    values.join(", ")
+                )));
+            }
+        }
+        if ratio.key == x {
+            return Err(Error::invalid(format!(
+                "the ratio's key {x} is the x axis; take the ratio over another key"
+            )));
+        }
+        Ok(())
+    }
+
     /// The varied keys, in order.
     pub fn keys(&self) -> Vec<String> {
         self.axes.iter().map(|axis| axis.key.clone()).collect()

@@ -6,7 +6,10 @@ use std::sync::Arc;
 use burn::tensor::Device;
 use eframe::egui;
 
-use crate::render::{ColourMode, DrawContent, Palette, ViewMode, content_for_view};
+use crate::render::{
+    ColourMode, DensityImage, DensitySource, DrawContent, Palette, ViewMode, content_for_view,
+    log_density_overlay,
+};
 use crate::session::Turns;
 use crate::session::live::{Command, DensityRequest, LiveSession, MetricsAt, Snapshot, Start};
 
@@ -41,9 +44,33 @@ pub struct Run {
     content: Option<(ContentKey, Arc<DrawContent>)>,
     /// Counts content rebuilds, so every rebuild has a new version.
     content_builds: u64,
-    /// The model density last asked of the worker.
-    density_request: Option<Arc<DensityRequest>>,
+    /// What the model density last asked of the worker was made from: its grid is rebuilt
+    /// only when this changes, not every frame.
+    density_key: Option<DensityGridKey>,
+    /// The model's or the data's log-density map, and what it was made from.
+    density_image: Option<(DensityImageKey, Option<Arc<DensityImage>>)>,
 }
+
+/// What a model-density request's grid is made from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DensityGridKey {
+    pub space: crate::space::SpaceKind,
+    /// The time, to the nearest hundredth.
+    pub t: f64,
+    /// The fine grid (training and the animation stand still) or the coarse one.
+    pub fine: bool,
+    pub min: [f32; 2],
+    pub max: [f32; 2],
+}
+
+/// What a log-density map depends on: the source, the model density computed (the step and
+/// the grid it answers), the scene (the data and the box) and the palette.
+type DensityImageKey = (
+    DensitySource,
+    Option<(usize, f64, u32, [f32; 2], [f32; 2])>,
+    Box<crate::scene::Scene>,
+    Palette,
+);
 
 impl Run {
     pub fn start(
@@ -70,19 +97,57 @@ impl Run {
             gpu_key,
             content: None,
             content_builds: 0,
-            density_request: None,
+            density_key: None,
+            density_image: None,
         })
     }
 
-    /// Asks the worker for the model's density on `request`'s grid (None: no longer), unless
-    /// that is what it was last asked.
-    pub fn request_density(&mut self, request: Option<DensityRequest>) {
-        if self.density_request.as_deref() == request.as_ref() {
+    /// Asks the worker for the model's density on the grid `wanted` describes (None: no
+    /// longer), unless that is what it was last asked; `build` makes the grid when it is new.
+    pub fn request_density(
+        &mut self,
+        wanted: Option<DensityGridKey>,
+        build: impl FnOnce(&DensityGridKey) -> Option<DensityRequest>,
+    ) {
+        if self.density_key == wanted {
             return;
         }
-        let request = request.map(Arc::new);
-        self.density_request = request.clone();
+        self.density_key = wanted;
+        let request = wanted.as_ref().and_then(build).map(Arc::new);
         self.live.send(Command::Density(request));
+    }
+
+    /// The model's or the data's log-density map for the latest snapshot, remade only when the
+    /// model density, the scene or the palette changes.
+    pub fn log_density_overlay(
+        &mut self,
+        source: DensitySource,
+        palette: &Palette,
+    ) -> Option<Arc<DensityImage>> {
+        let snapshot = self.snapshot.as_ref()?;
+        let key = (
+            source,
+            snapshot.model_density.as_ref().map(|density| {
+                let request = &density.request;
+                (
+                    density.step,
+                    request.t,
+                    request.resolution,
+                    request.min,
+                    request.max,
+                )
+            }),
+            Box::new(snapshot.scene.clone()),
+            *palette,
+        );
+        if let Some((made, image)) = &self.density_image
+            && *made == key
+        {
+            return image.clone();
+        }
+        let image = log_density_overlay(snapshot, source, palette).map(Arc::new);
+        self.density_image = Some((key, image.clone()));
+        image
     }
 
     pub fn send(&self, command: Command) {

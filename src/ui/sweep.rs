@@ -170,18 +170,7 @@ impl SweepWindow {
                 "" => None,
                 text => {
                     let ratio = Ratio::parse(text)?;
-                    let axis = sweep.axes.iter().find(|axis| axis.key == ratio.key);
-                    let values = axis.map(Axis::texts).unwrap_or_default();
-                    if ratio.key == sweep.axes[0].key
-                        || ![&ratio.numerator, &ratio.denominator]
-                            .iter()
-                            .all(|v| values.contains(v))
-                    {
-                        return Err(crate::Error::invalid(format!(
-                            "the ratio needs a varied key other than the first ({}) and two of its values",
-                            sweep.axes[0].key
-                        )));
-                    }
+                    sweep.check_ratio(&ratio, &sweep.axes[0].key)?;
                     Some(ratio)
                 }
             };

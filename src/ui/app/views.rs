@@ -11,9 +11,10 @@ use crate::render::{
     DensitySource, EdgeLabels, Layout, PanZoomCamera, ViewCamera, density_box, density_grid,
     overlays,
 };
-use crate::session::live::{DensityRequest, Snapshot};
+use crate::session::live::DensityRequest;
 use crate::space::SpaceKind;
 use crate::ui::draw::{self, DrawSurface};
+use crate::ui::run::DensityGridKey;
 use crate::ui::viewport::{ViewCallback, camera_input};
 
 impl FlowscopeApp {
@@ -99,17 +100,26 @@ impl FlowscopeApp {
                 );
                 continue;
             };
-            let wanted = style.layers.density
-                && style.layers.density_source == DensitySource::Model
-                && mode.layout == Layout::Together;
+            let shown = style.layers.density && mode.layout == Layout::Together;
+            let wanted = shown && style.layers.density_source == DensitySource::Model;
             // Coarse while anything moves; the fine grid once training and time stand still.
             let still = !run.running() && !self.time.playing;
-            let request = run
-                .snapshot
-                .as_ref()
-                .filter(|_| wanted)
-                .and_then(|snapshot| model_density_request(snapshot, t, still));
-            run.request_density(request);
+            let key = run.snapshot.as_ref().filter(|_| wanted).map(|snapshot| {
+                let (min, max) = density_box(snapshot);
+                DensityGridKey {
+                    space: snapshot.scene.space,
+                    t: (f64::from(t) * 100.0).round() / 100.0,
+                    fine: still,
+                    min: min.into(),
+                    max: max.into(),
+                }
+            });
+            run.request_density(key, model_density_request);
+            let log_density = match style.layers.density_source {
+                DensitySource::Particles => None,
+                source if shown => run.log_density_overlay(source, &style.palette),
+                _ => None,
+            };
             let Some(snapshot) = run.snapshot.as_ref() else {
                 continue;
             };
@@ -131,7 +141,7 @@ impl FlowscopeApp {
                     style,
                     content,
                     overlay: Arc::new(layers.segments),
-                    density: layers.density.map(Arc::new),
+                    density: layers.density.map(Arc::new).or(log_density),
                 },
             ));
             let camera = self.cameras.pan_zoom(mode);
@@ -268,19 +278,23 @@ fn angle_labels(painter: &egui::Painter, rect: egui::Rect, camera: &PanZoomCamer
 const COARSE_DENSITY: (u32, usize) = (48, 4);
 const FINE_DENSITY: (u32, usize) = (96, 8);
 
-/// The grid on which to ask for the model's density at time `t` (to the nearest hundredth, so
-/// an animation does not ask anew every frame); none for a space without a density grid.
-fn model_density_request(snapshot: &Snapshot, t: f32, fine: bool) -> Option<DensityRequest> {
-    let (resolution, steps) = if fine { FINE_DENSITY } else { COARSE_DENSITY };
-    let (min, max) = density_box(snapshot);
-    let (points, cells) = density_grid(snapshot.scene.space, min, max, resolution)?;
+/// The grid `key` describes, on which to ask for the model's density; none for a space
+/// without a density grid.
+fn model_density_request(key: &DensityGridKey) -> Option<DensityRequest> {
+    let (resolution, steps) = if key.fine {
+        FINE_DENSITY
+    } else {
+        COARSE_DENSITY
+    };
+    let (min, max) = (Vec2::from(key.min), Vec2::from(key.max));
+    let (points, cells) = density_grid(key.space, min, max, resolution)?;
     Some(DensityRequest {
-        t: (f64::from(t) * 100.0).round() / 100.0,
+        t: key.t,
         points,
         cells,
         resolution,
-        min: min.into(),
-        max: max.into(),
+        min: key.min,
+        max: key.max,
         steps,
     })
 }
