@@ -596,7 +596,13 @@ fn export(args: ExportArgs) -> Result<()> {
     if (width, height) != (args.width, args.height) {
         eprintln!("note: H.264 needs even sides; writing {width}×{height}");
     }
-    let training = select_device(args.device)?;
+    // On a GPU the frames are drawn with the device the runs train on.
+    let training = device::select_for_window(args.device)?;
+    eprintln!("device: {}", training.description);
+    let gpu = match &training.shared {
+        Some(setup) => flowscope::render::Offscreen::sharing(setup),
+        None => flowscope::render::Offscreen::new()?,
+    };
     let compare = args.view == Some(VideoView::Compare);
     if compare && args.run.is_some() {
         bail!(
@@ -672,10 +678,11 @@ fn export(args: ExportArgs) -> Result<()> {
         "rendering [{bar:30}] {percent:>3}%, {eta} left",
     );
     crate::interrupt::install();
-    let report = flowscope::export::export_video(&mut runs, &settings, &args.out, &mut |p| {
-        bar.set_position((p.fraction().clamp(0.0, 1.0) * RENDER_BAR_STEPS as f64) as u64);
-        !crate::interrupt::requested()
-    });
+    let report =
+        flowscope::export::export_video_on(&gpu, &mut runs, &settings, &args.out, &mut |p| {
+            bar.set_position((p.fraction().clamp(0.0, 1.0) * RENDER_BAR_STEPS as f64) as u64);
+            !crate::interrupt::requested()
+        });
     let report = match report {
         Err(flowscope::Error::Cancelled) if crate::interrupt::requested() => {
             return Err(crate::interrupt::Interrupted(format!(
@@ -920,7 +927,11 @@ fn train(args: TrainArgs) -> Result<()> {
     let outcome = session.train_while(|report| {
         progress.set_position(report.step as u64);
         let rate = (report.step - first) as f64 / start.elapsed().as_secs_f64().max(1e-9);
-        progress.set_message(format!("loss {:.4} ({rate:.0} steps/s)", report.loss));
+        progress.set_message(format!(
+            "loss {:.4} ({} steps/s)",
+            report.loss,
+            rate_text(rate)
+        ));
         !crate::interrupt::requested()
     });
     // The summary line below says how training went.
@@ -967,12 +978,21 @@ fn train(args: TrainArgs) -> Result<()> {
         ),
     };
     eprintln!(
-        "trained {} steps at {:.0} steps/s: {scores} -> {}",
+        "trained {} steps at {} steps/s: {scores} -> {}",
         report.steps,
-        report.steps_per_sec,
+        rate_text(report.steps_per_sec),
         args.out.display()
     );
     Ok(())
+}
+
+/// A rate in whole numbers, or two significant digits below 10 (a software GPU trains at 0.3/s).
+fn rate_text(rate: f64) -> String {
+    if rate >= 10.0 {
+        format!("{rate:.0}")
+    } else {
+        format!("{:.1$}", rate, if rate >= 1.0 { 1 } else { 2 })
+    }
 }
 
 fn sample(args: SampleArgs) -> Result<()> {

@@ -1,7 +1,9 @@
 //! Choosing where training runs: a real GPU through wgpu, otherwise burn's pure-Rust CPU backend.
 //!
-//! Software adapters (lavapipe, llvmpipe, WARP) are never used for training: on this kind of
-//! machine they train about 700× slower than the CPU backend.
+//! Software adapters (lavapipe, llvmpipe, WARP) are not used for training: on this kind of
+//! machine they train about 700× slower than the CPU backend. For testing only,
+//! [`SOFTWARE_GPU_VARIABLE`] lets one act as the GPU, so the whole GPU path (burn's device shared
+//! with the window, read-backs, offscreen export) runs on a machine without a GPU, as in CI.
 
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
@@ -19,6 +21,28 @@ pub enum DeviceChoice {
     Gpu,
     /// burn's flex CPU backend.
     Cpu,
+}
+
+/// Set to 1 to let a software adapter act as the training GPU (testing only: it is slow).
+pub const SOFTWARE_GPU_VARIABLE: &str = "FLOWSCOPE_SOFTWARE_GPU";
+
+/// Whether software adapters may train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoftwareAdapters {
+    /// Skipped: the CPU backend trains faster.
+    Skip,
+    /// Accepted when no hardware GPU is present, to exercise the GPU path without one.
+    Accept,
+}
+
+impl SoftwareAdapters {
+    /// `Accept` when [`SOFTWARE_GPU_VARIABLE`] is 1, `Skip` otherwise.
+    pub fn from_environment() -> Self {
+        match std::env::var(SOFTWARE_GPU_VARIABLE).as_deref() {
+            Ok("1") => Self::Accept,
+            _ => Self::Skip,
+        }
+    }
 }
 
 /// The chosen training device and a line describing it.
@@ -76,15 +100,26 @@ pub fn without_driver_noise<T>(probe: impl FnOnce() -> T) -> T {
     probe()
 }
 
-/// The best hardware GPU adapter present, if any, and the names of the software ones skipped.
-fn find_hardware_adapter() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
-    without_driver_noise(find_hardware_adapter_loudly)
+/// The best hardware GPU adapter present (or, when `software` accepts them and there is no
+/// hardware one, a software adapter), and the names of the software ones skipped.
+fn find_training_adapter(software: SoftwareAdapters) -> (Option<wgpu::AdapterInfo>, Vec<String>) {
+    let (hardware, skipped, first_software) = without_driver_noise(find_adapters_loudly);
+    match (hardware, software, first_software) {
+        (None, SoftwareAdapters::Accept, Some(info)) => (Some(info), Vec::new()),
+        (hardware, _, _) => (hardware, skipped),
+    }
 }
 
-fn find_hardware_adapter_loudly() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
+/// The best hardware adapter, the names of the software ones, and the first software one.
+fn find_adapters_loudly() -> (
+    Option<wgpu::AdapterInfo>,
+    Vec<String>,
+    Option<wgpu::AdapterInfo>,
+) {
     let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
     let adapters = pollster::block_on(instance.enumerate_adapters(wgpu::Backends::all()));
     let mut software = Vec::new();
+    let mut first_software: Option<wgpu::AdapterInfo> = None;
     let mut best: Option<wgpu::AdapterInfo> = None;
     for adapter in adapters {
         let info = adapter.get_info();
@@ -93,6 +128,10 @@ fn find_hardware_adapter_loudly() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
             if !software.contains(&info.name) {
                 software.push(info.name.clone());
             }
+            // burn's wgpu device runs on Vulkan (or Metal/DX12), not on GL.
+            if first_software.is_none() && info.backend != wgpu::Backend::Gl {
+                first_software = Some(info);
+            }
         } else if best.as_ref().is_none_or(|b| {
             b.device_type != wgpu::DeviceType::DiscreteGpu
                 && info.device_type == wgpu::DeviceType::DiscreteGpu
@@ -100,21 +139,32 @@ fn find_hardware_adapter_loudly() -> (Option<wgpu::AdapterInfo>, Vec<String>) {
             best = Some(info);
         }
     }
-    (best, software)
+    (best, software, first_software)
 }
 
 /// Picks the training device for `choice`.
 pub fn select(choice: DeviceChoice) -> Result<TrainingDevice> {
-    select_with(choice, false)
+    select_with(choice, false, SoftwareAdapters::from_environment())
 }
 
-/// Picks the training device; on a GPU, also returns its wgpu handles so the window can draw
-/// with the same device (burn creates it, asking for the limits and features its kernels need).
+/// Picks the training device; on a GPU, also returns its wgpu handles so the window (or an
+/// offscreen export) can draw with the same device (burn creates it, asking for the limits and
+/// features its kernels need).
 pub fn select_for_window(choice: DeviceChoice) -> Result<TrainingDevice> {
-    select_with(choice, true)
+    select_with(choice, true, SoftwareAdapters::from_environment())
 }
 
-fn select_with(choice: DeviceChoice, share: bool) -> Result<TrainingDevice> {
+/// [`select_for_window`] with the software-adapter policy given rather than read from the
+/// environment (tests use it to run the GPU path on lavapipe).
+pub fn select_shared(choice: DeviceChoice, software: SoftwareAdapters) -> Result<TrainingDevice> {
+    select_with(choice, true, software)
+}
+
+fn select_with(
+    choice: DeviceChoice,
+    share: bool,
+    software: SoftwareAdapters,
+) -> Result<TrainingDevice> {
     let cpu = |why: &str| TrainingDevice {
         device: Device::flex(),
         description: format!("cpu (burn flex){why}"),
@@ -124,8 +174,8 @@ fn select_with(choice: DeviceChoice, share: bool) -> Result<TrainingDevice> {
     if choice == DeviceChoice::Cpu {
         return Ok(cpu(""));
     }
-    let (hardware, software) = find_hardware_adapter();
-    match hardware {
+    let (adapter, software) = find_training_adapter(software);
+    match adapter {
         Some(info) => {
             let failed = |e| Error::Device(format!("could not start the GPU '{}': {e}", info.name));
             let (device, shared) = without_driver_noise(|| {
@@ -139,7 +189,16 @@ fn select_with(choice: DeviceChoice, share: bool) -> Result<TrainingDevice> {
             })?;
             Ok(TrainingDevice {
                 device,
-                description: format!("gpu (burn wgpu) on {} [{:?}]", info.name, info.backend),
+                description: format!(
+                    "gpu (burn wgpu) on {} [{:?}]{}",
+                    info.name,
+                    info.backend,
+                    if is_software(&info) {
+                        ", a software adapter allowed by FLOWSCOPE_SOFTWARE_GPU (testing only)"
+                    } else {
+                        ""
+                    }
+                ),
                 is_gpu: true,
                 shared,
             })

@@ -171,11 +171,22 @@ pub struct ExportRun {
     pub label: String,
 }
 
-/// Renders `runs` side by side into a video at `out`. For the flow animation the runs are drawn
-/// as they are; for the training animation each is trained to its scene's step count, a slice
-/// per frame. `progress` is told after each frame and returns false to cancel, which removes
-/// everything written.
+/// Renders `runs` side by side into a video at `out` on a GPU device of its own. For the flow
+/// animation the runs are drawn as they are; for the training animation each is trained to its
+/// scene's step count, a slice per frame. `progress` is told after each frame and returns false
+/// to cancel, which removes everything written.
 pub fn export_video(
+    runs: &mut [ExportRun],
+    settings: &VideoSettings,
+    out: &Path,
+    progress: &mut dyn FnMut(&Progress) -> bool,
+) -> Result<ExportReport> {
+    export_video_on(&Offscreen::new()?, runs, settings, out, progress)
+}
+
+/// [`export_video`] drawn on `gpu` (the training device's, when it is shared).
+pub fn export_video_on(
+    gpu: &Offscreen,
     runs: &mut [ExportRun],
     settings: &VideoSettings,
     out: &Path,
@@ -187,7 +198,6 @@ pub fn export_video(
     let format = check_target(out)?;
     let (width, height) = settings.frame_size(format)?;
     let start = Instant::now();
-    let gpu = Offscreen::new()?;
     let frames = settings.frame_count();
     // Frames are encoded on a second thread while the next ones render.
     let (pictures, inbox) = std::sync::mpsc::sync_channel::<Encode>(2);

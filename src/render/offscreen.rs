@@ -18,6 +18,18 @@ impl Offscreen {
         crate::device::without_driver_noise(Self::open)
     }
 
+    /// Draws with the device burn trains on (the handles [`crate::device::select_for_window`]
+    /// returns), as the window does, so a GPU run's export needs no second device.
+    pub fn sharing(setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
+        let info = setup.adapter.get_info();
+        Self {
+            renderer: Renderer::new(&setup.device),
+            device: setup.device.clone(),
+            queue: setup.queue.clone(),
+            adapter: format!("{} [{:?}], shared with training", info.name, info.backend),
+        }
+    }
+
     fn open() -> Result<Self> {
         let instance = wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle());
         let adapter = pollster::block_on(instance.request_adapter(&wgpu::RequestAdapterOptions {
