@@ -34,13 +34,25 @@ fn vs_main(@builtin(vertex_index) vertex: u32, @builtin(instance_index) instance
             shift = flat_copy_shift(start, end, copy);
         }
     }
-    var p = end - shift;
-    if vertex == 0u {
-        p = start - shift;
-    }
+    // A quad one pixel wide along the segment on screen: corners 0, 1 at the start, 2, 3 at
+    // the end, on either side.
+    let at_end = vertex >= 2u;
+    let side = select(-0.5, 0.5, (vertex & 1u) == 1u);
+    let p = select(start - shift, end - shift, at_end);
     let world = world_of(p);
+    let clip = view.clip_from_world * vec4<f32>(world, 1.0);
+    let clip_start = view.clip_from_world * vec4<f32>(world_of(start - shift), 1.0);
+    let clip_end = view.clip_from_world * vec4<f32>(world_of(end - shift), 1.0);
+    var across = vec2<f32>(0.0);
+    if clip_start.w > 1e-6 && clip_end.w > 1e-6 {
+        let along_px = (clip_end.xy / clip_end.w - clip_start.xy / clip_start.w) * view.viewport_px;
+        if dot(along_px, along_px) > 1e-12 {
+            let direction = normalize(along_px);
+            across = vec2<f32>(-direction.y, direction.x);
+        }
+    }
     var out: VertexOut;
-    out.position = view.clip_from_world * vec4<f32>(world, 1.0);
+    out.position = clip + vec4<f32>(across * side * 2.0 / view.viewport_px * clip.w, 0.0, 0.0);
     var colour = s.colour;
     let needed = copy == 0u || any(shift != vec3<f32>(0.0));
     colour.a *= facing_alpha(p) * select(0.0, 1.0, needed);

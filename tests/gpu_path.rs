@@ -28,7 +28,11 @@ fn the_gpu_path_trains_reads_back_and_draws_on_one_shared_device() {
     let training = select_shared(DeviceChoice::Gpu, SoftwareAdapters::Accept)
         .expect("a GPU adapter, software or not (CI installs Mesa's lavapipe)");
     assert!(training.is_gpu, "{}", training.description);
-    assert!(training.description.contains("wgpu"), "{}", training.description);
+    assert!(
+        training.description.contains("wgpu"),
+        "{}",
+        training.description
+    );
     let setup = training
         .shared
         .as_ref()
@@ -54,7 +58,11 @@ fn the_gpu_path_trains_reads_back_and_draws_on_one_shared_device() {
 
     // An export drawn offscreen with the training device's own handles.
     let gpu = Offscreen::sharing(setup);
-    assert!(gpu.adapter.contains("shared with training"), "{}", gpu.adapter);
+    assert!(
+        gpu.adapter.contains("shared with training"),
+        "{}",
+        gpu.adapter
+    );
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("frames/");
     let mut runs = [ExportRun {

@@ -770,3 +770,52 @@ fn drawing_on_the_sphere_puts_the_points_on_it() {
         assert!((norm - 1.0).abs() < 1e-9, "{line} is off the sphere");
     }
 }
+
+#[test]
+fn a_scene_file_changed_on_disk_is_reloaded_and_a_broken_one_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lecture.toml");
+    let mut scene = quick_scene();
+    scene.title = "Before the edit".into();
+    scene.save(&path).unwrap();
+    let mut harness = harness(quick_scene());
+    harness.step();
+    let ctx = harness.ctx.clone();
+    harness.state_mut().open_scene_file(&ctx, &path);
+    harness.step();
+    assert_eq!(harness.state().scene().title, "Before the edit");
+
+    // Written by a text editor beside the window: reloaded within about a second.
+    std::thread::sleep(Duration::from_millis(20));
+    scene.title = "After the edit".into();
+    scene.coupling.k = 64;
+    scene.save(&path).unwrap();
+    run_until(&mut harness, "the edited file is reloaded", |app| {
+        app.scene().title == "After the edit"
+    });
+    assert_eq!(harness.state().scene().coupling.k, 64);
+    let notice = harness.state().notice().unwrap_or_default().to_string();
+    assert!(
+        notice.contains("Reloaded") && notice.contains("lecture.toml"),
+        "{notice}"
+    );
+
+    // Half-written: one sentence in the status line, and the scene stays as it was.
+    std::fs::write(&path, "title = \"Broken\"\n[coupling\n").unwrap();
+    run_until(&mut harness, "the broken file is reported", |app| {
+        app.notice().is_some_and(|n| n.contains("cannot be used"))
+    });
+    let notice = harness.state().notice().unwrap_or_default().to_string();
+    assert!(
+        notice.contains("line 2"),
+        "the error names the line: {notice}"
+    );
+    assert_eq!(harness.state().scene().title, "After the edit");
+
+    // Removed: said, and nothing changes.
+    std::fs::remove_file(&path).unwrap();
+    run_until(&mut harness, "the removal is reported", |app| {
+        app.notice().is_some_and(|n| n.contains("was removed"))
+    });
+    assert_eq!(harness.state().scene().title, "After the edit");
+}

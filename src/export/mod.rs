@@ -220,7 +220,7 @@ pub fn export_video_on(
     let rendered = render_frames(
         runs,
         settings,
-        &gpu,
+        gpu,
         [width, height],
         frames,
         &pictures,
@@ -232,13 +232,17 @@ pub fn export_video_on(
     let encoded = encoder
         .join()
         .map_err(|_| Error::Internal("the encoder thread panicked".into()))?;
-    // The renderer's error (or cancel) explains an encoder that stopped early; otherwise the
-    // encoder's own error does.
-    rendered?;
-    if !finishing {
-        return Err(Error::Cancelled);
+    // An encoder that failed (a full disk, say) stops taking frames, which the renderer sees
+    // as a cancel: then the encoder's error is the reason. Otherwise the renderer's error (or
+    // the user's cancel) explains an encoder that stopped early.
+    match (rendered, encoded) {
+        (Err(Error::Cancelled) | Ok(()), Err(error)) if !matches!(error, Error::Cancelled) => {
+            return Err(error);
+        }
+        (Err(error), _) => return Err(error),
+        _ if !finishing => return Err(Error::Cancelled),
+        (Ok(()), encoded) => encoded?,
     }
-    encoded?;
     Ok(ExportReport {
         frames,
         width,

@@ -89,10 +89,7 @@ impl Partial {
                 cause,
             })?;
         }
-        std::fs::rename(&self.path, &self.target).map_err(|cause| Error::Write {
-            path: self.target.clone(),
-            cause,
-        })?;
+        std::fs::rename(&self.path, &self.target).map_err(write_error(&self.target))?;
         self.committed = true;
         Ok(())
     }
@@ -107,10 +104,25 @@ impl Drop for Partial {
     }
 }
 
+/// A failed write to `path`; a missing file whose folder has gone is said as such (the user
+/// removed the folder during the export).
 fn write_error(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
-    move |cause| Error::Write {
-        path: path.to_path_buf(),
-        cause,
+    move |cause| {
+        let folder_gone = cause.kind() == std::io::ErrorKind::NotFound
+            && path
+                .parent()
+                .is_some_and(|dir| !dir.as_os_str().is_empty() && !dir.is_dir());
+        Error::Write {
+            path: path.to_path_buf(),
+            cause: if folder_gone {
+                std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "its folder was removed while it was being written",
+                )
+            } else {
+                cause
+            },
+        }
     }
 }
 

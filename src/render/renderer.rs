@@ -126,8 +126,11 @@ pub struct Renderer {
     pub(super) surface_layout: wgpu::BindGroupLayout,
     pub(super) canvas_write_layout: wgpu::BindGroupLayout,
     pub(super) canvas_read_layout: wgpu::BindGroupLayout,
-    /// Source and target samples as small discs.
-    pub(super) particles: wgpu::RenderPipeline,
+    /// Source and target samples as small discs. This and the segment pipelines are made once
+    /// per projection (indexed by `Projection::shader_code`), with the view mode fixed: lavapipe
+    /// (Mesa 22.3) leaks memory on every draw whose vertex shader branches on it at run time,
+    /// about 7 MB/s in the window.
+    pub(super) particles: [wgpu::RenderPipeline; Projection::ALL.len()],
     /// The moving particles and their trails, drawn by compute into the view's canvas (one
     /// pipeline per projection, indexed by `Projection::shader_code`)...
     pub(super) splat_trails: [wgpu::ComputePipeline; Projection::ALL.len()],
@@ -135,9 +138,9 @@ pub struct Renderer {
     /// ...and turned into colours.
     pub(super) splat_resolve: wgpu::RenderPipeline,
     /// Lines in the backdrop (the batch's coupling)...
-    pub(super) segments: wgpu::RenderPipeline,
+    pub(super) segments: [wgpu::RenderPipeline; Projection::ALL.len()],
     /// ...and over it every frame (grid, arrows), in a pass without a depth buffer.
-    pub(super) overlay_segments: wgpu::RenderPipeline,
+    pub(super) overlay_segments: [wgpu::RenderPipeline; Projection::ALL.len()],
     /// Flat surfaces (both sides drawn) and closed ones (far half culled).
     pub(super) mesh: wgpu::RenderPipeline,
     pub(super) closed_mesh: wgpu::RenderPipeline,
@@ -291,8 +294,14 @@ impl Renderer {
                         groups: &[&wgpu::BindGroupLayout],
                         primitive: wgpu::PrimitiveState,
                         buffers: &[Option<wgpu::VertexBufferLayout>],
-                        depth: DepthUse| {
+                        depth: DepthUse,
+                        projection: Option<Projection>| {
             let shader = module(name);
+            let fixed = projection.map(|p| [("FIXED_MODE", f64::from(p.shader_code()))]);
+            let compilation_options = || wgpu::PipelineCompilationOptions {
+                constants: fixed.as_ref().map_or(&[], |c| c.as_slice()),
+                ..Default::default()
+            };
             let layouts: Vec<Option<&wgpu::BindGroupLayout>> =
                 groups.iter().map(|g| Some(*g)).collect();
             let layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
@@ -306,7 +315,7 @@ impl Renderer {
                 vertex: wgpu::VertexState {
                     module: &shader,
                     entry_point: Some(entry_point),
-                    compilation_options: Default::default(),
+                    compilation_options: compilation_options(),
                     buffers,
                 },
                 primitive,
@@ -328,7 +337,7 @@ impl Renderer {
                 fragment: Some(wgpu::FragmentState {
                     module: &shader,
                     entry_point: Some("fs_main"),
-                    compilation_options: Default::default(),
+                    compilation_options: compilation_options(),
                     targets: &[Some(wgpu::ColorTargetState {
                         format: COLOUR_FORMAT,
                         blend: Some(ALPHA_BLEND),
@@ -344,7 +353,7 @@ impl Renderer {
             step_mode: wgpu::VertexStepMode::Vertex,
             attributes: &wgpu::vertex_attr_array![0 => Float32x3, 1 => Float32x3, 2 => Float32x2],
         };
-        use wgpu::PrimitiveTopology::{LineList, TriangleList, TriangleStrip};
+        use wgpu::PrimitiveTopology::{TriangleList, TriangleStrip};
         let all_faces = |topology| wgpu::PrimitiveState {
             topology,
             ..Default::default()
@@ -381,14 +390,17 @@ impl Renderer {
         };
         let tau = std::f32::consts::TAU;
         Self {
-            particles: pipeline(
-                "particles.wgsl",
-                "vs_main",
-                &[&view_layout, &cloud_layout],
-                all_faces(TriangleStrip),
-                &[],
-                DepthUse::Over,
-            ),
+            particles: Projection::ALL.map(|projection| {
+                pipeline(
+                    "particles.wgsl",
+                    "vs_main",
+                    &[&view_layout, &cloud_layout],
+                    all_faces(TriangleStrip),
+                    &[],
+                    DepthUse::Over,
+                    Some(projection),
+                )
+            }),
             splat_trails: compute("trails"),
             splat_particles: compute("particles"),
             splat_resolve: pipeline(
@@ -398,23 +410,30 @@ impl Renderer {
                 all_faces(TriangleList),
                 &[],
                 DepthUse::NoBuffer,
+                None,
             ),
-            segments: pipeline(
-                "segments.wgsl",
-                "vs_main",
-                &[&view_layout, &segments_layout],
-                all_faces(LineList),
-                &[],
-                DepthUse::Over,
-            ),
-            overlay_segments: pipeline(
-                "segments.wgsl",
-                "vs_main",
-                &[&view_layout, &segments_layout],
-                all_faces(LineList),
-                &[],
-                DepthUse::NoBuffer,
-            ),
+            segments: Projection::ALL.map(|projection| {
+                pipeline(
+                    "segments.wgsl",
+                    "vs_main",
+                    &[&view_layout, &segments_layout],
+                    all_faces(TriangleStrip),
+                    &[],
+                    DepthUse::Over,
+                    Some(projection),
+                )
+            }),
+            overlay_segments: Projection::ALL.map(|projection| {
+                pipeline(
+                    "segments.wgsl",
+                    "vs_main",
+                    &[&view_layout, &segments_layout],
+                    all_faces(TriangleStrip),
+                    &[],
+                    DepthUse::NoBuffer,
+                    Some(projection),
+                )
+            }),
             mesh: pipeline(
                 "mesh.wgsl",
                 "vs_main",
@@ -422,6 +441,7 @@ impl Renderer {
                 all_faces(TriangleList),
                 &[Some(vertex_layout.clone())],
                 DepthUse::Nearest,
+                None,
             ),
             closed_mesh: pipeline(
                 "mesh.wgsl",
@@ -430,6 +450,7 @@ impl Renderer {
                 front_faces,
                 &[Some(vertex_layout)],
                 DepthUse::Nearest,
+                None,
             ),
             sampler: device.create_sampler(&wgpu::SamplerDescriptor {
                 label: Some("flowscope density"),

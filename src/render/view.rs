@@ -216,7 +216,7 @@ impl Renderer {
                 (&view.target_samples, style.layers.target),
             ] {
                 if let (Some(cloud), true) = (cloud, shown) {
-                    pass.set_pipeline(&self.particles);
+                    pass.set_pipeline(&self.particles[frame.mode.shader_code() as usize]);
                     pass.set_bind_group(1, &cloud.group, &[]);
                     pass.draw(0..4, 0..cloud.count);
                 }
@@ -235,15 +235,16 @@ impl Renderer {
     fn draw_segments(
         &self,
         pass: &mut wgpu::RenderPass,
-        pipeline: &wgpu::RenderPipeline,
+        pipelines: &[wgpu::RenderPipeline; Projection::ALL.len()],
         segments: &GpuSegments,
         mode: ViewMode,
     ) {
         // Seam-crossing segments on the unrolled torus are drawn a second time from the other side.
         let copies = mode.segment_copies();
-        pass.set_pipeline(pipeline);
+        pass.set_pipeline(&pipelines[mode.shader_code() as usize]);
         pass.set_bind_group(1, &segments.group, &[]);
-        pass.draw(0..2, 0..segments.count * copies);
+        // Each segment is a quad one pixel wide, a triangle strip.
+        pass.draw(0..4, 0..segments.count * copies);
     }
 
     /// The surface a view draws under everything else, and its settings.
@@ -449,6 +450,8 @@ pub struct ViewResources {
     target_samples: Option<GpuCloud>,
     coupling: Option<GpuSegments>,
     overlay: Option<GpuSegments>,
+    /// The segments `overlay` holds, to tell when they change.
+    overlay_segments: Vec<Segment>,
     content_version: Option<u64>,
 }
 
@@ -495,6 +498,7 @@ impl ViewResources {
             target_samples: None,
             coupling: None,
             overlay: None,
+            overlay_segments: Vec::new(),
             content_version: None,
         }
     }
@@ -547,14 +551,19 @@ impl ViewResources {
         self.content_version = Some(content.version);
     }
 
-    /// Replaces the per-frame segments (grid, axes, field arrows).
+    /// Replaces the per-frame segments (grid, axes, field arrows), uploading them only when
+    /// they change (most frames they do not: the camera stands still).
     pub fn set_overlay(
         &mut self,
         renderer: &Renderer,
         device: &wgpu::Device,
         segments: &[Segment],
     ) {
+        if self.overlay_segments == segments {
+            return;
+        }
         self.overlay = upload_segments(renderer, device, segments);
+        self.overlay_segments = segments.to_vec();
     }
 
     /// Shows `image` on the view's surface, or hides the density layer.

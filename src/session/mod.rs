@@ -1008,18 +1008,32 @@ impl Session {
             path: dir.to_path_buf(),
             cause,
         })?;
-        let mut scene = self.scene.clone();
-        scene.train.steps = self.steps_done();
-        scene.save(&dir.join(SCENE_FILE))?;
+        // The weights go to a partial file first and the scene is replaced only once they are
+        // whole, so a full disk or a kill midway leaves the previous checkpoint as it was.
         let path = dir.join(MODEL_FILE);
         let partial = dir.join(".model.bpk.partial");
-        self.model()
+        let written = self
+            .model()
             .save_file(&partial)
             .map_err(|e| Error::Checkpoint {
                 path: path.clone(),
                 message: format!("could not write the weights: {e}"),
-            })?;
-        std::fs::rename(&partial, &path).map_err(|cause| Error::Write { path, cause })
+            })
+            .and_then(|()| {
+                let mut scene = self.scene.clone();
+                scene.train.steps = self.steps_done();
+                scene.save(&dir.join(SCENE_FILE))
+            })
+            .and_then(|()| {
+                std::fs::rename(&partial, &path).map_err(|cause| Error::Write {
+                    path: path.clone(),
+                    cause,
+                })
+            });
+        if written.is_err() {
+            let _ = std::fs::remove_file(&partial);
+        }
+        written
     }
 
     /// Reopens a run saved by [`Session::save_checkpoint`]: its scene and weights.

@@ -186,17 +186,20 @@ impl ExportDialog {
             ui.end_row();
         });
         ui.separator();
-        if ui.button("Export…").clicked() {
-            let (name, filter) = match self.kind {
-                Kind::Mp4 => ("flow.mp4", Some(("MP4 video", "mp4"))),
-                Kind::Gif => ("flow.gif", Some(("GIF animation", "gif"))),
+        let enter =
+            ui.input(|i| i.key_pressed(egui::Key::Enter)) && !ui.ctx().egui_wants_keyboard_input();
+        if ui
+            .button("Export…")
+            .on_hover_text("Or press Enter.")
+            .clicked()
+            || enter
+        {
+            let (name, filter): (_, Option<(_, &[&str])>) = match self.kind {
+                Kind::Mp4 => ("flow.mp4", Some(("MP4 video", &["mp4"]))),
+                Kind::Gif => ("flow.gif", Some(("GIF animation", &["gif"]))),
                 Kind::Png => ("flow-frames", None),
             };
-            let mut dialog = rfd::FileDialog::new().set_file_name(name);
-            if let Some((label, extension)) = filter {
-                dialog = dialog.add_filter(label, &[extension]);
-            }
-            if let Some(mut out) = dialog.save_file() {
+            if let Some(mut out) = super::dialogs::save_file(name, filter) {
                 if self.kind == Kind::Png {
                     // A trailing separator makes the path a folder of frames.
                     out = PathBuf::from(format!("{}/", out.display()));

@@ -3,6 +3,7 @@
 
 mod app;
 mod controls;
+mod dialogs;
 mod distances;
 mod draw;
 mod export;
@@ -46,6 +47,7 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
     }
     let training = device::select_for_window(choice)?;
     let description = training.description.clone();
+    eprintln!("device: {description}");
     let burn_device = training.device.clone();
     let mut options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()

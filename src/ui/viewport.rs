@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use eframe::egui;
 use eframe::egui_wgpu::{self, wgpu};
@@ -67,7 +68,12 @@ pub struct GpuViews {
 struct GpuView {
     resources: ViewResources,
     picture: Option<(wgpu::BindGroup, [u32; 2])>,
+    last_drawn: Instant,
 }
+
+/// A view not drawn for this long has gone (its run ended, or its scene was replaced) and its
+/// GPU memory is released; one that comes back is simply made again.
+const UNDRAWN_VIEW_LIFETIME: Duration = Duration::from_secs(5);
 
 impl GpuViews {
     pub fn new(device: &wgpu::Device, output_format: wgpu::TextureFormat) -> Self {
@@ -110,10 +116,16 @@ impl egui_wgpu::CallbackTrait for ViewCallback {
             compositor,
             views,
         } = gpu;
+        let now = Instant::now();
+        views.retain(|key, view| {
+            *key == self.key || now.duration_since(view.last_drawn) < UNDRAWN_VIEW_LIFETIME
+        });
         let view = views.entry(self.key).or_insert_with(|| GpuView {
             resources: ViewResources::new(renderer, device),
             picture: None,
+            last_drawn: now,
         });
+        view.last_drawn = now;
         view.resources.set_content(renderer, device, &self.content);
         view.resources.set_overlay(renderer, device, &self.overlay);
         view.resources

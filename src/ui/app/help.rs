@@ -19,7 +19,8 @@ impl FlowscopeApp {
                         ("T", "play / pause the flow animation"),
                         ("1–9, 0", "load a shipped scene"),
                         ("C", "compare couplings side by side"),
-                        ("E", "export a video"),
+                        ("E", "export a video (Enter in its window starts it)"),
+                        ("F", "reflow the finished run beside it"),
                         ("F11", "presentation mode (Esc leaves)"),
                         (
                             "drag / wheel",

@@ -23,10 +23,12 @@ use crate::render::{Cameras, ColourMode, Palette, Style, ViewMode};
 use crate::scene::Scene;
 use crate::session::Turns;
 use crate::session::live::{Command, Start};
+use scene_file::WatchedScene;
 
 mod compare;
 mod help;
 mod menu;
+mod scene_file;
 mod side_panel;
 mod status;
 mod views;
@@ -61,7 +63,8 @@ pub struct FlowscopeApp {
     presentation: bool,
     /// A message for the status line (errors, restarts), with when it appeared.
     notice: Option<(String, Instant)>,
-    scene_path: Option<PathBuf>,
+    /// The file the scene came from or was saved to, watched for changes on disk.
+    scene_file: Option<WatchedScene>,
     frame_times: VecDeque<Instant>,
     last_frame: Option<Instant>,
     show_help: bool,
@@ -153,7 +156,7 @@ impl FlowscopeApp {
             metric: PathMetric::default(),
             presentation: false,
             notice: None,
-            scene_path: None,
+            scene_file: None,
             frame_times: VecDeque::new(),
             last_frame: None,
             show_help: false,
@@ -261,8 +264,8 @@ impl FlowscopeApp {
 
     /// Replaces the scene (from a file, a drop or a shipped preset); the runs restart.
     pub fn load_scene(&mut self, ctx: &egui::Context, scene: Scene, path: Option<PathBuf>) {
+        self.scene_file = path.map(|path| WatchedScene::new(path, scene.clone()));
         self.scene = scene;
-        self.scene_path = path;
         self.restart_runs(ctx);
     }
 
@@ -440,17 +443,17 @@ impl FlowscopeApp {
     }
 
     fn save_scene_dialog(&mut self) {
-        let Some(path) = rfd::FileDialog::new()
-            .add_filter("flowscope scene", &["toml"])
-            .set_file_name("scene.toml")
-            .save_file()
+        let Some(path) =
+            super::dialogs::save_file("scene.toml", Some(("flowscope scene", &["toml"])))
         else {
             return;
         };
         match self.scene.save_with_files(&path) {
             Ok(()) => {
                 self.set_notice(format!("Saved {}.", path.display()));
-                self.scene_path = Some(path);
+                // The file as written (its data files' paths may differ from the window's).
+                let as_in_file = Scene::load(&path).unwrap_or_else(|_| self.scene.clone());
+                self.scene_file = Some(WatchedScene::new(path, as_in_file));
             }
             Err(error) => self.set_notice(format!("Scene not saved: {error}")),
         }
@@ -515,6 +518,9 @@ impl FlowscopeApp {
         if pressed(Key::E) {
             self.export.open = true;
         }
+        if pressed(Key::F) {
+            self.reflow(ctx);
+        }
         let numbers = [
             Key::Num1,
             Key::Num2,
@@ -567,6 +573,7 @@ impl FlowscopeApp {
         }
         self.keyboard(&ctx);
         self.dropped_files(&ctx);
+        self.watch_scene_file(&ctx);
         if self.time.advance(dt) {
             ctx.request_repaint();
         }

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# A lecture long: drives the real window in a virtual X display for MINUTES and samples its
+# resident memory, open file descriptors and threads every few seconds.
+#
+#   tests/soak.sh [-m MINUTES] [-o DIR] [-- GUI-ARGS...]      (default 2 minutes, a fresh DIR)
+#
+# Each cycle loads the next shipped scene (keys 1–9, 0), trains it, exports a video (E, Enter;
+# FLOWSCOPE_SAVE_DIR answers the save dialog), opens and leaves compare mode (C), toggles
+# presentation mode (F11, Esc), resizes the window to 8×8 pixels and back, unmaps and maps it
+# (minimise and restore: no window manager runs here), plays the animation (T), then loads the
+# first scene, trains it to its end and reflows it (F), so every cycle ends in the same state.
+# Writes DIR/samples.csv (seconds, cycle, phase, rss_kib, fds, threads), DIR/window.log,
+# DIR/last.png (the screen at the end) and DIR/summary.txt; exports land in DIR/saves.
+#
+# Bars, judged after a warm-up of min(2 minutes, a third of the run), between the first and the
+# last completed cycle, at the same phase of each: resident memory grows by at most 5%, file
+# descriptors and threads do not grow. Exit status 0 when the window lived throughout, printed no
+# panic and met the bars (the bars need two cycles after the warm-up; shorter runs report only).
+set -euo pipefail
+
+minutes=2 out=""
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -m) minutes=$2; shift 2 ;;
+    -o) out=$2; shift 2 ;;
+    --) shift; break ;;
+    *) echo "usage: tests/soak.sh [-m MINUTES] [-o DIR] [-- GUI-ARGS...]" >&2; exit 2 ;;
+  esac
+done
+cd "$(dirname "$0")/.."
+bin=${FLOWSCOPE_BIN:-target/release/flowscope}
+[[ -x $bin ]] || { echo "soak: $bin is missing; run cargo build --release first" >&2; exit 2; }
+for tool in Xvfb xdotool ffmpeg; do
+  command -v $tool >/dev/null || { echo "soak: $tool is missing (apt-get install xvfb xdotool ffmpeg)" >&2; exit 2; }
+done
+out=${out:-$(mktemp -d -t flowscope-soak.XXXXXX)}
+mkdir -p "$out/saves" "$out/config" "$out/runtime"
+chmod 700 "$out/runtime"
+out=$(cd "$out" && pwd)
+
+# A display number nobody holds.
+display=""
+for n in $(seq 60 160); do
+  if [[ ! -e /tmp/.X$n-lock && ! -e /tmp/.X11-unix/X$n ]]; then display=:$n; break; fi
+done
+[[ -n $display ]] || { echo "soak: no free X display number" >&2; exit 2; }
+Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
+xvfb=$!
+app=""
+cleanup() {
+  [[ -n $app ]] && kill "$app" 2>/dev/null
+  sleep 0.5
+  [[ -n $app ]] && kill -9 "$app" 2>/dev/null
+  kill "$xvfb" 2>/dev/null
+  true
+}
+trap cleanup EXIT
+for _ in $(seq 50); do xdotool -v >/dev/null 2>&1 && DISPLAY=$display xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
+
+export DISPLAY=$display XDG_CONFIG_HOME=$out/config XDG_RUNTIME_DIR=$out/runtime
+export FLOWSCOPE_SAVE_DIR=$out/saves
+"$bin" gui "$@" >"$out/window.log" 2>&1 &
+app=$!
+
+window=""
+for _ in $(seq 120); do
+  window=$(xdotool search --onlyvisible --pid "$app" 2>/dev/null | head -1 || true)
+  [[ -n $window ]] && break
+  kill -0 "$app" 2>/dev/null || break
+  sleep 0.5
+done
+if [[ -z $window ]]; then
+  echo "soak: the window did not appear; its output:" >&2
+  tail -n 20 "$out/window.log" >&2
+  exit 1
+fi
+
+start=$(date +%s)
+deadline=$((start + minutes * 60))
+cycle=0 completed=0 phase=start
+echo "seconds,cycle,phase,rss_kib,fds,threads" >"$out/samples.csv"
+
+alive() { kill -0 "$app" 2>/dev/null; }
+sample() {
+  alive || return 0
+  local rss threads fds
+  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$app/status")
+  threads=$(awk '/^Threads/ {print $2}' "/proc/$app/status")
+  fds=$(find "/proc/$app/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
+  echo "$(($(date +%s) - start)),$cycle,$phase,$rss,$fds,$threads" >>"$out/samples.csv"
+}
+# Waits SECONDS, sampling every 3 s; stops early at the deadline.
+pause() {
+  local until=$(($(date +%s) + $1))
+  while (($(date +%s) < until)) && (($(date +%s) < deadline)) && alive; do
+    sample
+    sleep 3
+  done
+}
+focus() { xdotool windowfocus --sync "$window" 2>/dev/null || true; }
+key() { focus; xdotool key --window "$window" "$@" 2>/dev/null || true; }
+
+scene_keys=(1 2 3 4 5 6 7 8 9 0)
+export_stamps=""
+while (($(date +%s) < deadline)) && alive; do
+  phase=scene; key "${scene_keys[cycle % 10]}"; pause 2
+  phase=training; key space; pause 6
+  # Written under the same name each time: its modification times count the exports.
+  phase=export; key e; sleep 1; key Return; pause 3
+  phase=compare; key c; pause 6; key c; pause 2
+  phase=presentation; key F11; pause 3; key Escape; pause 2
+  phase=resize; xdotool windowsize "$window" 8 8 2>/dev/null || true; pause 3
+  xdotool windowsize "$window" 1400 900 2>/dev/null || true; pause 3
+  phase=minimise; xdotool windowunmap "$window" 2>/dev/null || true; pause 3
+  xdotool windowmap "$window" 2>/dev/null || true; pause 3
+  phase=animation; key space; key t; pause 4; key t
+  # The first scene trained to its end and reflowed; by the end of the cycle the export is done.
+  phase=reflow; key 1; pause 1; key space; pause 45; key f; pause 10; key space
+  phase=end; pause 6
+  export_stamps+=" $(stat -c %Y "$out/saves/flow.mp4" 2>/dev/null || true)"
+  (($(date +%s) < deadline)) && completed=$((cycle + 1))
+  cycle=$((cycle + 1))
+done
+elapsed=$(($(date +%s) - start))
+ffmpeg -loglevel error -y -f x11grab -video_size 1600x1000 -i "$display" -frames:v 1 "$out/last.png" || true
+
+exited=""
+if ! alive; then
+  wait "$app" && exited=0 || exited=$?
+fi
+{
+  echo "soak: $elapsed s, $completed complete cycles, output in $out"
+  [[ -n $exited ]] && echo "FAIL: the window exited with status $exited during the soak"
+  if grep -q "panicked" "$out/window.log"; then
+    echo "FAIL: the window panicked:"; grep -m3 -A3 "panicked" "$out/window.log"
+  fi
+  exports=$(printf '%s\n' $export_stamps | sort -u | grep -c . || true)
+  echo "exports written: $exports in $completed complete cycles"
+  # The first and last completed cycle after the warm-up, compared at their "end" phase.
+  warmup=$((minutes * 60 / 3 < 120 ? minutes * 60 / 3 : 120))
+  awk -F, -v warmup="$warmup" -v last="$completed" '
+    NR > 1 && $1 >= warmup && $3 == "end" && $2 < last {
+      if (!(($2) in seen)) { seen[$2] = 1; n++ }
+      if (first == "" || $2 == first) { first = $2; r0 = $4; f0 = $5; t0 = $6 }
+      if ($2 >= lastc) { lastc = $2; r1 = $4; f1 = $5; t1 = $6 }
+    }
+    NR > 1 && $1 >= warmup { if ($4 > peak) peak = $4 }
+    END {
+      if (n < 2) { printf "bars: not judged (%d complete cycles after the %d s warm-up; need 2)\n", n, warmup; exit 0 }
+      growth = 100 * (r1 - r0) / r0
+      printf "resident memory: %.1f MiB (cycle %d) -> %.1f MiB (cycle %d): %+.1f%% (bar <= +5%%); peak %.1f MiB\n", r0/1024, first, r1/1024, lastc, growth, peak/1024
+      printf "file descriptors: %d -> %d; threads: %d -> %d (bar: no growth)\n", f0, f1, t0, t1
+      exit (growth > 5 || f1 > f0 || t1 > t0) ? 3 : 0
+    }' "$out/samples.csv" || echo "FAIL: a bar was missed"
+} | tee "$out/summary.txt"
+if grep -q FAIL "$out/summary.txt"; then exit 1; fi
+exit 0
