@@ -48,11 +48,12 @@ Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
 xvfb=$!
 app=""
 cleanup() {
-  [[ -n $app ]] && kill "$app" 2>/dev/null
-  sleep 0.5
-  [[ -n $app ]] && kill -9 "$app" 2>/dev/null
-  kill "$xvfb" 2>/dev/null
-  true
+  if [[ -n $app ]]; then
+    kill "$app" 2>/dev/null || true
+    sleep 0.5
+    kill -9 "$app" 2>/dev/null || true
+  fi
+  kill "$xvfb" 2>/dev/null || true
 }
 trap cleanup EXIT
 for _ in $(seq 50); do xdotool -v >/dev/null 2>&1 && DISPLAY=$display xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done

@@ -61,6 +61,7 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
         ..Default::default()
     };
     if let Some(setup) = training.shared {
+        tolerate_busy_resizes(&setup.device);
         // Draw with the device burn trains on.
         options.wgpu_options.wgpu_setup =
             egui_wgpu::WgpuSetup::Existing(egui_wgpu::WgpuSetupExisting {
@@ -87,4 +88,25 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
             "could not open the window ({e}); without a display or GPU driver, use the command line: see `flowscope --help`"
         ))
     })
+}
+
+/// wgpu reconfigures the window's surface (on a resize, or when the window is restored) only
+/// once the device's queue is empty, and calls it an error when burn's training thread
+/// submitted work meanwhile: harmless (the surface keeps its old size, and the next frame
+/// reconfigures it again), but the device's error handler panics on every error. This one
+/// passes over that race, said once, and panics on anything else as wgpu's own handler does.
+fn tolerate_busy_resizes(device: &wgpu::Device) {
+    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    device.on_uncaptured_error(std::sync::Arc::new(|error: wgpu::Error| {
+        let text = error.to_string();
+        if text.contains("Surface::configure") && text.contains("come idle") {
+            if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
+                eprintln!(
+                    "note: the window waited to resize while the GPU was training (retried on the next frame)"
+                );
+            }
+            return;
+        }
+        panic!("wgpu error: {error}");
+    }));
 }
