@@ -298,3 +298,20 @@ fn removing_the_output_folder_during_training_writes_the_run_again() {
     flowscope::session::Session::load_checkpoint(&run_dir, &burn::tensor::Device::flex())
         .expect("the run written again loads");
 }
+
+#[test]
+fn an_export_without_a_vulkan_driver_says_what_to_install() {
+    let dir = tempfile::tempdir().unwrap();
+    let scene = quick_scene(dir.path(), 30, 32);
+    let out = dir.path().join("flow.gif");
+    let output = flowscope()
+        .args(["export", "--scene", &scene, "--out", &out.to_string_lossy()])
+        // The Vulkan loader finds no driver here.
+        .env("VK_ICD_FILENAMES", dir.path().join("none.json"))
+        .env("VK_DRIVER_FILES", dir.path().join("none.json"))
+        .output()
+        .unwrap();
+    let error = one_clear_sentence(&output, "mesa-vulkan-drivers");
+    assert!(error.contains("no GPU adapter for drawing"), "{error}");
+    assert_eq!(names_in(dir.path()), ["quick.toml"], "nothing written");
+}

@@ -300,3 +300,164 @@ fn a_huge_value_is_quoted_as_written_not_as_parsed() {
     let message = Scene::from_toml("space = \"plane\"\n[train]\nsteps = -3\n").unwrap_err();
     assert!(message.contains("-3"), "{message}");
 }
+
+/// Words a command line may hold: the subcommands (not the window or the benchmark), flags of
+/// theirs and of none, and values good and bad.
+const COMMANDS: &[&str] = &[
+    "train",
+    "sample",
+    "couple",
+    "metrics",
+    "datasets",
+    "draw",
+    "export",
+    "likelihood",
+    "sweep",
+    "mesh-info",
+    "mesh-field",
+];
+const FLAGS: &[&str] = &[
+    "--scene",
+    "--run",
+    "--resume",
+    "--out",
+    "--steps",
+    "--batch",
+    "--k",
+    "--coupling",
+    "--space",
+    "--source",
+    "--target",
+    "--n",
+    "--points",
+    "--width",
+    "--height",
+    "--fps",
+    "--duration-secs",
+    "--device",
+    "--set",
+    "--repeat",
+    "--eval-points",
+    "--solver",
+    "--estimator",
+    "--probes",
+    "--label",
+    "--guidance",
+    "--seed",
+    "--lr",
+    "--jobs",
+    "--plot",
+    "--ratio",
+    "--view",
+    "--animate",
+    "--mesh",
+    "--eigenpairs",
+    "--no-caption",
+    "--bogus",
+];
+const VALUES: &[&str] = &[
+    "0",
+    "1",
+    "-1",
+    "3",
+    "1e308",
+    "nan",
+    "inf",
+    "abc",
+    "",
+    "plane",
+    "sphere",
+    "torus",
+    "exact",
+    "independent",
+    "cpu",
+    "gpu",
+    "rk4",
+    "hutchinson",
+    "coupling.k=1,2",
+    "train.steps=1",
+    "nll=a/b",
+    "out.csv",
+    "out.mp4",
+    "frames/",
+    "missing/out.csv",
+    "/nonexistent/x.toml",
+    "\u{fffd}\u{0}",
+    "--",
+    "-",
+];
+
+fn word() -> impl Strategy<Value = String> {
+    prop_oneof![
+        3 => proptest::sample::select(FLAGS).prop_map(str::to_string),
+        3 => proptest::sample::select(VALUES).prop_map(|v| v.replace('\0', "")),
+        1 => proptest::sample::select(COMMANDS).prop_map(str::to_string),
+    ]
+}
+
+/// Runs the binary in `dir` with `args`, killed after `limit` (a command that got past its
+/// arguments and started real work): its exit code (None when killed) and stderr.
+fn run_for_at_most(
+    dir: &Path,
+    args: &[String],
+    limit: std::time::Duration,
+) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("waiting works") {
+            break Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    };
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    use std::os::unix::process::ExitStatusExt;
+    let code = status.map(|s| {
+        s.code()
+            .or(s.signal().map(|signal| 128 + signal))
+            .unwrap_or(-1)
+    });
+    (code, stderr)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 150, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Any command line either works, is refused by the argument parser (status 2), or fails
+    /// with one `error:` sentence (status 1): never a panic or a signal.
+    #[test]
+    fn any_command_line_works_or_says_why(
+        command in proptest::sample::select(COMMANDS),
+        rest in proptest::collection::vec(word(), 0..8),
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut args = vec![command.to_string()];
+        args.extend(rest);
+        let (code, stderr) = run_for_at_most(dir.path(), &args, std::time::Duration::from_secs(5));
+        prop_assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+        match code {
+            None | Some(0) | Some(2) => {}
+            Some(1) => {
+                let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error")).collect();
+                prop_assert_eq!(errors.len(), 1, "{:?}: one error line in {}", args, stderr);
+                prop_assert!(readable(errors[0]), "{args:?}: {}", errors[0]);
+            }
+            Some(other) => prop_assert!(false, "{args:?} ended with status {other}: {stderr}"),
+        }
+    }
+}

@@ -80,3 +80,36 @@ fn the_window_draws_with_the_device_it_trains_on() {
     );
     assert!(colours_on_screen(out.path()) > 50, "the window is drawn");
 }
+
+#[test]
+fn the_window_without_a_vulkan_driver_says_what_to_install() {
+    let _one = ONE_WINDOW_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    let display = ":59";
+    let mut xvfb = Command::new("Xvfb")
+        .args([display, "-screen", "0", "800x600x24", "-nolisten", "tcp"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("Xvfb runs (CI installs it)");
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .arg("gui")
+        .env("DISPLAY", display)
+        .env("XDG_CONFIG_HOME", dir.path())
+        // The Vulkan loader finds no driver; wgpu's GL fallback cannot draw our views.
+        .env("VK_ICD_FILENAMES", dir.path().join("none.json"))
+        .env("VK_DRIVER_FILES", dir.path().join("none.json"))
+        .output()
+        .expect("the binary runs");
+    let _ = xvfb.kill();
+    let _ = xvfb.wait();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        stderr.contains("mesa-vulkan-drivers") && stderr.contains("flowscope --help"),
+        "{stderr}"
+    );
+}

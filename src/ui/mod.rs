@@ -20,7 +20,8 @@ pub use scenes::{SHIPPED, Variant, coupling_comparison, shipped};
 
 use std::path::PathBuf;
 
-use eframe::{egui, egui_wgpu};
+use eframe::egui;
+use eframe::egui_wgpu::{self, wgpu};
 
 use crate::device::{self, DeviceChoice};
 use crate::{Error, Result};
@@ -60,6 +61,14 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
         dithering: false,
         ..Default::default()
     };
+    if training.shared.is_none() {
+        // Vulkan, Metal or DX12 only: the views read storage buffers in their vertex shaders,
+        // which wgpu's GL backend (the fallback where no Vulkan driver is installed) cannot.
+        let mut setup = egui_wgpu::WgpuSetupCreateNew::without_display_handle();
+        setup.instance_descriptor.backends =
+            wgpu::Backends::from_env().unwrap_or(wgpu::Backends::PRIMARY);
+        options.wgpu_options.wgpu_setup = egui_wgpu::WgpuSetup::CreateNew(setup);
+    }
     if let Some(setup) = training.shared {
         tolerate_busy_resizes(&setup.device);
         // Draw with the device burn trains on.
@@ -85,7 +94,7 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
     )
     .map_err(|e| {
         Error::Device(format!(
-            "could not open the window ({e}); without a display or GPU driver, use the command line: see `flowscope --help`"
+            "could not open the window ({e}); it needs a Vulkan, Metal or DirectX 12 driver (on Linux, Mesa's mesa-vulkan-drivers will do), and without one the command line works: see `flowscope --help`"
         ))
     })
 }
