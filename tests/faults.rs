@@ -77,6 +77,18 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Panics unless `run_dir` holds a checkpoint the window and the CLI can open.
+fn loads(run_dir: &Path) {
+    if let Err(error) =
+        flowscope::session::Session::load_checkpoint(run_dir, &burn::tensor::Device::flex())
+    {
+        panic!(
+            "the checkpoint in {} does not load: {error}",
+            run_dir.display()
+        );
+    }
+}
+
 fn quick_scene(dir: &Path, steps: usize, width: usize) -> String {
     let path = dir.join("quick.toml");
     std::fs::write(
@@ -165,8 +177,7 @@ fn a_checkpoint_onto_a_full_disk_fails_cleanly_and_keeps_the_previous_one() {
             == after.iter().find(|(n, _)| n == name).map(|(_, b)| b)
     };
     assert!(unchanged("model.bpk") && unchanged("scene.toml"));
-    flowscope::session::Session::load_checkpoint(&run_dir, &burn::tensor::Device::flex())
-        .expect("the previous checkpoint still loads");
+    loads(&run_dir);
 }
 
 #[test]
@@ -295,8 +306,7 @@ fn removing_the_output_folder_during_training_writes_the_run_again() {
         names_in(&run_dir),
         ["metrics.json", "model.bpk", "scene.toml"]
     );
-    flowscope::session::Session::load_checkpoint(&run_dir, &burn::tensor::Device::flex())
-        .expect("the run written again loads");
+    loads(&run_dir);
 }
 
 #[test]

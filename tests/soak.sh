@@ -8,7 +8,8 @@
 # FLOWSCOPE_SAVE_DIR answers the save dialog), opens and leaves compare mode (C), toggles
 # presentation mode (F11, Esc), resizes the window to 8×8 pixels and back, unmaps and maps it
 # (minimise and restore: no window manager runs here), plays the animation (T), then loads the
-# first scene, trains it to its end and reflows it (F), so every cycle ends in the same state.
+# first scene, trains it to its end and reflows it (F), and waits for the export to finish, so
+# every cycle ends in the same state.
 # Writes DIR/samples.csv (seconds, cycle, phase, rss_kib, fds, threads), DIR/window.log,
 # DIR/last.png (the screen at the end) and DIR/summary.txt; exports land in DIR/saves.
 #
@@ -117,6 +118,9 @@ while (($(date +%s) < deadline)) && alive; do
   phase=animation; key space; key t; pause 4; key t
   # The first scene trained to its end and reflowed; by the end of the cycle the export is done.
   phase=reflow; key 1; pause 1; key space; pause 45; key f; pause 10; key space
+  # The export (a 10 s MP4 at 720p) takes about two minutes here: it ends before the samples
+  # that compare cycles are taken.
+  phase=settle; pause 40
   phase=end; pause 6
   export_stamps+=" $(stat -c %Y "$out/saves/flow.mp4" 2>/dev/null || true)"
   (($(date +%s) < deadline)) && completed=$((cycle + 1))

@@ -388,6 +388,19 @@ impl Renderer {
                 })
             })
         };
+        let segment_pipelines = |depth| {
+            Projection::ALL.map(|projection| {
+                pipeline(
+                    "segments.wgsl",
+                    "vs_main",
+                    &[&view_layout, &segments_layout],
+                    all_faces(TriangleStrip),
+                    &[],
+                    depth,
+                    Some(projection),
+                )
+            })
+        };
         let tau = std::f32::consts::TAU;
         Self {
             particles: Projection::ALL.map(|projection| {
@@ -412,28 +425,8 @@ impl Renderer {
                 DepthUse::NoBuffer,
                 None,
             ),
-            segments: Projection::ALL.map(|projection| {
-                pipeline(
-                    "segments.wgsl",
-                    "vs_main",
-                    &[&view_layout, &segments_layout],
-                    all_faces(TriangleStrip),
-                    &[],
-                    DepthUse::Over,
-                    Some(projection),
-                )
-            }),
-            overlay_segments: Projection::ALL.map(|projection| {
-                pipeline(
-                    "segments.wgsl",
-                    "vs_main",
-                    &[&view_layout, &segments_layout],
-                    all_faces(TriangleStrip),
-                    &[],
-                    DepthUse::NoBuffer,
-                    Some(projection),
-                )
-            }),
+            segments: segment_pipelines(DepthUse::Over),
+            overlay_segments: segment_pipelines(DepthUse::NoBuffer),
             mesh: pipeline(
                 "mesh.wgsl",
                 "vs_main",
