@@ -127,6 +127,11 @@ while (($(date +%s) < deadline)) && alive; do
   cycle=$((cycle + 1))
 done
 elapsed=$(($(date +%s) - start))
+# An export still being written is let finish (up to 3 minutes), so the run shows it landed.
+for _ in $(seq 180); do
+  alive && compgen -G "$out/saves/.flow.mp4.partial-*" >/dev/null || break
+  sleep 1
+done
 ffmpeg -loglevel error -y -f x11grab -video_size 1600x1000 -i "$display" -frames:v 1 "$out/last.png" || true
 
 exited=""

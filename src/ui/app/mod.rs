@@ -66,6 +66,8 @@ pub struct FlowscopeApp {
     /// The file the scene came from or was saved to, watched for changes on disk.
     scene_file: Option<WatchedScene>,
     frame_times: VecDeque<Instant>,
+    /// When freed memory was last handed back to the system.
+    last_trim: Instant,
     last_frame: Option<Instant>,
     show_help: bool,
     /// Set when runs restart: the plane camera frames the data once it has arrived.
@@ -76,6 +78,21 @@ pub struct FlowscopeApp {
     distances: DistancesWindow,
     sweep: SweepWindow,
     draw: DrawTool,
+}
+
+/// How often the window hands freed memory back to the system.
+const TRIM_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The window stays open for a lecture while runs, exports and sweeps come and go, each freeing
+/// what it used on threads of its own. glibc keeps freed memory in per-thread arenas (the more
+/// so as `main` raises the trim threshold for training's sake), so the window's resident memory
+/// would only ever grow; this returns what is free.
+fn return_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// How long a notice stays in the status line.
@@ -157,6 +174,7 @@ impl FlowscopeApp {
             presentation: false,
             notice: None,
             scene_file: None,
+            last_trim: Instant::now(),
             frame_times: VecDeque::new(),
             last_frame: None,
             show_help: false,
@@ -570,6 +588,10 @@ impl FlowscopeApp {
             if let Some(notice) = run.notice.take() {
                 self.notice = Some((notice, Instant::now()));
             }
+        }
+        if now.duration_since(self.last_trim) > TRIM_EVERY {
+            return_freed_memory();
+            self.last_trim = now;
         }
         self.keyboard(&ctx);
         self.dropped_files(&ctx);
