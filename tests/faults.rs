@@ -16,7 +16,7 @@ fn flowscope() -> Command {
 }
 
 /// `flowscope args…` where no file may grow past `limit_bytes`, as on a disk that is full.
-fn on_a_full_disk(args: &[&str], limit_bytes: u64) -> Output {
+fn on_a_full_disk<S: AsRef<std::ffi::OsStr>>(args: &[S], limit_bytes: u64) -> Output {
     let mut command = flowscope();
     command.args(args);
     // SAFETY: only async-signal-safe calls (setrlimit, signal) between fork and exec.
@@ -77,6 +77,27 @@ fn names_in(dir: &Path) -> Vec<String> {
     names
 }
 
+/// `export` of `scene` to `out`: 320×240, `seconds` long.
+fn small_export(scene: &str, out: &Path, seconds: u32) -> Vec<String> {
+    let out = out.to_string_lossy();
+    let seconds = seconds.to_string();
+    [
+        "export",
+        "--scene",
+        scene,
+        "--out",
+        &out,
+        "--width",
+        "320",
+        "--height",
+        "240",
+        "--duration-secs",
+        &seconds,
+    ]
+    .map(str::to_string)
+    .to_vec()
+}
+
 /// Panics unless `run_dir` holds a checkpoint the window and the CLI can open.
 fn loads(run_dir: &Path) {
     if let Err(error) =
@@ -111,22 +132,7 @@ fn an_export_onto_a_full_disk_fails_cleanly_and_keeps_the_file_it_would_replace(
     for name in ["flow.mp4", "flow.gif"] {
         let out = videos.join(name);
         std::fs::write(&out, b"last week's video").unwrap();
-        let output = on_a_full_disk(
-            &[
-                "export",
-                "--scene",
-                &scene,
-                "--out",
-                &out.to_string_lossy(),
-                "--width",
-                "320",
-                "--height",
-                "240",
-                "--duration-secs",
-                "2",
-            ],
-            32 * 1024,
-        );
+        let output = on_a_full_disk(&small_export(&scene, &out, 2), 32 * 1024);
         let error = one_clear_sentence(&output, name);
         assert!(error.contains("File too large"), "{error}");
         assert_eq!(
@@ -243,19 +249,7 @@ fn removing_the_output_folder_during_an_export_is_reported_in_one_sentence() {
     std::fs::create_dir(&videos).unwrap();
     let out = videos.join("flow.gif");
     let child = flowscope()
-        .args([
-            "export",
-            "--scene",
-            &scene,
-            "--out",
-            &out.to_string_lossy(),
-            "--width",
-            "320",
-            "--height",
-            "240",
-            "--duration-secs",
-            "30",
-        ])
+        .args(small_export(&scene, &out, 30))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
