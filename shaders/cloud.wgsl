@@ -17,7 +17,7 @@ struct Cloud {
     trail_frames: u32,
 }
 
-@group(1) @binding(0) var<uniform> cloud: Cloud;
+@group(1) @binding(0) var<storage, read> cloud: Cloud;
 // Row-major [count, frames, dim]: each particle's states side by side.
 @group(1) @binding(1) var<storage, read> positions: array<f32>;
 // One packed RGBA8 colour per particle.

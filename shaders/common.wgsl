@@ -28,7 +28,9 @@ struct View {
     _pad2: f32,
 }
 
-@group(0) @binding(0) var<uniform> view: View;
+// Read-only storage, not a uniform, like every parameter block here: lavapipe recompiles (and
+// leaks) a shader whose branches read a uniform each time a new uniform buffer is bound (view.rs).
+@group(0) @binding(0) var<storage, read> view: View;
 
 // A pipeline made for one view mode fixes it here when it is created (the splat passes, whose
 // inner loops then test nothing at run time); the others read it from the view uniform.

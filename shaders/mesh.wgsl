@@ -12,7 +12,7 @@ struct Surface {
     density_alpha: f32,
 }
 
-@group(1) @binding(0) var<uniform> surface: Surface;
+@group(1) @binding(0) var<storage, read> surface: Surface;
 @group(1) @binding(1) var density: texture_2d<f32>;
 @group(1) @binding(2) var density_sampler: sampler;
 

@@ -446,7 +446,12 @@ fn sphere_heat_map_shows_on_the_near_side_and_follows_every_change() {
         [background[0], background[1], background[2]],
         "the smaller sphere no longer covers ({ex}, {ey})"
     );
-    assert_eq!(moved.at(100, 100), lit_sphere, "the centre is still sphere");
+    // The same shade (the head light faces the centre at any distance), to rounding.
+    let centre = moved.at(100, 100);
+    assert!(
+        (0..3).all(|c| centre[c].abs_diff(lit_sphere[c]) <= 2),
+        "the centre is still sphere: {centre:?}, was {lit_sphere:?}"
+    );
 }
 
 #[test]

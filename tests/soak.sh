@@ -2,7 +2,11 @@
 # A lecture long: drives the real window in a virtual X display for MINUTES and samples its
 # resident memory, open file descriptors and threads every few seconds.
 #
-#   tests/soak.sh [-m MINUTES] [-o DIR] [-- GUI-ARGS...]      (default 2 minutes, a fresh DIR)
+#   tests/soak.sh [-m MINUTES] [-o DIR] [-p PHASES] [-s KEYS] [-- GUI-ARGS...]   (default 2 minutes, a fresh DIR)
+#
+# -p keeps only the listed phases of each cycle (comma-separated: scene, training, export, compare,
+# presentation, resize, minimise, animation, reflow), and -s the scene keys cycled through (default
+# 1234567890), to find which one a growth comes from.
 #
 # Each cycle loads the next shipped scene (keys 1–9, 0), trains it, exports a video (E, Enter;
 # FLOWSCOPE_SAVE_DIR answers the save dialog), opens and leaves compare mode (C), toggles
@@ -19,13 +23,15 @@
 # panic and met the bars (the bars need two cycles after the warm-up; shorter runs report only).
 set -euo pipefail
 
-minutes=2 out=""
+minutes=2 out="" phases=scene,training,export,compare,presentation,resize,minimise,animation,reflow keys=1234567890
 while [[ $# -gt 0 ]]; do
   case $1 in
     -m) minutes=$2; shift 2 ;;
     -o) out=$2; shift 2 ;;
+    -p) phases=$2; shift 2 ;;
+    -s) keys=$2; shift 2 ;;
     --) shift; break ;;
-    *) echo "usage: tests/soak.sh [-m MINUTES] [-o DIR] [-- GUI-ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: tests/soak.sh [-m MINUTES] [-o DIR] [-p PHASES] [-s KEYS] [-- GUI-ARGS...]" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "$0")/.."
@@ -102,22 +108,27 @@ pause() {
 focus() { xdotool windowfocus --sync "$window" 2>/dev/null || true; }
 key() { focus; xdotool key --window "$window" "$@" 2>/dev/null || true; }
 
-scene_keys=(1 2 3 4 5 6 7 8 9 0)
+scene_keys=$keys
+wanted() { [[ ,$phases, == *,$1,* ]]; }
 export_stamps=""
 while (($(date +%s) < deadline)) && alive; do
-  phase=scene; key "${scene_keys[cycle % 10]}"; pause 2
-  phase=training; key space; pause 6
+  if wanted scene; then phase=scene; key "${scene_keys:cycle % ${#scene_keys}:1}"; pause 2; fi
+  if wanted training; then phase=training; key space; pause 6; fi
   # Written under the same name each time: its modification times count the exports.
-  phase=export; key e; sleep 1; key Return; pause 3
-  phase=compare; key c; pause 6; key c; pause 2
-  phase=presentation; key F11; pause 3; key Escape; pause 2
-  phase=resize; xdotool windowsize "$window" 8 8 2>/dev/null || true; pause 3
-  xdotool windowsize "$window" 1400 900 2>/dev/null || true; pause 3
-  phase=minimise; xdotool windowunmap "$window" 2>/dev/null || true; pause 3
-  xdotool windowmap "$window" 2>/dev/null || true; pause 3
-  phase=animation; key space; key t; pause 4; key t
+  if wanted export; then phase=export; key e; sleep 1; key Return; pause 3; fi
+  if wanted compare; then phase=compare; key c; pause 6; key c; pause 2; fi
+  if wanted presentation; then phase=presentation; key F11; pause 3; key Escape; pause 2; fi
+  if wanted resize; then
+    phase=resize; xdotool windowsize "$window" 8 8 2>/dev/null || true; pause 3
+    xdotool windowsize "$window" 1400 900 2>/dev/null || true; pause 3
+  fi
+  if wanted minimise; then
+    phase=minimise; xdotool windowunmap "$window" 2>/dev/null || true; pause 3
+    xdotool windowmap "$window" 2>/dev/null || true; pause 3
+  fi
+  if wanted animation; then phase=animation; key space; key t; pause 4; key t; fi
   # The first scene trained to its end and reflowed; by the end of the cycle the export is done.
-  phase=reflow; key 1; pause 1; key space; pause 45; key f; pause 10; key space
+  if wanted reflow; then phase=reflow; key 1; pause 1; key space; pause 45; key f; pause 10; key space; fi
   # The export (a 10 s MP4 at 720p) takes about two minutes here: it ends before the samples
   # that compare cycles are taken.
   phase=settle; pause 40

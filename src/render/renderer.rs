@@ -150,19 +150,6 @@ pub struct Renderer {
     pub(super) torus_square: GpuMesh,
 }
 
-fn uniform_entry(binding: u32, visibility: wgpu::ShaderStages) -> wgpu::BindGroupLayoutEntry {
-    wgpu::BindGroupLayoutEntry {
-        binding,
-        visibility,
-        ty: wgpu::BindingType::Buffer {
-            ty: wgpu::BufferBindingType::Uniform,
-            has_dynamic_offset: false,
-            min_binding_size: None,
-        },
-        count: None,
-    }
-}
-
 fn storage_entry(binding: u32) -> wgpu::BindGroupLayoutEntry {
     storage_entry_for(binding, ALL_STAGES, true)
 }
@@ -233,14 +220,13 @@ const ALPHA_BLEND: wgpu::BlendState = wgpu::BlendState {
 
 impl Renderer {
     pub fn new(device: &wgpu::Device) -> Self {
-        let all = ALL_STAGES;
         let view_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("flowscope view"),
-            entries: &[uniform_entry(0, all)],
+            entries: &[storage_entry(0)],
         });
         let cloud_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("flowscope cloud"),
-            entries: &[uniform_entry(0, all), storage_entry(1), storage_entry(2)],
+            entries: &[storage_entry(0), storage_entry(1), storage_entry(2)],
         });
         let canvas_write_layout =
             device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
@@ -262,7 +248,7 @@ impl Renderer {
         });
         let surface_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some("flowscope surface"),
-            entries: &[uniform_entry(0, all), texture_entry(1), sampler_entry(2)],
+            entries: &[storage_entry(0), texture_entry(1), sampler_entry(2)],
         });
         let sources = shader_sources();
         let module = |name: &str| {

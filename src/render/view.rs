@@ -457,12 +457,7 @@ pub struct ViewResources {
 
 impl ViewResources {
     pub fn new(renderer: &Renderer, device: &wgpu::Device) -> Self {
-        let view_uniform = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("flowscope view uniform"),
-            size: std::mem::size_of::<ViewUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let view_uniform = parameter_buffer::<ViewUniform>(device, "flowscope view uniform");
         let view_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some("flowscope view"),
             layout: &renderer.view_layout,
@@ -471,12 +466,8 @@ impl ViewResources {
                 resource: view_uniform.as_entire_binding(),
             }],
         });
-        let surface_uniform = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("flowscope surface uniform"),
-            size: std::mem::size_of::<SurfaceUniform>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
+        let surface_uniform =
+            parameter_buffer::<SurfaceUniform>(device, "flowscope surface uniform");
         let density_texture = density_texture(device, 1, 1);
         let surface_group = surface_group(renderer, device, &surface_uniform, &density_texture);
         Self {
@@ -670,16 +661,24 @@ fn storage_buffer(device: &wgpu::Device, label: &str, bytes: &[u8]) -> wgpu::Buf
     })
 }
 
+/// A buffer for one draw's parameters (a view, a cloud, a surface), bound as read-only storage
+/// rather than as a uniform: Mesa's lavapipe (22.3) compiles a new copy of a shader whose
+/// branches or loop bounds read a uniform each time a new uniform buffer is bound to it, and
+/// never frees the copies (a window training or animating grew by 10 MB a minute).
+fn parameter_buffer<T>(device: &wgpu::Device, label: &str) -> wgpu::Buffer {
+    device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: std::mem::size_of::<T>() as u64,
+        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+        mapped_at_creation: false,
+    })
+}
+
 fn upload_cloud(renderer: &Renderer, device: &wgpu::Device, cloud: &CloudData) -> Option<GpuCloud> {
     if cloud.is_empty() {
         return None;
     }
-    let uniform = device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some("flowscope cloud uniform"),
-        size: std::mem::size_of::<CloudUniform>() as u64,
-        usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
+    let uniform = parameter_buffer::<CloudUniform>(device, "flowscope cloud uniform");
     let (frames, positions) =
         fitting_frames(cloud, device.limits().max_storage_buffer_binding_size);
     let order = walk_order(&positions, frames, cloud.count, cloud.dim);
