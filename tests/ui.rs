@@ -247,6 +247,47 @@ fn exporting_from_the_window_writes_the_current_flow() {
     assert_eq!(harness.state().scene(), &quick_scene_saved(&run));
 }
 
+#[test]
+fn the_windows_exports_draw_on_its_own_device_one_after_another() {
+    let dir = tempfile::tempdir().unwrap();
+    let window_gpu = flowscope::render::Offscreen::new().expect("a GPU adapter for drawing");
+    let mut harness = harness(quick_scene());
+    harness
+        .state_mut()
+        .draw_exports_on(flowscope::ui::ExportGpu::new(
+            &window_gpu.device,
+            &window_gpu.queue,
+            "the test's device".into(),
+        ));
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    for (round, name) in ["first.gif", "second.mp4"].into_iter().enumerate() {
+        let out = dir.path().join(name);
+        let settings = flowscope::export::VideoSettings {
+            width: 96,
+            height: 64,
+            fps: 5,
+            duration_secs: 1.0,
+            ..Default::default()
+        };
+        harness.state_mut().start_export(out.clone(), settings);
+        run_until(&mut harness, "the export reports back", |app| {
+            app.notice()
+                .is_some_and(|n| n.starts_with("Export") && n.contains(name))
+        });
+        let notice = harness.state().notice().unwrap_or_default().to_string();
+        assert!(
+            notice.starts_with("Exported 5 frames"),
+            "export {round}: {notice}"
+        );
+        assert!(
+            std::fs::metadata(&out).unwrap().len() > 0,
+            "{name} is written"
+        );
+    }
+}
+
 fn quick_scene_saved(run: &std::path::Path) -> Scene {
     Scene::load(&run.join("scene.toml")).unwrap()
 }

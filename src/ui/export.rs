@@ -1,16 +1,19 @@
 //! The Export dialog: format, size, rate, length and what to record; the video renders on its
-//! own thread (with its own offscreen GPU device) while the window stays live, with a progress
-//! bar, an estimate of the time left and a Cancel button.
+//! own thread (on the window's GPU device) while the window stays live, with a progress bar, an
+//! estimate of the time left and a Cancel button.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use burn::tensor::Device;
 use eframe::egui;
 
-use crate::export::{Animation, ExportReport, ExportRun, Progress, VideoSettings, export_video};
+use crate::export::{
+    Animation, ExportReport, ExportRun, Progress, VideoSettings, export_video, export_video_on,
+};
+use crate::render::Offscreen;
 use crate::scene::Scene;
 use crate::session::Session;
 use crate::session::live::Command;
@@ -31,6 +34,40 @@ pub struct ExportDialog {
     settings: VideoSettings,
     caption: bool,
     job: Option<Job>,
+    /// Where videos are drawn; without it (no window: tests) each export opens a device.
+    gpu: Option<ExportGpu>,
+}
+
+/// The window's GPU device, on which every export draws. Its pipelines are made on the first
+/// export and kept: a device opened and closed per export cost a quarter second and, on
+/// lavapipe, 30–60 MB that closing it never gave back.
+#[derive(Clone)]
+pub struct ExportGpu {
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    adapter: String,
+    offscreen: Arc<OnceLock<Offscreen>>,
+}
+
+impl ExportGpu {
+    pub fn new(device: &wgpu::Device, queue: &wgpu::Queue, adapter: String) -> Self {
+        Self {
+            device: device.clone(),
+            queue: queue.clone(),
+            adapter,
+            offscreen: Arc::default(),
+        }
+    }
+
+    fn offscreen(&self) -> &Offscreen {
+        self.offscreen.get_or_init(|| {
+            Offscreen::on_device(
+                self.device.clone(),
+                self.queue.clone(),
+                format!("{}, the window's", self.adapter),
+            )
+        })
+    }
 }
 
 struct Job {
@@ -48,11 +85,17 @@ impl Default for ExportDialog {
             settings: VideoSettings::default(),
             caption: true,
             job: None,
+            gpu: None,
         }
     }
 }
 
 impl ExportDialog {
+    /// Draws every export on `gpu` from now on.
+    pub fn draw_on(&mut self, gpu: ExportGpu) {
+        self.gpu = Some(gpu);
+    }
+
     /// Shows the dialog (when open) and polls a running export. Returns a message for the
     /// status line when an export ends.
     pub fn ui(&mut self, ctx: &egui::Context, runs: &[Run], device: &Device) -> Option<String> {
@@ -241,6 +284,7 @@ impl ExportDialog {
             })
             .collect();
         let device = device.clone();
+        let gpu = self.gpu.clone();
         let (job_progress, job_cancel, job_out) = (progress.clone(), cancel.clone(), out.clone());
         let spawned = std::thread::Builder::new()
             .name("flowscope-export".into())
@@ -248,6 +292,7 @@ impl ExportDialog {
                 let result = render(
                     sources,
                     &device,
+                    gpu.as_ref(),
                     &settings,
                     &job_out,
                     &job_progress,
@@ -274,6 +319,7 @@ enum Source {
 fn render(
     sources: Vec<(Source, String)>,
     device: &Device,
+    gpu: Option<&ExportGpu>,
     settings: &VideoSettings,
     out: &std::path::Path,
     progress: &Mutex<Option<Progress>>,
@@ -296,10 +342,14 @@ fn render(
         };
         runs.push(ExportRun { session, label });
     }
-    export_video(&mut runs, settings, out, &mut |p| {
+    let mut report = |p: &Progress| {
         if let Ok(mut slot) = progress.lock() {
             *slot = Some(*p);
         }
         !cancel.load(Ordering::Relaxed)
-    })
+    };
+    match gpu {
+        Some(gpu) => export_video_on(gpu.offscreen(), &mut runs, settings, out, &mut report),
+        None => export_video(&mut runs, settings, out, &mut report),
+    }
 }

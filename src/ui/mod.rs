@@ -15,6 +15,7 @@ mod sweep;
 mod viewport;
 
 pub use app::{DeviceInfo, FlowscopeApp};
+pub use export::ExportGpu;
 pub use run::Run;
 pub use scenes::{SHIPPED, Variant, coupling_comparison, shipped};
 
