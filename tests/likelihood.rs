@@ -10,9 +10,18 @@ use flowscope::space::SpaceKind;
 
 /// A plane scene from the standard Gaussian to the moons, trained for `steps` steps.
 fn session(steps: usize) -> Session {
-    let mut scene = Scene::from_toml(
-        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"moons\"\n[model]\nwidth = 32\ndepth = 3\n",
+    session_with(
+        "[target]\nname = \"moons\"\n[model]\nwidth = 32\ndepth = 3\n",
+        steps,
     )
+}
+
+/// A plane scene from the standard Gaussian to the target and model in `toml`, trained for
+/// `steps` steps.
+fn session_with(toml: &str, steps: usize) -> Session {
+    let mut scene = Scene::from_toml(&format!(
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n{toml}"
+    ))
     .unwrap();
     scene.train.steps = steps;
     let mut session = Session::new(scene, &Device::flex()).unwrap();
@@ -40,7 +49,22 @@ fn velocity(session: &Session, x: [f64; 2], t: f64) -> [f64; 2] {
 
 #[test]
 fn the_exact_divergence_matches_finite_differences() {
-    let session = session(100);
+    // Each activation's derivative, and a conditional field (the null label's density).
+    for model in [
+        "activation = \"silu\"",
+        "activation = \"selu\"",
+        "activation = \"relu\"",
+        "activation = \"selu\"\nlabels = 8",
+    ] {
+        let session = session_with(
+            &format!("[target]\nname = \"8gaussians\"\n[model]\nwidth = 32\ndepth = 3\n{model}\n"),
+            100,
+        );
+        divergence_matches_finite_differences(&session, model);
+    }
+}
+
+fn divergence_matches_finite_differences(session: &Session, model: &str) {
     let x = [0.3, -0.7, 1.5, 0.2, -2.0, 1.1];
     for t in [0.0, 0.4, 0.9] {
         let (v, divergence) = session
@@ -48,15 +72,15 @@ fn the_exact_divergence_matches_finite_differences() {
             .unwrap();
         for (p, point) in x.chunks(2).enumerate() {
             let h = 1e-3;
-            let at = |dx: f64, dy: f64| velocity(&session, [point[0] + dx, point[1] + dy], t);
+            let at = |dx: f64, dy: f64| velocity(session, [point[0] + dx, point[1] + dy], t);
             let numeric = (at(h, 0.0)[0] - at(-h, 0.0)[0]) / (2.0 * h)
                 + (at(0.0, h)[1] - at(0.0, -h)[1]) / (2.0 * h);
             assert!(
                 (numeric - divergence[p]).abs() < 1e-2 * (1.0 + numeric.abs()),
-                "t = {t}: {numeric} vs {}",
+                "{model}, t = {t}: {numeric} vs {}",
                 divergence[p]
             );
-            let direct = velocity(&session, [point[0], point[1]], t);
+            let direct = velocity(session, [point[0], point[1]], t);
             assert!((direct[0] - v[2 * p]).abs() < 1e-5 && (direct[1] - v[2 * p + 1]).abs() < 1e-5);
         }
     }

@@ -22,4 +22,7 @@ impl SpaceModel for EuclideanModel {
     fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw
     }
+    fn is_chart_free(&self) -> bool {
+        true
+    }
 }

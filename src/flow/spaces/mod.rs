@@ -33,6 +33,11 @@ pub trait SpaceModel: Send + Sync {
     /// The velocity at `x` from the raw output: a tangent vector of the space.
     /// # Shapes: x `[N, dim]`, raw `[N, output_dim]` → `[N, dim]`.
     fn velocity(&self, x: Tensor<2>, raw: Tensor<2>) -> Tensor<2>;
+    /// Whether the features are the coordinates and the velocity is the raw output, as they
+    /// are (then the divergence is the network's own Jacobian trace).
+    fn is_chart_free(&self) -> bool {
+        false
+    }
     /// The velocity networks this space can train.
     fn networks(&self) -> &'static [Network] {
         &[Network::Mlp]

@@ -20,6 +20,9 @@ impl SpaceModel for PlaneModel {
     fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw
     }
+    fn is_chart_free(&self) -> bool {
+        true
+    }
     fn networks(&self) -> &'static [Network] {
         &[Network::Mlp, Network::GroupAveraged]
     }
