@@ -45,13 +45,8 @@ mkdir -p "$out/saves" "$out/config" "$out/runtime"
 chmod 700 "$out/runtime"
 out=$(cd "$out" && pwd)
 
-# A display number nobody holds.
-display=""
-for n in $(seq 60 160); do
-  if [[ ! -e /tmp/.X$n-lock && ! -e /tmp/.X11-unix/X$n ]]; then display=:$n; break; fi
-done
-[[ -n $display ]] || { echo "soak: no free X display number" >&2; exit 2; }
-Xvfb "$display" -screen 0 1600x1000x24 -nolisten tcp >"$out/xvfb.log" 2>&1 &
+# Xvfb picks a display number nobody holds (two soaks at once get two displays).
+Xvfb -displayfd 3 -screen 0 1600x1000x24 -nolisten tcp 3>"$out/display" >"$out/xvfb.log" 2>&1 &
 xvfb=$!
 app=""
 cleanup() {
@@ -63,6 +58,9 @@ cleanup() {
   kill "$xvfb" 2>/dev/null || true
 }
 trap cleanup EXIT
+for _ in $(seq 100); do [[ -s $out/display ]] && break; sleep 0.1; done
+[[ -s $out/display ]] || { echo "soak: the virtual display did not start:" >&2; cat "$out/xvfb.log" >&2; exit 2; }
+display=:$(head -n 1 "$out/display")
 for _ in $(seq 50); do xdotool -v >/dev/null 2>&1 && DISPLAY=$display xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
 
 export DISPLAY=$display XDG_CONFIG_HOME=$out/config XDG_RUNTIME_DIR=$out/runtime
