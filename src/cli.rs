@@ -535,6 +535,13 @@ struct BenchArgs {
     device: DeviceChoice,
 }
 
+impl Cli {
+    /// Whether this command line opens the window (no command, or `gui`).
+    pub fn opens_window(&self) -> bool {
+        matches!(self.command, None | Some(Command::Gui(_)))
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         None => gui(GuiArgs {
