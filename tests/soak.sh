@@ -10,7 +10,7 @@
 #
 # Each cycle loads the next shipped scene (keys 1–9, 0), trains it, exports a video (E, Enter;
 # FLOWSCOPE_SAVE_DIR answers the save dialog), opens and leaves compare mode (C), toggles
-# presentation mode (F11, Esc), resizes the window to 8×8 pixels and back, unmaps and maps it
+# presentation mode (F11, Esc), resizes the window in a burst, then to 8×8 pixels and back, unmaps and maps it
 # (minimise and restore: no window manager runs here), plays the animation (T), then loads the
 # first scene, trains it to its end and reflows it (F), and waits for the export to finish, so
 # every cycle ends in the same state.
@@ -117,7 +117,12 @@ while (($(date +%s) < deadline)) && alive; do
   if wanted compare; then phase=compare; key c; pause 6; key c; pause 2; fi
   if wanted presentation; then phase=presentation; key F11; pause 3; key Escape; pause 2; fi
   if wanted resize; then
-    phase=resize; xdotool windowsize "$window" 8 8 2>/dev/null || true; pause 3
+    # A burst of resizes (a projector plugged in, a window dragged), while the export draws.
+    phase=resize
+    for size in "900 600" "1400 900" "1000 700" "1400 900" "700 500" "1400 900"; do
+      xdotool windowsize "$window" $size 2>/dev/null || true; sleep 0.3
+    done
+    xdotool windowsize "$window" 8 8 2>/dev/null || true; pause 3
     xdotool windowsize "$window" 1400 900 2>/dev/null || true; pause 3
   fi
   if wanted minimise; then

@@ -248,17 +248,9 @@ fn exporting_from_the_window_writes_the_current_flow() {
 }
 
 #[test]
-fn the_windows_exports_draw_on_its_own_device_one_after_another() {
+fn the_windows_exports_one_after_another_share_one_device() {
     let dir = tempfile::tempdir().unwrap();
-    let window_gpu = flowscope::render::Offscreen::new().expect("a GPU adapter for drawing");
     let mut harness = harness(quick_scene());
-    harness
-        .state_mut()
-        .draw_exports_on(flowscope::ui::ExportGpu::new(
-            &window_gpu.device,
-            &window_gpu.queue,
-            "the test's device".into(),
-        ));
     run_until(&mut harness, "the first snapshot arrives", |app| {
         app.runs()[0].snapshot.is_some()
     });

@@ -22,21 +22,11 @@ impl Offscreen {
     /// returns), as the window does, so a GPU run's export needs no second device.
     pub fn sharing(setup: &burn::tensor::wgpu::WgpuSetup) -> Self {
         let info = setup.adapter.get_info();
-        Self::on_device(
-            setup.device.clone(),
-            setup.queue.clone(),
-            format!("{} [{:?}], shared with training", info.name, info.backend),
-        )
-    }
-
-    /// Draws with a device opened elsewhere (the window's, for its exports); `adapter` names it
-    /// in reports.
-    pub fn on_device(device: wgpu::Device, queue: wgpu::Queue, adapter: String) -> Self {
         Self {
-            renderer: Renderer::new(&device),
-            device,
-            queue,
-            adapter,
+            renderer: Renderer::new(&setup.device),
+            device: setup.device.clone(),
+            queue: setup.queue.clone(),
+            adapter: format!("{} [{:?}], shared with training", info.name, info.backend),
         }
     }
 

@@ -1,18 +1,16 @@
 //! The Export dialog: format, size, rate, length and what to record; the video renders on its
-//! own thread (on the window's GPU device) while the window stays live, with a progress bar, an
-//! estimate of the time left and a Cancel button.
+//! own thread (on a GPU device of its own, opened on the first export and kept) while the window
+//! stays live, with a progress bar, an estimate of the time left and a Cancel button.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use burn::tensor::Device;
 use eframe::egui;
 
-use crate::export::{
-    Animation, ExportReport, ExportRun, Progress, VideoSettings, export_video, export_video_on,
-};
+use crate::export::{Animation, ExportReport, ExportRun, Progress, VideoSettings, export_video_on};
 use crate::render::Offscreen;
 use crate::scene::Scene;
 use crate::session::Session;
@@ -34,39 +32,28 @@ pub struct ExportDialog {
     settings: VideoSettings,
     caption: bool,
     job: Option<Job>,
-    /// Where videos are drawn; without it (no window: tests) each export opens a device.
-    gpu: Option<ExportGpu>,
+    gpu: ExportGpu,
 }
 
-/// The window's GPU device, on which every export draws. Its pipelines are made on the first
-/// export and kept: a device opened and closed per export cost a quarter second and, on
-/// lavapipe, 30–60 MB that closing it never gave back.
-#[derive(Clone)]
-pub struct ExportGpu {
-    device: wgpu::Device,
-    queue: wgpu::Queue,
-    adapter: String,
-    offscreen: Arc<OnceLock<Offscreen>>,
-}
+/// The GPU device exports draw on: opened on the first export and kept. Not the window's: wgpu
+/// cannot resize the window's surface while another thread submits work to its device (the
+/// soak crashed on it). And not one per export: that cost a quarter second and, on lavapipe, a
+/// new driver instance with its threads and compiled pipelines each time.
+#[derive(Clone, Default)]
+struct ExportGpu(Arc<Mutex<Option<Arc<Offscreen>>>>);
 
 impl ExportGpu {
-    pub fn new(device: &wgpu::Device, queue: &wgpu::Queue, adapter: String) -> Self {
-        Self {
-            device: device.clone(),
-            queue: queue.clone(),
-            adapter,
-            offscreen: Arc::default(),
+    fn offscreen(&self) -> crate::Result<Arc<Offscreen>> {
+        let mut slot = self
+            .0
+            .lock()
+            .map_err(|_| crate::Error::Internal("an export thread panicked".into()))?;
+        if let Some(gpu) = slot.as_ref() {
+            return Ok(gpu.clone());
         }
-    }
-
-    fn offscreen(&self) -> &Offscreen {
-        self.offscreen.get_or_init(|| {
-            Offscreen::on_device(
-                self.device.clone(),
-                self.queue.clone(),
-                format!("{}, the window's", self.adapter),
-            )
-        })
+        let gpu = Arc::new(Offscreen::new()?);
+        *slot = Some(gpu.clone());
+        Ok(gpu)
     }
 }
 
@@ -85,17 +72,12 @@ impl Default for ExportDialog {
             settings: VideoSettings::default(),
             caption: true,
             job: None,
-            gpu: None,
+            gpu: ExportGpu::default(),
         }
     }
 }
 
 impl ExportDialog {
-    /// Draws every export on `gpu` from now on.
-    pub fn draw_on(&mut self, gpu: ExportGpu) {
-        self.gpu = Some(gpu);
-    }
-
     /// Shows the dialog (when open) and polls a running export. Returns a message for the
     /// status line when an export ends.
     pub fn ui(&mut self, ctx: &egui::Context, runs: &[Run], device: &Device) -> Option<String> {
@@ -292,7 +274,7 @@ impl ExportDialog {
                 let result = render(
                     sources,
                     &device,
-                    gpu.as_ref(),
+                    &gpu,
                     &settings,
                     &job_out,
                     &job_progress,
@@ -319,7 +301,7 @@ enum Source {
 fn render(
     sources: Vec<(Source, String)>,
     device: &Device,
-    gpu: Option<&ExportGpu>,
+    gpu: &ExportGpu,
     settings: &VideoSettings,
     out: &std::path::Path,
     progress: &Mutex<Option<Progress>>,
@@ -348,8 +330,11 @@ fn render(
         }
         !cancel.load(Ordering::Relaxed)
     };
-    match gpu {
-        Some(gpu) => export_video_on(gpu.offscreen(), &mut runs, settings, out, &mut report),
-        None => export_video(&mut runs, settings, out, &mut report),
-    }
+    export_video_on(
+        gpu.offscreen()?.as_ref(),
+        &mut runs,
+        settings,
+        out,
+        &mut report,
+    )
 }

@@ -15,7 +15,6 @@ mod sweep;
 mod viewport;
 
 pub use app::{DeviceInfo, FlowscopeApp};
-pub use export::ExportGpu;
 pub use run::Run;
 pub use scenes::{SHIPPED, Variant, coupling_comparison, shipped};
 

@@ -12,7 +12,7 @@ use eframe::egui;
 use super::controls::TimeControl;
 use super::distances::DistancesWindow;
 use super::draw::DrawTool;
-use super::export::{ExportDialog, ExportGpu};
+use super::export::ExportDialog;
 use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
 use super::scenes::{self, Variant};
@@ -140,25 +140,13 @@ impl FlowscopeApp {
             .as_deref()
             .and_then(|path| Scene::load(path).ok())
             .unwrap_or_else(|| scenes::shipped(1).unwrap_or_default());
-        let mut app = Self::with_scene(
+        Self::with_scene(
             &cc.egui_ctx,
             device,
-            DeviceInfo {
-                training,
-                adapter: adapter.clone(),
-            },
+            DeviceInfo { training, adapter },
             scene,
             last_scene_file,
-        );
-        if let Some(state) = &cc.wgpu_render_state {
-            app.draw_exports_on(ExportGpu::new(&state.device, &state.queue, adapter));
-        }
-        app
-    }
-
-    /// Draws every export on `gpu` (the window's device) instead of a device of its own.
-    pub fn draw_exports_on(&mut self, gpu: ExportGpu) {
-        self.export.draw_on(gpu);
+        )
     }
 
     /// The app without a window (tests): runs train, views draw nothing.
