@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use burn::tensor::Device;
 use eframe::egui;
@@ -40,20 +40,15 @@ pub struct ExportDialog {
 /// soak crashed on it). And not one per export: that cost a quarter second and, on lavapipe, a
 /// new driver instance with its threads and compiled pipelines each time.
 #[derive(Clone, Default)]
-struct ExportGpu(Arc<Mutex<Option<Arc<Offscreen>>>>);
+struct ExportGpu(Arc<OnceLock<Offscreen>>);
 
 impl ExportGpu {
-    fn offscreen(&self) -> crate::Result<Arc<Offscreen>> {
-        let mut slot = self
-            .0
-            .lock()
-            .map_err(|_| crate::Error::Internal("an export thread panicked".into()))?;
-        if let Some(gpu) = slot.as_ref() {
-            return Ok(gpu.clone());
+    fn offscreen(&self) -> crate::Result<&Offscreen> {
+        if let Some(gpu) = self.0.get() {
+            return Ok(gpu);
         }
-        let gpu = Arc::new(Offscreen::new()?);
-        *slot = Some(gpu.clone());
-        Ok(gpu)
+        let gpu = Offscreen::new()?;
+        Ok(self.0.get_or_init(|| gpu))
     }
 }
 
@@ -241,6 +236,10 @@ impl ExportDialog {
         let progress = Arc::new(Mutex::new(None));
         let cancel = Arc::new(AtomicBool::new(false));
         let (finished, done) = channel();
+        // Hand-over folders are named per export: two windows' exports in one process (as in the
+        // tests) would otherwise share one, and the first to finish would remove it.
+        static EXPORTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let export = EXPORTS.fetch_add(1, Ordering::Relaxed);
         // Each run hands over a checkpoint of its current weights (flow) or its scene (training).
         let sources: Vec<(Source, String)> = runs
             .iter()
@@ -251,7 +250,7 @@ impl ExportDialog {
                     Animation::Flow => {
                         let (reply, answer) = channel();
                         let dir = std::env::temp_dir().join(format!(
-                            "flowscope-export-{}-{}",
+                            "flowscope-export-{}-{export}-{}",
                             std::process::id(),
                             run.gpu_key
                         ));
@@ -330,11 +329,5 @@ fn render(
         }
         !cancel.load(Ordering::Relaxed)
     };
-    export_video_on(
-        gpu.offscreen()?.as_ref(),
-        &mut runs,
-        settings,
-        out,
-        &mut report,
-    )
+    export_video_on(gpu.offscreen()?, &mut runs, settings, out, &mut report)
 }
