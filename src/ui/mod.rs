@@ -11,6 +11,7 @@ mod histograms;
 mod plots;
 mod run;
 mod scenes;
+mod surface;
 mod sweep;
 mod viewport;
 
@@ -61,6 +62,7 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
         dithering: false,
         ..Default::default()
     };
+    options.wgpu_options.surface = surface::SURFACE;
     if training.shared.is_none() {
         // Vulkan, Metal or DX12 only: the views read storage buffers in their vertex shaders,
         // which wgpu's GL backend (the fallback where no Vulkan driver is installed) cannot.
@@ -70,7 +72,7 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
         options.wgpu_options.wgpu_setup = egui_wgpu::WgpuSetup::CreateNew(setup);
     }
     if let Some(setup) = training.shared {
-        tolerate_busy_resizes(&setup.device);
+        surface::watch_configures(&setup.device);
         // Draw with the device burn trains on.
         options.wgpu_options.wgpu_setup =
             egui_wgpu::WgpuSetup::Existing(egui_wgpu::WgpuSetupExisting {
@@ -97,25 +99,4 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
             "could not open the window ({e}); it needs a Vulkan, Metal or DirectX 12 driver (on Linux, Mesa's mesa-vulkan-drivers will do), and without one the command line works: see `flowscope --help`"
         ))
     })
-}
-
-/// wgpu reconfigures the window's surface (on a resize, or when the window is restored) only
-/// once the device's queue is empty, and calls it an error when burn's training thread
-/// submitted work meanwhile: harmless (the surface keeps its old size, and the next frame
-/// reconfigures it again), but the device's error handler panics on every error. This one
-/// passes over that race, said once, and panics on anything else as wgpu's own handler does.
-fn tolerate_busy_resizes(device: &wgpu::Device) {
-    static SAID: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-    device.on_uncaptured_error(std::sync::Arc::new(|error: wgpu::Error| {
-        let text = error.to_string();
-        if text.contains("Surface::configure") && text.contains("come idle") {
-            if !SAID.swap(true, std::sync::atomic::Ordering::Relaxed) {
-                eprintln!(
-                    "note: the window waited to resize while the GPU was training (retried on the next frame)"
-                );
-            }
-            return;
-        }
-        panic!("wgpu error: {error}");
-    }));
 }

@@ -16,6 +16,7 @@ use super::export::ExportDialog;
 use super::plots::{PathMetric, plots_ui};
 use super::run::{RUN_COLOURS, Run};
 use super::scenes::{self, Variant};
+use super::surface::SurfaceRepair;
 use super::sweep::SweepWindow;
 use super::viewport::GpuViews;
 use crate::coupling::{CouplingConfig, CouplingMethod, ReflowConfig};
@@ -41,6 +42,8 @@ pub struct DeviceInfo {
 }
 
 pub struct FlowscopeApp {
+    /// First, so that it is dropped (letting burn's runner go) before the runs are.
+    surface: SurfaceRepair,
     device: Device,
     info: DeviceInfo,
     /// The scene being edited: the single run's, or the base of every compare run.
@@ -158,6 +161,7 @@ impl FlowscopeApp {
         last_scene_file: Option<PathBuf>,
     ) -> Self {
         let mut app = Self {
+            surface: SurfaceRepair::default(),
             device,
             info,
             sent_scene: scene.clone(),
@@ -653,8 +657,10 @@ fn unfilled_panel(style: &egui::Style) -> egui::Frame {
 }
 
 impl eframe::App for FlowscopeApp {
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        self.surface.resume();
         self.frame_ui(ui);
+        self.surface.before_paint(&self.device, frame, ui.ctx());
     }
 
     /// The panels' colour: they are drawn without a fill of their own (`unfilled_panel`).
