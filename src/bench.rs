@@ -1,14 +1,14 @@
 //! `flowscope bench`: the speed figures the README reports, measured on this machine.
 
 use std::collections::BTreeMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::Result;
 use crate::coupling::{CouplingMethod, PairedApproach, matched_cost, optimal_assignment};
-use crate::data::{DistConfig, build_sampler};
+use crate::data::{DistConfig, Points, build_sampler};
 use crate::flow::{Activation, Solver};
 use crate::rng::Rng;
 use crate::scene::Scene;
@@ -42,6 +42,82 @@ pub struct BenchReport {
     /// scene's model), and for the window's coarse (48², 4 steps) and fine (96², 8 steps)
     /// density grids.
     pub likelihood_s: BTreeMap<String, f64>,
+    /// Training steps per second of the bench scene as the window's worker trains it
+    /// (snapshots included), with the density view off and on at 128².
+    pub live_training_steps_per_sec: BTreeMap<String, f64>,
+}
+
+/// The cells across the window's live density grid on the plane.
+const LIVE_DENSITY_SIDE: u32 = 128;
+
+/// How the window's worker keeps a density view fresh while it trains.
+struct LiveDensity {
+    /// Seconds between fresh densities, after the first.
+    mean_interval: f64,
+    longest_interval: f64,
+    steps_per_sec: f64,
+}
+
+/// Trains the bench scene on a live session (the window's worker) for `watch`, with the
+/// density view asked for on a `side`² grid of 4 RK4 steps over [−5, 5]² (none when `side`
+/// is 0), and times the fresh densities as they arrive.
+fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveDensity> {
+    use crate::session::live::{Command, DensityRequest, LiveSession, Start};
+    let mut scene = bench_scene(CouplingMethod::Independent);
+    scene.train.steps = 1_000_000;
+    let live = LiveSession::start(
+        Start::Fresh(Box::new(scene)),
+        device.clone(),
+        &crate::session::Turns::default(),
+        || {},
+    )?;
+    if side > 0 {
+        let (min, max) = (-5.0f32, 5.0f32);
+        let cell = (max - min) / side as f32;
+        let coordinates = (0..side * side)
+            .flat_map(|i| {
+                let (column, row) = (i % side, i / side);
+                [
+                    f64::from(min + (column as f32 + 0.5) * cell),
+                    f64::from(min + (row as f32 + 0.5) * cell),
+                ]
+            })
+            .collect();
+        live.send(Command::Density(Some(std::sync::Arc::new(
+            DensityRequest {
+                t: 1.0,
+                points: Points::new(2, coordinates, None),
+                cells: (0..(side * side) as usize).collect(),
+                resolution: side,
+                min: [min; 2],
+                max: [max; 2],
+                steps: 4,
+            },
+        ))));
+    }
+    live.send(Command::Play);
+    let start = Instant::now();
+    let (mut arrivals, mut last_step, mut steps_per_sec) = (Vec::new(), None, 0.0);
+    while start.elapsed() < watch {
+        for snapshot in live.receive() {
+            steps_per_sec = snapshot.steps_per_sec;
+            let step = snapshot.model_density.as_ref().map(|density| density.step);
+            if step.is_some() && step != last_step {
+                last_step = step;
+                arrivals.push(Instant::now());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let intervals: Vec<f64> = arrivals
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0]).as_secs_f64())
+        .collect();
+    Ok(LiveDensity {
+        mean_interval: intervals.iter().sum::<f64>() / intervals.len().max(1) as f64,
+        longest_interval: intervals.iter().copied().fold(0.0, f64::max),
+        steps_per_sec,
+    })
 }
 
 /// The spectrum timings: K = 25 and K = 200 on a 20k-vertex sphere (K = 25 only when quick).
@@ -201,12 +277,29 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
         format!("1000 points, {rk4_steps} rk4"),
         start.elapsed().as_secs_f64(),
     );
-    for (name, side, steps) in [("grid 48, 4 rk4", 48, 4), ("grid 96, 8 rk4", 96, 8)] {
+    for (name, side, steps) in [
+        ("grid 48, 4 rk4", 48, 4),
+        ("grid 96, 8 rk4", 96, 8),
+        ("grid 128, 4 rk4", 128, 4),
+        ("grid 160, 8 rk4", 160, 8),
+    ] {
         let grid = gaussian.sample(side * side, &mut rng);
         let start = Instant::now();
         session.log_density_at(&grid, 1.0, rk4(steps), exact)?;
         likelihood_s.insert(name.into(), start.elapsed().as_secs_f64());
     }
+
+    let watch = Duration::from_secs(if quick { 4 } else { 15 });
+    let live = live_density(device, LIVE_DENSITY_SIDE, watch)?;
+    likelihood_s.insert("live grid 128: mean refresh".into(), live.mean_interval);
+    likelihood_s.insert(
+        "live grid 128: longest refresh".into(),
+        live.longest_interval,
+    );
+    let without = live_density(device, 0, watch)?;
+    let mut live_training_steps_per_sec = BTreeMap::new();
+    live_training_steps_per_sec.insert("density view off".into(), without.steps_per_sec);
+    live_training_steps_per_sec.insert("density view 128".into(), live.steps_per_sec);
 
     let mut report = BenchReport {
         train_steps_per_sec_independent,
@@ -219,6 +312,7 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
         cloud_train_steps_per_sec: BTreeMap::new(),
         mesh_spectrum_s: BTreeMap::new(),
         likelihood_s,
+        live_training_steps_per_sec,
     };
     cloud_figures(quick, &mut report, device)?;
     mesh_figures(quick, &mut report)?;

@@ -617,3 +617,85 @@ fn gaussian_to_gaussian_learns_the_closed_form_density() {
         "model NLL {nll}, data NLL {data_nll}"
     );
 }
+
+#[test]
+fn plain_plane_models_have_cheap_densities_and_others_do_not() {
+    let cheap = |toml: &str| {
+        let scene = Scene::from_toml(toml).unwrap();
+        Session::new(scene, &Device::flex())
+            .unwrap()
+            .density_is_cheap()
+    };
+    let plane = "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"8gaussians\"\n";
+    assert!(cheap(plane), "a plain MLP on the plane takes forward mode");
+    assert!(
+        !cheap(&format!(
+            "symmetry = \"d8\"\n{plane}[model]\nnetwork = \"group-averaged\"\n"
+        )),
+        "a group-averaged model takes the backward passes"
+    );
+    assert!(
+        !cheap("space = \"sphere\"\n[source]\nname = \"uniform\"\n[target]\nname = \"vmf\"\n"),
+        "the sphere's chart is not its features"
+    );
+}
+
+/// The window's worker with the density view on: fresh densities keep arriving while it
+/// trains, and training goes on between them.
+#[test]
+fn a_live_density_view_refreshes_while_training_goes_on() {
+    use flowscope::session::Turns;
+    use flowscope::session::live::{Command, DensityRequest, LiveSession, Start};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let mut scene = Scene::from_toml(
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"8gaussians\"\n",
+    )
+    .unwrap();
+    scene.train.steps = 1_000_000;
+    scene.train.batch = 128;
+    scene.eval.points = 200;
+    let live = LiveSession::start(
+        Start::Fresh(Box::new(scene)),
+        Device::flex(),
+        &Turns::default(),
+        || {},
+    )
+    .unwrap();
+    let side = 32u32;
+    let coordinates = (0..side * side)
+        .flat_map(|i| [f64::from(i % side) / 4.0 - 4.0, f64::from(i / side) / 4.0 - 4.0])
+        .collect();
+    live.send(Command::Density(Some(Arc::new(DensityRequest {
+        t: 1.0,
+        points: Points::new(2, coordinates, None),
+        cells: (0..(side * side) as usize).collect(),
+        resolution: side,
+        min: [-4.0; 2],
+        max: [4.0; 2],
+        steps: 4,
+    }))));
+    live.send(Command::Play);
+    let (mut density_steps, mut cheap) = (Vec::new(), false);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while density_steps.len() < 4 && Instant::now() < deadline {
+        for snapshot in live.receive() {
+            cheap = snapshot.cheap_density;
+            if let Some(density) = &snapshot.model_density {
+                assert_eq!(density.log_density.len(), (side * side) as usize);
+                assert!(density.log_density.iter().all(|v| v.is_finite()));
+                if density_steps.last() != Some(&density.step) {
+                    density_steps.push(density.step);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(cheap, "the plane's MLP is marked cheap");
+    assert_eq!(density_steps.len(), 4, "densities arrived: {density_steps:?}");
+    assert!(
+        density_steps.windows(2).all(|pair| pair[1] > pair[0] + 10),
+        "training went on between densities: {density_steps:?}"
+    );
+}

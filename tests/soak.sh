@@ -2,11 +2,13 @@
 # A lecture long: drives the real window in a virtual X display for MINUTES and samples its
 # resident memory, open file descriptors and threads every few seconds.
 #
-#   tests/soak.sh [-m MINUTES] [-o DIR] [-p PHASES] [-s KEYS] [-- GUI-ARGS...]   (default 2 minutes, a fresh DIR)
+#   tests/soak.sh [-m MINUTES] [-o DIR] [-p PHASES] [-s KEYS] [-t] [-- GUI-ARGS...]   (default 2 minutes, a fresh DIR)
 #
 # -p keeps only the listed phases of each cycle (comma-separated: scene, training, export, compare,
 # presentation, resize, minimise, animation, reflow), and -s the scene keys cycled through (default
-# 1234567890), to find which one a growth comes from.
+# 1234567890), to find which one a growth comes from. -t starts with a tour of every scene (its
+# key, a few seconds of training, compare mode on and off: about two minutes), as a lecturer's
+# first clicks, so that the cycles compare states reached after every scene was loaded once.
 #
 # Each cycle loads the next shipped scene (keys 1–9, 0), trains it, exports a video (E, Enter;
 # FLOWSCOPE_SAVE_DIR answers the save dialog), opens and leaves compare mode (C), toggles
@@ -23,15 +25,16 @@
 # panic and met the bars (the bars need two cycles after the warm-up; shorter runs report only).
 set -euo pipefail
 
-minutes=2 out="" phases=scene,training,export,compare,presentation,resize,minimise,animation,reflow keys=1234567890
+minutes=2 out="" phases=scene,training,export,compare,presentation,resize,minimise,animation,reflow keys=1234567890 tour=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     -m) minutes=$2; shift 2 ;;
     -o) out=$2; shift 2 ;;
     -p) phases=$2; shift 2 ;;
     -s) keys=$2; shift 2 ;;
+    -t) tour=1; shift ;;
     --) shift; break ;;
-    *) echo "usage: tests/soak.sh [-m MINUTES] [-o DIR] [-p PHASES] [-s KEYS] [-- GUI-ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: tests/soak.sh [-m MINUTES] [-o DIR] [-p PHASES] [-s KEYS] [-t] [-- GUI-ARGS...]" >&2; exit 2 ;;
   esac
 done
 cd "$(dirname "$0")/.."
@@ -109,6 +112,13 @@ key() { focus; xdotool key --window "$window" "$@" 2>/dev/null || true; }
 scene_keys=$keys
 wanted() { [[ ,$phases, == *,$1,* ]]; }
 export_stamps=""
+if ((tour)); then
+  phase=tour
+  for ((i = 0; i < ${#scene_keys}; i++)); do
+    key "${scene_keys:i:1}"; sleep 1; key space; pause 4; key space
+    key c; sleep 4; key c; sleep 1
+  done
+fi
 while (($(date +%s) < deadline)) && alive; do
   if wanted scene; then phase=scene; key "${scene_keys:cycle % ${#scene_keys}:1}"; pause 2; fi
   if wanted training; then phase=training; key space; pause 6; fi

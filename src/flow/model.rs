@@ -291,6 +291,15 @@ impl VelocityField {
             .squeeze_dim::<2>(0)
     }
 
+    /// Whether [`VelocityField::forward_with_trace`] can answer for this network: a plain MLP
+    /// (no EGNN, no group average).
+    pub fn traces_forward(&self) -> bool {
+        self.egnn.is_none()
+            && self.group.is_empty()
+            && !self.hidden.is_empty()
+            && self.output.is_some()
+    }
+
     /// The raw output without labels (the null label of a conditional field) and the trace of
     /// its Jacobian with respect to the features, Σᵢ ∂outᵢ/∂featureᵢ, for a plain MLP whose
     /// features and outputs are the same coordinates; `None` for other networks. Forward mode:
@@ -304,10 +313,10 @@ impl VelocityField {
         features: Tensor<2>,
         time: Tensor<2>,
     ) -> Option<(Tensor<2>, Tensor<2>)> {
+        let [n, traced] = features.dims();
         let output = self.output.as_ref()?;
         let (first, rest) = self.hidden.split_first()?;
-        let [n, traced] = features.dims();
-        if self.egnn.is_some() || !self.group.is_empty() || output.weight.dims()[1] != traced {
+        if !self.traces_forward() || output.weight.dims()[1] != traced {
             return None;
         }
         let (mut values, slope) = self

@@ -152,6 +152,9 @@ pub struct Snapshot {
     pub field: Arc<FieldSamples>,
     /// The model's log-density on the grid the window last asked for.
     pub model_density: Option<Arc<ModelDensity>>,
+    /// Whether that density is cheap to compute ([`Session::density_is_cheap`]): the window
+    /// then asks for finer grids.
+    pub cheap_density: bool,
     /// The last training batch's pairs (x0, x1).
     pub pairs: Option<Arc<(Points, Points)>>,
     /// Source and target samples to draw (fixed per run).
@@ -179,6 +182,10 @@ const EQUIVARIANCE_POINTS: usize = 100;
 const TURN_PATIENCE: Duration = Duration::from_millis(50);
 /// Held-out scores are refreshed at most this often (they need an exact W2).
 const METRICS_INTERVAL: Duration = Duration::from_millis(2000);
+/// The density view is refreshed this often while training (from the start of one
+/// computation to the next), or less often where a computation takes more than half of it: a
+/// slice of training ends early for it, and its time does not lengthen the next slice.
+const DENSITY_INTERVAL: Duration = Duration::from_millis(1500);
 /// Held-out points and RK4 steps of the live NLL: a coarse but steady curve (8 RK4 steps
 /// are within a few hundredths of a nat of 100 on the plane's shipped flows) at a small share
 /// of each scoring's time; metrics.json's `nll` uses the scene's points and 50 steps.
@@ -290,6 +297,8 @@ struct Worker<W> {
     /// Where the window wants the model's density, and the last one computed.
     density_request: Option<Arc<DensityRequest>>,
     model_density: Option<Arc<ModelDensity>>,
+    /// When the last density computation started, and how long it took.
+    last_density: Option<(Instant, Duration)>,
 }
 
 impl<W: Fn()> Worker<W> {
@@ -320,6 +329,7 @@ impl<W: Fn()> Worker<W> {
             last_publish: Duration::ZERO,
             density_request: None,
             model_density: None,
+            last_density: None,
         }
     }
 
@@ -446,7 +456,10 @@ impl<W: Fn()> Worker<W> {
         let start = Instant::now();
         let target_steps = self.session.scene().train.steps;
         let length = SNAPSHOT_INTERVAL.max(self.last_publish * TRAINING_PER_PUBLISHING);
-        while start.elapsed() < length && self.session.steps_done() < target_steps {
+        while start.elapsed() < length
+            && self.session.steps_done() < target_steps
+            && !self.density_due()
+        {
             if let Err(error) = self.session.step() {
                 self.running = false;
                 self.notice = Some(sentence(&error));
@@ -463,15 +476,27 @@ impl<W: Fn()> Worker<W> {
             || self
                 .last_metrics
                 .is_none_or(|at| at.elapsed() >= METRICS_INTERVAL);
-        let publishing = Instant::now();
-        // The density view follows training with the scores (its first picture at once).
-        if (metrics_due || self.model_density.is_none()) && self.density_is_stale() {
+        let computing = Instant::now();
+        if self.density_due() {
             self.update_density();
+            self.last_density = Some((computing, computing.elapsed()));
         }
+        let publishing = Instant::now();
         self.publish(metrics_due);
         self.last_publish = publishing.elapsed();
-        // The rate shown is of training as a whole, snapshots included.
-        self.slice_secs += self.last_publish.as_secs_f64();
+        // The rate shown is of training as a whole, snapshots and densities included.
+        self.slice_secs += computing.elapsed().as_secs_f64();
+    }
+
+    /// Whether the density view should be refreshed now: asked for, not computed for this
+    /// model, and the last one started at least [`DENSITY_INTERVAL`] ago and at least twice
+    /// its own length ago, so training keeps at least half of the time (its first at once).
+    fn density_due(&self) -> bool {
+        self.density_is_stale()
+            && (self.model_density.is_none()
+                || self.last_density.is_none_or(|(started, took)| {
+                    started.elapsed() >= DENSITY_INTERVAL.max(took * 2)
+                }))
     }
 
     /// Whether the window asked for a density that has not been computed for it and this model.
@@ -649,6 +674,7 @@ impl<W: Fn()> Worker<W> {
                 .last_pairs()
                 .map(|(x0, x1)| Arc::new((x0.clone(), x1.clone()))),
             model_density: self.model_density.clone(),
+            cheap_density: self.session.density_is_cheap(),
             source_samples: self.source_samples.clone(),
             target_samples: self.target_samples.clone(),
             steps_per_sec,
@@ -736,6 +762,7 @@ pub fn snapshot_of(session: &Session) -> crate::Result<Snapshot> {
         metrics: None,
         guidance_sweep: None,
         model_density: None,
+        cheap_density: session.density_is_cheap(),
         trajectories: Arc::new(display_trajectories(session)?),
         field: Arc::new(field_samples(session, &source_samples, &target_samples)),
         pairs: session

@@ -59,6 +59,8 @@ pub struct DensityGridKey {
     pub t: f64,
     /// The fine grid (training and the animation stand still) or the coarse one.
     pub fine: bool,
+    /// Whether the run's density is cheap to compute (forward mode): finer grids then.
+    pub cheap: bool,
     pub min: [f32; 2],
     pub max: [f32; 2],
 }
