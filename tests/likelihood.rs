@@ -626,7 +626,8 @@ fn plain_plane_models_have_cheap_densities_and_others_do_not() {
             .unwrap()
             .density_is_cheap()
     };
-    let plane = "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"8gaussians\"\n";
+    let plane =
+        "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"8gaussians\"\n";
     assert!(cheap(plane), "a plain MLP on the plane takes forward mode");
     assert!(
         !cheap(&format!(
@@ -665,7 +666,12 @@ fn a_live_density_view_refreshes_while_training_goes_on() {
     .unwrap();
     let side = 32u32;
     let coordinates = (0..side * side)
-        .flat_map(|i| [f64::from(i % side) / 4.0 - 4.0, f64::from(i / side) / 4.0 - 4.0])
+        .flat_map(|i| {
+            [
+                f64::from(i % side) / 4.0 - 4.0,
+                f64::from(i / side) / 4.0 - 4.0,
+            ]
+        })
         .collect();
     live.send(Command::Density(Some(Arc::new(DensityRequest {
         t: 1.0,
@@ -693,7 +699,11 @@ fn a_live_density_view_refreshes_while_training_goes_on() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(cheap, "the plane's MLP is marked cheap");
-    assert_eq!(density_steps.len(), 4, "densities arrived: {density_steps:?}");
+    assert_eq!(
+        density_steps.len(),
+        4,
+        "densities arrived: {density_steps:?}"
+    );
     assert!(
         density_steps.windows(2).all(|pair| pair[1] > pair[0] + 10),
         "training went on between densities: {density_steps:?}"

@@ -636,3 +636,33 @@ fn the_log_density_view_is_brightest_at_the_modes_with_isolines_between() {
         picture.at(centre_x, centre_y)
     );
 }
+
+#[test]
+fn density_isolines_mark_levels_but_not_the_floor_of_the_range() {
+    use flowscope::render::log_density_image;
+    // A ramp falling 0.1 nats a column: levels every 2 nats at columns 20, 40 and 60, and the
+    // map's floor (8 nats below the peak) at column 80.
+    let n = 100usize;
+    let values: Vec<f32> = (0..n * n).map(|i| -0.1 * (i % n) as f32).collect();
+    let palette = particles_only().palette;
+    let image = log_density_image(
+        &values,
+        n as u32,
+        Vec2::splat(-1.0),
+        Vec2::splat(1.0),
+        &palette,
+    );
+    let alpha = |column: usize| image.rgba[(50 * n + column) * 4 + 3];
+    for level in [20, 40, 60] {
+        assert!(
+            (level - 1..=level + 1).any(|column| alpha(column) > 240),
+            "a line at column {level}: {:?}",
+            (level - 2..=level + 2).map(alpha).collect::<Vec<_>>()
+        );
+    }
+    assert!(
+        (76..=84).all(|column| alpha(column) < 60),
+        "no line at the floor: {:?}",
+        (76..=84).map(alpha).collect::<Vec<_>>()
+    );
+}

@@ -16,7 +16,8 @@
 # (minimise and restore: no window manager runs here), plays the animation (T), then loads the
 # first scene, trains it to its end and reflows it (F), and waits for the export to finish, so
 # every cycle ends in the same state.
-# Writes DIR/samples.csv (seconds, cycle, phase, rss_kib, fds, threads), DIR/window.log,
+# Writes DIR/samples.csv (seconds, cycle, phase, rss_kib, fds, threads), DIR/threads.txt (the
+# threads by name whenever their number changes), DIR/window.log,
 # DIR/last.png (the screen at the end) and DIR/summary.txt; exports land in DIR/saves.
 #
 # Bars, judged after a warm-up of min(2 minutes, a third of the run), between the first and the
@@ -97,6 +98,11 @@ sample() {
   threads=$(awk '/^Threads/ {print $2}' "/proc/$app/status")
   fds=$(find "/proc/$app/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
   echo "$(($(date +%s) - start)),$cycle,$phase,$rss,$fds,$threads" >>"$out/samples.csv"
+  # The threads by name whenever their number changes, to tell which part made one.
+  if [[ $threads != "${last_threads:-}" ]]; then
+    last_threads=$threads
+    { echo "$(($(date +%s) - start)) s, cycle $cycle, $phase:"; { cat /proc/"$app"/task/*/comm 2>/dev/null || true; } | sort | uniq -c; } >>"$out/threads.txt"
+  fi
 }
 # Waits SECONDS, sampling every 3 s; stops early at the deadline.
 pause() {
@@ -177,6 +183,7 @@ fi
       if (!(($2) in seen)) { seen[$2] = 1; n++ }
       if (first == "" || $2 == first) { first = $2; r0 = $4; f0 = $5; t0 = $6 }
       if ($2 >= lastc) { lastc = $2; r1 = $4; f1 = $5; t1 = $6 }
+      end[$2] = $4
     }
     NR > 1 && $1 >= warmup { if ($4 > peak) peak = $4 }
     END {
@@ -184,6 +191,9 @@ fi
       growth = 100 * (r1 - r0) / r0
       printf "resident memory: %.1f MiB (cycle %d) -> %.1f MiB (cycle %d): %+.1f%% (bar <= +5%%); peak %.1f MiB\n", r0/1024, first, r1/1024, lastc, growth, peak/1024
       printf "file descriptors: %d -> %d; threads: %d -> %d (bar: no growth)\n", f0, f1, t0, t1
+      # The trend once the pools have filled: the middle cycle against the last (not the bar).
+      mid = int((first + lastc) / 2)
+      if (mid > first && (mid in end)) printf "second half: %.1f MiB (cycle %d) -> %.1f MiB (cycle %d): %+.1f%%\n", end[mid]/1024, mid, r1/1024, lastc, 100 * (r1 - end[mid]) / end[mid]
       exit (growth > 5 || f1 > f0 || t1 > t0) ? 3 : 0
     }' "$out/samples.csv" || echo "FAIL: a bar was missed"
 } | tee "$out/summary.txt"

@@ -236,6 +236,8 @@ pub fn log_density_image(
             }
             let level = ((value - (peak - LOG_DENSITY_RANGE)) / LOG_DENSITY_RANGE).clamp(0.0, 1.0);
             let here = band(i);
+            // Only between two bands in range: where the map fades out below its range is
+            // not a level, and a line there rings every sharp mode with dots.
             let edge = isolines
                 && here.is_some()
                 && [
@@ -244,7 +246,7 @@ pub fn log_density_image(
                 ]
                 .into_iter()
                 .flatten()
-                .any(|j| band(j) != here);
+                .any(|j| band(j).is_some_and(|there| Some(there) != here));
             let (whiten, alpha) = if edge {
                 (0.7, 0.95)
             } else {
