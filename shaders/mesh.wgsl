@@ -40,11 +40,14 @@ fn vs_main(in: VertexIn) -> VertexOut {
 }
 
 fn graticule(uv: vec2<f32>) -> f32 {
+    // The derivative of uv alone, scaled after: lavapipe's helper invocations (the quad's
+    // lanes outside the triangle) read the storage buffer as zeros, so a derivative of
+    // uv * lines drew a line along every triangle edge.
+    let width = fwidth(uv) * surface.lines * 1.2;
     if surface.lines.x <= 0.0 {
         return 0.0;
     }
     let cell = uv * surface.lines;
-    let width = fwidth(cell) * 1.2;
     let distance = abs(fract(cell + 0.5) - 0.5) / max(width, vec2<f32>(1e-6));
     return 1.0 - clamp(min(distance.x, distance.y), 0.0, 1.0);
 }

@@ -289,6 +289,28 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
         likelihood_s.insert(name.into(), start.elapsed().as_secs_f64());
     }
 
+    // The sphere scene's model (3×128 SiLU), now also on forward-mode divergences.
+    let mut sphere = Scene {
+        space: SpaceKind::SPHERE,
+        source: DistConfig::named("uniform"),
+        target: DistConfig::named("vmf"),
+        ..Scene::default()
+    };
+    sphere.model.width = 128;
+    sphere.model.depth = 3;
+    sphere.model.activation = Activation::Silu;
+    let sphere = Session::new(sphere, device)?;
+    let uniform = sphere.source();
+    for side in [48, 128] {
+        let grid = uniform.sample(side * side, &mut rng);
+        let start = Instant::now();
+        sphere.log_density_at(&grid, 1.0, rk4(4), exact)?;
+        likelihood_s.insert(
+            format!("sphere 3x128 grid {side}, 4 rk4"),
+            start.elapsed().as_secs_f64(),
+        );
+    }
+
     let watch = Duration::from_secs(if quick { 4 } else { 15 });
     let live = live_density(device, LIVE_DENSITY_SIDE, watch)?;
     likelihood_s.insert("live grid 128: mean refresh".into(), live.mean_interval);

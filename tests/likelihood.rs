@@ -267,6 +267,36 @@ fn densities_on_the_torus_and_the_sphere_integrate_to_one() {
 }
 
 #[test]
+fn the_torus_divergence_is_the_chart_divergence() {
+    // The flat chart: Σᵢ ∂vᵢ/∂θᵢ by central differences in each angle, against the
+    // divergence computed through the network's (cos θ, sin θ) features.
+    let session = curved_session("torus", "wrapped_gaussians", 100);
+    let x = [1.1, 4.0];
+    let (_, divergence) = session
+        .velocity_and_divergence(&Points::new(2, x.to_vec(), None), 0.5)
+        .unwrap();
+    let at = |p: [f64; 2]| {
+        velocity_at(
+            &session.model(),
+            SpaceKind::TORUS,
+            &Points::new(2, p.to_vec(), None),
+            0.5,
+            Conditioning::default(),
+            session.device(),
+        )
+        .unwrap()
+    };
+    let h = 1e-3;
+    let numeric = (at([x[0] + h, x[1]])[0] - at([x[0] - h, x[1]])[0]) / (2.0 * h)
+        + (at([x[0], x[1] + h])[1] - at([x[0], x[1] - h])[1]) / (2.0 * h);
+    assert!(
+        (numeric - divergence[0]).abs() < 1e-2 * (1.0 + numeric.abs()),
+        "{numeric} vs {}",
+        divergence[0]
+    );
+}
+
+#[test]
 fn the_sphere_divergence_is_the_surface_divergence() {
     // Along the surface: finite differences of the tangent field in an orthonormal tangent
     // frame (e1, e2) at x, of the field's components along that frame, moving along great
@@ -619,7 +649,7 @@ fn gaussian_to_gaussian_learns_the_closed_form_density() {
 }
 
 #[test]
-fn plain_plane_models_have_cheap_densities_and_others_do_not() {
+fn plain_models_on_flat_spaces_and_the_sphere_have_cheap_densities() {
     let cheap = |toml: &str| {
         let scene = Scene::from_toml(toml).unwrap();
         Session::new(scene, &Device::flex())
@@ -636,8 +666,14 @@ fn plain_plane_models_have_cheap_densities_and_others_do_not() {
         "a group-averaged model takes the backward passes"
     );
     assert!(
-        !cheap("space = \"sphere\"\n[source]\nname = \"uniform\"\n[target]\nname = \"vmf\"\n"),
-        "the sphere's chart is not its features"
+        cheap("space = \"sphere\"\n[source]\nname = \"uniform\"\n[target]\nname = \"vmf\"\n"),
+        "the sphere's surface divergence is in closed form from the Jacobian"
+    );
+    assert!(
+        !cheap(
+            "space = \"hyperbolic\"\n[source]\nname = \"wrapped_normal\"\n[target]\nname = \"tree\"\n"
+        ),
+        "the hyperbolic plane takes the backward passes"
     );
 }
 

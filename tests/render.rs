@@ -371,6 +371,51 @@ fn sphere_particles_lie_on_the_surface_and_the_far_side_is_dimmed() {
     );
 }
 
+/// Pixels of the sphere's middle that stand out from their four neighbours: the graticule's
+/// lines, and nothing else on a smoothly lit surface.
+fn sphere_edge_pixels(picture: &Picture) -> usize {
+    let luminance = |x: u32, y: u32| {
+        let [r, g, b] = picture.at(x, y);
+        i32::from(r) + i32::from(g) + i32::from(b)
+    };
+    (60..140u32)
+        .flat_map(|y| (60..140u32).map(move |x| (x, y)))
+        .filter(|&(x, y)| {
+            let around = luminance(x - 1, y)
+                + luminance(x + 1, y)
+                + luminance(x, y - 1)
+                + luminance(x, y + 1);
+            (4 * luminance(x, y) - around).abs() > 4 * 12
+        })
+        .count()
+}
+
+#[test]
+fn the_sphere_shows_its_graticule_and_no_mesh_edges() {
+    // lavapipe's helper invocations read the surface parameters (a storage buffer) as zeros,
+    // and a derivative taken through them drew a line along every triangle edge: a maze.
+    let gpu = offscreen();
+    let camera = OrbitCamera::default();
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let mut style = particles_only();
+    style.layers.particles = false;
+    let picture = draw(
+        &gpu,
+        &DrawContent::default(),
+        ViewMode::SPHERE,
+        clip,
+        camera.eye(),
+        1.0,
+        &style,
+    );
+    let edges = sphere_edge_pixels(&picture);
+    assert!(edges > 20, "the graticule is drawn: {edges} edge pixels");
+    assert!(
+        edges < 1500,
+        "no lines along the mesh's edges: {edges} edge pixels"
+    );
+}
+
 #[test]
 fn sphere_heat_map_shows_on_the_near_side_and_follows_every_change() {
     let gpu = offscreen();

@@ -145,16 +145,20 @@ pub fn velocity_and_divergences(
         Ok((v.detach(), gradient))
     };
     let normals = surface_normals(space, x, dim);
-    if probes.is_none() && io.is_chart_free() {
+    if probes.is_none() && io.has_jacobian_divergence() {
         // The weights without their autodiff tape: forward mode needs none.
         let model = model.valid();
         if let Some(plain) = model.devices().first() {
             let tensor = |values: Vec<f32>, width: usize| {
                 Tensor::<2>::from_data(TensorData::new(values, [n, width]), plain)
             };
-            let (features, time) = (tensor(data.clone(), dim), tensor(row.repeat(n), row.len()));
-            if let Some((v, trace)) = model.forward_with_trace(features, time) {
-                return Ok((read(v)?, vec![read(trace)?]));
+            let (points, time) = (tensor(data.clone(), dim), tensor(row.repeat(n), row.len()));
+            if let Some((raw, jacobian)) =
+                model.forward_with_jacobian(io.features(points.clone()), time)
+                && let Some(divergence) =
+                    io.divergence_from_jacobian(points.clone(), raw.clone(), jacobian)
+            {
+                return Ok((read(io.velocity(points, raw))?, vec![read(divergence)?]));
             }
         }
     }

@@ -291,8 +291,8 @@ impl VelocityField {
             .squeeze_dim::<2>(0)
     }
 
-    /// Whether [`VelocityField::forward_with_trace`] can answer for this network: a plain MLP
-    /// (no EGNN, no group average).
+    /// Whether [`VelocityField::forward_with_jacobian`] can answer for this network: a plain
+    /// MLP (no EGNN, no group average).
     pub fn traces_forward(&self) -> bool {
         self.egnn.is_none()
             && self.group.is_empty()
@@ -300,23 +300,23 @@ impl VelocityField {
             && self.output.is_some()
     }
 
-    /// The raw output without labels (the null label of a conditional field) and the trace of
-    /// its Jacobian with respect to the features, Σᵢ ∂outᵢ/∂featureᵢ, for a plain MLP whose
-    /// features and outputs are the same coordinates; `None` for other networks. Forward mode:
-    /// one pass carries a tangent per feature beside the values, exact and several times
-    /// cheaper than a backward pass per feature.
+    /// The raw output without labels (the null label of a conditional field) and its Jacobian
+    /// with respect to the features, `jacobian[i, r, j]` = ∂outⱼ/∂featureᵢ at point r, for a
+    /// plain MLP; `None` for other networks. Forward mode: one pass carries a tangent per
+    /// feature beside the values, exact and several times cheaper than a backward pass per
+    /// feature.
     ///
     /// # Shapes
-    /// - features `[N, F]`, time `[N, T]` → `([N, F], [N, 1])`
-    pub fn forward_with_trace(
+    /// - features `[N, F]`, time `[N, T]` → `([N, O], [F, N, O])`
+    pub fn forward_with_jacobian(
         &self,
         features: Tensor<2>,
         time: Tensor<2>,
-    ) -> Option<(Tensor<2>, Tensor<2>)> {
+    ) -> Option<(Tensor<2>, Tensor<3>)> {
         let [n, traced] = features.dims();
         let output = self.output.as_ref()?;
         let (first, rest) = self.hidden.split_first()?;
-        if !self.traces_forward() || output.weight.dims()[1] != traced {
+        if !self.traces_forward() {
             return None;
         }
         let (mut values, slope) = self
@@ -340,21 +340,13 @@ impl VelocityField {
             values = next;
         }
         let width = tangents.dims()[2];
+        let outputs = output.weight.dims()[1];
         let raw = output.forward(values);
-        // Output i's derivative along feature i, summed over i.
-        let derivatives = tangents
+        let jacobian = tangents
             .reshape([traced * n, width])
             .matmul(output.weight.val())
-            .reshape([traced, n, traced]);
-        let trace = (0..traced)
-            .map(|i| {
-                derivatives
-                    .clone()
-                    .slice([i..i + 1, 0..n, i..i + 1])
-                    .reshape([n, 1])
-            })
-            .reduce(|a, b| a + b)?;
-        Some((raw, trace))
+            .reshape([traced, n, outputs]);
+        Some((raw, jacobian))
     }
 
     /// The MLP itself. # Shapes: as [`Self::forward`].

@@ -66,6 +66,8 @@ pub struct ModelDensity {
     pub step: usize,
     /// Per cell of the resolution² image, NaN where no point lies.
     pub log_density: Vec<f32>,
+    /// How long it took to compute.
+    pub seconds: f64,
 }
 
 /// Where a live session's weights come from.
@@ -514,6 +516,7 @@ impl<W: Fn()> Worker<W> {
         let Some(request) = self.density_request.clone() else {
             return;
         };
+        let started = Instant::now();
         let computed = self.session.log_density_at(
             &request.points,
             request.t,
@@ -535,6 +538,7 @@ impl<W: Fn()> Worker<W> {
                     request,
                     step: self.session.steps_done(),
                     log_density,
+                    seconds: started.elapsed().as_secs_f64(),
                 }));
             }
             Err(error) => {

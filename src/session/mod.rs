@@ -433,11 +433,12 @@ impl Session {
         self.trainer.model()
     }
 
-    /// Whether exact log-densities take the forward-mode path (a plain MLP on a space whose
-    /// features are its coordinates), several times cheaper than one backward pass per
-    /// coordinate: the window asks such runs for finer live density grids.
+    /// Whether exact log-densities take the forward-mode path (a plain MLP on a space with its
+    /// divergence in closed form from the network's Jacobian: the plane, R^d, the sphere, the
+    /// torus), several times cheaper than one backward pass per coordinate: the window asks
+    /// such runs for finer live density grids.
     pub fn density_is_cheap(&self) -> bool {
-        self.scene.space.model().is_chart_free() && self.trainer.model().traces_forward()
+        self.scene.space.model().has_jacobian_divergence() && self.trainer.model().traces_forward()
     }
 
     /// Changes the coupling (method, k, ε) while keeping the weights.

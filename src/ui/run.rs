@@ -57,10 +57,9 @@ pub struct DensityGridKey {
     pub space: crate::space::SpaceKind,
     /// The time, to the nearest hundredth.
     pub t: f64,
-    /// The fine grid (training and the animation stand still) or the coarse one.
-    pub fine: bool,
-    /// Whether the run's density is cheap to compute (forward mode): finer grids then.
-    pub cheap: bool,
+    /// Cells across the grid, and RK4 steps back to t = 0.
+    pub resolution: u32,
+    pub steps: usize,
     pub min: [f32; 2],
     pub max: [f32; 2],
 }

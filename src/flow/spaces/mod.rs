@@ -33,13 +33,41 @@ pub trait SpaceModel: Send + Sync {
     /// The velocity at `x` from the raw output: a tangent vector of the space.
     /// # Shapes: x `[N, dim]`, raw `[N, output_dim]` → `[N, dim]`.
     fn velocity(&self, x: Tensor<2>, raw: Tensor<2>) -> Tensor<2>;
-    /// Whether the features are the coordinates and the velocity is the raw output, as they
-    /// are (then the divergence is the network's own Jacobian trace).
-    fn is_chart_free(&self) -> bool {
+    /// The divergence of the velocity at `x` (the one the likelihood integrates) from the raw
+    /// output and its Jacobian with respect to the features (`jacobian[i, r, j]` =
+    /// ∂rawⱼ/∂featureᵢ at point r), where the space has it in closed form; None where the
+    /// likelihood takes backward passes instead.
+    /// # Shapes: x `[N, dim]`, raw `[N, O]`, jacobian `[F, N, O]` → `[N, 1]`.
+    fn divergence_from_jacobian(
+        &self,
+        _x: Tensor<2>,
+        _raw: Tensor<2>,
+        _jacobian: Tensor<3>,
+    ) -> Option<Tensor<2>> {
+        None
+    }
+    /// Whether [`SpaceModel::divergence_from_jacobian`] answers.
+    fn has_jacobian_divergence(&self) -> bool {
         false
     }
     /// The velocity networks this space can train.
     fn networks(&self) -> &'static [Network] {
         &[Network::Mlp]
     }
+}
+
+/// Σᵢ jacobian[i, r, i]: the trace of the raw output's Jacobian where features and outputs
+/// are the same coordinates.
+/// # Shapes: jacobian `[F, N, F]` → `[N, 1]`.
+pub(crate) fn jacobian_trace(jacobian: Tensor<3>) -> Tensor<2> {
+    let [features, n, _] = jacobian.dims();
+    (0..features)
+        .map(|i| {
+            jacobian
+                .clone()
+                .slice([i..i + 1, 0..n, i..i + 1])
+                .reshape([n, 1])
+        })
+        .reduce(|a, b| a + b)
+        .unwrap_or_else(|| Tensor::zeros([n, 1], &jacobian.device()))
 }

@@ -20,7 +20,16 @@ impl SpaceModel for PlaneModel {
     fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw
     }
-    fn is_chart_free(&self) -> bool {
+    fn divergence_from_jacobian(
+        &self,
+        _x: Tensor<2>,
+        _raw: Tensor<2>,
+        jacobian: Tensor<3>,
+    ) -> Option<Tensor<2>> {
+        // The features are the coordinates and the velocity is the raw output.
+        Some(super::jacobian_trace(jacobian))
+    }
+    fn has_jacobian_divergence(&self) -> bool {
         true
     }
     fn networks(&self) -> &'static [Network] {

@@ -11,7 +11,7 @@ use crate::render::{
     DensitySource, EdgeLabels, Layout, PanZoomCamera, ViewCamera, density_box, density_grid,
     overlays,
 };
-use crate::session::live::DensityRequest;
+use crate::session::live::{DensityRequest, Snapshot};
 use crate::space::SpaceKind;
 use crate::ui::draw::{self, DrawSurface};
 use crate::ui::run::DensityGridKey;
@@ -106,11 +106,12 @@ impl FlowscopeApp {
             let still = !run.running() && !self.time.playing;
             let key = run.snapshot.as_ref().filter(|_| wanted).map(|snapshot| {
                 let (min, max) = density_box(snapshot);
+                let (resolution, steps) = density_grid_size(still, snapshot);
                 DensityGridKey {
                     space: snapshot.scene.space,
                     t: (f64::from(t) * 100.0).round() / 100.0,
-                    fine: still,
-                    cheap: snapshot.cheap_density,
+                    resolution,
+                    steps,
                     min: min.into(),
                     max: max.into(),
                 }
@@ -273,26 +274,53 @@ fn angle_labels(painter: &egui::Painter, rect: egui::Rect, camera: &PanZoomCamer
     );
 }
 
-/// Cells across the model's density and RK4 steps back to t = 0: coarse while training or
-/// animating (refreshed every 1.5 s of training), fine once everything stands still (with
-/// isolines). Runs whose density is cheap (forward-mode divergences: a plain MLP on the plane
-/// or in R^d) get finer grids: 128² × 4 in about 0.9 s on two cores and 160² × 8 in about 3 s
-/// (`flowscope bench`); the backward-pass path (the sphere, the torus, group-averaged models)
-/// keeps 48² × 4 (about 0.4 s) and 96² × 8 (about 3 s).
-const COARSE_DENSITY: (u32, usize) = (48, 4);
-const FINE_DENSITY: (u32, usize) = (96, 8);
-const CHEAP_COARSE_DENSITY: (u32, usize) = (128, 4);
-const CHEAP_FINE_DENSITY: (u32, usize) = (160, 8);
+/// Cells across the model's density and RK4 steps back to t = 0: a coarse grid while
+/// training or animating (refreshed about every 1.5 s of training), a fine one with more steps
+/// once everything stands still (with isolines). Each is the finest of its ladder that the
+/// run's last density says fits the budget (its seconds per cell and step); before one is
+/// known, the smallest, or the next for runs on forward-mode divergences. On two cores the
+/// plane's 3×64 MLP costs about 10 µs a cell and step (128² × 4 in 0.63–0.92 s), the sphere
+/// scene's 3×128 about 40 µs (48² × 4 in 0.25 s, 128² in 2.7 s; `flowscope bench`).
+const COARSE_GRIDS: [u32; 4] = [48, 64, 96, 128];
+const COARSE_STEPS: usize = 4;
+const COARSE_BUDGET_SECS: f64 = 1.0;
+const FINE_GRIDS: [u32; 3] = [96, 128, 160];
+const FINE_STEPS: usize = 8;
+const FINE_BUDGET_SECS: f64 = 3.0;
+
+/// The grid to ask `snapshot`'s run for: fine when everything stands still.
+fn density_grid_size(fine: bool, snapshot: &Snapshot) -> (u32, usize) {
+    let (ladder, steps, budget) = if fine {
+        (&FINE_GRIDS[..], FINE_STEPS, FINE_BUDGET_SECS)
+    } else {
+        (&COARSE_GRIDS[..], COARSE_STEPS, COARSE_BUDGET_SECS)
+    };
+    let last = snapshot.model_density.as_ref();
+    let cost = last.map(|density| {
+        density.seconds / (density.request.cells.len().max(1) * density.request.steps.max(1)) as f64
+    });
+    // A finer grid than the last must fit with a margin, so that a cost near the budget does
+    // not flip the grid back and forth.
+    let fits = |side: &&u32| {
+        let margin = if last.is_some_and(|d| **side > d.request.resolution) {
+            0.75
+        } else {
+            1.0
+        };
+        cost.is_some_and(|cost| f64::from(**side).powi(2) * steps as f64 * cost <= budget * margin)
+    };
+    let first_guess = ladder[usize::from(snapshot.cheap_density)];
+    let side = match cost {
+        Some(_) => ladder.iter().rev().find(fits).copied().unwrap_or(ladder[0]),
+        None => first_guess,
+    };
+    (side, steps)
+}
 
 /// The grid `key` describes, on which to ask for the model's density; none for a space
 /// without a density grid.
 fn model_density_request(key: &DensityGridKey) -> Option<DensityRequest> {
-    let (resolution, steps) = match (key.fine, key.cheap) {
-        (false, false) => COARSE_DENSITY,
-        (true, false) => FINE_DENSITY,
-        (false, true) => CHEAP_COARSE_DENSITY,
-        (true, true) => CHEAP_FINE_DENSITY,
-    };
+    let (resolution, steps) = (key.resolution, key.steps);
     let (min, max) = (Vec2::from(key.min), Vec2::from(key.max));
     let (points, cells) = density_grid(key.space, min, max, resolution)?;
     Some(DensityRequest {
