@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::Result;
 use crate::coupling::{CouplingMethod, PairedApproach, matched_cost, optimal_assignment};
-use crate::data::{DistConfig, Points, build_sampler};
+use crate::data::{DistConfig, Sampler, build_sampler};
 use crate::flow::{Activation, Solver};
 use crate::rng::Rng;
 use crate::scene::Scene;
@@ -71,26 +71,16 @@ fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveDensi
         &crate::session::Turns::default(),
         || {},
     )?;
-    if side > 0 {
-        let (min, max) = (-5.0f32, 5.0f32);
-        let cell = (max - min) / side as f32;
-        let coordinates = (0..side * side)
-            .flat_map(|i| {
-                let (column, row) = (i % side, i / side);
-                [
-                    f64::from(min + (column as f32 + 0.5) * cell),
-                    f64::from(min + (row as f32 + 0.5) * cell),
-                ]
-            })
-            .collect();
+    let (min, max) = (glam::Vec2::splat(-5.0), glam::Vec2::splat(5.0));
+    if let Some((points, cells)) = crate::render::density_grid(SpaceKind::PLANE, min, max, side) {
         live.send(Command::Density(Some(std::sync::Arc::new(
             DensityRequest {
                 t: 1.0,
-                points: Points::new(2, coordinates, None),
-                cells: (0..(side * side) as usize).collect(),
+                points,
+                cells,
                 resolution: side,
-                min: [min; 2],
-                max: [max; 2],
+                min: min.into(),
+                max: max.into(),
                 steps: 4,
             },
         ))));
@@ -277,19 +267,19 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
         format!("1000 points, {rk4_steps} rk4"),
         start.elapsed().as_secs_f64(),
     );
-    for (name, side, steps) in [
-        ("grid 48, 4 rk4", 48, 4),
-        ("grid 96, 8 rk4", 96, 8),
-        ("grid 128, 4 rk4", 128, 4),
-        ("grid 160, 8 rk4", 160, 8),
-    ] {
-        let grid = gaussian.sample(side * side, &mut rng);
+    // Seconds for the log-densities of side² points drawn from `points`.
+    let mut time_grid = |session: &Session, points: &dyn Sampler, side: usize, steps| {
+        let grid = points.sample(side * side, &mut rng);
         let start = Instant::now();
         session.log_density_at(&grid, 1.0, rk4(steps), exact)?;
-        likelihood_s.insert(name.into(), start.elapsed().as_secs_f64());
+        Ok::<_, crate::Error>(start.elapsed().as_secs_f64())
+    };
+    for (side, steps) in [(48, 4), (96, 8), (128, 4), (160, 8)] {
+        let secs = time_grid(&session, gaussian.as_ref(), side, steps)?;
+        likelihood_s.insert(format!("grid {side}, {steps} rk4"), secs);
     }
 
-    // The sphere scene's model (3×128 SiLU), now also on forward-mode divergences.
+    // The sphere scene's model (3×128 SiLU), also on forward-mode divergences.
     let mut sphere = Scene {
         space: SpaceKind::SPHERE,
         source: DistConfig::named("uniform"),
@@ -300,15 +290,9 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
     sphere.model.depth = 3;
     sphere.model.activation = Activation::Silu;
     let sphere = Session::new(sphere, device)?;
-    let uniform = sphere.source();
     for side in [48, 128] {
-        let grid = uniform.sample(side * side, &mut rng);
-        let start = Instant::now();
-        sphere.log_density_at(&grid, 1.0, rk4(4), exact)?;
-        likelihood_s.insert(
-            format!("sphere 3x128 grid {side}, 4 rk4"),
-            start.elapsed().as_secs_f64(),
-        );
+        let secs = time_grid(&sphere, sphere.source().as_ref(), side, 4)?;
+        likelihood_s.insert(format!("sphere 3x128 grid {side}, 4 rk4"), secs);
     }
 
     let watch = Duration::from_secs(if quick { 4 } else { 15 });

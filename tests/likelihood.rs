@@ -700,22 +700,16 @@ fn a_live_density_view_refreshes_while_training_goes_on() {
         || {},
     )
     .unwrap();
-    let side = 32u32;
-    let coordinates = (0..side * side)
-        .flat_map(|i| {
-            [
-                f64::from(i % side) / 4.0 - 4.0,
-                f64::from(i / side) / 4.0 - 4.0,
-            ]
-        })
-        .collect();
+    let (side, min, max) = (32u32, glam::Vec2::splat(-4.0), glam::Vec2::splat(4.0));
+    let (points, cells) =
+        flowscope::render::density_grid(SpaceKind::PLANE, min, max, side).unwrap();
     live.send(Command::Density(Some(Arc::new(DensityRequest {
         t: 1.0,
-        points: Points::new(2, coordinates, None),
-        cells: (0..(side * side) as usize).collect(),
+        points,
+        cells,
         resolution: side,
-        min: [-4.0; 2],
-        max: [4.0; 2],
+        min: min.into(),
+        max: max.into(),
         steps: 4,
     }))));
     live.send(Command::Play);

@@ -293,7 +293,7 @@ impl VelocityField {
 
     /// Whether [`VelocityField::forward_with_jacobian`] can answer for this network: a plain
     /// MLP (no EGNN, no group average).
-    pub fn traces_forward(&self) -> bool {
+    pub fn has_forward_jacobian(&self) -> bool {
         self.egnn.is_none()
             && self.group.is_empty()
             && !self.hidden.is_empty()
@@ -316,7 +316,7 @@ impl VelocityField {
         let [n, traced] = features.dims();
         let output = self.output.as_ref()?;
         let (first, rest) = self.hidden.split_first()?;
-        if !self.traces_forward() {
+        if !self.has_forward_jacobian() {
             return None;
         }
         let (mut values, slope) = self

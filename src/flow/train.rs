@@ -130,6 +130,11 @@ impl Trainer {
         }
     }
 
+    /// The network as it trains (with its autodiff tape): for questions about its shape.
+    pub fn network(&self) -> &VelocityField {
+        &self.model
+    }
+
     pub fn steps_done(&self) -> usize {
         self.steps_done
     }

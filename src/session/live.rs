@@ -299,8 +299,8 @@ struct Worker<W> {
     /// Where the window wants the model's density, and the last one computed.
     density_request: Option<Arc<DensityRequest>>,
     model_density: Option<Arc<ModelDensity>>,
-    /// When the last density computation started, and how long it took.
-    last_density: Option<(Instant, Duration)>,
+    /// When the last density computation started (how long it took is in `model_density`).
+    last_density: Option<Instant>,
 }
 
 impl<W: Fn()> Worker<W> {
@@ -480,8 +480,8 @@ impl<W: Fn()> Worker<W> {
                 .is_none_or(|at| at.elapsed() >= METRICS_INTERVAL);
         let computing = Instant::now();
         if self.density_due() {
+            self.last_density = Some(computing);
             self.update_density();
-            self.last_density = Some((computing, computing.elapsed()));
         }
         let publishing = Instant::now();
         self.publish(metrics_due);
@@ -494,11 +494,15 @@ impl<W: Fn()> Worker<W> {
     /// model, and the last one started at least [`DENSITY_INTERVAL`] ago and at least twice
     /// its own length ago, so training keeps at least half of the time (its first at once).
     fn density_due(&self) -> bool {
-        self.density_is_stale()
-            && (self.model_density.is_none()
-                || self.last_density.is_none_or(|(started, took)| {
-                    started.elapsed() >= DENSITY_INTERVAL.max(took * 2)
-                }))
+        // Asked once per training step: the clock first, the grid comparison only when due.
+        let waited = match (&self.model_density, self.last_density) {
+            (Some(density), Some(started)) => {
+                started.elapsed().as_secs_f64()
+                    >= DENSITY_INTERVAL.as_secs_f64().max(2.0 * density.seconds)
+            }
+            _ => true,
+        };
+        waited && self.density_is_stale()
     }
 
     /// Whether the window asked for a density that has not been computed for it and this model.

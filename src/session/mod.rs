@@ -438,7 +438,8 @@ impl Session {
     /// torus), several times cheaper than one backward pass per coordinate: the window asks
     /// such runs for finer live density grids.
     pub fn density_is_cheap(&self) -> bool {
-        self.scene.space.model().has_jacobian_divergence() && self.trainer.model().traces_forward()
+        self.scene.space.model().has_jacobian_divergence()
+            && self.trainer.network().has_forward_jacobian()
     }
 
     /// Changes the coupling (method, k, ε) while keeping the weights.
