@@ -649,7 +649,7 @@ fn gaussian_to_gaussian_learns_the_closed_form_density() {
 }
 
 #[test]
-fn plain_models_on_flat_spaces_and_the_sphere_have_cheap_densities() {
+fn mlps_on_every_space_but_the_clouds_have_cheap_densities() {
     let cheap = |toml: &str| {
         let scene = Scene::from_toml(toml).unwrap();
         Session::new(scene, &Device::flex())
@@ -660,21 +660,143 @@ fn plain_models_on_flat_spaces_and_the_sphere_have_cheap_densities() {
         "space = \"plane\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"8gaussians\"\n";
     assert!(cheap(plane), "a plain MLP on the plane takes forward mode");
     assert!(
-        !cheap(&format!(
+        cheap(&format!(
             "symmetry = \"d8\"\n{plane}[model]\nnetwork = \"group-averaged\"\n"
         )),
-        "a group-averaged model takes the backward passes"
+        "a group-averaged model's Jacobian is its copies' turned back"
     );
     assert!(
         cheap("space = \"sphere\"\n[source]\nname = \"uniform\"\n[target]\nname = \"vmf\"\n"),
         "the sphere's surface divergence is in closed form from the Jacobian"
     );
     assert!(
-        !cheap(
+        cheap(
             "space = \"hyperbolic\"\n[source]\nname = \"wrapped_normal\"\n[target]\nname = \"tree\"\n"
         ),
-        "the hyperbolic plane takes the backward passes"
+        "the hyperbolic divergence is in closed form from the Jacobian"
     );
+    assert!(
+        cheap("space = \"mesh\"\n[source]\nname = \"uniform\"\n[target]\nname = \"blob\"\n"),
+        "a mesh's divergence is in closed form from the Jacobian"
+    );
+    assert!(
+        !cheap(
+            "space = \"cloud\"\n[source]\nname = \"gaussian\"\n[target]\nname = \"dw4\"\n\
+             [model]\nnetwork = \"egnn\"\n"
+        ),
+        "the EGNN takes the backward passes"
+    );
+}
+
+/// Σₖ eₖ·∂v/∂eₖ by central differences along the orthonormal directions `frame` at `x`.
+fn finite_difference_divergence(session: &Session, x: &[f64], frame: &[Vec<f64>], t: f64) -> f64 {
+    let space = session.scene().space;
+    let h = 1e-3;
+    let at = |s: f64, e: &[f64]| {
+        let p: Vec<f64> = x.iter().zip(e).map(|(a, b)| a + s * b).collect();
+        velocity_at(
+            &session.model(),
+            space,
+            &Points::new(x.len(), p, None),
+            t,
+            Conditioning::default(),
+            session.device(),
+        )
+        .unwrap()
+    };
+    frame
+        .iter()
+        .map(|e| {
+            let (ahead, behind) = (at(h, e), at(-h, e));
+            (0..x.len())
+                .map(|k| e[k] * (ahead[k] - behind[k]) / (2.0 * h))
+                .sum::<f64>()
+        })
+        .sum()
+}
+
+#[test]
+fn forward_mode_divergences_match_finite_differences_on_every_space() {
+    let trained = |toml: &str| {
+        let mut scene = Scene::from_toml(toml).unwrap();
+        scene.train.steps = 60;
+        scene.model.width = 32;
+        let mut session = Session::new(scene, &Device::flex()).unwrap();
+        assert!(session.density_is_cheap(), "{toml}");
+        session.train(|_| {}).unwrap();
+        session
+    };
+    let check =
+        |session: &Session, x: &[f64], frame: &[Vec<f64>], extra: &dyn Fn(&[f64]) -> f64| {
+            for t in [0.1, 0.6] {
+                let (v, divergence) = session
+                    .velocity_and_divergence(&Points::new(x.len(), x.to_vec(), None), t)
+                    .unwrap();
+                let numeric = finite_difference_divergence(session, x, frame, t) + extra(&v);
+                assert!(
+                    (numeric - divergence[0]).abs() < 1e-2 * (1.0 + numeric.abs()),
+                    "{:?} at {x:?}, t = {t}: {numeric} by differences, {} by forward mode",
+                    session.scene().space,
+                    divergence[0]
+                );
+            }
+        };
+    let axes = |d: usize| -> Vec<Vec<f64>> {
+        (0..d)
+            .map(|k| (0..d).map(|j| f64::from(u8::from(j == k))).collect())
+            .collect()
+    };
+    let none = |_: &[f64]| 0.0;
+
+    // The plane's D4-averaged MLP.
+    let averaged = trained(
+        "symmetry = \"d4\"\nspace = \"plane\"\n[source]\nname = \"gaussian\"\n\
+         [target]\nname = \"checkerboard\"\n[model]\nnetwork = \"group-averaged\"\n",
+    );
+    for x in [[0.3, -0.7], [1.5, 0.2]] {
+        check(&averaged, &x, &axes(2), &none);
+    }
+
+    // The Poincaré disk: the chart's trace plus the area element's 4 v·x/(1 − |x|²).
+    let disk = trained(
+        "space = \"hyperbolic\"\n[source]\nname = \"wrapped_normal\"\n\
+         [target]\nname = \"wrapped_mixture\"\n",
+    );
+    for x in [[0.2, -0.3], [-0.6, 0.5]] {
+        let growth =
+            move |v: &[f64]| 4.0 * (v[0] * x[0] + v[1] * x[1]) / (1.0 - x[0] * x[0] - x[1] * x[1]);
+        check(&disk, &x, &axes(2), &growth);
+    }
+
+    // A maze's floor, and a curved mesh along its face's plane.
+    let floor =
+        trained("space = \"mesh\"\n[source]\nname = \"uniform\"\n[target]\nname = \"blob\"\n");
+    let maze = flowscope::space::mesh_of(floor.scene().space).unwrap();
+    let mut rng = flowscope::rng::Rng::new(3);
+    for _ in 0..2 {
+        let p = maze.position(maze.mesh().random_point(&mut rng));
+        check(&floor, &[p.x, p.y], &axes(2), &none);
+    }
+    let surface = trained(
+        "space = \"mesh\"\n[mesh]\nname = \"bumpy-sphere\"\neigenpairs = 30\n\
+         [source]\nname = \"uniform\"\n[target]\nname = \"blob\"\n",
+    );
+    let bumpy = flowscope::space::mesh_of(surface.scene().space).unwrap();
+    for _ in 0..2 {
+        // Inside a face, away from its edges, so that every evaluation reads the same normal.
+        let mut point = bumpy.mesh().random_point(&mut rng);
+        point.bary = [0.4, 0.3, 0.3];
+        let p = bumpy.position(point);
+        let [a, b, c] = bumpy.mesh().corners(point.face);
+        let e1 = (b - a).normalize();
+        let e2 = (b - a).cross(c - a).normalize().cross(e1);
+        check(
+            &surface,
+            &[p.x, p.y, p.z],
+            &[e1.to_array().to_vec(), e2.to_array().to_vec()],
+            &none,
+        );
+    }
 }
 
 /// The window's worker with the density view on: fresh densities keep arriving while it

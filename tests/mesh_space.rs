@@ -666,12 +666,19 @@ fn a_floor_has_a_density_grid_that_leaves_its_walls_out() {
         64 * 64
     );
     assert!(points.iter().all(|p| mesh.distance_to_mesh(p) < 1e-9));
-    // A curved surface has none.
+    // A curved surface has one cell per direction from its centre, each on the surface.
     let surface = mesh_space(&MeshConfig {
         name: "bumpy-sphere".into(),
         ..MeshConfig::default()
     })
     .unwrap();
-    assert!(!surface.render().has_density_grid());
-    assert!(density_grid(surface, min, max, 16).is_none());
+    assert!(surface.render().has_density_grid());
+    let (points, cells) = density_grid(surface, min, max, 32).unwrap();
+    assert_eq!(
+        cells.len(),
+        32 * 32,
+        "a closed surface meets every direction"
+    );
+    let bumpy = mesh_of(surface).unwrap();
+    assert!(points.iter().all(|p| bumpy.distance_to_mesh(p) < 1e-9));
 }

@@ -2,9 +2,9 @@
 //! shapes whose spectrum is known in closed form, and the spectral distances built on them.
 
 use flowscope::geometry::mesh::{
-    Adjacency, ConditionalFlow, GeodesicDistance, MESH_NAMES, Premetric, SpectralDistance,
-    SpectralKind, Spectrum, TriMesh, cotangent_laplacian, icosphere, named_mesh, parse_obj,
-    rectangle, uv_sphere,
+    Adjacency, ConditionalFlow, GeodesicDistance, MESH_NAMES, Premetric, RadialChart,
+    SpectralDistance, SpectralKind, Spectrum, TriMesh, cotangent_laplacian, direction_uv,
+    icosphere, named_mesh, parse_obj, rectangle, uv_direction, uv_sphere,
 };
 use glam::DVec3;
 
@@ -442,5 +442,65 @@ fn walks_never_leave_the_floor_of_the_maze() {
             .any(|c| (row.saturating_sub(1)..=row + 1).any(|r| inside(c, r)));
         assert!(inside(column.min(10), row.min(10)) || near_open, "{p}");
         assert!(end.bary.iter().all(|b| (0.0..=1.0).contains(b)));
+    }
+}
+
+/// A curved mesh's density image is laid out by direction from its centre: every direction of a
+/// closed surface meets it, on the ray and at the surface (the unit icosphere: radius one, up
+/// to its chords' sag), and the bumpy sphere's outermost crossing is as far as any crossing.
+#[test]
+fn every_direction_from_the_centre_meets_a_closed_surface() {
+    let mesh = icosphere(3);
+    let chart = RadialChart::of(&mesh, DVec3::ZERO);
+    let (columns, rows) = (96, 48);
+    for row in 0..rows {
+        for column in 0..columns {
+            let (u, v) = (
+                (column as f64 + 0.5) / columns as f64,
+                (row as f64 + 0.5) / rows as f64,
+            );
+            let direction = uv_direction(u, v);
+            let hit = chart
+                .outermost(&mesh, direction)
+                .unwrap_or_else(|| panic!("no surface at u = {u}, v = {v}"));
+            assert!(
+                (hit.length() - 1.0).abs() < 0.01,
+                "{hit:?} at u = {u}, v = {v}"
+            );
+            assert!(hit.normalize().dot(direction) > 1.0 - 1e-12);
+            let (hit_u, hit_v) = direction_uv(hit);
+            assert!((hit_u - u).abs() < 1e-9 && (hit_v - v).abs() < 1e-9);
+        }
+    }
+    // Against every face: the outermost crossing, whatever the buckets hold.
+    let bumpy = named_mesh("bumpy-sphere").unwrap();
+    let (lo, hi) = bumpy.bounds();
+    let centre = (lo + hi) * 0.5;
+    let chart = RadialChart::of(&bumpy, centre);
+    for k in 0..500 {
+        let (u, v) = ((k as f64 * 0.618_034).fract(), (k as f64 + 0.5) / 500.0);
+        let direction = uv_direction(u, v);
+        let hit = chart.outermost(&bumpy, direction).unwrap();
+        let farthest = (0..bumpy.faces().len())
+            .filter_map(|f| {
+                let [a, b, c] = bumpy.corners(f);
+                let normal = (b - a).cross(c - a);
+                let along = normal.dot(direction);
+                if along.abs() < 1e-12 {
+                    return None;
+                }
+                let s = normal.dot(a - centre) / along;
+                let p = centre + direction * s;
+                let inside = [(a, b), (b, c), (c, a)].iter().all(|&(x, y)| {
+                    (y - x).cross(p - x).dot(normal) >= -1e-9 * normal.length_squared()
+                });
+                (s > 0.0 && inside).then_some(s)
+            })
+            .fold(f64::MIN, f64::max);
+        assert!(
+            ((hit - centre).length() - farthest).abs() < 1e-9,
+            "direction {k}: {} against {farthest}",
+            (hit - centre).length()
+        );
     }
 }

@@ -416,6 +416,35 @@ fn the_sphere_shows_its_graticule_and_no_mesh_edges() {
     );
 }
 
+/// A 64 × 32 heat map laid out by direction (u the longitude from −π, v the polar angle), red
+/// only around `marked`.
+fn marked_direction(marked: Vec3) -> DensityImage {
+    let (width, height) = (64u32, 32u32);
+    let (u, v) = direction_uv(marked);
+    let mut rgba = vec![0u8; (width * height * 4) as usize];
+    for row in 0..height {
+        for column in 0..width {
+            let du = (f64::from(column) + 0.5) / f64::from(width) - u;
+            let dv = (f64::from(row) + 0.5) / f64::from(height) - v;
+            if du.abs() < 0.06 && dv.abs() < 0.1 {
+                let at = ((row * width + column) * 4) as usize;
+                rgba[at..at + 4].copy_from_slice(&[255, 30, 30, 255]);
+            }
+        }
+    }
+    DensityImage {
+        width,
+        height,
+        rgba,
+        world_min: Vec2::ZERO,
+        world_max: Vec2::ONE,
+    }
+}
+
+fn direction_uv(direction: Vec3) -> (f64, f64) {
+    flowscope::geometry::mesh::direction_uv(direction.as_dvec3())
+}
+
 #[test]
 fn sphere_heat_map_shows_on_the_near_side_and_follows_every_change() {
     let gpu = offscreen();
@@ -424,28 +453,7 @@ fn sphere_heat_map_shows_on_the_near_side_and_follows_every_change() {
     let towards_eye = camera.eye().normalize();
     let side = towards_eye.cross(Vec3::Z).normalize();
     let marked = (towards_eye + side * 0.3).normalize();
-    // A heat map that is red only around the marked point (uv: longitude from −π, polar angle).
-    let (width, height) = (64u32, 32u32);
-    let u = (marked.y.atan2(marked.x) + std::f32::consts::PI) / std::f32::consts::TAU;
-    let v = marked.z.acos() / std::f32::consts::PI;
-    let mut rgba = vec![0u8; (width * height * 4) as usize];
-    for row in 0..height {
-        for column in 0..width {
-            let du = (column as f32 + 0.5) / width as f32 - u;
-            let dv = (row as f32 + 0.5) / height as f32 - v;
-            if du.abs() < 0.06 && dv.abs() < 0.1 {
-                let at = ((row * width + column) * 4) as usize;
-                rgba[at..at + 4].copy_from_slice(&[255, 30, 30, 255]);
-            }
-        }
-    }
-    let image = DensityImage {
-        width,
-        height,
-        rgba,
-        world_min: Vec2::ZERO,
-        world_max: Vec2::ONE,
-    };
+    let image = marked_direction(marked);
     let style = particles_only();
     let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
     let picture = |view: &mut ViewResources, clip: Mat4, eye: Vec3| {
@@ -709,5 +717,74 @@ fn density_isolines_mark_levels_but_not_the_floor_of_the_range() {
         (76..=84).all(|column| alpha(column) < 60),
         "no line at the floor: {:?}",
         (76..=84).map(alpha).collect::<Vec<_>>()
+    );
+}
+
+/// A curved mesh's heat map is laid out by direction from its centre, as the sphere's: a mark
+/// at one direction shows on the surface where that direction meets it, and nowhere else.
+#[test]
+fn a_curved_mesh_shows_its_heat_map_where_each_direction_meets_it() {
+    use flowscope::geometry::mesh::{MeshConfig, PremetricKind};
+    use flowscope::space::{mesh_of, mesh_space};
+    let gpu = offscreen();
+    let space = mesh_space(&MeshConfig {
+        name: "bumpy-sphere".into(),
+        premetric: PremetricKind::Euclidean,
+        ..MeshConfig::default()
+    })
+    .unwrap();
+    let layout = space.render();
+    let mesh = mesh_of(space).unwrap();
+    let camera = OrbitCamera::default();
+    let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
+    let towards_eye = camera.eye().normalize();
+    let side = towards_eye.cross(Vec3::Z).normalize();
+    // The surface point in the marked direction.
+    let marked = (towards_eye + side * 0.3).normalize();
+    let (u, v) = direction_uv(marked);
+    let on_surface = layout
+        .density_point(u, v, Vec2::ZERO, Vec2::ONE)
+        .expect("every direction meets a closed surface");
+    assert!(mesh.distance_to_mesh(&on_surface) < 1e-9);
+    let image = marked_direction(marked);
+    let style = particles_only();
+    let mut view = ViewResources::new(&gpu.renderer, &gpu.device);
+    let content = DrawContent {
+        surface: layout.surface(),
+        ..DrawContent::default()
+    };
+    view.set_content(&gpu.renderer, &gpu.device, &content);
+    view.set_density(&gpu.renderer, &gpu.device, &gpu.queue, Some(&image));
+    let frame = Frame {
+        mode: ViewMode::MESH_SURFACE,
+        clip_from_world: clip,
+        eye: camera.eye(),
+        t: 1.0,
+        style: &style,
+    };
+    let picture = render(&gpu, &mut view, &frame);
+    let point = Vec3::new(
+        on_surface[0] as f32,
+        on_surface[1] as f32,
+        on_surface[2] as f32,
+    );
+    let (x, y) = pixel_of(clip, point);
+    assert!(
+        is_red(picture.at(x, y)),
+        "the mark where its direction meets the surface: {:?}",
+        picture.at(x, y)
+    );
+    // The rest of the surface keeps its own shade: only the mark's share of it is red.
+    let red = (0..SIZE[1])
+        .flat_map(|y| (0..SIZE[0]).map(move |x| (x, y)))
+        .filter(|&(x, y)| is_red(picture.at(x, y)))
+        .count();
+    let covered = (0..SIZE[1])
+        .flat_map(|y| (0..SIZE[0]).map(move |x| (x, y)))
+        .filter(|&(x, y)| picture.at(x, y) != style.palette.background.0[..3])
+        .count();
+    assert!(
+        red > 50 && red < covered / 4,
+        "{red} red pixels of {covered} on the surface"
     );
 }

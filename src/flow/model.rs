@@ -291,20 +291,16 @@ impl VelocityField {
             .squeeze_dim::<2>(0)
     }
 
-    /// Whether [`VelocityField::forward_with_jacobian`] can answer for this network: a plain
-    /// MLP (no EGNN, no group average).
+    /// Whether [`VelocityField::forward_with_jacobian`] can answer for this network: an MLP,
+    /// plain or averaged over a group (not the EGNN).
     pub fn has_forward_jacobian(&self) -> bool {
-        self.egnn.is_none()
-            && self.group.is_empty()
-            && !self.hidden.is_empty()
-            && self.output.is_some()
+        self.egnn.is_none() && !self.hidden.is_empty() && self.output.is_some()
     }
 
     /// The raw output without labels (the null label of a conditional field) and its Jacobian
-    /// with respect to the features, `jacobian[i, r, j]` = ∂outⱼ/∂featureᵢ at point r, for a
-    /// plain MLP; `None` for other networks. Forward mode: one pass carries a tangent per
-    /// feature beside the values, exact and several times cheaper than a backward pass per
-    /// feature.
+    /// with respect to the features, `jacobian[i, r, j]` = ∂outⱼ/∂featureᵢ at point r, for an
+    /// MLP; `None` for the EGNN. Forward mode: one pass carries a tangent per feature beside
+    /// the values, exact and several times cheaper than a backward pass per feature.
     ///
     /// # Shapes
     /// - features `[N, F]`, time `[N, T]` → `([N, O], [F, N, O])`
@@ -313,12 +309,55 @@ impl VelocityField {
         features: Tensor<2>,
         time: Tensor<2>,
     ) -> Option<(Tensor<2>, Tensor<3>)> {
-        let [n, traced] = features.dims();
-        let output = self.output.as_ref()?;
-        let (first, rest) = self.hidden.split_first()?;
         if !self.has_forward_jacobian() {
             return None;
         }
+        if self.group.is_empty() {
+            return self.mlp_with_jacobian(features, time);
+        }
+        // v(x) = (1/|G|) Σ g⁻¹ f(g·x), so ∂v/∂x = (1/|G|) Σ g⁻¹ (∂f/∂y at g·x) g: every copy in
+        // one batch as in `forward`, then each block's Jacobian turned by g on both sides.
+        let (n, device) = (features.dims()[0], features.device());
+        let matrix =
+            |g: &[f32; 4]| Tensor::<2>::from_data(TensorData::new(g.to_vec(), [2, 2]), &device);
+        let transposed = |g: &[f32; 4]| matrix(&[g[0], g[2], g[1], g[3]]);
+        let copies = self.group.len();
+        let moved = Tensor::cat(
+            self.group
+                .iter()
+                .map(|g| features.clone().matmul(transposed(g)))
+                .collect(),
+            0,
+        );
+        let (raw, jacobian) = self.mlp_with_jacobian(moved, Tensor::cat(vec![time; copies], 0))?;
+        let outputs = raw.dims()[1];
+        let raw_blocks = raw.chunk(copies, 0);
+        let jacobian_blocks = jacobian.chunk(copies, 1);
+        let (mut raw_sum, mut jacobian_sum) = (None::<Tensor<2>>, None::<Tensor<3>>);
+        for ((raw, jacobian), g) in raw_blocks.into_iter().zip(jacobian_blocks).zip(&self.group) {
+            // Rows: g⁻¹·out as a row vector is outᵀ·g; the features' index: ∂/∂x_k = Σᵢ gᵢₖ ∂/∂yᵢ.
+            let raw = raw.matmul(matrix(g));
+            let jacobian = transposed(g)
+                .matmul(jacobian.reshape([2, n * outputs]))
+                .reshape([2 * n, outputs])
+                .matmul(matrix(g))
+                .reshape([2, n, outputs]);
+            raw_sum = Some(raw_sum.map_or(raw.clone(), |sum| sum + raw));
+            jacobian_sum = Some(jacobian_sum.map_or(jacobian.clone(), |sum| sum + jacobian));
+        }
+        let scale = 1.0 / copies as f32;
+        Some((raw_sum? * scale, jacobian_sum? * scale))
+    }
+
+    /// [`Self::forward_with_jacobian`] of the MLP itself, without any group average.
+    fn mlp_with_jacobian(
+        &self,
+        features: Tensor<2>,
+        time: Tensor<2>,
+    ) -> Option<(Tensor<2>, Tensor<3>)> {
+        let [n, traced] = features.dims();
+        let output = self.output.as_ref()?;
+        let (first, rest) = self.hidden.split_first()?;
         let (mut values, slope) = self
             .activation
             .apply_with_slope(first.forward(self.mlp_input(features, time, None, None)));

@@ -24,16 +24,16 @@ pub struct MeshData {
 }
 
 /// A triangle mesh's faces with flat shading: three vertices per face, each with the face's
-/// normal (uv unused), wound to face out.
-pub fn flat_faces(triangles: impl Iterator<Item = [[f32; 3]; 3]>) -> MeshData {
+/// normal and its corner's uv (the density image's coordinates there).
+pub fn flat_faces(triangles: impl Iterator<Item = ([[f32; 3]; 3], [[f32; 2]; 3])>) -> MeshData {
     let mut vertices = Vec::new();
-    for corners in triangles {
+    for (corners, uvs) in triangles {
         let [a, b, c] = corners.map(glam::Vec3::from);
         let normal = (b - a).cross(c - a).normalize_or_zero().to_array();
-        vertices.extend(corners.map(|position| Vertex {
+        vertices.extend(corners.iter().zip(uvs).map(|(&position, uv)| Vertex {
             position,
             normal,
-            uv: [0.0, 0.0],
+            uv,
         }));
     }
     let indices = (0..vertices.len() as u32).collect();

@@ -773,7 +773,7 @@ impl DensityAvailability {
         let space = scene.space;
         let no_grid = (!space.render().has_density_grid()).then(|| {
             format!(
-                "Densities are drawn on the plane, the sphere, the torus, the disk and a mesh's floor, not on {}.",
+                "Densities are drawn on the plane, the sphere, the torus, the disk and meshes, not on {}.",
                 space.name()
             )
         });

@@ -3,14 +3,14 @@
 //! lines follow the premetric's conditional path, so in a maze they wind through the corridors
 //! (the euclidean baseline's are straight, through the walls).
 
-use std::f64::consts::{PI, TAU};
+use std::f64::consts::TAU;
 use std::sync::{Arc, OnceLock};
 
 use glam::{DVec3, Vec2, Vec3};
 
 use super::{Edge, SpaceRender, position, push_arrow};
 use crate::data::Points;
-use crate::geometry::mesh::MeshSpace;
+use crate::geometry::mesh::{MeshSpace, RadialChart, direction_uv, uv_direction};
 use crate::render::content::{Rgba, Segment, hsl};
 use crate::render::mesh::{MeshData, flat_faces};
 
@@ -20,6 +20,8 @@ pub struct MeshRender {
     lines: OnceLock<Vec<[[f32; 3]; 2]>>,
     /// A surface's faces for the GPU and whether it is closed, found once.
     faces: OnceLock<(Arc<MeshData>, bool)>,
+    /// A curved surface seen from its box's centre, which lays out its density image.
+    chart: OnceLock<RadialChart>,
 }
 
 /// Points per drawn conditional path.
@@ -34,7 +36,18 @@ impl MeshRender {
             space,
             lines: OnceLock::new(),
             faces: OnceLock::new(),
+            chart: OnceLock::new(),
         }
+    }
+
+    fn centre(&self) -> DVec3 {
+        let (lo, hi) = self.space.bounds();
+        (lo + hi) * 0.5
+    }
+
+    fn chart(&self) -> &RadialChart {
+        self.chart
+            .get_or_init(|| RadialChart::of(self.space.mesh(), self.centre()))
     }
 
     /// A floor's walls (its boundary edges), or a surface's edges (every few on a dense one).
@@ -117,12 +130,7 @@ impl SpaceRender for MeshRender {
                 (p[1] - min.y as f64) / (max.y - min.y) as f64,
             );
         }
-        let (lo, hi) = self.space.bounds();
-        let d = (self.space.ambient(p) - (lo + hi) * 0.5).normalize_or_zero();
-        (
-            (d.y.atan2(d.x) + PI) / TAU,
-            d.z.clamp(-1.0, 1.0).acos() / PI,
-        )
+        direction_uv(self.space.ambient(p) - self.centre())
     }
     fn density_edges(&self) -> [Edge; 2] {
         if self.space.is_planar() {
@@ -131,11 +139,14 @@ impl SpaceRender for MeshRender {
             [Edge::Wrap, Edge::Clamp]
         }
     }
-    /// A floor's cell centres where the floor is (none inside a wall or beyond the mesh); a
-    /// curved surface has no grid of its own.
+    /// A floor's cell centres where the floor is (none inside a wall or beyond the mesh); on a
+    /// curved surface, the outermost point in the cell's direction from the centre.
     fn density_point(&self, u: f64, v: f64, min: Vec2, max: Vec2) -> Option<Vec<f64>> {
         if !self.space.is_planar() {
-            return None;
+            let hit = self
+                .chart()
+                .outermost(self.space.mesh(), uv_direction(u, v))?;
+            return Some(hit.to_array().to_vec());
         }
         let p = vec![
             min.x as f64 + u * (max.x - min.x) as f64,
@@ -143,16 +154,36 @@ impl SpaceRender for MeshRender {
         ];
         (self.space.distance_to_mesh(&p) < 1e-9).then_some(p)
     }
+    /// A floor has its cells, a surface its directions (where none meets it, nothing is drawn).
     fn has_density_grid(&self) -> bool {
-        self.space.is_planar()
+        true
     }
     /// The mesh's faces: a floor's, or a curved surface's.
     fn surface(&self) -> Option<(Arc<MeshData>, bool)> {
         let mesh = self.space.mesh();
         let (faces, closed) = self.faces.get_or_init(|| {
-            let faces = flat_faces(
-                (0..mesh.faces().len()).map(|f| mesh.corners(f).map(|p| p.as_vec3().to_array())),
-            );
+            let planar = self.space.is_planar();
+            let centre = self.centre();
+            let faces = flat_faces((0..mesh.faces().len()).map(|f| {
+                let corners = mesh.corners(f);
+                // A floor's heat map is drawn on the plane's quad; a surface's by direction,
+                // a face across the longitudes' seam taking them past 1 (the sampler repeats).
+                let mut uvs = if planar {
+                    [[0.0; 2]; 3]
+                } else {
+                    corners.map(|p| {
+                        let (u, v) = direction_uv(p - centre);
+                        [u as f32, v as f32]
+                    })
+                };
+                let widest = uvs.iter().map(|uv| uv[0]).fold(f32::MIN, f32::max);
+                for uv in &mut uvs {
+                    if widest - uv[0] > 0.5 {
+                        uv[0] += 1.0;
+                    }
+                }
+                (corners.map(|p| p.as_vec3().to_array()), uvs)
+            }));
             (Arc::new(faces), mesh.boundary_edges().is_empty())
         });
         Some((faces.clone(), *closed))
