@@ -636,11 +636,15 @@ fn the_log_density_view_is_brightest_at_the_modes_with_isolines_between() {
     let mut style = particles_only();
     style.palette.target = RED;
     let image = log_density_image(&values, resolution, min, max, &style.palette);
-    // Isolines: texels much whiter than their band's fill ring each mode.
+    // Isolines: texels much whiter than their band's fill ring each mode. The image
+    // interpolates the grid, several texels a cell.
+    let side = image.width as usize;
+    assert!(side >= 3 * 96 && side.is_multiple_of(96), "{side} texels a side");
+    let scale = side / 96;
     let texel = |x: f32, y: f32| {
-        let column = ((x - min.x) / (max.x - min.x) * 96.0) as usize;
-        let row = ((y - min.y) / (max.y - min.y) * 96.0) as usize;
-        let at = (row * 96 + column) * 4;
+        let column = ((x - min.x) / (max.x - min.x) * side as f32) as usize;
+        let row = ((y - min.y) / (max.y - min.y) * side as f32) as usize;
+        let at = (row * side + column) * 4;
         [
             image.rgba[at],
             image.rgba[at + 1],
@@ -656,11 +660,12 @@ fn the_log_density_view_is_brightest_at_the_modes_with_isolines_between() {
     assert_eq!(texel(0.0, 0.0)[3], 0, "transparent far below the peak");
     // Below 0.7 of the range the fill is the plain colour, so whitened texels there are lines.
     let peak = values.iter().copied().fold(f32::MIN, f32::max);
-    let lines = (0..96 * 96)
-        .filter(|&i| values[i] < peak - 8.0 * 0.3 && values[i] > peak - 8.0)
+    let cell_of = |i: usize| (i / side / scale) * 96 + (i % side) / scale;
+    let lines = (0..side * side)
+        .filter(|&i| values[cell_of(i)] < peak - 8.0 * 0.3 && values[cell_of(i)] > peak - 8.0)
         .filter(|&i| image.rgba[i * 4 + 1] > 150 && image.rgba[i * 4 + 3] > 200)
         .count();
-    assert!(lines > 100, "isoline texels: {lines}");
+    assert!(lines > 100 * scale, "isoline texels: {lines}");
 
     let camera = PanZoomCamera::new(Vec2::ZERO, 14.0);
     let clip = camera.clip_from_world(Vec2::new(200.0, 200.0));
@@ -705,18 +710,29 @@ fn density_isolines_mark_levels_but_not_the_floor_of_the_range() {
         Vec2::splat(1.0),
         &palette,
     );
-    let alpha = |column: usize| image.rgba[(50 * n + column) * 4 + 3];
+    // The image interpolates the grid, several texels a cell: texels across the middle row,
+    // from the middle of cell `first` to the middle of cell `last`.
+    let scale = image.width as usize / n;
+    let alphas = |first: usize, last: usize| -> Vec<u8> {
+        let y = 50 * scale + scale / 2;
+        (first * scale + scale / 2..=last * scale + scale / 2)
+            .map(|x| image.rgba[(y * image.width as usize + x) * 4 + 3])
+            .collect()
+    };
     for level in [20, 40, 60] {
+        let near = alphas(level - 1, level + 1);
         assert!(
-            (level - 1..=level + 1).any(|column| alpha(column) > 240),
-            "a line at column {level}: {:?}",
-            (level - 2..=level + 2).map(alpha).collect::<Vec<_>>()
+            near.iter().any(|&a| a > 240),
+            "a line at column {level}: {near:?}"
         );
+        // Thin: the line covers under a cell's width of texels.
+        let covered = near.iter().filter(|&&a| a > 205).count();
+        assert!(covered <= scale, "a line {covered} texels wide: {near:?}");
     }
     assert!(
-        (76..=84).all(|column| alpha(column) < 60),
+        alphas(76, 84).iter().all(|&a| a < 60),
         "no line at the floor: {:?}",
-        (76..=84).map(alpha).collect::<Vec<_>>()
+        alphas(76, 84)
     );
 }
 

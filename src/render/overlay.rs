@@ -143,8 +143,14 @@ fn tinted(colour: [f32; 4], whiten: f32, alpha: f32) -> [u8; 4] {
 const LOG_DENSITY_RANGE: f32 = 8.0;
 /// Isolines every this many nats below the peak...
 const ISOLINE_STEP: f32 = 2.0;
-/// ...on grids of at least this many cells a side (coarser ones would draw them as blocks).
+/// ...on grids of at least this many cells a side (coarser ones would misplace them).
 const MIN_ISOLINE_RESOLUTION: u32 = 90;
+/// Texels a side the log-density image aims at: the grid is interpolated between its cells'
+/// centres, so the fill is smooth and each isoline a curve a texel or two wide, not a chain of
+/// cells.
+const LOG_DENSITY_TEXELS: usize = 384;
+/// Half an isoline's width, in texels of that image (the line fades out over one more).
+const ISOLINE_HALF_WIDTH: f32 = 1.0;
 
 /// The centres of a `resolution`² density image's cells that lie in `space` (row r at
 /// v = (r + ½)/resolution, as [`DensityImage`] lays them out), and the index of each one's
@@ -180,7 +186,8 @@ pub fn density_grid(
 /// A heat map of log-densities given per cell of a `resolution`² grid (non-finite: nothing
 /// there): log scale over the top [`LOG_DENSITY_RANGE`] nats in the palette's target colour,
 /// whitening near the peak, with an isoline every [`ISOLINE_STEP`] nats on grids fine enough to
-/// draw them thin.
+/// place them. The image has [`LOG_DENSITY_TEXELS`] or so texels a side, interpolated from the
+/// grid; a texel whose own cell is empty stays empty, so walls and rims keep their cells' shape.
 pub fn log_density_image(
     log_density: &[f32],
     resolution: u32,
@@ -189,82 +196,152 @@ pub fn log_density_image(
     palette: &Palette,
 ) -> DensityImage {
     let n = resolution.max(2) as usize;
-    let peak = log_density
-        .iter()
-        .copied()
+    let cell = |i: usize| log_density.get(i).copied().unwrap_or(f32::NAN);
+    let peak = (0..n * n)
+        .map(cell)
         .filter(|v| v.is_finite())
         .fold(f32::NEG_INFINITY, f32::max);
-    let isolines = resolution >= MIN_ISOLINE_RESOLUTION;
-    // Which isoline band each cell is in, from the values averaged over 3 × 3 cells (the
-    // backward integration's small errors would otherwise fray the lines); cells of two bands
-    // side by side draw the line.
-    let smoothed: Vec<f32> = (0..n * n)
+    let isolines = resolution >= MIN_ISOLINE_RESOLUTION && peak.is_finite();
+    let scale = LOG_DENSITY_TEXELS.div_ceil(n).clamp(1, 8);
+    let side = n * scale;
+    let fill = upsampled(&(0..n * n).map(cell).collect::<Vec<_>>(), n, scale);
+    // Lines follow the values averaged over 3 × 3 cells: the backward integration's small
+    // errors would otherwise fray them.
+    let lines = if isolines {
+        upsampled(&smoothed(log_density, n), n, scale)
+    } else {
+        Vec::new()
+    };
+    let colour = palette.target.to_f32();
+    let mut rgba = Vec::with_capacity(side * side * 4);
+    for (i, &value) in fill.iter().enumerate() {
+        if !(value.is_finite() && peak.is_finite()) {
+            rgba.extend([0, 0, 0, 0]);
+            continue;
+        }
+        let level = ((value - (peak - LOG_DENSITY_RANGE)) / LOG_DENSITY_RANGE).clamp(0.0, 1.0);
+        let (whiten, alpha) = (
+            0.5 * (level - 0.85).max(0.0) / 0.15,
+            0.85 * level.powf(0.75),
+        );
+        let line = if isolines {
+            isoline_coverage(&lines, side, i, peak)
+        } else {
+            0.0
+        };
+        rgba.extend(tinted(
+            colour,
+            whiten + (0.7 - whiten) * line,
+            alpha + (0.95 - alpha) * line,
+        ));
+    }
+    DensityImage {
+        width: side as u32,
+        height: side as u32,
+        rgba,
+        world_min: min,
+        world_max: max,
+    }
+}
+
+/// Each cell's value averaged with its finite neighbours in a 3 × 3 block (NaN stays NaN).
+fn smoothed(values: &[f32], n: usize) -> Vec<f32> {
+    (0..n * n)
         .map(|i| {
             let (row, column) = ((i / n) as i64, (i % n) as i64);
+            if !values.get(i).is_some_and(|v| v.is_finite()) {
+                return f32::NAN;
+            }
             let (mut total, mut count) = (0.0, 0);
             for (dr, dc) in (-1..=1).flat_map(|dr| (-1..=1).map(move |dc| (dr, dc))) {
                 let (r, c) = (row + dr, column + dc);
                 if (0..n as i64).contains(&r) && (0..n as i64).contains(&c) {
-                    let value = log_density.get(r as usize * n + c as usize).copied();
+                    let value = values.get(r as usize * n + c as usize).copied();
                     if let Some(value) = value.filter(|v| v.is_finite()) {
                         total += value;
                         count += 1;
                     }
                 }
             }
-            if count > 0 {
-                total / count as f32
-            } else {
-                f32::NAN
-            }
+            total / count as f32
         })
-        .collect();
-    let band = |i: usize| -> Option<i32> {
-        let value = smoothed[i];
-        (value.is_finite() && value > peak - LOG_DENSITY_RANGE)
-            .then(|| ((peak - value) / ISOLINE_STEP).floor() as i32)
+        .collect()
+}
+
+/// An n² grid of cell values at `scale` texels a cell: bilinear between the cells' centres over
+/// the finite ones, NaN where the texel's own cell is.
+fn upsampled(grid: &[f32], n: usize, scale: usize) -> Vec<f32> {
+    let side = n * scale;
+    let last = n as i64 - 1;
+    let at = |column: i64, row: i64| {
+        grid[(row.clamp(0, last) * n as i64 + column.clamp(0, last)) as usize]
     };
-    let colour = palette.target.to_f32();
-    let mut rgba = Vec::with_capacity(n * n * 4);
-    for row in 0..n {
-        for column in 0..n {
-            let i = row * n + column;
-            let value = log_density.get(i).copied().unwrap_or(f32::NAN);
-            if !(value.is_finite() && peak.is_finite()) {
-                rgba.extend([0, 0, 0, 0]);
+    let mut out = Vec::with_capacity(side * side);
+    for y in 0..side {
+        let gy = (y as f32 + 0.5) / scale as f32 - 0.5;
+        let (row, fy) = (gy.floor() as i64, gy - gy.floor());
+        for x in 0..side {
+            if !grid[(y / scale) * n + x / scale].is_finite() {
+                out.push(f32::NAN);
                 continue;
             }
-            let level = ((value - (peak - LOG_DENSITY_RANGE)) / LOG_DENSITY_RANGE).clamp(0.0, 1.0);
-            let here = band(i);
-            // Only between two bands in range: where the map fades out below its range is
-            // not a level, and a line there rings every sharp mode with dots.
-            let edge = isolines
-                && here.is_some()
-                && [
-                    (column + 1 < n).then(|| i + 1),
-                    (row + 1 < n).then(|| i + n),
-                ]
-                .into_iter()
-                .flatten()
-                .any(|j| band(j).is_some_and(|there| Some(there) != here));
-            let (whiten, alpha) = if edge {
-                (0.7, 0.95)
+            let gx = (x as f32 + 0.5) / scale as f32 - 0.5;
+            let (column, fx) = (gx.floor() as i64, gx - gx.floor());
+            let (mut total, mut weight) = (0.0, 0.0);
+            for (dx, dy, w) in [
+                (0, 0, (1.0 - fx) * (1.0 - fy)),
+                (1, 0, fx * (1.0 - fy)),
+                (0, 1, (1.0 - fx) * fy),
+                (1, 1, fx * fy),
+            ] {
+                let value = at(column + dx, row + dy);
+                if value.is_finite() && w > 0.0 {
+                    total += w * value;
+                    weight += w;
+                }
+            }
+            out.push(if weight > 0.0 {
+                total / weight
             } else {
-                (
-                    0.5 * (level - 0.85).max(0.0) / 0.15,
-                    0.85 * level.powf(0.75),
-                )
-            };
-            rgba.extend(tinted(colour, whiten, alpha));
+                f32::NAN
+            });
         }
     }
-    DensityImage {
-        width: n as u32,
-        height: n as u32,
-        rgba,
-        world_min: min,
-        world_max: max,
+    out
+}
+
+/// How much of texel `i` an isoline covers: its distance to the nearest level strictly inside
+/// the map's range (not the floor, where the map fades out: a line there would ring every sharp
+/// mode with dots), in texels by the local slope, against the line's half-width.
+fn isoline_coverage(values: &[f32], side: usize, i: usize, peak: f32) -> f32 {
+    let value = values[i];
+    if !value.is_finite() || value <= peak - LOG_DENSITY_RANGE {
+        return 0.0;
     }
+    let levels = (LOG_DENSITY_RANGE / ISOLINE_STEP) as i32 - 1;
+    let k = ((peak - value) / ISOLINE_STEP)
+        .round()
+        .clamp(1.0, levels as f32);
+    let off = (value - (peak - k * ISOLINE_STEP)).abs();
+    // The slope per texel from the neighbours on each axis (one-sided at an edge or a hole).
+    let (x, y) = ((i % side) as i64, (i / side) as i64);
+    let value_at = |x: i64, y: i64| {
+        ((0..side as i64).contains(&x) && (0..side as i64).contains(&y))
+            .then(|| values[y as usize * side + x as usize])
+            .filter(|v| v.is_finite())
+    };
+    let slope = |before: Option<f32>, after: Option<f32>| match (before, after) {
+        (Some(b), Some(a)) => (a - b) / 2.0,
+        (Some(b), None) => value - b,
+        (None, Some(a)) => a - value,
+        (None, None) => 0.0,
+    };
+    let gradient = slope(value_at(x - 1, y), value_at(x + 1, y))
+        .hypot(slope(value_at(x, y - 1), value_at(x, y + 1)));
+    if gradient <= f32::EPSILON {
+        return 0.0;
+    }
+    (ISOLINE_HALF_WIDTH + 0.5 - off / gradient).clamp(0.0, 1.0)
 }
 
 fn blur(grid: &[f32], n: usize, wraps: bool) -> Vec<f32> {
