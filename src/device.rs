@@ -55,7 +55,7 @@ pub struct TrainingDevice {
 }
 
 /// Adapters that are CPU rasterisers pretending to be GPUs.
-fn is_software(info: &wgpu::AdapterInfo) -> bool {
+pub fn is_software(info: &wgpu::AdapterInfo) -> bool {
     let name = info.name.to_lowercase();
     info.device_type == wgpu::DeviceType::Cpu
         || [

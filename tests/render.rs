@@ -639,7 +639,10 @@ fn the_log_density_view_is_brightest_at_the_modes_with_isolines_between() {
     // Isolines: texels much whiter than their band's fill ring each mode. The image
     // interpolates the grid, several texels a cell.
     let side = image.width as usize;
-    assert!(side >= 3 * 96 && side.is_multiple_of(96), "{side} texels a side");
+    assert!(
+        side >= 3 * 96 && side.is_multiple_of(96),
+        "{side} texels a side"
+    );
     let scale = side / 96;
     let texel = |x: f32, y: f32| {
         let column = ((x - min.x) / (max.x - min.x) * side as f32) as usize;

@@ -32,6 +32,7 @@ fn harness_sized(scene: Scene, size: [f32; 2]) -> Harness<'static, FlowscopeApp>
         DeviceInfo {
             training: "cpu (burn flex)".into(),
             adapter: "none (test)".into(),
+            software: false,
         },
         scene,
         None,

@@ -47,12 +47,14 @@ impl Multiples {
                     .collect::<Vec<_>>()
             })
             .collect();
-        radii.sort_by(f64::total_cmp);
-        let reach = radii
-            .get(radii.len() * 98 / 100)
-            .copied()
-            .unwrap_or(1.0)
-            .max(1e-6);
+        // Selected, not sorted: the window lays the cells out at every frame.
+        let reach = if radii.is_empty() {
+            1.0
+        } else {
+            let at = radii.len() * 98 / 100;
+            *radii.select_nth_unstable_by(at, f64::total_cmp).1
+        }
+        .max(1e-6);
         Some(Multiples {
             particles,
             particle_dim,
@@ -171,8 +173,8 @@ fn bond_cutoff(target: &Points, cloud: Cloud) -> f64 {
     if distances.is_empty() {
         return 0.0;
     }
-    distances.sort_by(f64::total_cmp);
-    1.2 * distances[distances.len() / 5]
+    let fifth = distances.len() / 5;
+    1.2 * *distances.select_nth_unstable_by(fifth, f64::total_cmp).1
 }
 
 /// The overlay of aligned samples: every sample turned and relabelled (by the motion that

@@ -2,6 +2,8 @@
 //! t = 1, each run's in its colour over the target's (grey, filled): where a learned flow puts
 //! too many particles too close, or leaves a well of the potential empty.
 
+use std::sync::Arc;
+
 use eframe::egui;
 use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints};
 
@@ -71,6 +73,81 @@ fn histogram(values: &[f64], lo: f64, hi: f64) -> Vec<[f64; 2]> {
     points
 }
 
+/// One histogram plot's lines, computed when a run's samples change rather than at every
+/// frame (thousands of distances and energies, sorted: most of a frame's time otherwise).
+struct Computed {
+    lo: f64,
+    hi: f64,
+    /// The target's bars, as (centre, density).
+    reference: Vec<[f64; 2]>,
+    /// Each run's step line, by its index in `runs`.
+    lines: Vec<(usize, Vec<[f64; 2]>)>,
+}
+
+/// Each run's snapshot as (id, run, samples): what a histogram's lines are computed from.
+type SnapshotKey = Vec<(u64, u64, usize)>;
+
+impl Computed {
+    fn key(runs: &[Run]) -> SnapshotKey {
+        runs.iter()
+            .map(|run| {
+                run.snapshot.as_ref().map_or((0, 0, 0), |s| {
+                    (s.id, s.run, Arc::as_ptr(&s.trajectories) as usize)
+                })
+            })
+            .collect()
+    }
+
+    /// None when no run's target has this quantity.
+    fn of(runs: &[Run], quantity: Quantity) -> Option<Self> {
+        let mut reference = runs
+            .iter()
+            .filter_map(|run| run.snapshot.as_ref())
+            .find_map(|s| {
+                let cloud = cloud_of(s)?;
+                quantity.of(s, cloud, &s.target_samples)
+            })?;
+        reference.sort_by(f64::total_cmp);
+        // The target's central 99%, padded: a model's wild values do not squash the picture.
+        let (lo, hi) = (
+            reference[reference.len() / 200],
+            reference[reference.len() - 1 - reference.len() / 200],
+        );
+        let pad = 0.1 * (hi - lo).max(1e-9);
+        let (lo, hi) = (lo - pad, hi + pad);
+        // The target as bars, from the left end of each step.
+        let width = (hi - lo) / BINS as f64;
+        let bars = histogram(&reference, lo, hi)
+            .iter()
+            .skip(1)
+            .step_by(2)
+            .take(BINS)
+            .map(|&[left, density]| [left + width / 2.0, density])
+            .collect();
+        let lines = runs
+            .iter()
+            .enumerate()
+            .filter_map(|(index, run)| {
+                let snapshot = run.snapshot.as_ref()?;
+                let cloud = cloud_of(snapshot)?;
+                let trajectories = &snapshot.trajectories;
+                if trajectories.count == 0 {
+                    return None;
+                }
+                let end = trajectories.frame(trajectories.frames.saturating_sub(1));
+                let values = quantity.of(snapshot, cloud, &end)?;
+                Some((index, histogram(&values, lo, hi)))
+            })
+            .collect();
+        Some(Self {
+            lo,
+            hi,
+            reference: bars,
+            lines,
+        })
+    }
+}
+
 /// The distance and energy histograms in two columns.
 pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
     for (ui, (title, quantity, help)) in columns.iter_mut().zip([
@@ -86,62 +163,45 @@ pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
         ),
     ]) {
         ui.label(title);
-        let reference = runs.iter().filter_map(|run| run.snapshot.as_ref()).find_map(|s| {
-            let cloud = cloud_of(s)?;
-            quantity.of(s, cloud, &s.target_samples)
+        let id = egui::Id::unique(("flowscope-histogram", title));
+        let key = Computed::key(runs);
+        let cached = ui
+            .data(|data| data.get_temp::<Arc<(SnapshotKey, Option<Computed>)>>(id))
+            .filter(|cached| cached.0 == key);
+        let cached = cached.unwrap_or_else(|| {
+            let computed = Arc::new((key, Computed::of(runs, quantity)));
+            ui.data_mut(|data| data.insert_temp(id, computed.clone()));
+            computed
         });
-        let Some(mut reference) = reference else {
+        let Some(computed) = &cached.1 else {
             ui.weak("no energy for this target");
             continue;
         };
-        reference.sort_by(f64::total_cmp);
-        // The target's central 99%, padded: a model's wild values do not squash the picture.
-        let (lo, hi) = (
-            reference[reference.len() / 200],
-            reference[reference.len() - 1 - reference.len() / 200],
-        );
-        let pad = 0.1 * (hi - lo).max(1e-9);
-        let (lo, hi) = (lo - pad, hi + pad);
+        let width = (computed.hi - computed.lo) / BINS as f64;
         Plot::new(title)
             .height(height.max(60.0))
             .show_background(false)
             .allow_scroll(false)
             .include_y(0.0)
             .show(ui, |plot_ui| {
-                // The target as filled bars, from the left end of each step.
-                let width = (hi - lo) / BINS as f64;
-                let bars = histogram(&reference, lo, hi)
+                let bars = computed
+                    .reference
                     .iter()
-                    .skip(1)
-                    .step_by(2)
-                    .take(BINS)
-                    .map(|&[left, density]| {
-                        Bar::new(left + width / 2.0, density)
+                    .map(|&[centre, density]| {
+                        Bar::new(centre, density)
                             .width(width)
                             .fill(egui::Color32::from_gray(70))
                             .stroke(egui::Stroke::NONE)
                     })
                     .collect();
                 plot_ui.bar_chart(BarChart::new("target", bars));
-                for run in runs {
-                    let Some(snapshot) = &run.snapshot else {
-                        continue;
-                    };
-                    let Some(cloud) = cloud_of(snapshot) else {
-                        continue;
-                    };
-                    let trajectories = &snapshot.trajectories;
-                    if trajectories.count == 0 {
-                        continue;
-                    }
-                    let end = trajectories.frame(trajectories.frames.saturating_sub(1));
-                    if let Some(values) = quantity.of(snapshot, cloud, &end) {
-                        plot_ui.line(
-                            Line::new(run.name.clone(), PlotPoints::from(histogram(&values, lo, hi)))
-                                .color(run.colour)
-                                .width(1.5),
-                        );
-                    }
+                for (index, line) in &computed.lines {
+                    let run = &runs[*index];
+                    plot_ui.line(
+                        Line::new(run.name.clone(), PlotPoints::from(line.clone()))
+                            .color(run.colour)
+                            .width(1.5),
+                    );
                 }
             })
             .response

@@ -39,7 +39,15 @@ mod views;
 pub struct DeviceInfo {
     pub training: String,
     pub adapter: String,
+    /// Whether the window draws with a CPU rasteriser (lavapipe), which shares the cores with
+    /// training: it then draws at most [`SOFTWARE_FRAMES_PER_SEC`] frames a second.
+    pub software: bool,
 }
+
+/// The frame rate a window drawn by a CPU rasteriser keeps to while anything moves. Drawing as
+/// fast as it can took a core and a half beside training (DW4's EGNN trained at 23 steps/s
+/// under 41 frames/s).
+pub const SOFTWARE_FRAMES_PER_SEC: f64 = 30.0;
 
 pub struct FlowscopeApp {
     /// First, so that it is dropped (letting burn's runner go) before the runs are.
@@ -127,7 +135,7 @@ impl FlowscopeApp {
         last_scene_file: Option<PathBuf>,
     ) -> Self {
         Self::install_fonts(&cc.egui_ctx);
-        let adapter = match &cc.wgpu_render_state {
+        let (adapter, software) = match &cc.wgpu_render_state {
             Some(state) => {
                 let info = state.adapter.get_info();
                 state
@@ -135,9 +143,12 @@ impl FlowscopeApp {
                     .write()
                     .callback_resources
                     .insert(GpuViews::new(&state.device, state.target_format));
-                format!("{} [{:?}]", info.name, info.backend)
+                (
+                    format!("{} [{:?}]", info.name, info.backend),
+                    crate::device::is_software(&info),
+                )
             }
-            None => "no GPU renderer".to_string(),
+            None => ("no GPU renderer".to_string(), false),
         };
         let scene = last_scene_file
             .as_deref()
@@ -146,7 +157,11 @@ impl FlowscopeApp {
         Self::with_scene(
             &cc.egui_ctx,
             device,
-            DeviceInfo { training, adapter },
+            DeviceInfo {
+                training,
+                adapter,
+                software,
+            },
             scene,
             last_scene_file,
         )
@@ -574,6 +589,17 @@ impl FlowscopeApp {
         }
     }
 
+    /// Asks for the next frame of a moving picture: at once on a GPU, no sooner than the
+    /// software frame interval after this frame began on a CPU rasteriser.
+    fn request_next_frame(&self, ctx: &egui::Context, frame_start: Instant) {
+        if self.info.software {
+            let interval = std::time::Duration::from_secs_f64(1.0 / SOFTWARE_FRAMES_PER_SEC);
+            ctx.request_repaint_after(interval.saturating_sub(frame_start.elapsed()));
+        } else {
+            ctx.request_repaint();
+        }
+    }
+
     /// One frame of the whole window.
     pub fn frame_ui(&mut self, ui: &mut egui::Ui) {
         let ctx = ui.ctx().clone();
@@ -600,11 +626,8 @@ impl FlowscopeApp {
         self.keyboard(&ctx);
         self.dropped_files(&ctx);
         self.watch_scene_file(&ctx);
-        if self.time.advance(dt) {
-            ctx.request_repaint();
-        }
-        if self.runs.iter().any(Run::running) {
-            ctx.request_repaint();
+        if self.time.advance(dt) || self.runs.iter().any(Run::running) {
+            self.request_next_frame(&ctx, now);
         }
         let panel = unfilled_panel(ui.style());
         if !self.presentation {
