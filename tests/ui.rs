@@ -856,3 +856,32 @@ fn a_scene_file_changed_on_disk_is_reloaded_and_a_broken_one_changes_nothing() {
     });
     assert_eq!(harness.state().scene().title, "After the edit");
 }
+
+/// The model's density is offered on a curved mesh with a uniform source (its only
+/// closed-form density), and refused with a reason on a point cloud.
+#[test]
+fn a_curved_mesh_offers_the_model_density_and_a_cloud_does_not() {
+    let mut scene = Scene::from_toml(
+        "space = \"mesh\"\n[mesh]\nname = \"bumpy-sphere\"\neigenpairs = 30\n\
+         [source]\nname = \"uniform\"\n[target]\nname = \"opposite_blob\"\n",
+    )
+    .unwrap();
+    scene.train.steps = 20;
+    scene.sample.particles = 100;
+    scene.sample.steps = 20;
+    scene.eval.points = 100;
+    scene.eval.steps = 20;
+    for (scene, offered) in [(scene, true), (quick_cloud_scene(), false)] {
+        let mut harness = harness(scene);
+        harness.step();
+        harness.get_by_label("density").click();
+        harness.step();
+        let model = harness.get_by_label("model");
+        assert_eq!(
+            !model.accesskit_node().is_disabled(),
+            offered,
+            "the model's density on {}",
+            harness.state().scene().space.name()
+        );
+    }
+}
