@@ -504,3 +504,44 @@ fn every_direction_from_the_centre_meets_a_closed_surface() {
         );
     }
 }
+
+/// An open surface (the upper half of a sphere) meets the directions above its rim and no
+/// other: those cells are left empty, not filled from a face nearby.
+#[test]
+fn directions_past_an_open_surface_meet_nothing() {
+    let sphere = icosphere(3);
+    let kept: Vec<[u32; 3]> = sphere
+        .faces()
+        .iter()
+        .copied()
+        .filter(|face| {
+            face.iter()
+                .all(|&v| sphere.positions()[v as usize].z > -1e-9)
+        })
+        .collect();
+    let mut used: Vec<u32> = kept.iter().flatten().copied().collect();
+    used.sort_unstable();
+    used.dedup();
+    let index = |v: u32| used.binary_search(&v).unwrap() as u32;
+    let cap = TriMesh::new(
+        used.iter()
+            .map(|&v| sphere.positions()[v as usize])
+            .collect(),
+        kept.iter().map(|face| face.map(index)).collect(),
+    )
+    .unwrap();
+    let chart = RadialChart::of(&cap, DVec3::ZERO);
+    for k in 0..400 {
+        let (u, v) = ((k as f64 * 0.618_034).fract(), (k as f64 + 0.5) / 400.0);
+        let hit = chart.outermost(&cap, uv_direction(u, v));
+        let height = uv_direction(u, v).z;
+        if height > 0.05 {
+            assert!(
+                hit.is_some_and(|p| (p.length() - 1.0).abs() < 0.01),
+                "above: {hit:?}"
+            );
+        } else if height < -0.05 {
+            assert!(hit.is_none(), "below the rim: {hit:?}");
+        }
+    }
+}

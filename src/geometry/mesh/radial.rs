@@ -128,22 +128,35 @@ impl RadialChart {
     pub fn outermost(&self, mesh: &TriMesh, direction: DVec3) -> Option<DVec3> {
         let direction = direction.normalize_or_zero();
         let (u, v) = direction_uv(direction);
-        let column = ((u * self.columns as f64) as usize).min(self.columns - 1);
-        let row = ((v * self.rows as f64) as usize).min(self.rows - 1);
-        let bucket = row * self.columns + column;
-        let farthest = |faces: &mut dyn Iterator<Item = usize>| {
-            faces
-                .filter_map(|f| ray_hits(mesh.corners(f), self.centre, direction))
-                .max_by(f64::total_cmp)
-        };
-        let in_bucket = &self.faces[self.starts[bucket]..self.starts[bucket + 1]];
-        // A face the buckets missed (a coarse mesh whose edges bow more than the margin) is
-        // still found: without a hit in the bucket every face is tried.
-        farthest(&mut in_bucket.iter().map(|&f| f as usize))
-            .or_else(|| farthest(&mut (0..mesh.faces().len())))
+        let column = ((u * self.columns as f64) as i64).min(self.columns as i64 - 1);
+        let row = ((v * self.rows as f64) as i64).min(self.rows as i64 - 1);
+        // The ray's own bucket; without a hit there, the buckets around it, in case a coarse
+        // mesh's edge bows past the margin (bounded: an open surface misses often).
+        [0, FALLBACK_REACH]
+            .into_iter()
+            .find_map(|reach| {
+                let mut farthest: Option<f64> = None;
+                for r in (row - reach).max(0)..=(row + reach).min(self.rows as i64 - 1) {
+                    for c in column - reach..=column + reach {
+                        let bucket =
+                            r as usize * self.columns + c.rem_euclid(self.columns as i64) as usize;
+                        for &f in &self.faces[self.starts[bucket]..self.starts[bucket + 1]] {
+                            if let Some(distance) =
+                                ray_hits(mesh.corners(f as usize), self.centre, direction)
+                            {
+                                farthest = Some(farthest.map_or(distance, |d| d.max(distance)));
+                            }
+                        }
+                    }
+                }
+                farthest
+            })
             .map(|distance| self.centre + direction * distance)
     }
 }
+
+/// Buckets each way searched for a ray that meets nothing in its own.
+const FALLBACK_REACH: i64 = 2;
 
 /// How far along the ray `origin + s·direction` (s > 0) it crosses the triangle, edges included.
 fn ray_hits([a, b, c]: [DVec3; 3], origin: DVec3, direction: DVec3) -> Option<f64> {
