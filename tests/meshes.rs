@@ -3,9 +3,10 @@
 
 use flowscope::geometry::mesh::{
     Adjacency, ConditionalFlow, GeodesicDistance, MESH_NAMES, Premetric, RadialChart,
-    SpectralDistance, SpectralKind, Spectrum, TriMesh, cotangent_laplacian, direction_uv,
-    icosphere, named_mesh, parse_obj, rectangle, uv_direction, uv_sphere,
+    SpectralDistance, SpectralKind, Spectrum, TriMesh, cotangent_laplacian, icosphere, named_mesh,
+    parse_obj, rectangle, uv_sphere,
 };
+use flowscope::geometry::{direction_uv, uv_direction};
 use glam::DVec3;
 
 /// l(l + 1) with multiplicity 2l + 1, for l = 1, 2, …: the unit sphere's nonzero spectrum.

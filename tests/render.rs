@@ -442,7 +442,7 @@ fn marked_direction(marked: Vec3) -> DensityImage {
 }
 
 fn direction_uv(direction: Vec3) -> (f64, f64) {
-    flowscope::geometry::mesh::direction_uv(direction.as_dvec3())
+    flowscope::geometry::direction_uv(direction.as_dvec3())
 }
 
 #[test]

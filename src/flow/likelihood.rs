@@ -2,10 +2,12 @@
 //! d/dt log p_t(x_t) = −div v(x_t, t), so
 //! log q(x1) = log p0(x0) − ∫₀¹ div v(x_t, t) dt with x_t integrated backwards from x1.
 //!
-//! The divergence is exact (one vector–Jacobian product per coordinate through burn's
-//! autodiff) or Hutchinson's estimate εᵀJε (one product per probe, E[εεᵀ] = I), each probe
-//! fixed along the whole path so that each gives an unbiased estimate of the integral and
-//! their spread gives its standard error.
+//! The divergence is exact or Hutchinson's estimate. Exact, an MLP's comes by forward mode
+//! (its Jacobian over the features in one pass, turned into the space's divergence by
+//! `SpaceModel::divergence_from_jacobian`); the EGNN's takes one vector–Jacobian product per
+//! coordinate through burn's autodiff. Hutchinson's estimate is εᵀJε (one product per probe,
+//! E[εεᵀ] = I), each probe fixed along the whole path so that each gives an unbiased estimate
+//! of the integral and their spread gives its standard error.
 //!
 //! On the plane and the flat torus the divergence is the Jacobian's trace in the chart. On the
 //! sphere, embedded in R³, it is the divergence along the surface, tr(J) − xᵀJx with J the
@@ -144,7 +146,6 @@ pub fn velocity_and_divergences(
             .ok_or_else(|| Error::Internal("the input has no gradient".into()))?;
         Ok((v.detach(), gradient))
     };
-    let normals = surface_normals(space, x, dim);
     if probes.is_none() && io.has_jacobian_divergence() {
         // The weights without their autodiff tape: forward mode needs none.
         let model = model.valid();
@@ -162,6 +163,8 @@ pub fn velocity_and_divergences(
             }
         }
     }
+    // Found only for the backward passes: forward mode's spaces take their normals themselves.
+    let normals = surface_normals(space, x, dim);
     let mut velocity = Vec::new();
     let divergences = match probes {
         None => {

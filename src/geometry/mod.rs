@@ -22,7 +22,7 @@ pub use euclidean::{Embedding, Euclidean};
 pub use hyperbolic::{Hyperbolic, MAX_RADIUS};
 pub use plane::Plane;
 pub use schedule::Scheduler;
-pub use sphere::Sphere;
+pub use sphere::{Sphere, direction_uv, uv_direction};
 pub use symmetry::{Element, Symmetry};
 pub use torus::Torus;
 

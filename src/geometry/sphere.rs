@@ -1,10 +1,33 @@
+use std::f64::consts::{PI, TAU};
+
 use burn::tensor::Tensor;
+use glam::DVec3;
 
 use super::{Space, squared_norm};
 use crate::rng::Rng;
 
 /// The unit sphere S² embedded in R³.
 pub struct Sphere;
+
+/// A direction's place in the unit square: u the longitude from −π, v the polar angle from +z,
+/// both scaled to [0, 1] (the layout of the sphere's density image, and of a curved mesh's seen from its centre).
+pub fn direction_uv(direction: DVec3) -> (f64, f64) {
+    let d = direction.normalize_or_zero();
+    (
+        (d.y.atan2(d.x) + PI) / TAU,
+        d.z.clamp(-1.0, 1.0).acos() / PI,
+    )
+}
+
+/// The unit direction at `(u, v)`, the inverse of [`direction_uv`].
+pub fn uv_direction(u: f64, v: f64) -> DVec3 {
+    let (longitude, polar) = (u * TAU - PI, v * PI);
+    DVec3::new(
+        polar.sin() * longitude.cos(),
+        polar.sin() * longitude.sin(),
+        polar.cos(),
+    )
+}
 
 /// Points read from files further than this from unit length are rejected.
 const UNIT_TOLERANCE: f64 = 1e-3;

@@ -433,10 +433,10 @@ impl Session {
         self.trainer.model()
     }
 
-    /// Whether exact log-densities take the forward-mode path (a plain MLP on a space with its
-    /// divergence in closed form from the network's Jacobian: the plane, R^d, the sphere, the
-    /// torus), several times cheaper than one backward pass per coordinate: the window asks
-    /// such runs for finer live density grids.
+    /// Whether exact log-densities take the forward-mode path (an MLP, plain or group-averaged,
+    /// on a space with its divergence in closed form from the network's Jacobian: every space
+    /// but the point clouds, whose EGNN takes backward passes), several times cheaper than one
+    /// backward pass per coordinate: the window asks such runs for finer live density grids.
     pub fn density_is_cheap(&self) -> bool {
         self.scene.space.model().has_jacobian_divergence()
             && self.trainer.network().has_forward_jacobian()

@@ -21,7 +21,7 @@ pub use locate::Locator;
 pub use maze::{MAZE_LAYOUTS, MazeLayout};
 pub use obj::parse_obj;
 pub use premetric::{ConditionalFlow, ConditionalPath, Premetric, PreparedTarget};
-pub use radial::{RadialChart, direction_uv, uv_direction};
+pub use radial::RadialChart;
 pub use shapes::{MESH_NAMES, icosphere, named_mesh, rectangle, uv_sphere};
 pub use space::{MAX_EIGENPAIRS, MeshConfig, MeshSpace, PremetricKind};
 pub use spectral::{Spectrum, cotangent_laplacian};

@@ -3,11 +3,10 @@
 //! Density images of a curved mesh are indexed by direction, so a cell's point is this one.
 //! Faces are bucketed by the directions they span, so a ray tests a handful of faces.
 
-use std::f64::consts::{PI, TAU};
-
 use glam::DVec3;
 
 use super::TriMesh;
+use crate::geometry::direction_uv;
 
 /// Faces per bucket the chart aims at.
 const FACES_PER_BUCKET: f64 = 2.0;
@@ -22,26 +21,6 @@ pub struct RadialChart {
     /// Face indices of bucket b: `faces[starts[b]..starts[b + 1]]`.
     starts: Vec<usize>,
     faces: Vec<u32>,
-}
-
-/// A direction's place in the unit square: u the longitude from −π, v the polar angle from +z,
-/// both scaled to [0, 1] (as `SphereRender` lays out its density image).
-pub fn direction_uv(direction: DVec3) -> (f64, f64) {
-    let d = direction.normalize_or_zero();
-    (
-        (d.y.atan2(d.x) + PI) / TAU,
-        d.z.clamp(-1.0, 1.0).acos() / PI,
-    )
-}
-
-/// The unit direction at `(u, v)`, the inverse of [`direction_uv`].
-pub fn uv_direction(u: f64, v: f64) -> DVec3 {
-    let (longitude, polar) = (u * TAU - PI, v * PI);
-    DVec3::new(
-        polar.sin() * longitude.cos(),
-        polar.sin() * longitude.sin(),
-        polar.cos(),
-    )
 }
 
 impl RadialChart {

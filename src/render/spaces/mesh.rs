@@ -10,7 +10,8 @@ use glam::{DVec3, Vec2, Vec3};
 
 use super::{Edge, SpaceRender, position, push_arrow};
 use crate::data::Points;
-use crate::geometry::mesh::{MeshSpace, RadialChart, direction_uv, uv_direction};
+use crate::geometry::mesh::{MeshSpace, RadialChart};
+use crate::geometry::{direction_uv, uv_direction};
 use crate::render::content::{Rgba, Segment, hsl};
 use crate::render::mesh::{MeshData, flat_faces};
 

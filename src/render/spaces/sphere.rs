@@ -1,12 +1,13 @@
 //! The sphere drawn in 3-D: great-circle coupling lines, arrows along the surface, hues by
 //! longitude and lightness by height.
 
-use std::f64::consts::{PI, TAU};
+use std::f64::consts::TAU;
 
-use glam::{Vec2, Vec3};
+use glam::{DVec3, Vec2, Vec3};
 
 use super::{Edge, SpaceRender, position, push_arrow};
 use crate::data::Points;
+use crate::geometry::{direction_uv, uv_direction};
 use crate::render::content::{Rgba, Segment, hsl};
 
 pub struct SphereRender;
@@ -55,20 +56,12 @@ impl SpaceRender for SphereRender {
     }
     /// u is the longitude from −π, v the polar angle from the north pole, both scaled to [0, 1].
     fn density_uv(&self, p: &[f64], _min: Vec2, _max: Vec2) -> (f64, f64) {
-        (
-            (p[1].atan2(p[0]) + PI) / TAU,
-            p[2].clamp(-1.0, 1.0).acos() / PI,
-        )
+        direction_uv(DVec3::new(p[0], p[1], p[2]))
     }
     fn density_edges(&self) -> [Edge; 2] {
         [Edge::Wrap, Edge::Clamp]
     }
     fn density_point(&self, u: f64, v: f64, _min: Vec2, _max: Vec2) -> Option<Vec<f64>> {
-        let (longitude, polar) = (u * TAU - PI, v * PI);
-        Some(vec![
-            polar.sin() * longitude.cos(),
-            polar.sin() * longitude.sin(),
-            polar.cos(),
-        ])
+        Some(uv_direction(u, v).to_array().to_vec())
     }
 }
