@@ -270,6 +270,33 @@ fn dw4_orbit_cost_equals_brute_force() {
     }
 }
 
+#[test]
+fn a_batch_of_planar_orbit_costs_equals_its_pairs_one_at_a_time() {
+    // Batches that do not fill the kernel's lanes, clouds of every size it handles.
+    for (n, k) in [(2, 5), (3, 9), (4, 21), (4, 256), (5, 17), (6, 11)] {
+        let coupling = CloudCoupling {
+            cloud: Cloud { n, d: 2 },
+        };
+        let mut rng = Rng::new(n as u64 * 1000 + k as u64);
+        let mut sample = || {
+            let data = (0..k * n * 2).map(|_| 2.0 * rng.normal()).collect();
+            Points::new(2 * n, data, None)
+        };
+        let (x0, x1) = (sample(), sample());
+        let batch = coupling.orbit_costs(&x0, &x1);
+        for i in 0..k {
+            for j in 0..k {
+                let one = coupling.orbit_cost(x0.point(i), x1.point(j)) as f32;
+                let got = batch.get(i, j);
+                assert!(
+                    (got - one).abs() <= 1e-6 * one.max(1.0),
+                    "n = {n}, ({i}, {j}): {got} against {one}"
+                );
+            }
+        }
+    }
+}
+
 /// The usual alignment of LJ13 pairs (Klein et al.): particles matched by the assignment on
 /// the coordinates as they are, then Kabsch's rotation for that matching.
 fn hungarian_then_kabsch(a: &[f64], b: &[f64]) -> f64 {

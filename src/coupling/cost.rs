@@ -17,18 +17,24 @@ impl CostMatrix {
         cost: impl Fn(&[f64], &[f64]) -> f64 + Sync,
     ) -> Self {
         assert_eq!(a.len(), b.len(), "cost matrices are square");
-        let n = a.len();
+        Self::from_rows(a.len(), |i, row| {
+            let x = a.point(i);
+            for (c, y) in row.iter_mut().zip(b.iter()) {
+                *c = cost(x, y) as f32;
+            }
+        })
+    }
+
+    /// An n×n matrix whose row i `fill(i, row)` writes, the rows shared among the cores.
+    pub fn from_rows(n: usize, fill: impl Fn(usize, &mut [f32]) + Sync) -> Self {
         let mut data = vec![0f32; n * n];
         let rows_per_thread = n.div_ceil(available_cores()).max(1);
         std::thread::scope(|scope| {
             for (part, rows) in data.chunks_mut(rows_per_thread * n).enumerate() {
-                let cost = &cost;
+                let fill = &fill;
                 scope.spawn(move || {
                     for (offset, row) in rows.chunks_exact_mut(n).enumerate() {
-                        let x = a.point(part * rows_per_thread + offset);
-                        for (c, y) in row.iter_mut().zip(b.iter()) {
-                            *c = cost(x, y) as f32;
-                        }
+                        fill(part * rows_per_thread + offset, row);
                     }
                 });
             }

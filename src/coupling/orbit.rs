@@ -13,6 +13,11 @@ pub trait Alignment: Send + Sync {
     fn orbit_cost(&self, x0: &[f64], x1: &[f64]) -> f64;
     /// g*·x0, the image of `x0` nearest `x1`, into `out`; returns its squared distance to `x1`.
     fn align(&self, x0: &[f64], x1: &[f64], out: &mut [f64]) -> f64;
+    /// The orbit costs of every row of `x0` to every row of `x1`; groups with a faster way
+    /// than one pair at a time override it.
+    fn orbit_costs(&self, x0: &Points, x1: &Points) -> CostMatrix {
+        CostMatrix::from_pair_cost(x0, x1, |a, b| self.orbit_cost(a, b))
+    }
 }
 
 /// A finite group of the plane given by its elements.
@@ -51,8 +56,7 @@ pub fn orbit_assignment(group: &dyn Alignment, x0: &Points, x1: &Points) -> Vec<
     if x0.len() < 2 {
         return (0..x0.len()).collect();
     }
-    let costs = CostMatrix::from_pair_cost(x0, x1, |a, b| group.orbit_cost(a, b));
-    solve_assignment(&costs)
+    solve_assignment(&group.orbit_costs(x0, x1))
 }
 
 /// Each row of `x0` turned onto the same row of `x1` along the group.
@@ -72,5 +76,8 @@ impl<A: Alignment + ?Sized> Alignment for &A {
     }
     fn align(&self, x0: &[f64], x1: &[f64], out: &mut [f64]) -> f64 {
         (**self).align(x0, x1, out)
+    }
+    fn orbit_costs(&self, x0: &Points, x1: &Points) -> CostMatrix {
+        (**self).orbit_costs(x0, x1)
     }
 }

@@ -9,6 +9,7 @@
 
 use std::sync::OnceLock;
 
+use super::planar_orbits::PlanarOrbitColumns;
 use super::{SpaceCoupling, snap_to_grid};
 use crate::coupling::{Alignment, CostMatrix, solve_assignment};
 use crate::data::Points;
@@ -56,6 +57,15 @@ impl Alignment for CloudCoupling {
         } else {
             self.best_motion(x0, x1).cost
         }
+    }
+    /// Small planar clouds (DW4) are costed a batch at a time, several columns per vector.
+    fn orbit_costs(&self, x0: &Points, x1: &Points) -> CostMatrix {
+        if self.cloud.d != 2 || self.cloud.n > EXHAUSTIVE_PARTICLES {
+            return CostMatrix::from_pair_cost(x0, x1, |a, b| self.orbit_cost(a, b));
+        }
+        assert_eq!(x0.len(), x1.len(), "cost matrices are square");
+        let columns = PlanarOrbitColumns::new(self.cloud.n, x1);
+        CostMatrix::from_rows(x0.len(), |i, row| columns.fill_row(x0.point(i), row))
     }
     fn align(&self, x0: &[f64], x1: &[f64], out: &mut [f64]) -> f64 {
         let best = self.best_motion(x0, x1);
@@ -300,7 +310,7 @@ fn best_planar_relabelling(
 
 /// Every permutation of 0..n (n ≤ [`EXHAUSTIVE_PARTICLES`]), listed once per process: the
 /// exhaustive alignment runs over them for every pair of a batch.
-fn permutations(n: usize) -> &'static [[usize; EXHAUSTIVE_PARTICLES]] {
+pub(super) fn permutations(n: usize) -> &'static [[usize; EXHAUSTIVE_PARTICLES]] {
     static LISTS: OnceLock<Vec<Vec<[usize; EXHAUSTIVE_PARTICLES]>>> = OnceLock::new();
     let lists = LISTS.get_or_init(|| {
         (0..=EXHAUSTIVE_PARTICLES)

@@ -5,6 +5,7 @@ mod cloud;
 mod euclidean;
 mod hyperbolic;
 mod mesh;
+mod planar_orbits;
 mod plane;
 mod sphere;
 mod torus;
