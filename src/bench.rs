@@ -43,8 +43,12 @@ pub struct BenchReport {
     /// density grids.
     pub likelihood_s: BTreeMap<String, f64>,
     /// Training steps per second of the bench scene as the window's worker trains it
-    /// (snapshots included), with the density view off and on at 128².
+    /// (snapshots included), with the density view off and on at 128², and of the shipped DW4
+    /// scene.
     pub live_training_steps_per_sec: BTreeMap<String, f64>,
+    /// Seconds between the shipped DW4 scene's pictures (snapshots of a newer model) as the
+    /// window's worker trains it: their mean and the longest gap.
+    pub live_picture_gap_s: BTreeMap<String, f64>,
 }
 
 /// The cells across the window's live density grid on the plane.
@@ -108,6 +112,43 @@ fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveDensi
         longest_interval: intervals.iter().copied().fold(0.0, f64::max),
         steps_per_sec,
     })
+}
+
+/// The shipped DW4 scene (equivariant OT and the EGNN) trained by the window's worker for
+/// `watch`: the mean and longest gap between pictures of a newer model, and the training rate.
+fn live_pictures(device: &Device, watch: Duration) -> Result<(f64, f64, f64)> {
+    use crate::session::live::{Command, LiveSession, Start};
+    let mut scene = Scene::from_toml(include_str!("../assets/scenes/dw4_equivariant.toml"))
+        .map_err(|e| crate::Error::Internal(format!("the shipped DW4 scene: {e}")))?;
+    scene.train.steps = 1_000_000;
+    let live = LiveSession::start(
+        Start::Fresh(Box::new(scene)),
+        device.clone(),
+        &crate::session::Turns::default(),
+        || {},
+    )?;
+    live.send(Command::Play);
+    let start = Instant::now();
+    let (mut arrivals, mut last_step, mut steps_per_sec) = (Vec::new(), 0, 0.0);
+    while start.elapsed() < watch {
+        for snapshot in live.receive() {
+            steps_per_sec = snapshot.steps_per_sec;
+            if snapshot.step > last_step {
+                last_step = snapshot.step;
+                arrivals.push(Instant::now());
+            }
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let gaps: Vec<f64> = arrivals
+        .windows(2)
+        .map(|pair| (pair[1] - pair[0]).as_secs_f64())
+        .collect();
+    Ok((
+        gaps.iter().sum::<f64>() / gaps.len().max(1) as f64,
+        gaps.iter().copied().fold(0.0, f64::max),
+        steps_per_sec,
+    ))
 }
 
 /// The spectrum timings: K = 25 and K = 200 on a 20k-vertex sphere (K = 25 only when quick).
@@ -187,6 +228,17 @@ fn cloud_figures(quick: bool, report: &mut BenchReport, device: &Device) -> Resu
             .cloud_train_steps_per_sec
             .insert(format!("dw4 {}", method.name()), rate);
     }
+    let (mean_gap, longest_gap, rate) =
+        live_pictures(device, Duration::from_secs(if quick { 6 } else { 30 }))?;
+    report
+        .live_picture_gap_s
+        .insert("dw4 equivariant: mean".into(), mean_gap);
+    report
+        .live_picture_gap_s
+        .insert("dw4 equivariant: longest".into(), longest_gap);
+    report
+        .live_training_steps_per_sec
+        .insert("dw4 equivariant".into(), rate);
     let rate = session_rate(
         cloud_scene(&LJ13, CouplingMethod::Exact)?,
         if quick { 3 } else { 30 },
@@ -319,6 +371,7 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
         mesh_spectrum_s: BTreeMap::new(),
         likelihood_s,
         live_training_steps_per_sec,
+        live_picture_gap_s: BTreeMap::new(),
     };
     cloud_figures(quick, &mut report, device)?;
     mesh_figures(quick, &mut report)?;
