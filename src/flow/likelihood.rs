@@ -4,7 +4,7 @@
 //!
 //! The divergence is exact or Hutchinson's estimate. Exact, an MLP's comes by forward mode
 //! (its Jacobian over the features in one pass, turned into the space's divergence by
-//! `SpaceModel::divergence_from_jacobian`); the EGNN's takes one vector–Jacobian product per
+//! `SpaceModel::divergence_from_derivatives`); the EGNN's takes one vector–Jacobian product per
 //! coordinate through burn's autodiff. Hutchinson's estimate is εᵀJε (one product per probe,
 //! E[εεᵀ] = I), each probe fixed along the whole path so that each gives an unbiased estimate
 //! of the integral and their spread gives its standard error.
@@ -154,10 +154,11 @@ pub fn velocity_and_divergences(
                 Tensor::<2>::from_data(TensorData::new(values, [n, width]), plain)
             };
             let (points, time) = (tensor(data.clone(), dim), tensor(row.repeat(n), row.len()));
-            if let Some((raw, jacobian)) =
-                model.forward_with_jacobian(io.features(points.clone()), time)
+            let directions = io.derivative_directions(points.clone());
+            if let Some((raw, derivatives)) =
+                model.forward_with_derivatives(io.features(points.clone()), time, directions)
                 && let Some(divergence) =
-                    io.divergence_from_jacobian(points.clone(), raw.clone(), jacobian)
+                    io.divergence_from_derivatives(points.clone(), raw.clone(), derivatives)
             {
                 return Ok((read(io.velocity(points, raw))?, vec![read(divergence)?]));
             }

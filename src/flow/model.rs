@@ -291,30 +291,47 @@ impl VelocityField {
             .squeeze_dim::<2>(0)
     }
 
-    /// Whether [`VelocityField::forward_with_jacobian`] can answer for this network: an MLP,
+    /// Whether [`VelocityField::forward_with_derivatives`] can answer for this network: an MLP,
     /// plain or averaged over a group (not the EGNN).
     pub fn has_forward_jacobian(&self) -> bool {
         self.egnn.is_none() && !self.hidden.is_empty() && self.output.is_some()
     }
 
-    /// The raw output without labels (the null label of a conditional field) and its Jacobian
-    /// with respect to the features, `jacobian[i, r, j]` = ∂outⱼ/∂featureᵢ at point r, for an
-    /// MLP; `None` for the EGNN. Forward mode: one pass carries a tangent per feature beside
-    /// the values, exact and several times cheaper than a backward pass per feature.
+    /// The raw output without labels (the null label of a conditional field) and its
+    /// derivatives along `directions` in feature space, `derivatives[k, r, j]` = ∂outⱼ along
+    /// direction k at point r, for an MLP; `None` for the EGNN. Without directions, along each
+    /// feature: the Jacobian, `[i, r, j]` = ∂outⱼ/∂featureᵢ. Forward mode: one pass carries a
+    /// tangent per direction beside the values, exact and several times cheaper than a
+    /// backward pass per direction.
     ///
     /// # Shapes
-    /// - features `[N, F]`, time `[N, T]` → `([N, O], [F, N, O])`
-    pub fn forward_with_jacobian(
+    /// - features `[N, F]`, time `[N, T]`, directions `[K, N, F]` → `([N, O], [K, N, O])`
+    ///   (K = F without directions)
+    pub fn forward_with_derivatives(
         &self,
         features: Tensor<2>,
         time: Tensor<2>,
+        directions: Option<Tensor<3>>,
     ) -> Option<(Tensor<2>, Tensor<3>)> {
         if !self.has_forward_jacobian() {
             return None;
         }
         if self.group.is_empty() {
-            return self.mlp_with_jacobian(features, time);
+            return self.mlp_with_derivatives(features, time, directions);
         }
+        let (raw, jacobian) = self.group_averaged_jacobian(features, time)?;
+        Some(match directions {
+            Some(directions) => (raw, along(jacobian, directions)),
+            None => (raw, jacobian),
+        })
+    }
+
+    /// The group-averaged field's raw output and Jacobian.
+    fn group_averaged_jacobian(
+        &self,
+        features: Tensor<2>,
+        time: Tensor<2>,
+    ) -> Option<(Tensor<2>, Tensor<3>)> {
         // v(x) = (1/|G|) Σ g⁻¹ f(g·x), so ∂v/∂x = (1/|G|) Σ g⁻¹ (∂f/∂y at g·x) g: every copy in
         // one batch as in `forward`, then each block's Jacobian turned by g on both sides.
         let (n, device) = (features.dims()[0], features.device());
@@ -329,7 +346,8 @@ impl VelocityField {
                 .collect(),
             0,
         );
-        let (raw, jacobian) = self.mlp_with_jacobian(moved, Tensor::cat(vec![time; copies], 0))?;
+        let (raw, jacobian) =
+            self.mlp_with_derivatives(moved, Tensor::cat(vec![time; copies], 0), None)?;
         let outputs = raw.dims()[1];
         let raw_blocks = raw.chunk(copies, 0);
         let jacobian_blocks = jacobian.chunk(copies, 1);
@@ -349,23 +367,36 @@ impl VelocityField {
         Some((raw_sum? * scale, jacobian_sum? * scale))
     }
 
-    /// [`Self::forward_with_jacobian`] of the MLP itself, without any group average.
-    fn mlp_with_jacobian(
+    /// [`Self::forward_with_derivatives`] of the MLP itself, without any group average.
+    fn mlp_with_derivatives(
         &self,
         features: Tensor<2>,
         time: Tensor<2>,
+        directions: Option<Tensor<3>>,
     ) -> Option<(Tensor<2>, Tensor<3>)> {
-        let [n, traced] = features.dims();
+        let [n, feature_count] = features.dims();
         let output = self.output.as_ref()?;
         let (first, rest) = self.hidden.split_first()?;
         let (mut values, slope) = self
             .activation
             .apply_with_slope(first.forward(self.mlp_input(features, time, None, None)));
         let width = slope.dims()[1];
-        // Feature i's tangent before the first activation is row i of its weights, whatever
-        // the point: [traced, 1, width] against the slopes' [1, N, width].
-        let rows = first.weight.val().slice([0..traced, 0..width]);
-        let mut tangents: Tensor<3> = rows.unsqueeze_dim::<3>(1) * slope.unsqueeze_dim::<3>(0);
+        let rows = first.weight.val().slice([0..feature_count, 0..width]);
+        let (traced, before_activation) = match directions {
+            // Direction k's tangent before the first activation is its combination of the
+            // features' rows of the weights, point by point.
+            Some(directions) => {
+                let traced = directions.dims()[0];
+                let combined = directions
+                    .reshape([traced * n, feature_count])
+                    .matmul(rows)
+                    .reshape([traced, n, width]);
+                (traced, combined)
+            }
+            // Feature i's is row i of the weights, whatever the point: [F, 1, width].
+            None => (feature_count, rows.unsqueeze_dim::<3>(1)),
+        };
+        let mut tangents: Tensor<3> = before_activation * slope.unsqueeze_dim::<3>(0);
         for layer in rest {
             let weights = layer.weight.val();
             let (next, slope) = self.activation.apply_with_slope(layer.forward(values));
@@ -451,4 +482,14 @@ impl VelocityField {
     pub fn null_label(&self) -> usize {
         self.null_label
     }
+}
+
+/// Derivatives along `directions` from a Jacobian: Σᵢ directions[k, r, i]·jacobian[i, r, ·].
+/// # Shapes: jacobian `[F, N, O]`, directions `[K, N, F]` → `[K, N, O]`.
+fn along(jacobian: Tensor<3>, directions: Tensor<3>) -> Tensor<3> {
+    // Per point, [K, F] × [F, O]: a product batched over the points.
+    directions
+        .swap_dims(0, 1)
+        .matmul(jacobian.swap_dims(0, 1))
+        .swap_dims(0, 1)
 }

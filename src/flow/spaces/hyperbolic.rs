@@ -22,7 +22,7 @@ impl SpaceModel for HyperbolicModel {
     fn velocity(&self, x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw / Hyperbolic::conformal_factor_tensor(x)
     }
-    fn divergence_from_jacobian(
+    fn divergence_from_derivatives(
         &self,
         x: Tensor<2>,
         raw: Tensor<2>,

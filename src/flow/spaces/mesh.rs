@@ -14,6 +14,23 @@ pub struct MeshModel {
 }
 
 impl MeshModel {
+    /// Two orthonormal tangents of the face each point of `x` is on, `[2, N, 3]` row-major:
+    /// every point's first, then every point's second.
+    fn face_tangents(&self, x: &Tensor<2>) -> Option<Vec<f32>> {
+        let n = x.dims()[0];
+        let points: Vec<f32> = x.to_data().try_to_vec().ok()?;
+        let mut tangents = vec![0.0f32; 2 * n * 3];
+        for (r, p) in points.chunks_exact(3).enumerate() {
+            let p: Vec<f64> = p.iter().map(|&v| f64::from(v)).collect();
+            let [a, b, c] = self.space.mesh().corners(self.space.locate(&p).face);
+            let first = (b - a).normalize();
+            let second = (b - a).cross(c - a).normalize().cross(first);
+            tangents[r * 3..r * 3 + 3].copy_from_slice(&first.as_vec3().to_array());
+            tangents[(n + r) * 3..(n + r) * 3 + 3].copy_from_slice(&second.as_vec3().to_array());
+        }
+        Some(tangents)
+    }
+
     /// Each feature per unit of its coordinate: the box's side scaled to 2.
     fn feature_scale(&self) -> Vec<f32> {
         let (lo, hi) = self.space.bounds();
@@ -42,39 +59,44 @@ impl SpaceModel for MeshModel {
     fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw
     }
-    fn divergence_from_jacobian(
+    /// On a curved surface, two orthonormal tangents of the face each point is on (in the
+    /// scaled features); a floor's divergence takes the whole Jacobian.
+    fn derivative_directions(&self, x: Tensor<2>) -> Option<Tensor<3>> {
+        if self.space.is_planar() {
+            return None;
+        }
+        let scale = self.feature_scale();
+        let mut tangents = self.face_tangents(&x)?;
+        for (k, value) in tangents.iter_mut().enumerate() {
+            *value *= scale[k % 3];
+        }
+        let n = x.dims()[0];
+        Some(Tensor::from_data(
+            TensorData::new(tangents, [2, n, 3]),
+            &x.device(),
+        ))
+    }
+    fn divergence_from_derivatives(
         &self,
         x: Tensor<2>,
         _raw: Tensor<2>,
-        jacobian: Tensor<3>,
+        derivatives: Tensor<3>,
     ) -> Option<Tensor<2>> {
-        // The features are the coordinates scaled per axis, so ∂v/∂x scales the Jacobian's
-        // rows. A floor's divergence is its trace; a surface's also loses nᵀ(∂v/∂x)n, the rate
-        // of the field's normal part, with n the normal of the face each point is on.
-        let [dim, n, _] = jacobian.dims();
+        // The features are the coordinates scaled per axis, so a floor's ∂v/∂x scales the
+        // Jacobian's rows and its divergence is the trace. A surface's is Σₖ eₖ·(∂v/∂x)eₖ over
+        // its face's tangents (tr ∂v/∂x less nᵀ(∂v/∂x)n, the rate of the normal part).
+        let [traced, n, _] = derivatives.dims();
         let device = x.device();
-        let scale =
-            Tensor::<3>::from_data(TensorData::new(self.feature_scale(), [dim, 1, 1]), &device);
-        let jacobian = jacobian * scale;
-        let trace = super::jacobian_trace(jacobian.clone());
         if self.space.is_planar() {
-            return Some(trace);
+            let scale = Tensor::<3>::from_data(
+                TensorData::new(self.feature_scale(), [traced, 1, 1]),
+                &device,
+            );
+            return Some(super::jacobian_trace(derivatives * scale));
         }
-        let points: Vec<f32> = x.to_data().try_to_vec().ok()?;
-        let normals: Vec<f32> = points
-            .chunks(dim)
-            .flat_map(|p| {
-                let p: Vec<f64> = p.iter().map(|&v| f64::from(v)).collect();
-                let [a, b, c] = self.space.mesh().corners(self.space.locate(&p).face);
-                (b - a).cross(c - a).normalize().as_vec3().to_array()
-            })
-            .collect();
-        let normals = Tensor::<2>::from_data(TensorData::new(normals, [n, dim]), &device);
-        // Row i: (∂v/∂xᵢ)·n.
-        let along: Tensor<2> = (jacobian * normals.clone().unsqueeze_dim::<3>(0))
-            .sum_dim(2)
-            .reshape([dim, n]);
-        Some(trace - (along.transpose() * normals).sum_dim(1))
+        let tangents = self.face_tangents(&x)?;
+        let tangents = Tensor::<3>::from_data(TensorData::new(tangents, [2, n, 3]), &device);
+        Some(super::along_each_direction(derivatives, tangents))
     }
     fn has_jacobian_divergence(&self) -> bool {
         true

@@ -33,20 +33,30 @@ pub trait SpaceModel: Send + Sync {
     /// The velocity at `x` from the raw output: a tangent vector of the space.
     /// # Shapes: x `[N, dim]`, raw `[N, output_dim]` → `[N, dim]`.
     fn velocity(&self, x: Tensor<2>, raw: Tensor<2>) -> Tensor<2>;
+    /// The directions in feature space along which [`SpaceModel::divergence_from_derivatives`]
+    /// needs the raw output's derivatives, where they are fewer than the features (a surface's
+    /// two tangent directions in three coordinates, the torus's two angles in four features):
+    /// forward mode then carries one tangent per direction, not per feature. None: along each
+    /// feature, the whole Jacobian.
+    /// # Shapes: x `[N, dim]` → `[K, N, F]`.
+    fn derivative_directions(&self, _x: Tensor<2>) -> Option<Tensor<3>> {
+        None
+    }
     /// The divergence of the velocity at `x` (the one the likelihood integrates) from the raw
-    /// output and its Jacobian with respect to the features (`jacobian[i, r, j]` =
-    /// ∂rawⱼ/∂featureᵢ at point r), where the space has it in closed form; None where the
+    /// output and its derivatives along [`SpaceModel::derivative_directions`]
+    /// (`derivatives[k, r, j]` = ∂rawⱼ along direction k at point r; without directions, the
+    /// Jacobian: ∂rawⱼ/∂featureₖ), where the space has it in closed form; None where the
     /// likelihood takes backward passes instead.
-    /// # Shapes: x `[N, dim]`, raw `[N, O]`, jacobian `[F, N, O]` → `[N, 1]`.
-    fn divergence_from_jacobian(
+    /// # Shapes: x `[N, dim]`, raw `[N, O]`, derivatives `[K, N, O]` → `[N, 1]`.
+    fn divergence_from_derivatives(
         &self,
         _x: Tensor<2>,
         _raw: Tensor<2>,
-        _jacobian: Tensor<3>,
+        _derivatives: Tensor<3>,
     ) -> Option<Tensor<2>> {
         None
     }
-    /// Whether [`SpaceModel::divergence_from_jacobian`] answers.
+    /// Whether [`SpaceModel::divergence_from_derivatives`] answers.
     fn has_jacobian_divergence(&self) -> bool {
         false
     }
@@ -54,6 +64,17 @@ pub trait SpaceModel: Send + Sync {
     fn networks(&self) -> &'static [Network] {
         &[Network::Mlp]
     }
+}
+
+/// Σₖ vectors[k, r]·derivatives[k, r]: each direction's derivative read along a vector of its
+/// own (a surface's divergence reads each tangent's derivative along that tangent).
+/// # Shapes: derivatives `[K, N, O]`, vectors `[K, N, O]` → `[N, 1]`.
+pub(crate) fn along_each_direction(derivatives: Tensor<3>, vectors: Tensor<3>) -> Tensor<2> {
+    let [_, n, _] = derivatives.dims();
+    (derivatives * vectors)
+        .sum_dim(2)
+        .sum_dim(0)
+        .reshape([n, 1])
 }
 
 /// Σᵢ jacobian[i, r, i]: the trace of the raw output's Jacobian where features and outputs

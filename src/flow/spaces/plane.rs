@@ -20,7 +20,7 @@ impl SpaceModel for PlaneModel {
     fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw
     }
-    fn divergence_from_jacobian(
+    fn divergence_from_derivatives(
         &self,
         _x: Tensor<2>,
         _raw: Tensor<2>,

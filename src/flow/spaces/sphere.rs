@@ -1,7 +1,7 @@
 //! The sphere's model inputs and outputs: the embedded point in, an ambient vector out,
 //! projected to the tangent plane at the point.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 use super::SpaceModel;
 use crate::geometry::{Space, Sphere};
@@ -21,23 +21,47 @@ impl SpaceModel for SphereModel {
     fn velocity(&self, x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         Sphere.project_tangent_tensor(x, raw)
     }
-    fn divergence_from_jacobian(
+    /// Two orthonormal tangent directions at each point.
+    fn derivative_directions(&self, x: Tensor<2>) -> Option<Tensor<3>> {
+        tangent_basis(&x)
+    }
+    fn divergence_from_derivatives(
         &self,
         x: Tensor<2>,
         raw: Tensor<2>,
-        jacobian: Tensor<3>,
+        derivatives: Tensor<3>,
     ) -> Option<Tensor<2>> {
-        // v = (I − xxᵀ) raw on the unit sphere, whose features are x: its surface divergence
-        // is tr J − xᵀJx − 2 x·raw, with J the raw output's Jacobian.
-        let [features, n, _] = jacobian.dims();
-        // Row i: (J eᵢ)·x, the derivative along feature i read along x.
-        let along: Tensor<2> = (jacobian.clone() * x.clone().unsqueeze_dim::<3>(0))
-            .sum_dim(2)
-            .reshape([features, n]);
-        let x_j_x = (along.transpose() * x.clone()).sum_dim(1);
-        Some(super::jacobian_trace(jacobian) - x_j_x - (x * raw).sum_dim(1) * 2.0)
+        // v = (I − xxᵀ) raw on the unit sphere, whose features are x. Along a unit tangent e,
+        // e·∂ₑv = e·(J e) − x·raw, so the surface divergence is Σₖ eₖ·(J eₖ) − 2 x·raw.
+        let basis = tangent_basis(&x)?;
+        Some(super::along_each_direction(derivatives, basis) - (x * raw).sum_dim(1) * 2.0)
     }
     fn has_jacobian_divergence(&self) -> bool {
         true
     }
+}
+
+/// e₁ and e₂, orthonormal and tangent to the sphere at each point: e₁ ⟂ the point and the
+/// pole it is farthest from among z and x, e₂ = x × e₁.
+/// # Shapes: x `[N, 3]` → `[2, N, 3]`.
+fn tangent_basis(x: &Tensor<2>) -> Option<Tensor<3>> {
+    let n = x.dims()[0];
+    let points: Vec<f32> = x.to_data().try_to_vec().ok()?;
+    let mut basis = vec![0.0f32; 2 * n * 3];
+    for (r, p) in points.chunks_exact(3).enumerate() {
+        let p = glam::Vec3::from_slice(p).normalize_or_zero();
+        let pole = if p.z.abs() < 0.9 {
+            glam::Vec3::Z
+        } else {
+            glam::Vec3::X
+        };
+        let first = pole.cross(p).normalize_or_zero();
+        let second = p.cross(first);
+        basis[r * 3..r * 3 + 3].copy_from_slice(&first.to_array());
+        basis[(n + r) * 3..(n + r) * 3 + 3].copy_from_slice(&second.to_array());
+    }
+    Some(Tensor::from_data(
+        TensorData::new(basis, [2, n, 3]),
+        &x.device(),
+    ))
 }

@@ -1,7 +1,7 @@
 //! The torus's model inputs and outputs: cos and sin of both angles in, so the field is
 //! periodic, and angular velocities out.
 
-use burn::tensor::Tensor;
+use burn::tensor::{Tensor, TensorData};
 
 use super::SpaceModel;
 
@@ -20,25 +20,39 @@ impl SpaceModel for TorusModel {
     fn velocity(&self, _x: Tensor<2>, raw: Tensor<2>) -> Tensor<2> {
         raw
     }
-    fn divergence_from_jacobian(
+    /// Each angle's direction through the features (cos θ, sin θ): (−sin θ, cos θ) in its
+    /// own pair, zero elsewhere.
+    fn derivative_directions(&self, x: Tensor<2>) -> Option<Tensor<3>> {
+        let [n, angles] = x.dims();
+        let values: Vec<f32> = x.to_data().try_to_vec().ok()?;
+        let features = 2 * angles;
+        let mut directions = vec![0.0f32; angles * n * features];
+        for (r, theta) in values.chunks_exact(angles).enumerate() {
+            for (i, &theta) in theta.iter().enumerate() {
+                let row = &mut directions[(i * n + r) * features..][..features];
+                row[i] = -theta.sin();
+                row[angles + i] = theta.cos();
+            }
+        }
+        Some(Tensor::from_data(
+            TensorData::new(directions, [angles, n, features]),
+            &x.device(),
+        ))
+    }
+    fn divergence_from_derivatives(
         &self,
-        x: Tensor<2>,
+        _x: Tensor<2>,
         _raw: Tensor<2>,
-        jacobian: Tensor<3>,
+        derivatives: Tensor<3>,
     ) -> Option<Tensor<2>> {
-        // The flat chart's divergence Σᵢ ∂vᵢ/∂θᵢ through the features (cos θ, sin θ):
-        // ∂vᵢ/∂θᵢ = −sin θᵢ ∂vᵢ/∂cos θᵢ + cos θᵢ ∂vᵢ/∂sin θᵢ.
-        let [_, n, angles] = jacobian.dims();
-        let along = |feature: usize, angle: usize| {
-            jacobian
-                .clone()
-                .slice([feature..feature + 1, 0..n, angle..angle + 1])
-                .reshape([n, 1])
-        };
+        // The flat chart's divergence Σᵢ ∂vᵢ/∂θᵢ: component i of the derivative along θᵢ.
+        let [angles, n, _] = derivatives.dims();
         (0..angles)
             .map(|i| {
-                let theta = x.clone().slice([0..n, i..i + 1]);
-                along(angles + i, i) * theta.clone().cos() - along(i, i) * theta.sin()
+                derivatives
+                    .clone()
+                    .slice([i..i + 1, 0..n, i..i + 1])
+                    .reshape([n, 1])
             })
             .reduce(|a, b| a + b)
     }
