@@ -155,10 +155,12 @@ pub fn velocity_and_divergences(
             };
             let (points, time) = (tensor(data.clone(), dim), tensor(row.repeat(n), row.len()));
             let directions = io.derivative_directions(points.clone());
-            if let Some((raw, derivatives)) =
-                model.forward_with_derivatives(io.features(points.clone()), time, directions)
-                && let Some(divergence) =
-                    io.divergence_from_derivatives(points.clone(), raw.clone(), derivatives)
+            if let Some((raw, derivatives)) = model.forward_with_derivatives(
+                io.features(points.clone()),
+                time,
+                directions.clone(),
+            ) && let Some(divergence) =
+                io.divergence_from_derivatives(points.clone(), raw.clone(), derivatives, directions)
             {
                 return Ok((read(io.velocity(points, raw))?, vec![read(divergence)?]));
             }

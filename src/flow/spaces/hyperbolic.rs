@@ -27,6 +27,7 @@ impl SpaceModel for HyperbolicModel {
         x: Tensor<2>,
         raw: Tensor<2>,
         jacobian: Tensor<3>,
+        _directions: Option<Tensor<3>>,
     ) -> Option<Tensor<2>> {
         // v = raw/λ with 1/λ = (1 − |x|²)/2, so the chart's trace is tr(J)(1 − |x|²)/2 − raw·x;
         // the area element adds v·∇ log λ² = 4 v·x/(1 − |x|²) = 2 raw·x. In all:

@@ -81,22 +81,28 @@ impl SpaceModel for MeshModel {
         x: Tensor<2>,
         _raw: Tensor<2>,
         derivatives: Tensor<3>,
+        directions: Option<Tensor<3>>,
     ) -> Option<Tensor<2>> {
         // The features are the coordinates scaled per axis, so a floor's ∂v/∂x scales the
         // Jacobian's rows and its divergence is the trace. A surface's is Σₖ eₖ·(∂v/∂x)eₖ over
         // its face's tangents (tr ∂v/∂x less nᵀ(∂v/∂x)n, the rate of the normal part).
-        let [traced, n, _] = derivatives.dims();
+        let traced = derivatives.dims()[0];
         let device = x.device();
-        if self.space.is_planar() {
-            let scale = Tensor::<3>::from_data(
-                TensorData::new(self.feature_scale(), [traced, 1, 1]),
-                &device,
-            );
+        let scale = self.feature_scale();
+        let Some(directions) = directions else {
+            if !self.space.is_planar() {
+                return None;
+            }
+            let scale = Tensor::<3>::from_data(TensorData::new(scale, [traced, 1, 1]), &device);
             return Some(super::jacobian_trace(derivatives * scale));
-        }
-        let tangents = self.face_tangents(&x)?;
-        let tangents = Tensor::<3>::from_data(TensorData::new(tangents, [2, n, 3]), &device);
-        Some(super::along_each_direction(derivatives, tangents))
+        };
+        // The tangents themselves: the directions in coordinates, not features.
+        let per_unit: Vec<f32> = scale.iter().map(|s| 1.0 / s).collect();
+        let per_unit = Tensor::<3>::from_data(TensorData::new(per_unit, [1, 1, 3]), &device);
+        Some(super::along_each_direction(
+            derivatives,
+            directions * per_unit,
+        ))
     }
     fn has_jacobian_divergence(&self) -> bool {
         true

@@ -43,16 +43,18 @@ pub trait SpaceModel: Send + Sync {
         None
     }
     /// The divergence of the velocity at `x` (the one the likelihood integrates) from the raw
-    /// output and its derivatives along [`SpaceModel::derivative_directions`]
-    /// (`derivatives[k, r, j]` = ∂rawⱼ along direction k at point r; without directions, the
-    /// Jacobian: ∂rawⱼ/∂featureₖ), where the space has it in closed form; None where the
+    /// output and its derivatives along `directions`, those [`SpaceModel::derivative_directions`]
+    /// gave (`derivatives[k, r, j]` = ∂rawⱼ along direction k at point r; without directions,
+    /// the Jacobian: ∂rawⱼ/∂featureₖ), where the space has it in closed form; None where the
     /// likelihood takes backward passes instead.
-    /// # Shapes: x `[N, dim]`, raw `[N, O]`, derivatives `[K, N, O]` → `[N, 1]`.
+    /// # Shapes: x `[N, dim]`, raw `[N, O]`, derivatives `[K, N, O]`, directions `[K, N, F]`
+    /// → `[N, 1]`.
     fn divergence_from_derivatives(
         &self,
         _x: Tensor<2>,
         _raw: Tensor<2>,
         _derivatives: Tensor<3>,
+        _directions: Option<Tensor<3>>,
     ) -> Option<Tensor<2>> {
         None
     }

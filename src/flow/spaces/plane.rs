@@ -25,6 +25,7 @@ impl SpaceModel for PlaneModel {
         _x: Tensor<2>,
         _raw: Tensor<2>,
         jacobian: Tensor<3>,
+        _directions: Option<Tensor<3>>,
     ) -> Option<Tensor<2>> {
         // The features are the coordinates and the velocity is the raw output.
         Some(super::jacobian_trace(jacobian))

@@ -30,11 +30,11 @@ impl SpaceModel for SphereModel {
         x: Tensor<2>,
         raw: Tensor<2>,
         derivatives: Tensor<3>,
+        directions: Option<Tensor<3>>,
     ) -> Option<Tensor<2>> {
         // v = (I − xxᵀ) raw on the unit sphere, whose features are x. Along a unit tangent e,
         // e·∂ₑv = e·(J e) − x·raw, so the surface divergence is Σₖ eₖ·(J eₖ) − 2 x·raw.
-        let basis = tangent_basis(&x)?;
-        Some(super::along_each_direction(derivatives, basis) - (x * raw).sum_dim(1) * 2.0)
+        Some(super::along_each_direction(derivatives, directions?) - (x * raw).sum_dim(1) * 2.0)
     }
     fn has_jacobian_divergence(&self) -> bool {
         true

@@ -44,8 +44,11 @@ impl SpaceModel for TorusModel {
         _x: Tensor<2>,
         _raw: Tensor<2>,
         derivatives: Tensor<3>,
+        directions: Option<Tensor<3>>,
     ) -> Option<Tensor<2>> {
-        // The flat chart's divergence Σᵢ ∂vᵢ/∂θᵢ: component i of the derivative along θᵢ.
+        // The flat chart's divergence Σᵢ ∂vᵢ/∂θᵢ: component i of the derivative along θᵢ
+        // (the derivatives must be along the angles, not the features).
+        directions?;
         let [angles, n, _] = derivatives.dims();
         (0..angles)
             .map(|i| {
