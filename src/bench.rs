@@ -54,20 +54,24 @@ pub struct BenchReport {
 /// The cells across the window's live density grid on the plane.
 const LIVE_DENSITY_SIDE: u32 = 128;
 
-/// How the window's worker keeps a density view fresh while it trains.
-struct LiveDensity {
-    /// Seconds between fresh densities, after the first.
+/// How often something fresh came from the window's worker while it trained.
+struct LiveArrivals {
+    /// Seconds between fresh arrivals, after the first.
     mean_interval: f64,
     longest_interval: f64,
     steps_per_sec: f64,
 }
 
-/// Trains the bench scene on a live session (the window's worker) for `watch`, with the
-/// density view asked for on a `side`² grid of 4 RK4 steps over [−5, 5]² (none when `side`
-/// is 0), and times the fresh densities as they arrive.
-fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveDensity> {
-    use crate::session::live::{Command, DensityRequest, LiveSession, Start};
-    let mut scene = bench_scene(CouplingMethod::Independent);
+/// Trains `scene` on a live session (the window's worker) for `watch`, after `prepare` sent it
+/// any commands, and times the snapshots that `fresh` says bring something new.
+fn watch_live_training(
+    mut scene: Scene,
+    device: &Device,
+    watch: Duration,
+    prepare: impl FnOnce(&crate::session::live::LiveSession),
+    mut fresh: impl FnMut(&crate::session::live::Snapshot) -> bool,
+) -> Result<LiveArrivals> {
+    use crate::session::live::{Command, LiveSession, Start};
     scene.train.steps = 1_000_000;
     let live = LiveSession::start(
         Start::Fresh(Box::new(scene)),
@@ -75,29 +79,14 @@ fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveDensi
         &crate::session::Turns::default(),
         || {},
     )?;
-    let (min, max) = (glam::Vec2::splat(-5.0), glam::Vec2::splat(5.0));
-    if let Some((points, cells)) = crate::render::density_grid(SpaceKind::PLANE, min, max, side) {
-        live.send(Command::Density(Some(std::sync::Arc::new(
-            DensityRequest {
-                t: 1.0,
-                points,
-                cells,
-                resolution: side,
-                min: min.into(),
-                max: max.into(),
-                steps: 4,
-            },
-        ))));
-    }
+    prepare(&live);
     live.send(Command::Play);
     let start = Instant::now();
-    let (mut arrivals, mut last_step, mut steps_per_sec) = (Vec::new(), None, 0.0);
+    let (mut arrivals, mut steps_per_sec) = (Vec::new(), 0.0);
     while start.elapsed() < watch {
         for snapshot in live.receive() {
             steps_per_sec = snapshot.steps_per_sec;
-            let step = snapshot.model_density.as_ref().map(|density| density.step);
-            if step.is_some() && step != last_step {
-                last_step = step;
+            if fresh(&snapshot) {
                 arrivals.push(Instant::now());
             }
         }
@@ -107,48 +96,70 @@ fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveDensi
         .windows(2)
         .map(|pair| (pair[1] - pair[0]).as_secs_f64())
         .collect();
-    Ok(LiveDensity {
+    Ok(LiveArrivals {
         mean_interval: intervals.iter().sum::<f64>() / intervals.len().max(1) as f64,
         longest_interval: intervals.iter().copied().fold(0.0, f64::max),
         steps_per_sec,
     })
 }
 
-/// The shipped DW4 scene (equivariant OT and the EGNN) trained by the window's worker for
-/// `watch`: the mean and longest gap between pictures of a newer model, and the training rate.
-fn live_pictures(device: &Device, watch: Duration) -> Result<(f64, f64, f64)> {
-    use crate::session::live::{Command, LiveSession, Start};
-    let mut scene = Scene::from_toml(include_str!("../assets/scenes/dw4_equivariant.toml"))
-        .map_err(|e| crate::Error::Internal(format!("the shipped DW4 scene: {e}")))?;
-    scene.train.steps = 1_000_000;
-    let live = LiveSession::start(
-        Start::Fresh(Box::new(scene)),
-        device.clone(),
-        &crate::session::Turns::default(),
-        || {},
-    )?;
-    live.send(Command::Play);
-    let start = Instant::now();
-    let (mut arrivals, mut last_step, mut steps_per_sec) = (Vec::new(), 0, 0.0);
-    while start.elapsed() < watch {
-        for snapshot in live.receive() {
-            steps_per_sec = snapshot.steps_per_sec;
-            if snapshot.step > last_step {
-                last_step = snapshot.step;
-                arrivals.push(Instant::now());
+/// The bench scene trained live for `watch` with the density view asked for on a `side`² grid
+/// of 4 RK4 steps over [−5, 5]² (none when `side` is 0): how often a fresh density arrives.
+fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveArrivals> {
+    use crate::session::live::{Command, DensityRequest};
+    let (min, max) = (glam::Vec2::splat(-5.0), glam::Vec2::splat(5.0));
+    let request =
+        crate::render::density_grid(SpaceKind::PLANE, min, max, side).map(|(points, cells)| {
+            DensityRequest {
+                t: 1.0,
+                points,
+                cells,
+                resolution: side,
+                min: min.into(),
+                max: max.into(),
+                steps: 4,
             }
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let gaps: Vec<f64> = arrivals
-        .windows(2)
-        .map(|pair| (pair[1] - pair[0]).as_secs_f64())
-        .collect();
-    Ok((
-        gaps.iter().sum::<f64>() / gaps.len().max(1) as f64,
-        gaps.iter().copied().fold(0.0, f64::max),
-        steps_per_sec,
-    ))
+        });
+    let mut last_step = None;
+    watch_live_training(
+        bench_scene(CouplingMethod::Independent),
+        device,
+        watch,
+        |live| {
+            if let Some(request) = request {
+                live.send(Command::Density(Some(std::sync::Arc::new(request))));
+            }
+        },
+        |snapshot| {
+            let step = snapshot.model_density.as_ref().map(|density| density.step);
+            let fresh = step.is_some() && step != last_step;
+            if fresh {
+                last_step = step;
+            }
+            fresh
+        },
+    )
+}
+
+/// The shipped DW4 scene (equivariant OT and the EGNN) trained live for `watch`: how often a
+/// picture of a newer model arrives.
+fn live_pictures(device: &Device, watch: Duration) -> Result<LiveArrivals> {
+    let scene = Scene::from_toml(include_str!("../assets/scenes/dw4_equivariant.toml"))
+        .map_err(|e| crate::Error::Internal(format!("the shipped DW4 scene: {e}")))?;
+    let mut last_step = 0;
+    watch_live_training(
+        scene,
+        device,
+        watch,
+        |_| {},
+        |snapshot| {
+            let fresh = snapshot.step > last_step;
+            if fresh {
+                last_step = snapshot.step;
+            }
+            fresh
+        },
+    )
 }
 
 /// The spectrum timings: K = 25 and K = 200 on a 20k-vertex sphere (K = 25 only when quick).
@@ -228,17 +239,16 @@ fn cloud_figures(quick: bool, report: &mut BenchReport, device: &Device) -> Resu
             .cloud_train_steps_per_sec
             .insert(format!("dw4 {}", method.name()), rate);
     }
-    let (mean_gap, longest_gap, rate) =
-        live_pictures(device, Duration::from_secs(if quick { 6 } else { 30 }))?;
+    let pictures = live_pictures(device, Duration::from_secs(if quick { 6 } else { 30 }))?;
     report
         .live_picture_gap_s
-        .insert("dw4 equivariant: mean".into(), mean_gap);
+        .insert("dw4 equivariant: mean".into(), pictures.mean_interval);
     report
         .live_picture_gap_s
-        .insert("dw4 equivariant: longest".into(), longest_gap);
+        .insert("dw4 equivariant: longest".into(), pictures.longest_interval);
     report
         .live_training_steps_per_sec
-        .insert("dw4 equivariant".into(), rate);
+        .insert("dw4 equivariant".into(), pictures.steps_per_sec);
     let rate = session_rate(
         cloud_scene(&LJ13, CouplingMethod::Exact)?,
         if quick { 3 } else { 30 },

@@ -41,22 +41,16 @@ impl SpaceModel for SphereModel {
     }
 }
 
-/// e₁ and e₂, orthonormal and tangent to the sphere at each point: e₁ ⟂ the point and the
-/// pole it is farthest from among z and x, e₂ = x × e₁.
+/// Two orthonormal tangents of the sphere at each point.
 /// # Shapes: x `[N, 3]` → `[2, N, 3]`.
 fn tangent_basis(x: &Tensor<2>) -> Option<Tensor<3>> {
     let n = x.dims()[0];
     let points: Vec<f32> = x.to_data().try_to_vec().ok()?;
     let mut basis = vec![0.0f32; 2 * n * 3];
     for (r, p) in points.chunks_exact(3).enumerate() {
-        let p = glam::Vec3::from_slice(p).normalize_or_zero();
-        let pole = if p.z.abs() < 0.9 {
-            glam::Vec3::Z
-        } else {
-            glam::Vec3::X
-        };
-        let first = pole.cross(p).normalize_or_zero();
-        let second = p.cross(first);
+        let (first, second) = glam::Vec3::from_slice(p)
+            .normalize_or(glam::Vec3::Z)
+            .any_orthonormal_pair();
         basis[r * 3..r * 3 + 3].copy_from_slice(&first.to_array());
         basis[(n + r) * 3..(n + r) * 3 + 3].copy_from_slice(&second.to_array());
     }
