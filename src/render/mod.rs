@@ -23,7 +23,7 @@ pub use content::{
     CloudData, ColourMode, DensityImage, DensitySource, Layers, Palette, Rgba, Segment, Style, hsl,
     label_colour,
 };
-pub use offscreen::Offscreen;
+pub use offscreen::{DRAWING_MEMORY_HINTS, Offscreen};
 pub use overlay::{
     coupling_segments, density_grid, density_image, field_arrows, log_density_image, plane_grid,
 };

@@ -5,6 +5,16 @@ use super::renderer::Renderer;
 use super::view::{Frame, ViewResources};
 use crate::{Error, Result};
 
+/// How the devices that only draw (the window's, the exports') reserve memory. wgpu's default
+/// reserves it in blocks of 128–256 MiB and keeps them while anything lives in them; a software
+/// rasteriser takes device memory from the process's own heap, so a burst of window resizes
+/// (each frame's view targets at a new size) left a second 128 MiB block resident for the rest
+/// of a lecture (heaptrack, in the soak). Blocks of 4–8 MiB hold the small resources; a large
+/// view's targets get allocations of their own, given back as soon as they are dropped.
+pub const DRAWING_MEMORY_HINTS: wgpu::MemoryHints = wgpu::MemoryHints::Manual {
+    suballocated_device_memory_block_size: 4 << 20..8 << 20,
+};
+
 pub struct Offscreen {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
@@ -48,6 +58,7 @@ impl Offscreen {
         let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
             label: Some("flowscope offscreen"),
             required_limits: adapter.limits(),
+            memory_hints: DRAWING_MEMORY_HINTS,
             ..Default::default()
         }))
         .map_err(|e| Error::Device(format!("could not open the GPU '{}': {e}", info.name)))?;

@@ -69,6 +69,11 @@ pub fn run_window(choice: DeviceChoice) -> Result<()> {
         let mut setup = egui_wgpu::WgpuSetupCreateNew::without_display_handle();
         setup.instance_descriptor.backends =
             wgpu::Backends::from_env().unwrap_or(wgpu::Backends::PRIMARY);
+        let egui_descriptor = setup.device_descriptor.clone();
+        setup.device_descriptor = std::sync::Arc::new(move |adapter| wgpu::DeviceDescriptor {
+            memory_hints: crate::render::DRAWING_MEMORY_HINTS,
+            ..egui_descriptor(adapter)
+        });
         options.wgpu_options.wgpu_setup = egui_wgpu::WgpuSetup::CreateNew(setup);
     }
     if let Some(setup) = training.shared {
