@@ -8,9 +8,11 @@
 # presentation, resize, minimise, animation, reflow), and -s the scene keys cycled through (default
 # 1234567890), to find which one a growth comes from. -t starts with a tour of every scene (its
 # key, a few seconds of training, compare mode on and off: about two minutes), as a lecturer's
-# first clicks, so that the cycles compare states reached after every scene was loaded once.
+# first clicks, so that the cycles compare states reached after every scene was loaded once; it
+# ends with the cycles' reflow, so that the first cycle starts where the others do.
 #
-# Each cycle loads the next shipped scene (keys 1–9, 0), trains it, exports a video (E, Enter;
+# Each cycle leaves the comparison the last reflow left (C), loads the next shipped scene (keys
+# 1–9, 0), trains it, exports a video (E, Enter;
 # FLOWSCOPE_SAVE_DIR answers the save dialog), opens and leaves compare mode (C), toggles
 # presentation mode (F11, Esc), resizes the window in a burst, then to 8×8 pixels and back, unmaps and maps it
 # (minimise and restore: no window manager runs here), plays the animation (T), then loads the
@@ -125,7 +127,14 @@ if ((tour)); then
     key c; sleep 4; key c; sleep 1
   done
 fi
+# A reflow leaves the window comparing the flow with its 2-rectified one, and a cycle's compare
+# key would then leave that comparison and enter the couplings' one, where the cycle's own
+# reflow does nothing: each cycle ends in the reflow's comparison and starts by leaving it, and
+# the tour ends in it too, so that every cycle, the first included, goes through the same states.
+reflow() { key 1; pause 1; key space; pause 45; key f; pause 10; key space; }
+if ((tour)) && wanted reflow; then reflow; fi
 while (($(date +%s) < deadline)) && alive; do
+  if wanted reflow && { ((tour)) || ((cycle > 0)); }; then phase=scene; key c; pause 2; fi
   if wanted scene; then phase=scene; key "${scene_keys:cycle % ${#scene_keys}:1}"; pause 2; fi
   if wanted training; then phase=training; key space; pause 6; fi
   # Written under the same name each time: its modification times count the exports.
@@ -147,7 +156,7 @@ while (($(date +%s) < deadline)) && alive; do
   fi
   if wanted animation; then phase=animation; key space; key t; pause 4; key t; fi
   # The first scene trained to its end and reflowed; by the end of the cycle the export is done.
-  if wanted reflow; then phase=reflow; key 1; pause 1; key space; pause 45; key f; pause 10; key space; fi
+  if wanted reflow; then phase=reflow; reflow; fi
   # The export (a 10 s MP4 at 720p) takes about two minutes here: it ends before the samples
   # that compare cycles are taken.
   phase=settle; pause 40
