@@ -106,20 +106,9 @@ fn watch_live_training(
 /// The bench scene trained live for `watch` with the density view asked for on a `side`² grid
 /// of 4 RK4 steps over [−5, 5]² (none when `side` is 0): how often a fresh density arrives.
 fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveArrivals> {
-    use crate::session::live::{Command, DensityRequest};
+    use crate::session::live::Command;
     let (min, max) = (glam::Vec2::splat(-5.0), glam::Vec2::splat(5.0));
-    let request =
-        crate::render::density_grid(SpaceKind::PLANE, min, max, side).map(|(points, cells)| {
-            DensityRequest {
-                t: 1.0,
-                points,
-                cells,
-                resolution: side,
-                min: min.into(),
-                max: max.into(),
-                steps: 4,
-            }
-        });
+    let request = crate::render::density_request(SpaceKind::PLANE, min, max, side, 1.0, 4);
     let mut last_step = None;
     watch_live_training(
         bench_scene(CouplingMethod::Independent),

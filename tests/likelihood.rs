@@ -804,7 +804,7 @@ fn forward_mode_divergences_match_finite_differences_on_every_space() {
 #[test]
 fn a_live_density_view_refreshes_while_training_goes_on() {
     use flowscope::session::Turns;
-    use flowscope::session::live::{Command, DensityRequest, LiveSession, Start};
+    use flowscope::session::live::{Command, LiveSession, Start};
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
@@ -823,17 +823,9 @@ fn a_live_density_view_refreshes_while_training_goes_on() {
     )
     .unwrap();
     let (side, min, max) = (32u32, glam::Vec2::splat(-4.0), glam::Vec2::splat(4.0));
-    let (points, cells) =
-        flowscope::render::density_grid(SpaceKind::PLANE, min, max, side).unwrap();
-    live.send(Command::Density(Some(Arc::new(DensityRequest {
-        t: 1.0,
-        points,
-        cells,
-        resolution: side,
-        min: min.into(),
-        max: max.into(),
-        steps: 4,
-    }))));
+    let request =
+        flowscope::render::density_request(SpaceKind::PLANE, min, max, side, 1.0, 4).unwrap();
+    live.send(Command::Density(Some(Arc::new(request))));
     live.send(Command::Play);
     let (mut density_steps, mut cheap) = (Vec::new(), false);
     let deadline = Instant::now() + Duration::from_secs(120);

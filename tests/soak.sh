@@ -12,12 +12,11 @@
 # ends with the cycles' reflow, so that the first cycle starts where the others do.
 #
 # Each cycle leaves the comparison the last reflow left (C), loads the next shipped scene (keys
-# 1–9, 0), trains it, exports a video (E, Enter;
-# FLOWSCOPE_SAVE_DIR answers the save dialog), opens and leaves compare mode (C), toggles
-# presentation mode (F11, Esc), resizes the window in a burst, then to 8×8 pixels and back, unmaps and maps it
-# (minimise and restore: no window manager runs here), plays the animation (T), then loads the
-# first scene, trains it to its end and reflows it (F), and waits for the export to finish, so
-# every cycle ends in the same state.
+# 1–9, 0), trains it, exports a video (E, Enter; FLOWSCOPE_SAVE_DIR answers the save dialog),
+# opens and leaves compare mode (C), toggles presentation mode (F11, Esc), resizes the window in
+# a burst, then to 8×8 pixels and back, unmaps and maps it (minimise and restore: no window
+# manager runs here), plays the animation (T), then loads the first scene, trains it to its end
+# and reflows it (F), and waits for the export to finish, so every cycle ends in the same state.
 # Writes DIR/samples.csv (seconds, cycle, phase, rss_kib, fds, threads), DIR/threads.txt (the
 # threads by name whenever their number changes), DIR/window.log,
 # DIR/last.png (the screen at the end) and DIR/summary.txt; exports land in DIR/saves.

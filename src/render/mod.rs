@@ -25,7 +25,8 @@ pub use content::{
 };
 pub use offscreen::{DRAWING_MEMORY_HINTS, Offscreen};
 pub use overlay::{
-    coupling_segments, density_grid, density_image, field_arrows, log_density_image, plane_grid,
+    coupling_segments, density_grid, density_image, density_request, field_arrows,
+    log_density_image, plane_grid,
 };
 pub use picture::{
     Cameras, Overlays, content_for_view, content_from_snapshot, density_box, log_density_overlay,

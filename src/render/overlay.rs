@@ -7,6 +7,7 @@ use glam::Vec2;
 use super::content::{DensityImage, Palette, Rgba, Segment};
 use super::spaces::Edge;
 use crate::data::Points;
+use crate::session::live::DensityRequest;
 use crate::space::SpaceKind;
 
 /// A 1-2-5 step giving about `target_lines` lines over `span`.
@@ -181,6 +182,29 @@ pub fn density_grid(
         return None;
     }
     Some((Points::new(space.dim(), data, None), cells))
+}
+
+/// The window's request for the model's log-density on a `resolution`² image over `min..max`
+/// (the cells [`density_grid`] gives), at time `t` with `steps` RK4 steps; none for a space
+/// without a density grid.
+pub fn density_request(
+    space: SpaceKind,
+    min: Vec2,
+    max: Vec2,
+    resolution: u32,
+    t: f64,
+    steps: usize,
+) -> Option<DensityRequest> {
+    let (points, cells) = density_grid(space, min, max, resolution)?;
+    Some(DensityRequest {
+        t,
+        points,
+        cells,
+        resolution,
+        min: min.into(),
+        max: max.into(),
+        steps,
+    })
 }
 
 /// A heat map of log-densities given per cell of a `resolution`² grid (non-finite: nothing

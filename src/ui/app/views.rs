@@ -8,7 +8,7 @@ use glam::Vec2;
 
 use super::FlowscopeApp;
 use crate::render::{
-    DensitySource, EdgeLabels, Layout, PanZoomCamera, ViewCamera, density_box, density_grid,
+    DensitySource, EdgeLabels, Layout, PanZoomCamera, ViewCamera, density_box, density_request,
     overlays,
 };
 use crate::session::live::{DensityRequest, Snapshot};
@@ -320,16 +320,12 @@ fn density_grid_size(fine: bool, snapshot: &Snapshot) -> (u32, usize) {
 /// The grid `key` describes, on which to ask for the model's density; none for a space
 /// without a density grid.
 fn model_density_request(key: &DensityGridKey) -> Option<DensityRequest> {
-    let (resolution, steps) = (key.resolution, key.steps);
-    let (min, max) = (Vec2::from(key.min), Vec2::from(key.max));
-    let (points, cells) = density_grid(key.space, min, max, resolution)?;
-    Some(DensityRequest {
-        t: key.t,
-        points,
-        cells,
-        resolution,
-        min: key.min,
-        max: key.max,
-        steps,
-    })
+    density_request(
+        key.space,
+        Vec2::from(key.min),
+        Vec2::from(key.max),
+        key.resolution,
+        key.t,
+        key.steps,
+    )
 }
