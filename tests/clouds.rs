@@ -271,16 +271,26 @@ fn dw4_orbit_cost_equals_brute_force() {
 }
 
 #[test]
-fn a_batch_of_planar_orbit_costs_equals_its_pairs_one_at_a_time() {
-    // Batches that do not fill the kernel's lanes, clouds of every size it handles.
-    for (n, k) in [(2, 5), (3, 9), (4, 21), (4, 256), (5, 17), (6, 11)] {
+fn a_batch_of_orbit_costs_equals_its_pairs_one_at_a_time() {
+    // Batches that do not fill the planar kernel's lanes, clouds of every size it handles;
+    // then clouds too large for every relabelling, in the plane and in space, whose batches
+    // find each cloud's principal axes once.
+    let shapes = [
+        (2, 2, 5),
+        (3, 2, 9),
+        (4, 2, 21),
+        (4, 2, 256),
+        (5, 2, 17),
+        (6, 2, 11),
+    ];
+    for (n, d, k) in shapes.into_iter().chain([(9, 2, 7), (13, 3, 9)]) {
         let coupling = CloudCoupling {
-            cloud: Cloud { n, d: 2 },
+            cloud: Cloud { n, d },
         };
         let mut rng = Rng::new(n as u64 * 1000 + k as u64);
         let mut sample = || {
-            let data = (0..k * n * 2).map(|_| 2.0 * rng.normal()).collect();
-            Points::new(2 * n, data, None)
+            let data = (0..k * n * d).map(|_| 2.0 * rng.normal()).collect();
+            Points::new(d * n, data, None)
         };
         let (x0, x1) = (sample(), sample());
         let batch = coupling.orbit_costs(&x0, &x1);
@@ -293,6 +303,54 @@ fn a_batch_of_planar_orbit_costs_equals_its_pairs_one_at_a_time() {
                     "n = {n}, ({i}, {j}): {got} against {one}"
                 );
             }
+        }
+    }
+}
+
+/// The cheapest matching's cost by dynamic programming over the sets of columns taken by the
+/// first rows: exact, and independent of the solver under test.
+fn cheapest_matching_cost(n: usize, costs: &[f64]) -> f64 {
+    let mut best = vec![f64::INFINITY; 1 << n];
+    best[0] = 0.0;
+    for taken in 0..(1usize << n) {
+        let row = taken.count_ones() as usize;
+        if row == n || best[taken].is_infinite() {
+            continue;
+        }
+        for column in (0..n).filter(|c| taken >> c & 1 == 0) {
+            let next = taken | 1 << column;
+            best[next] = best[next].min(best[taken] + costs[row * n + column]);
+        }
+    }
+    best[(1 << n) - 1]
+}
+
+#[test]
+fn particle_assignments_are_the_cheapest_matching() {
+    // The alignment's inner solver, against every matching: random costs and costs full of
+    // ties (three values), up to 10 particles.
+    let mut rng = Rng::new(3);
+    for n in 1..=10 {
+        for trial in 0..100 {
+            let costs: Vec<f64> = (0..n * n)
+                .map(|_| {
+                    if trial % 2 == 0 {
+                        rng.below(3) as f64
+                    } else {
+                        rng.normal()
+                    }
+                })
+                .collect();
+            let matching = hungarian(n, &costs);
+            let mut sorted = matching.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>(), "a permutation");
+            let total: f64 = (0..n).map(|i| costs[i * n + matching[i]]).sum();
+            let best = cheapest_matching_cost(n, &costs);
+            assert!(
+                (total - best).abs() < 1e-9,
+                "n = {n}, trial {trial}: {total} against {best}"
+            );
         }
     }
 }

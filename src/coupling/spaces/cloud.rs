@@ -60,7 +60,21 @@ impl Alignment for CloudCoupling {
     }
     /// Small planar clouds (DW4) are costed a batch at a time, several columns per vector.
     fn orbit_costs(&self, x0: &Points, x1: &Points) -> CostMatrix {
-        if self.cloud.d != 2 || self.cloud.n > EXHAUSTIVE_PARTICLES {
+        if self.cloud.n > EXHAUSTIVE_PARTICLES {
+            // Each cloud's principal axes once, not once per pair; one set of buffers per row.
+            let axes0: Vec<[f64; 9]> = x0.iter().map(|x| principal_axes(self.cloud, x)).collect();
+            let axes1: Vec<[f64; 9]> = x1.iter().map(|x| principal_axes(self.cloud, x)).collect();
+            return CostMatrix::from_rows(x0.len(), |i, row| {
+                let a = x0.point(i);
+                let mut rounds = Rounds::new(self.cloud);
+                for ((cost, b), axes) in row.iter_mut().zip(x1.iter()).zip(&axes1) {
+                    let starts = axis_alignments(self.cloud, &axes0[i], axes);
+                    let starts = &starts[..1 << self.cloud.d];
+                    *cost = rounds.alternate(a, b, starts, ALTERNATED_STARTS) as f32;
+                }
+            });
+        }
+        if self.cloud.d != 2 {
             return CostMatrix::from_pair_cost(x0, x1, |a, b| self.orbit_cost(a, b));
         }
         assert_eq!(x0.len(), x1.len(), "cost matrices are square");
@@ -101,12 +115,12 @@ impl CloudCoupling {
         if self.cloud.n <= EXHAUSTIVE_PARTICLES {
             self.exhaustive(x0, x1)
         } else {
-            self.alternating(
-                x0,
-                x1,
-                &principal_starts(self.cloud, x0, x1),
-                ALTERNATED_STARTS,
-            )
+            let starts = axis_alignments(
+                self.cloud,
+                &principal_axes(self.cloud, x0),
+                &principal_axes(self.cloud, x1),
+            );
+            self.alternating(x0, x1, &starts[..1 << self.cloud.d], ALTERNATED_STARTS)
         }
     }
 
@@ -117,7 +131,7 @@ impl CloudCoupling {
         let matching = best[..n].to_vec();
         let mut m = vec![0.0; d * d];
         correlation(self.cloud, x0, x1, &matching, &mut m);
-        let rotation = kabsch(d, &m);
+        let rotation = kabsch(d, &m)[..d * d].to_vec();
         let cost = rotated_cost(self.cloud, x0, x1, &rotation, &matching);
         OrbitMatch {
             cost,
@@ -175,69 +189,116 @@ impl CloudCoupling {
         &self,
         x0: &[f64],
         x1: &[f64],
-        starts: &[Vec<f64>],
+        starts: &[impl AsRef<[f64]>],
         kept: usize,
     ) -> OrbitMatch {
-        let mut rounds = Rounds::new(self.cloud, x0, x1);
-        let mut screened: Vec<OrbitMatch> = starts
-            .iter()
-            .map(|start| rounds.round(x0, x1, start))
-            .collect();
-        screened.sort_by(|a, b| a.cost.total_cmp(&b.cost));
-        screened.truncate(kept.max(1));
-        screened
-            .into_iter()
-            .map(|mut state| {
-                for _ in 0..MAX_ALTERNATIONS {
-                    let next = rounds.round(x0, x1, &state.rotation);
-                    if next.cost >= state.cost - 1e-12 * state.cost.abs().max(1.0) {
-                        break;
-                    }
-                    state = next;
-                }
-                state
-            })
-            .min_by(|a, b| a.cost.total_cmp(&b.cost))
-            .unwrap_or_else(|| {
-                let n = self.cloud.n;
-                let rotation = identity(self.cloud.d);
-                OrbitMatch {
-                    cost: rotated_cost(self.cloud, x0, x1, &rotation, &(0..n).collect::<Vec<_>>()),
-                    rotation,
-                    matching: (0..n).collect(),
-                }
-            })
+        let mut rounds = Rounds::new(self.cloud);
+        let cost = rounds.alternate(x0, x1, starts, kept);
+        OrbitMatch {
+            cost,
+            rotation: rounds.best_rotation[..self.cloud.d * self.cloud.d].to_vec(),
+            matching: rounds.best_matching.clone(),
+        }
     }
 }
 
-/// Buffers for assignment–Kabsch rounds on one shape.
+/// Buffers for assignment–Kabsch rounds on one shape, reused from pair to pair: a batch
+/// runs many thousands of rounds, each a few microseconds.
 struct Rounds {
     cloud: Cloud,
     /// |x0|² + |x1|² of the pair.
     norms: f64,
-    correlation: Vec<f64>,
+    correlation: [f64; 9],
     costs: Vec<f64>,
     rotated: Vec<f64>,
     assignment: Hungarian,
+    /// The latest round's matching and rotation.
+    matching: Vec<usize>,
+    rotation: [f64; 9],
+    /// The screened starts' costs and rotations after their first round, and their matchings
+    /// (n each, in start order).
+    screened: Vec<(f64, [f64; 9], usize)>,
+    screened_matchings: Vec<usize>,
+    /// The matching of the start being alternated.
+    state_matching: Vec<usize>,
+    /// The best motion of the latest [`Rounds::alternate`].
+    best_rotation: [f64; 9],
+    best_matching: Vec<usize>,
 }
 
 impl Rounds {
-    fn new(cloud: Cloud, x0: &[f64], x1: &[f64]) -> Self {
+    fn new(cloud: Cloud) -> Self {
         Self {
             cloud,
-            norms: x0.iter().chain(x1).map(|v| v * v).sum(),
-            correlation: vec![0.0; cloud.d * cloud.d],
+            norms: 0.0,
+            correlation: [0.0; 9],
             costs: vec![0.0; cloud.n * cloud.n],
             rotated: vec![0.0; cloud.n * cloud.d],
             assignment: Hungarian::new(cloud.n),
+            matching: vec![0; cloud.n],
+            rotation: [0.0; 9],
+            screened: Vec::new(),
+            screened_matchings: Vec::new(),
+            state_matching: vec![0; cloud.n],
+            best_rotation: [0.0; 9],
+            best_matching: vec![0; cloud.n],
         }
     }
 
-    /// The particles matched exactly once x0 is turned by `rotation`, then the best rotation
-    /// for that matching.
-    fn round(&mut self, x0: &[f64], x1: &[f64], rotation: &[f64]) -> OrbitMatch {
+    /// [`CloudCoupling::alternating`]'s search; the cost it returns, its motion left in
+    /// `best_rotation` and `best_matching`.
+    fn alternate(
+        &mut self,
+        x0: &[f64],
+        x1: &[f64],
+        starts: &[impl AsRef<[f64]>],
+        kept: usize,
+    ) -> f64 {
         let (n, d) = (self.cloud.n, self.cloud.d);
-        self.cloud.rotate(rotation, x0, &mut self.rotated);
+        self.norms = squared_norm(x0) + squared_norm(x1);
+        self.screened.clear();
+        self.screened_matchings.clear();
+        for (index, start) in starts.iter().enumerate() {
+            let cost = self.round(x0, x1, start.as_ref());
+            self.screened.push((cost, self.rotation, index));
+            self.screened_matchings.extend_from_slice(&self.matching);
+        }
+        if self.screened.is_empty() {
+            self.best_rotation = [0.0; 9];
+            self.best_rotation[..d * d].copy_from_slice(&identity(d));
+            for (i, m) in self.best_matching.iter_mut().enumerate() {
+                *m = i;
+            }
+            return rotated_cost(self.cloud, x0, x1, &identity(d), &self.best_matching);
+        }
+        self.screened.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let mut best_cost = f64::INFINITY;
+        for s in 0..kept.max(1).min(self.screened.len()) {
+            let (mut cost, mut rotation, index) = self.screened[s];
+            self.state_matching
+                .copy_from_slice(&self.screened_matchings[index * n..][..n]);
+            for _ in 0..MAX_ALTERNATIONS {
+                let next = self.round(x0, x1, &rotation[..d * d]);
+                if next >= cost - 1e-12 * cost.abs().max(1.0) {
+                    break;
+                }
+                (cost, rotation) = (next, self.rotation);
+                self.state_matching.copy_from_slice(&self.matching);
+            }
+            if cost < best_cost {
+                best_cost = cost;
+                self.best_rotation = rotation;
+                self.best_matching.copy_from_slice(&self.state_matching);
+            }
+        }
+        best_cost
+    }
+
+    /// The particles matched exactly once x0 is turned by `rotation`, then the best rotation
+    /// for that matching (left in `matching` and `rotation`); returns the cost it reaches.
+    fn round(&mut self, x0: &[f64], x1: &[f64], rotation: &[f64]) -> f64 {
+        let (n, d) = (self.cloud.n, self.cloud.d);
+        self.cloud.rotate(&rotation[..d * d], x0, &mut self.rotated);
         // |R·a_i − b_j|² = |a_i|² + |b_j|² − 2 (R·a_i)·b_j, and the first two terms are the same
         // for every matching: −(R·a_i)·b_j ranks matchings alike.
         for (i, a) in self.rotated.chunks_exact(d).enumerate() {
@@ -249,21 +310,23 @@ impl Rounds {
                 self.costs[i * n + j] = -dot;
             }
         }
-        let matching = self.assignment.solve(&self.costs);
-        correlation(self.cloud, x0, x1, &matching, &mut self.correlation);
-        let rotation = kabsch(d, &self.correlation);
+        self.assignment.solve_into(&self.costs, &mut self.matching);
+        correlation(
+            self.cloud,
+            x0,
+            x1,
+            &self.matching,
+            &mut self.correlation[..d * d],
+        );
+        self.rotation = kabsch(d, &self.correlation[..d * d]);
         // Σ|R·a_i − b_p(i)|² = |a|² + |b|² − 2 tr(R·M).
         let mut trace = 0.0;
         for r in 0..d {
             for c in 0..d {
-                trace += rotation[r * d + c] * self.correlation[c * d + r];
+                trace += self.rotation[r * d + c] * self.correlation[c * d + r];
             }
         }
-        OrbitMatch {
-            cost: (self.norms - 2.0 * trace).max(0.0),
-            rotation,
-            matching,
-        }
+        (self.norms - 2.0 * trace).max(0.0)
     }
 }
 
@@ -348,6 +411,14 @@ pub(super) fn permutations(n: usize) -> &'static [[usize; EXHAUSTIVE_PARTICLES]]
 /// Assignment–Kabsch rounds from one start; each lowers the cost, so few are needed.
 const MAX_ALTERNATIONS: usize = 20;
 
+fn squared_norm(x: &[f64]) -> f64 {
+    let mut total = 0.0;
+    for v in x {
+        total += v * v;
+    }
+    total
+}
+
 fn identity(d: usize) -> Vec<f64> {
     (0..d * d)
         .map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 })
@@ -400,25 +471,27 @@ fn gram(m: &[f64]) -> [f64; 9] {
     let mut g = [0.0; 9];
     for r in 0..3 {
         for c in 0..3 {
-            g[r * 3 + c] = (0..3).map(|k| m[k * 3 + r] * m[k * 3 + c]).sum();
+            // Written out: these run for every round of every pair of a batch.
+            g[r * 3 + c] = m[r] * m[c] + m[3 + r] * m[3 + c] + m[6 + r] * m[6 + c];
         }
     }
     g
 }
 
-/// The orthogonal R minimising Σ|R·a_i − b_i|² for M = Σ a_i b_iᵀ: R = V·Uᵀ for M = U·Σ·Vᵀ.
-pub fn kabsch(d: usize, m: &[f64]) -> Vec<f64> {
+/// The orthogonal R minimising Σ|R·a_i − b_i|² for M = Σ a_i b_iᵀ: R = V·Uᵀ for M = U·Σ·Vᵀ,
+/// row-major d×d in the first d² entries.
+pub fn kabsch(d: usize, m: &[f64]) -> [f64; 9] {
     if d == 2 {
         let rotation = (m[0] + m[3]).hypot(m[1] - m[2]);
         let reflection = (m[0] - m[3]).hypot(m[1] + m[2]);
         return if rotation >= reflection {
             let theta = (m[1] - m[2]).atan2(m[0] + m[3]);
             let (s, c) = theta.sin_cos();
-            vec![c, -s, s, c]
+            [c, -s, s, c, 0.0, 0.0, 0.0, 0.0, 0.0]
         } else {
             let theta = (m[1] + m[2]).atan2(m[0] - m[3]);
             let (s, c) = theta.sin_cos();
-            vec![c, s, s, -c]
+            [c, s, s, -c, 0.0, 0.0, 0.0, 0.0, 0.0]
         };
     }
     // MᵀM = V·Σ²·Vᵀ; the columns of U are M·v/σ, completed by a cross product where σ vanishes.
@@ -428,17 +501,18 @@ pub fn kabsch(d: usize, m: &[f64]) -> Vec<f64> {
     let scale = values[0].max(f64::MIN_POSITIVE).sqrt();
     for (k, uk) in u.iter_mut().enumerate() {
         let vk = column(k);
-        let mv = [0, 1, 2].map(|r| (0..3).map(|c| m[r * 3 + c] * vk[c]).sum::<f64>());
+        let mv = [0, 1, 2].map(|r| m[r * 3] * vk[0] + m[r * 3 + 1] * vk[1] + m[r * 3 + 2] * vk[2]);
         let norm = (mv[0] * mv[0] + mv[1] * mv[1] + mv[2] * mv[2]).sqrt();
         if norm > 1e-9 * scale {
             *uk = mv.map(|x| x / norm);
         }
     }
     complete_basis(&mut u);
-    let mut r = vec![0.0; 9];
+    let mut r = [0.0; 9];
     for row in 0..3 {
         for col in 0..3 {
-            r[row * 3 + col] = (0..3).map(|k| column(k)[row] * u[k][col]).sum();
+            r[row * 3 + col] =
+                v[row * 3] * u[0][col] + v[row * 3 + 1] * u[1][col] + v[row * 3 + 2] * u[2][col];
         }
     }
     r
@@ -524,167 +598,200 @@ fn symmetric_eigen3(a: &[f64; 9]) -> ([f64; 3], [f64; 9]) {
     (values, vectors)
 }
 
-/// Every orthogonal map taking x0's principal axes onto x1's (each axis either way round):
-/// the alternation's starts.
-fn principal_starts(cloud: Cloud, x0: &[f64], x1: &[f64]) -> Vec<Vec<f64>> {
+/// A cloud's principal axes: row-major d×d in the first d² entries, the columns the axes by
+/// decreasing spread.
+fn principal_axes(cloud: Cloud, x: &[f64]) -> [f64; 9] {
     let d = cloud.d;
-    let axes = |x: &[f64]| -> Vec<f64> {
-        // Row-major d×d, columns the axes by decreasing spread.
-        let mut cov = [0.0; 9];
-        for i in 0..cloud.n {
-            let p = &x[i * d..][..d];
-            for r in 0..d {
-                for c in 0..d {
-                    cov[r * 3 + c] += p[r] * p[c];
-                }
-            }
-        }
-        if d == 2 {
-            cov[8] = -1.0;
-        }
-        let (_, vectors) = symmetric_eigen3(&cov);
-        let mut out = vec![0.0; d * d];
+    let mut cov = [0.0; 9];
+    for p in x.chunks_exact(d) {
         for r in 0..d {
             for c in 0..d {
-                out[r * d + c] = vectors[r * 3 + c];
+                cov[r * 3 + c] += p[r] * p[c];
             }
         }
-        out
-    };
-    let (e0, e1) = (axes(x0), axes(x1));
-    let mut starts = Vec::with_capacity(1 << d);
-    for signs in 0..(1 << d) {
+    }
+    if d == 2 {
+        cov[8] = -1.0;
+    }
+    let (_, vectors) = symmetric_eigen3(&cov);
+    let mut out = [0.0; 9];
+    for r in 0..d {
+        for c in 0..d {
+            out[r * d + c] = vectors[r * 3 + c];
+        }
+    }
+    out
+}
+
+/// Every orthogonal map taking the principal axes `e0` of x0 onto those `e1` of x1 (each axis
+/// either way round): the alternation's starts, the first 2^d of the eight.
+fn axis_alignments(cloud: Cloud, e0: &[f64; 9], e1: &[f64; 9]) -> [[f64; 9]; 8] {
+    let d = cloud.d;
+    let mut starts = [[0.0; 9]; 8];
+    for (signs, r) in starts.iter_mut().enumerate().take(1 << d) {
         // R = E1·S·E0ᵀ.
         let sign = |k: usize| if signs >> k & 1 == 1 { -1.0 } else { 1.0 };
-        let mut r = vec![0.0; d * d];
         for row in 0..d {
             for col in 0..d {
-                r[row * d + col] = (0..d)
-                    .map(|k| e1[row * d + k] * sign(k) * e0[col * d + k])
-                    .sum();
+                let mut sum = 0.0;
+                for k in 0..d {
+                    sum += e1[row * d + k] * sign(k) * e0[col * d + k];
+                }
+                r[row * d + col] = sum;
             }
         }
-        starts.push(r);
     }
     starts
 }
 
-/// The exact minimum-cost perfect matching of a small dense n×n problem (Kuhn–Munkres with
-/// potentials, O(n³)): row i is matched with column `result[i]`.
+/// The exact minimum-cost perfect matching of a small dense n×n problem: row i is matched with
+/// column `result[i]`.
 pub fn hungarian(n: usize, costs: &[f64]) -> Vec<usize> {
-    Hungarian::new(n).solve(costs)
+    let mut matching = vec![0; n];
+    Hungarian::new(n).solve_into(costs, &mut matching);
+    matching
 }
 
-/// The Kuhn–Munkres solver's buffers, kept between the many small problems of one pair.
+/// A small dense assignment solver (shortest augmenting paths with column prices, as in
+/// Jonker and Volgenant's), its buffers kept between the many small problems of a batch.
 pub struct Hungarian {
     n: usize,
-    // 1-based, with a virtual column 0, as in the classic formulation.
-    u: Vec<f64>,
-    v: Vec<f64>,
+    /// Column prices: row i's reduced cost for column j is c_ij − price_j.
+    price: Vec<f64>,
     row_of: Vec<usize>,
-    way: Vec<usize>,
-    min_to: Vec<f64>,
-    used: Vec<bool>,
+    col_of: Vec<usize>,
+    /// Shortest-path distances, predecessors and the columns ordered as scanned.
+    distance: Vec<f64>,
+    predecessor: Vec<usize>,
+    columns: Vec<usize>,
+    free_rows: Vec<usize>,
 }
+
+const UNMATCHED: usize = usize::MAX;
 
 impl Hungarian {
     pub fn new(n: usize) -> Self {
         Self {
             n,
-            u: vec![0.0; n + 1],
-            v: vec![0.0; n + 1],
-            row_of: vec![0; n + 1],
-            way: vec![0; n + 1],
-            min_to: vec![0.0; n + 1],
-            used: vec![false; n + 1],
+            price: vec![0.0; n],
+            row_of: vec![UNMATCHED; n],
+            col_of: vec![UNMATCHED; n],
+            distance: vec![0.0; n],
+            predecessor: vec![0; n],
+            columns: vec![0; n],
+            free_rows: Vec::with_capacity(n),
         }
     }
 
-    /// Row i's column of the cheapest perfect matching of the row-major n×n `costs`.
-    pub fn solve(&mut self, costs: &[f64]) -> Vec<usize> {
+    /// Row i's column, into `matching[i]`, of the cheapest perfect matching of the row-major
+    /// n×n `costs`.
+    pub fn solve_into(&mut self, costs: &[f64], matching: &mut [usize]) {
         let n = self.n;
-        // Row reduction starts the potentials, and a row whose cheapest column is still free
-        // takes it at once: its edge is tight, so only the other rows need augmenting paths.
-        self.v.fill(0.0);
-        self.row_of.fill(0);
-        self.way.fill(0);
-        self.u[0] = 0.0;
-        let mut pending = Vec::with_capacity(n);
-        for row in 1..=n {
-            let row_costs = &costs[(row - 1) * n..][..n];
+        assert_eq!(costs.len(), n * n, "an n×n cost matrix");
+        // Every row takes its cheapest column if it is still free: with zero prices that edge
+        // is tight, so only the rows that collided need augmenting paths.
+        self.price.fill(0.0);
+        self.row_of.fill(UNMATCHED);
+        self.free_rows.clear();
+        for (row, row_costs) in costs.chunks_exact(n).enumerate() {
             let (mut best, mut column) = (f64::INFINITY, 0);
             for (j, &c) in row_costs.iter().enumerate() {
                 if c < best {
-                    (best, column) = (c, j + 1);
+                    (best, column) = (c, j);
                 }
             }
-            self.u[row] = best;
-            if self.row_of[column] == 0 {
+            if self.row_of[column] == UNMATCHED {
                 self.row_of[column] = row;
+                self.col_of[row] = column;
             } else {
-                pending.push(row);
+                self.free_rows.push(row);
             }
         }
-        for row in pending {
-            self.row_of[0] = row;
-            let mut column = 0;
-            self.min_to.fill(f64::INFINITY);
-            self.used.fill(false);
-            loop {
-                self.used[column] = true;
-                let i = self.row_of[column];
-                let row_costs = &costs[(i - 1) * n..][..n];
-                let ui = self.u[i];
-                let mut delta = f64::INFINITY;
-                let mut next = 0;
-                // Columns 1..=n, zipped so that no index is checked in the inner loop.
-                let columns = row_costs
-                    .iter()
-                    .zip(&self.v[1..])
-                    .zip(&mut self.min_to[1..])
-                    .zip(&mut self.way[1..])
-                    .zip(&self.used[1..])
-                    .enumerate();
-                for (j, ((((&c, &vj), min_to), way), &used)) in columns {
-                    if used {
-                        continue;
-                    }
-                    let reduced = c - ui - vj;
-                    if reduced < *min_to {
-                        *min_to = reduced;
-                        *way = column;
-                    }
-                    if *min_to < delta {
-                        delta = *min_to;
-                        next = j + 1;
+        for f in 0..self.free_rows.len() {
+            let free_row = self.free_rows[f];
+            self.augment(costs, free_row);
+        }
+        matching.copy_from_slice(&self.col_of);
+    }
+
+    /// Dijkstra from `start` over reduced costs to the nearest unmatched column, then the
+    /// prices of the columns settled before it updated and the path flipped.
+    fn augment(&mut self, costs: &[f64], start: usize) {
+        let n = self.n;
+        let start_costs = &costs[start * n..][..n];
+        for (j, (&c, &price)) in start_costs.iter().zip(&self.price).enumerate() {
+            self.distance[j] = c - price;
+            self.predecessor[j] = start;
+            self.columns[j] = j;
+        }
+        // columns[..settled] are done, columns[settled..frontier] sit at distance `min`, the
+        // rest are further.
+        let (mut settled, mut frontier) = (0, 0);
+        let mut min = 0.0;
+        let end = 'search: loop {
+            if frontier == settled {
+                // The next distance level: every remaining column at the smallest distance.
+                min = self.distance[self.columns[frontier]];
+                frontier += 1;
+                // Every column past the first candidate is looked at once; those at the level
+                // are swapped to the front as `frontier` grows.
+                let unscanned = frontier;
+                for k in unscanned..n {
+                    let j = self.columns[k];
+                    let h = self.distance[j];
+                    if h <= min {
+                        if h < min {
+                            frontier = settled;
+                            min = h;
+                        }
+                        self.columns.swap(k, frontier);
+                        frontier += 1;
                     }
                 }
-                for j in 0..=n {
-                    if self.used[j] {
-                        self.u[self.row_of[j]] += delta;
-                        self.v[j] -= delta;
-                    } else {
-                        self.min_to[j] -= delta;
+                for k in settled..frontier {
+                    let j = self.columns[k];
+                    if self.row_of[j] == UNMATCHED {
+                        break 'search j;
                     }
-                }
-                column = next;
-                if self.row_of[column] == 0 {
-                    break;
                 }
             }
-            loop {
-                let previous = self.way[column];
-                self.row_of[column] = self.row_of[previous];
-                column = previous;
-                if column == 0 {
-                    break;
+            // Settle one column at distance `min` and relax the unsettled ones through its row.
+            let j1 = self.columns[settled];
+            settled += 1;
+            let row = self.row_of[j1];
+            let row_costs = &costs[row * n..][..n];
+            let offset = row_costs[j1] - self.price[j1] - min;
+            let unreached = frontier;
+            for k in unreached..n {
+                let j = self.columns[k];
+                let through = row_costs[j] - self.price[j] - offset;
+                if through < self.distance[j] {
+                    self.distance[j] = through;
+                    self.predecessor[j] = row;
+                    if through <= min {
+                        if self.row_of[j] == UNMATCHED {
+                            break 'search j;
+                        }
+                        self.columns.swap(k, frontier);
+                        frontier += 1;
+                    }
                 }
             }
+        };
+        // Settled columns move their prices so that the tree's edges stay tight.
+        for k in 0..settled {
+            let j = self.columns[k];
+            self.price[j] += self.distance[j] - min;
         }
-        let mut result = vec![0; n];
-        for j in 1..=n {
-            result[self.row_of[j] - 1] = j - 1;
+        let mut column = end;
+        loop {
+            let row = self.predecessor[column];
+            self.row_of[column] = row;
+            let previous = std::mem::replace(&mut self.col_of[row], column);
+            if row == start {
+                break;
+            }
+            column = previous;
         }
-        result
     }
 }
