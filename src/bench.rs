@@ -105,13 +105,13 @@ fn watch_live_training(
 
 /// The bench scene trained live for `watch` with the density view asked for on a `side`² grid
 /// of 4 RK4 steps over [−5, 5]² (none when `side` is 0): how often a fresh density arrives.
-fn live_density(device: &Device, side: u32, watch: Duration) -> Result<LiveArrivals> {
+fn live_density(scene: Scene, device: &Device, side: u32, watch: Duration) -> Result<LiveArrivals> {
     use crate::session::live::Command;
     let (min, max) = (glam::Vec2::splat(-5.0), glam::Vec2::splat(5.0));
-    let request = crate::render::density_request(SpaceKind::PLANE, min, max, side, 1.0, 4);
+    let request = crate::render::density_request(scene.space, min, max, side, 1.0, 4);
     let mut last_step = None;
     watch_live_training(
-        bench_scene(CouplingMethod::Independent),
+        scene,
         device,
         watch,
         |live| {
@@ -347,16 +347,33 @@ pub fn run(quick: bool, device: &Device) -> Result<BenchReport> {
     }
 
     let watch = Duration::from_secs(if quick { 4 } else { 15 });
-    let live = live_density(device, LIVE_DENSITY_SIDE, watch)?;
+    let plane = || bench_scene(CouplingMethod::Independent);
+    let live = live_density(plane(), device, LIVE_DENSITY_SIDE, watch)?;
     likelihood_s.insert("live grid 128: mean refresh".into(), live.mean_interval);
     likelihood_s.insert(
         "live grid 128: longest refresh".into(),
         live.longest_interval,
     );
-    let without = live_density(device, 0, watch)?;
+    let without = live_density(plane(), device, 0, watch)?;
     let mut live_training_steps_per_sec = BTreeMap::new();
     live_training_steps_per_sec.insert("density view off".into(), without.steps_per_sec);
     live_training_steps_per_sec.insert("density view 128".into(), live.steps_per_sec);
+    // The shipped sphere scene: its 3×128 SiLU model costs several times the plane's.
+    let sphere_scene = Scene::from_toml(include_str!("../assets/scenes/sphere_vmf.toml"))
+        .map_err(|e| crate::Error::Internal(format!("the shipped sphere scene: {e}")))?;
+    // Its worker needs a few seconds to start (pools, the first OT batches), so it is watched
+    // longer.
+    let sphere_watch = Duration::from_secs(if quick { 10 } else { 30 });
+    let live = live_density(sphere_scene, device, LIVE_DENSITY_SIDE, sphere_watch)?;
+    likelihood_s.insert(
+        "live sphere grid 128: mean refresh".into(),
+        live.mean_interval,
+    );
+    likelihood_s.insert(
+        "live sphere grid 128: longest refresh".into(),
+        live.longest_interval,
+    );
+    live_training_steps_per_sec.insert("sphere, density view 128".into(), live.steps_per_sec);
 
     let mut report = BenchReport {
         train_steps_per_sec_independent,

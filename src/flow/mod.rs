@@ -1,6 +1,7 @@
 //! Flow matching: probability paths, the velocity model, the training step and ODE solvers.
 
 mod egnn;
+mod fused_silu;
 mod guidance;
 mod likelihood;
 mod model;

@@ -45,6 +45,9 @@ impl Activation {
     fn apply_with_slope(self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         match self {
             Activation::Silu => {
+                if let Some(fused) = super::fused_silu::silu_with_slope(&x) {
+                    return fused;
+                }
                 let s = sigmoid(x.clone());
                 let slope = s.clone() * ((-s.clone() + 1.0) * x.clone() + 1.0);
                 (x * s, slope)
