@@ -170,6 +170,23 @@ fn compare_mode_runs_three_couplings_side_by_side() {
         .map(|r| r.snapshot.as_ref().unwrap().scene.coupling.k)
         .collect();
     assert_eq!(ks[1..], [64, 1024]);
+
+    // The comparison goes on with other data.
+    let mut moons = quick_scene();
+    moons.target = flowscope::data::DistConfig::named("moons");
+    let ctx = harness.ctx.clone();
+    harness.state_mut().load_scene(&ctx, moons, None);
+    harness.step();
+    let names: Vec<String> = harness
+        .state()
+        .runs()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["independent", "exact OT, k = 64", "exact OT, k = 1024"]
+    );
 }
 
 #[test]
@@ -411,9 +428,21 @@ fn paired_coupling_and_reflow_from_the_window() {
     );
     assert_eq!(harness.state().runs()[1].name, "2-rectified flow");
 
+    // The reflow belongs to the run it rectified: another scene starts on its own.
     let ctx = harness.ctx.clone();
-    harness.state_mut().set_compare(&ctx, None);
+    harness.state_mut().load_scene(&ctx, quick_scene(), None);
     harness.step();
+    let names: Vec<String> = harness
+        .state()
+        .runs()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["independent"],
+        "a new scene leaves the reflow's comparison"
+    );
     harness.get_by_label("Paired").click();
     harness.step();
     run_until(

@@ -305,6 +305,12 @@ impl FlowscopeApp {
     /// Replaces the scene (from a file, a drop or a shipped preset); the runs restart.
     pub fn load_scene(&mut self, ctx: &egui::Context, scene: Scene, path: Option<PathBuf>) {
         self.scene_file = path.map(|path| WatchedScene::new(path, scene.clone()));
+        // A comparison of couplings goes on with the new data; runs made for the old scene
+        // (a reflow of its run, its paired data) do not.
+        self.compare = self
+            .compare
+            .take()
+            .and_then(|variants| scenes::carried_comparison(&scene, variants));
         self.scene = scene;
         self.restart_runs(ctx);
     }
