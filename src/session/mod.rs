@@ -36,6 +36,9 @@ use crate::rng::Rng;
 use crate::scene::{EvalConfig, Scene};
 use crate::{Error, Result};
 
+/// Fewer points than this per core are not worth a thread of their own for log-densities.
+const MIN_POINTS_PER_CORE: usize = 256;
+
 /// File names inside a run directory.
 pub const SCENE_FILE: &str = "scene.toml";
 pub const MODEL_FILE: &str = "model.bpk";
@@ -723,16 +726,56 @@ impl Session {
         let device = self.device.clone().autodiff();
         // Gradients flow to the inputs only: no weight gradient is computed in the passes.
         let model = trainable_copy(&self.model(), &self.scene, &self.device).no_grad();
-        let change = crate::flow::log_density_change(
-            &model,
-            self.scene.space,
-            points,
-            t,
-            integrator,
-            estimator,
-            self.scene.train.seed,
-            &device,
-        )?;
+        let (space, seed) = (self.scene.space, self.scene.train.seed);
+        let change_of = |points: &Points| {
+            crate::flow::log_density_change(
+                &model, space, points, t, integrator, estimator, seed, &device,
+            )
+        };
+        // Exact divergences with fixed steps give each point the same answer whichever batch
+        // it is in, so on the CPU backend (one core per pass) the points are shared among the
+        // cores. Probes and adaptive steps depend on the batch: those stay whole.
+        let parts = if self.device == Device::flex()
+            && estimator == Estimator::Exact
+            && matches!(integrator, Integrator::Rk4 { .. })
+        {
+            let cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+            cores.min(points.len() / MIN_POINTS_PER_CORE).max(1)
+        } else {
+            1
+        };
+        let change = if parts > 1 {
+            let mut rest = points.clone();
+            let per_part = points.len().div_ceil(parts);
+            let chunks: Vec<Points> = (0..parts)
+                .map(|_| rest.take_front(per_part.min(rest.len())))
+                .collect();
+            let changes: Vec<Result<crate::flow::DensityChange>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .iter()
+                    .map(|chunk| scope.spawn(|| change_of(chunk)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|handle| {
+                        handle.join().unwrap_or_else(|_| {
+                            Err(Error::Internal("a density thread panicked".into()))
+                        })
+                    })
+                    .collect()
+            });
+            let mut changes = changes.into_iter();
+            let mut whole = changes.next().unwrap_or_else(|| change_of(points))?;
+            for part in changes {
+                let part = part?;
+                whole.origins.extend(&part.origins);
+                whole.change.extend(part.change);
+                whole.nfe = whole.nfe.max(part.nfe);
+            }
+            whole
+        } else {
+            change_of(points)?
+        };
         let values = change
             .origins
             .iter()
