@@ -213,6 +213,25 @@ fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
 }
 
 #[test]
+fn a_large_batch_shared_among_the_cores_gives_each_point_its_own_log_density() {
+    // 1200 points are split among the cores; the same points scored 100 at a time are not.
+    let session = session(100);
+    let mut rng = flowscope::rng::Rng::new(9);
+    let rows: Vec<[f64; 2]> = (0..1200)
+        .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
+        .collect();
+    let whole = session.log_density(&points(&rows), 8).unwrap();
+    let pieces: Vec<f64> = rows
+        .chunks(100)
+        .flat_map(|chunk| session.log_density(&points(chunk), 8).unwrap())
+        .collect();
+    assert_eq!(whole.len(), 1200);
+    for (i, (a, b)) in whole.iter().zip(&pieces).enumerate() {
+        assert!((a - b).abs() < 1e-6, "point {i}: {a} against {b}");
+    }
+}
+
+#[test]
 fn a_thousand_single_probe_estimates_average_to_the_exact_trace() {
     // The check of unbiasedness: the mean of 1000 single-probe estimates lies within
     // two of its standard errors of the exact value (at four points together: their summed
