@@ -58,10 +58,11 @@ impl Alignment for CloudCoupling {
             self.best_motion(x0, x1).cost
         }
     }
-    /// Small planar clouds (DW4) are costed a batch at a time, several columns per vector.
+    /// Clouds too large for every relabelling (LJ13) find each cloud's principal axes once per
+    /// batch; small planar clouds (DW4) are costed several columns per vector.
     fn orbit_costs(&self, x0: &Points, x1: &Points) -> CostMatrix {
         if self.cloud.n > EXHAUSTIVE_PARTICLES {
-            // Each cloud's principal axes once, not once per pair; one set of buffers per row.
+            // One set of round buffers per row.
             let axes0: Vec<[f64; 9]> = x0.iter().map(|x| principal_axes(self.cloud, x)).collect();
             let axes1: Vec<[f64; 9]> = x1.iter().map(|x| principal_axes(self.cloud, x)).collect();
             return CostMatrix::from_rows(x0.len(), |i, row| {
