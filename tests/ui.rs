@@ -443,6 +443,11 @@ fn paired_coupling_and_reflow_from_the_window() {
         ["independent"],
         "a new scene leaves the reflow's comparison"
     );
+    assert_eq!(
+        harness.state().notice(),
+        None,
+        "the old runs' last words are not about the new one"
+    );
     harness.get_by_label("Paired").click();
     harness.step();
     run_until(

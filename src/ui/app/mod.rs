@@ -243,6 +243,8 @@ impl FlowscopeApp {
     /// Starts fresh runs for the current scene (and variants).
     fn restart_runs(&mut self, ctx: &egui::Context) {
         self.runs.clear();
+        // What the old runs last said (finished, diverged) is not about the new ones.
+        self.notice = None;
         if self.scene.sample.guidance.is_some() {
             self.style.colour_mode = ColourMode::for_scene(&self.scene);
         }
@@ -319,8 +321,8 @@ impl FlowscopeApp {
     pub fn open_scene_file(&mut self, ctx: &egui::Context, path: &Path) {
         match Scene::load(path) {
             Ok(scene) => {
-                self.set_notice(format!("Opened {}.", path.display()));
                 self.load_scene(ctx, scene, Some(path.to_path_buf()));
+                self.set_notice(format!("Opened {}.", path.display()));
             }
             Err(error) => self.set_notice(format!("Scene not loaded: {error}")),
         }
