@@ -29,6 +29,14 @@ fn session_with(toml: &str, steps: usize) -> Session {
     session
 }
 
+/// `n` plane points from N(0, 2²), seeded.
+fn random_rows(seed: u64, n: usize) -> Vec<[f64; 2]> {
+    let mut rng = flowscope::rng::Rng::new(seed);
+    (0..n)
+        .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
+        .collect()
+}
+
 fn points(rows: &[[f64; 2]]) -> Points {
     Points::new(2, rows.iter().flatten().copied().collect(), None)
 }
@@ -166,10 +174,7 @@ fn likelihoods_need_a_source_with_a_known_density() {
 fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
     use flowscope::flow::Probe;
     let session = session(200);
-    let mut rng = flowscope::rng::Rng::new(3);
-    let rows: Vec<[f64; 2]> = (0..150)
-        .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
-        .collect();
+    let rows = random_rows(3, 150);
     let exact = session.log_density(&points(&rows), 20).unwrap();
     for probe in [Probe::Rademacher, Probe::Gaussian] {
         let (estimate, errors) = session
@@ -216,10 +221,7 @@ fn hutchinson_estimates_are_unbiased_with_honest_standard_errors() {
 fn a_large_batch_shared_among_the_cores_gives_each_point_its_own_log_density() {
     // 1200 points are split among the cores; the same points scored 100 at a time are not.
     let session = session(100);
-    let mut rng = flowscope::rng::Rng::new(9);
-    let rows: Vec<[f64; 2]> = (0..1200)
-        .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
-        .collect();
+    let rows = random_rows(9, 1200);
     let whole = session.log_density(&points(&rows), 8).unwrap();
     let pieces: Vec<f64> = rows
         .chunks(100)
@@ -535,10 +537,7 @@ fn an_equivariant_flow_has_an_invariant_likelihood() {
 #[test]
 fn adaptive_dopri5_agrees_with_fine_rk4() {
     let session = session(200);
-    let mut rng = flowscope::rng::Rng::new(5);
-    let rows: Vec<[f64; 2]> = (0..40)
-        .map(|_| [2.0 * rng.normal(), 2.0 * rng.normal()])
-        .collect();
+    let rows = random_rows(5, 40);
     let fine = session
         .log_density_with(
             &points(&rows),

@@ -150,12 +150,7 @@ fn compare_mode_runs_three_couplings_side_by_side() {
     harness.key_press(eframe::egui::Key::C);
     harness.step();
     harness.step();
-    let names: Vec<String> = harness
-        .state()
-        .runs()
-        .iter()
-        .map(|r| r.name.clone())
-        .collect();
+    let names = run_names(&harness);
     assert_eq!(
         names,
         ["independent", "exact OT, k = 64", "exact OT, k = 1024"]
@@ -177,12 +172,7 @@ fn compare_mode_runs_three_couplings_side_by_side() {
     let ctx = harness.ctx.clone();
     harness.state_mut().load_scene(&ctx, moons, None);
     harness.step();
-    let names: Vec<String> = harness
-        .state()
-        .runs()
-        .iter()
-        .map(|r| r.name.clone())
-        .collect();
+    let names = run_names(&harness);
     assert_eq!(
         names,
         ["independent", "exact OT, k = 64", "exact OT, k = 1024"]
@@ -303,6 +293,16 @@ fn export_from_the_window(
 
 fn quick_scene_saved(run: &std::path::Path) -> Scene {
     Scene::load(&run.join("scene.toml")).unwrap()
+}
+
+/// The names of the window's runs, left to right.
+fn run_names(harness: &Harness<'static, FlowscopeApp>) -> Vec<String> {
+    harness
+        .state()
+        .runs()
+        .iter()
+        .map(|r| r.name.clone())
+        .collect()
 }
 
 fn last_scene(app: &FlowscopeApp, run: usize) -> Option<Scene> {
@@ -432,12 +432,7 @@ fn paired_coupling_and_reflow_from_the_window() {
     let ctx = harness.ctx.clone();
     harness.state_mut().load_scene(&ctx, quick_scene(), None);
     harness.step();
-    let names: Vec<String> = harness
-        .state()
-        .runs()
-        .iter()
-        .map(|r| r.name.clone())
-        .collect();
+    let names = run_names(&harness);
     assert_eq!(
         names,
         ["independent"],
@@ -538,12 +533,7 @@ fn point_clouds_offer_equivariant_ot_the_egnn_and_a_three_way_comparison() {
         .click();
     harness.step();
     harness.step();
-    let names: Vec<String> = harness
-        .state()
-        .runs()
-        .iter()
-        .map(|r| r.name.clone())
-        .collect();
+    let names = run_names(&harness);
     assert_eq!(
         names,
         ["independent", "exact OT, k = 64", "equivariant OT, k = 64"]

@@ -24,7 +24,7 @@ pub(super) fn silu_with_slope(x: &Tensor<2>) -> Option<(Tensor<2>, Tensor<2>)> {
 }
 
 /// SiLU of each `input` into `value` and its derivative into `slope`.
-pub fn silu_and_slope(input: &[f32], value: &mut [f32], slope: &mut [f32]) {
+fn silu_and_slope(input: &[f32], value: &mut [f32], slope: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
         // SAFETY: the CPU supports AVX2 and FMA, checked just above.

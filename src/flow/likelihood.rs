@@ -64,6 +64,22 @@ pub struct DensityChange {
     pub nfe: usize,
 }
 
+impl DensityChange {
+    /// Appends the points of `other`, scored separately with the same settings.
+    pub fn append(&mut self, other: DensityChange) {
+        self.origins.extend(&other.origins);
+        self.change.extend(other.change);
+        self.standard_error = match (self.standard_error.take(), other.standard_error) {
+            (Some(mut mine), Some(theirs)) => {
+                mine.extend(theirs);
+                Some(mine)
+            }
+            _ => None,
+        };
+        self.nfe = self.nfe.max(other.nfe);
+    }
+}
+
 /// How the path back to t = 0 is integrated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Integrator {

@@ -750,7 +750,7 @@ impl Session {
             let chunks: Vec<Points> = (0..parts)
                 .map(|_| rest.take_front(per_part.min(rest.len())))
                 .collect();
-            let changes: Vec<Result<crate::flow::DensityChange>> = std::thread::scope(|scope| {
+            let changes = std::thread::scope(|scope| {
                 let handles: Vec<_> = chunks
                     .iter()
                     .map(|chunk| scope.spawn(|| change_of(chunk)))
@@ -762,16 +762,13 @@ impl Session {
                             Err(Error::Internal("a density thread panicked".into()))
                         })
                     })
-                    .collect()
-            });
+                    .collect::<Result<Vec<_>>>()
+            })?;
             let mut changes = changes.into_iter();
-            let mut whole = changes.next().unwrap_or_else(|| change_of(points))?;
-            for part in changes {
-                let part = part?;
-                whole.origins.extend(&part.origins);
-                whole.change.extend(part.change);
-                whole.nfe = whole.nfe.max(part.nfe);
-            }
+            let mut whole = changes
+                .next()
+                .ok_or_else(|| Error::Internal("no part of the density was computed".into()))?;
+            changes.for_each(|part| whole.append(part));
             whole
         } else {
             change_of(points)?

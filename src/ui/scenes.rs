@@ -122,8 +122,6 @@ pub fn symmetry_comparison(k: usize) -> Vec<Variant> {
     .collect()
 }
 
-/// The two approaches to one inverse problem: flows starting at the noisy observation, and a
-/// conditional model starting at noise with the observation as input.
 /// The runs of a comparison that carry over to another scene `scene`: couplings compare on
 /// any data, but a reflow run rectifies the run it was made from, a paired run restores that
 /// scene's observations, and equivariant OT needs a symmetry group. None when fewer than two
@@ -141,6 +139,8 @@ pub fn carried_comparison(scene: &Scene, variants: Vec<Variant>) -> Option<Vec<V
     (carried.len() >= 2).then_some(carried)
 }
 
+/// The two approaches to one inverse problem: flows starting at the noisy observation, and a
+/// conditional model starting at noise with the observation as input.
 pub fn paired_comparison(coupling: &CouplingConfig) -> Vec<Variant> {
     [PairedApproach::Start, PairedApproach::Condition]
         .into_iter()
