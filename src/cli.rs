@@ -185,6 +185,10 @@ struct TrainArgs {
     /// Sinkhorn regularisation, as a fraction of the mean pairwise cost.
     #[arg(long)]
     epsilon: Option<f64>,
+    /// Training steps on each batch of pairs, each with fresh times (default 1): keeps the model
+    /// training while a slow coupling (equivariant OT on LJ13) solves the next batch.
+    #[arg(long)]
+    reuse: Option<usize>,
     #[arg(long)]
     batch: Option<usize>,
     #[arg(long)]
@@ -799,6 +803,9 @@ fn scene_from_args(args: &TrainArgs, base: Option<Scene>) -> Result<Scene> {
     }
     if let Some(epsilon) = args.epsilon {
         scene.coupling.epsilon = epsilon;
+    }
+    if let Some(reuse) = args.reuse {
+        scene.coupling.reuse = reuse;
     }
     if let Some(batch) = args.batch {
         scene.train.batch = batch;

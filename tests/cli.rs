@@ -351,6 +351,20 @@ fn bad_names_and_settings_fail_cleanly() {
         "k must be between 1",
     );
     fails_with(
+        &[
+            "train",
+            "--coupling",
+            "exact",
+            "--reuse",
+            "0",
+            "--steps",
+            "1",
+            "--out",
+            &out,
+        ],
+        "must be between 1 and 64, got 0",
+    );
+    fails_with(
         &["train", "--lr=-1", "--steps", "1", "--out", &out],
         "learning rate",
     );

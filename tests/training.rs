@@ -246,3 +246,75 @@ fn a_reopened_checkpoint_keeps_its_weights_when_the_folder_goes_away() {
     let (_, after) = reopened.sample(50, 3, Solver::Euler, 10, false).unwrap();
     assert_eq!(before.trajectory, after.trajectory);
 }
+
+#[test]
+fn reused_batches_train_several_steps_each_on_the_stream_of_single_use_batches() {
+    let batches_seen = |reuse: usize, steps: usize| {
+        let mut scene = small_scene(SpaceKind::PLANE, "gaussian", "8gaussians", steps);
+        scene.coupling.method = CouplingMethod::Exact;
+        scene.coupling.k = 64;
+        scene.train.batch = 64;
+        scene.coupling.reuse = reuse;
+        let mut session = Session::new(scene, &Device::flex()).unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..steps {
+            let report = session.step().unwrap();
+            let (x0, x1) = session.last_pairs().unwrap().clone();
+            seen.push((x0.data().to_vec(), x1.data().to_vec(), report.loss));
+        }
+        seen
+    };
+    let reused = batches_seen(3, 7);
+    let single = batches_seen(1, 3);
+    for (group, step) in [(0, 0), (1, 3), (2, 6)] {
+        // Step `step` starts a new batch: the stream's next, as a single-use run gets it.
+        assert_eq!(reused[step].0, single[group].0, "sources of batch {group}");
+        assert_eq!(reused[step].1, single[group].1, "targets of batch {group}");
+        if step > 0 {
+            assert_ne!(
+                reused[step].0,
+                reused[step - 1].0,
+                "step {step} took a new batch"
+            );
+        }
+    }
+    for step in [1, 2, 4, 5] {
+        assert_eq!(
+            reused[step].0,
+            reused[step - 1].0,
+            "step {step} reused its batch"
+        );
+        assert_eq!(reused[step].1, reused[step - 1].1);
+        // Fresh times each step: the loss on the same pairs moves.
+        assert_ne!(reused[step].2, reused[step - 1].2);
+    }
+}
+
+#[test]
+fn reuse_outside_one_to_sixty_four_is_refused_in_one_sentence() {
+    for (reuse, accepted) in [(0, false), (1, true), (64, true), (65, false)] {
+        let text = format!(
+            "space = \"plane\"\nsource = {{ name = \"gaussian\" }}\ntarget = {{ name = \"moons\" }}\n\
+             [coupling]\nmethod = \"exact\"\nreuse = {reuse}\n"
+        );
+        let scene = Scene::from_toml(&text).unwrap();
+        match scene.validate().map(|()| scene) {
+            Ok(scene) => {
+                assert!(accepted, "reuse = {reuse} was accepted");
+                assert_eq!(scene.coupling.reuse, reuse);
+            }
+            Err(error) => {
+                assert!(!accepted, "reuse = {reuse} was refused: {error}");
+                let message = error.to_string();
+                assert!(message.contains("between 1 and 64"), "{message}");
+                assert!(!message.contains('\n'), "{message}");
+            }
+        }
+    }
+    // The default is left out of saved scenes; other values round-trip.
+    let mut scene = Scene::default();
+    assert!(!scene.to_toml().contains("reuse"));
+    scene.coupling.reuse = 8;
+    let saved = scene.to_toml();
+    assert_eq!(Scene::from_toml(&saved).unwrap().coupling.reuse, 8);
+}

@@ -103,6 +103,30 @@ fn changing_k_reaches_the_running_session() {
 }
 
 #[test]
+fn steps_a_batch_reaches_the_running_session_and_names_its_runs() {
+    let mut scene = quick_scene();
+    scene.coupling.method = flowscope::coupling::CouplingMethod::Exact;
+    let mut harness = harness(scene);
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    harness
+        .get_by_role_and_label(Role::Slider, "steps a batch")
+        .set_value_accesskit(8.0);
+    harness.step();
+    run_until(&mut harness, "the session reports 8 steps a batch", |app| {
+        app.runs()[0]
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| s.scene.coupling.reuse == 8)
+    });
+    assert_eq!(
+        harness.state().scene().coupling.label(),
+        "exact OT, k = 256, 8 steps a batch"
+    );
+}
+
+#[test]
 fn loading_a_scene_file_updates_the_panel_and_a_bad_one_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let mut sphere = quick_scene();

@@ -37,6 +37,8 @@ use crate::{Error, Result};
 
 /// The largest OT batch k accepted (a k² cost matrix of f32 must fit comfortably in memory).
 pub const MAX_K: usize = 8192;
+/// The most training steps one batch of pairs may serve.
+pub const MAX_REUSE: usize = 64;
 
 /// How training pairs are matched.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -130,6 +132,10 @@ pub struct CouplingConfig {
     /// The parent run of the reflow coupling.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reflow: Option<ReflowConfig>,
+    /// Training steps taken on each batch of pairs, each with fresh times: the model keeps
+    /// training while a slow solve (equivariant OT on LJ13) prepares the next batch.
+    #[serde(skip_serializing_if = "CouplingConfig::single_use")]
+    pub reuse: usize,
 }
 
 impl Default for CouplingConfig {
@@ -140,6 +146,7 @@ impl Default for CouplingConfig {
             epsilon: 0.05,
             paired: PairedConfig::default(),
             reflow: None,
+            reuse: 1,
         }
     }
 }
@@ -147,6 +154,20 @@ impl Default for CouplingConfig {
 impl CouplingConfig {
     /// How runs with this coupling are labelled in views, plots and videos.
     pub fn label(&self) -> String {
+        let pairs = self.pairs_label();
+        if Self::single_use(&self.reuse) {
+            pairs
+        } else {
+            format!("{pairs}, {} steps a batch", self.reuse)
+        }
+    }
+
+    /// Whether each batch of pairs trains one step (the default, left out of scene files).
+    fn single_use(reuse: &usize) -> bool {
+        *reuse == 1
+    }
+
+    fn pairs_label(&self) -> String {
         match self.method {
             CouplingMethod::Independent => "independent".to_string(),
             CouplingMethod::Exact => format!("exact OT, k = {}", self.k),
@@ -193,6 +214,12 @@ impl CouplingConfig {
             return Err(Error::invalid(format!(
                 "epsilon must be positive, got {}",
                 crate::error::quoted(self.epsilon)
+            )));
+        }
+        if self.reuse == 0 || self.reuse > MAX_REUSE {
+            return Err(Error::invalid(format!(
+                "reuse (training steps on each batch of pairs) must be between 1 and {MAX_REUSE}, got {}",
+                self.reuse
             )));
         }
         self.paired.validate()?;
@@ -569,9 +596,15 @@ impl PairStream {
     fn solve_ahead(&mut self, batch: usize, k: usize, source: &dyn Sampler, target: &dyn Sampler) {
         let per_chunk = (batch / k).max(1);
         // Batches ahead, but never fewer chunks than cores (a chunk of k > B serves k/B batches).
-        let lookahead = (LOOKAHEAD_PER_CORE * self.cores * batch)
-            .div_ceil(per_chunk * k)
-            .max(self.cores);
+        // Orbit costs already fill every core, so the equivariant coupling solves one chunk at
+        // a time: several at once would share the cores and finish together, in bursts.
+        let lookahead = if self.config.method == CouplingMethod::Equivariant {
+            1
+        } else {
+            (LOOKAHEAD_PER_CORE * self.cores * batch)
+                .div_ceil(per_chunk * k)
+                .max(self.cores)
+        };
         while self.solving.len() < lookahead {
             let problems: Vec<(Points, Points)> = (0..per_chunk)
                 .map(|_| {

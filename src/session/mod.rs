@@ -22,7 +22,7 @@ use burn::tensor::Device;
 use serde::Serialize;
 
 use crate::coupling::{
-    CouplingConfig, CouplingMethod, Observation, PairOrigin, PairStream, PairedApproach,
+    CouplingConfig, CouplingMethod, Observation, PairBatch, PairOrigin, PairStream, PairedApproach,
     PrefetchedPairs,
 };
 use crate::data::{LabelledPool, Points, Sampler};
@@ -61,6 +61,8 @@ pub struct Session {
     training_secs: f64,
     /// The last training batch's pairs (x0, x1), for drawing the coupling.
     last_pairs: Option<(Points, Points)>,
+    /// The current batch of pairs and the steps it has trained (`coupling.reuse` each).
+    current_batch: Option<(PairBatch, usize)>,
 }
 
 /// The first of burn's per-parameter load errors ("hidden.0.weight: shape mismatch, …"), and
@@ -379,6 +381,7 @@ impl Session {
             history: Vec::new(),
             training_secs: 0.0,
             last_pairs: None,
+            current_batch: None,
         })
     }
 
@@ -465,11 +468,23 @@ impl Session {
     /// One training step.
     pub fn step(&mut self) -> Result<StepReport> {
         let start = Instant::now();
-        let batch = self.pairs.next_batch(self.scene.train.batch)?;
-        let report = self.trainer.step(&batch)?;
+        let (size, reuse) = (self.scene.train.batch, self.scene.coupling.reuse);
+        let spent = self
+            .current_batch
+            .as_ref()
+            .is_none_or(|(batch, uses)| *uses >= reuse || batch.x0.len() != size);
+        if spent {
+            let batch = self.pairs.next_batch(size)?;
+            self.last_pairs = Some((batch.x0.clone(), batch.x1.clone()));
+            self.current_batch = Some((batch, 0));
+        }
+        let Some((batch, uses)) = self.current_batch.as_mut() else {
+            return Err(Error::Internal("no batch of pairs to train on".into()));
+        };
+        let report = self.trainer.step(batch)?;
+        *uses += 1;
         self.training_secs += start.elapsed().as_secs_f64();
         self.history.push(report);
-        self.last_pairs = Some((batch.x0, batch.x1));
         Ok(report)
     }
 

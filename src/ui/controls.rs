@@ -3,7 +3,7 @@
 
 use eframe::egui;
 
-use crate::coupling::{Corruption, CouplingMethod, MAX_K, PairedApproach};
+use crate::coupling::{Corruption, CouplingMethod, MAX_K, MAX_REUSE, PairedApproach};
 use crate::data::{DistConfig, build_sampler, find};
 use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, Network, RequestedLabel, Solver};
 use crate::geometry::Symmetry;
@@ -445,6 +445,15 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         tip(
             response,
             "OT batch size: how many source and target points are matched together; larger k gives straighter paths.",
+        );
+        let response = ui.add(
+            scene_slider(&mut coupling.reuse, 1..=MAX_REUSE)
+                .logarithmic(true)
+                .text("steps a batch"),
+        );
+        tip(
+            response,
+            "Training steps on each batch of coupled pairs, each with fresh times: while the model trains on one batch the next is solved, so a slow coupling (equivariant OT on LJ13) still trains live. Each pair is then seen this many times.",
         );
         if coupling.method == CouplingMethod::Sinkhorn {
             let response = ui.add(

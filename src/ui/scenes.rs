@@ -6,7 +6,7 @@ use crate::coupling::{CouplingConfig, CouplingMethod, PairedApproach};
 use crate::scene::Scene;
 
 /// (file name, TOML) of each shipped scene, in the order of the number keys.
-pub const SHIPPED: [(&str, &str); 14] = [
+pub const SHIPPED: [(&str, &str); 15] = [
     (
         "moons_independent",
         include_str!("../../assets/scenes/moons_independent.toml"),
@@ -46,6 +46,10 @@ pub const SHIPPED: [(&str, &str); 14] = [
     (
         "dw4_equivariant",
         include_str!("../../assets/scenes/dw4_equivariant.toml"),
+    ),
+    (
+        "lj13_equivariant",
+        include_str!("../../assets/scenes/lj13_equivariant.toml"),
     ),
     (
         "hyperbolic_tree",
@@ -104,8 +108,9 @@ pub fn coupling_comparison() -> Vec<Variant> {
     ]
 }
 
-/// Symmetric data: independent pairs, batch OT and equivariant OT (both at `k`), side by side.
-pub fn symmetry_comparison(k: usize) -> Vec<Variant> {
+/// Symmetric data: independent pairs, batch OT and equivariant OT (both at `k`), side by side,
+/// each training `reuse` steps on a batch of pairs.
+pub fn symmetry_comparison(k: usize, reuse: usize) -> Vec<Variant> {
     [
         CouplingMethod::Independent,
         CouplingMethod::Exact,
@@ -116,6 +121,7 @@ pub fn symmetry_comparison(k: usize) -> Vec<Variant> {
         coupling: CouplingConfig {
             method,
             k,
+            reuse,
             ..CouplingConfig::default()
         },
     })

@@ -16,12 +16,12 @@ impl FlowscopeApp {
                 && ui
                     .button("Independent vs OT vs equivariant OT")
                     .on_hover_text(
-                        "Three runs side by side on this symmetric data: independent pairs, batch OT, and OT on the orbit cost with each pair aligned (all at this k).",
+                        "Three runs side by side on this symmetric data: independent pairs, batch OT, and OT on the orbit cost with each pair aligned (all at this k and steps a batch).",
                     )
                     .clicked()
             {
-                let k = self.scene.coupling.k;
-                self.set_compare(&ctx, Some(scenes::symmetry_comparison(k)));
+                let (k, reuse) = (self.scene.coupling.k, self.scene.coupling.reuse);
+                self.set_compare(&ctx, Some(scenes::symmetry_comparison(k, reuse)));
             }
             if ui
                 .button("Compare couplings…")
