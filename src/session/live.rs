@@ -197,8 +197,16 @@ const DENSITY_INTERVAL: Duration = Duration::from_millis(1500);
 /// of each scoring's time; metrics.json's `nll` uses the scene's points and 50 steps.
 const LIVE_NLL_POINTS: usize = 128;
 const LIVE_NLL_STEPS: usize = 8;
-/// Held-out points for live scores (the scene's own count is for reports).
+/// Held-out points for live scores (the scene's own count is for reports)...
 const LIVE_EVAL_POINTS: usize = 1000;
+/// ...or fewer, down to this many, where the model is so slow that the thousand would take
+/// longer than [`LIVE_SCORING_SECS`] to integrate: LJ13's EGNN needs 12 s for them, and the
+/// first scores (taken at the first slice) left the window at step 1 for most of a minute.
+const MIN_LIVE_EVAL_POINTS: usize = 128;
+const LIVE_SCORING_SECS: f64 = 2.0;
+/// Held-out points of the live likelihood invariance at the full live count (it takes exact
+/// traces: LJ13's 39 coordinates cost 39 backward passes a step).
+const LIVE_INVARIANCE_POINTS: usize = 32;
 /// Guidance scales of the live sweep (the window's w slider spans −1 … 8).
 pub const SWEEP_SCALES: [f64; 10] = [-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0];
 /// Particles and Euler steps per scale of the live sweep.
@@ -302,6 +310,11 @@ struct Worker<W> {
     last_publish: Duration,
     /// How long the last held-out scores took.
     last_scoring: Duration,
+    /// Seconds to move one display particle one step, from the latest snapshot.
+    secs_per_particle_step: Option<f64>,
+    /// Held-out points of this run's live scores, fixed at its first scoring so that its
+    /// curves stay comparable from point to point.
+    live_eval_points: Option<usize>,
     /// Where the window wants the model's density, and the last one computed.
     density_request: Option<Arc<DensityRequest>>,
     model_density: Option<Arc<ModelDensity>>,
@@ -336,6 +349,8 @@ impl<W: Fn()> Worker<W> {
             slice_secs: 0.0,
             last_publish: Duration::ZERO,
             last_scoring: Duration::ZERO,
+            secs_per_particle_step: None,
+            live_eval_points: None,
             density_request: None,
             model_density: None,
             last_density: None,
@@ -451,6 +466,7 @@ impl<W: Fn()> Worker<W> {
                 self.run += 1;
                 self.reported_steps = 0;
                 self.last_metrics = None;
+                self.live_eval_points = None;
                 self.notice = notice;
                 self.publish(true);
             }
@@ -568,8 +584,16 @@ impl<W: Fn()> Worker<W> {
     /// Integrates the display particles and sends a snapshot; returns how long its scores took.
     fn publish(&mut self, with_metrics: bool) -> Duration {
         let scene = self.session.scene().clone();
+        let drawing = Instant::now();
         let trajectories = match display_trajectories(&self.session) {
-            Ok(trajectories) => Arc::new(trajectories),
+            Ok(trajectories) => {
+                let particle_steps = trajectories.count * trajectories.frames.saturating_sub(1);
+                if particle_steps > 0 {
+                    self.secs_per_particle_step =
+                        Some(drawing.elapsed().as_secs_f64() / particle_steps as f64);
+                }
+                Arc::new(trajectories)
+            }
             Err(error) => {
                 self.running = false;
                 self.notice = Some(sentence(&error));
@@ -581,10 +605,13 @@ impl<W: Fn()> Worker<W> {
         let scoring = Instant::now();
         let metrics = if scored {
             self.last_metrics = Some(scoring);
+            let points = self.live_eval_points(&scene);
             let eval = EvalConfig {
-                points: scene.eval.points.min(LIVE_EVAL_POINTS),
+                points,
                 steps: scene.eval.steps,
             };
+            let invariance_points = (LIVE_INVARIANCE_POINTS * points / LIVE_EVAL_POINTS)
+                .clamp(4, LIVE_INVARIANCE_POINTS);
             let one_step = EvalConfig {
                 steps: 1,
                 ..eval.clone()
@@ -600,9 +627,12 @@ impl<W: Fn()> Worker<W> {
                         .session
                         .equivariance_error(eval.points.min(EQUIVARIANCE_POINTS))?,
                     likelihood_invariance: match &held_out {
-                        Some(held_out) => self
-                            .session
-                            .likelihood_invariance(&held_out.points, held_out.steps)?,
+                        Some(held_out) => {
+                            let mut points = held_out.points.clone();
+                            let points = points.take_front(invariance_points.min(points.len()));
+                            self.session
+                                .likelihood_invariance(&points, held_out.steps)?
+                        }
                         None => None,
                     },
                     nll: held_out.as_ref().map(|h| h.nll),
@@ -646,6 +676,17 @@ impl<W: Fn()> Worker<W> {
         ));
         self.send(scene, trajectories, field, metrics, guidance_sweep);
         scoring
+    }
+
+    /// This run's live held-out points: the scene's count up to [`LIVE_EVAL_POINTS`], fewer
+    /// where integrating them would take longer than [`LIVE_SCORING_SECS`] at the display's pace.
+    fn live_eval_points(&mut self, scene: &Scene) -> usize {
+        let per_point = self
+            .secs_per_particle_step
+            .map(|secs| secs * scene.eval.steps as f64);
+        *self
+            .live_eval_points
+            .get_or_insert_with(|| points_within_budget(scene.eval.points, per_point))
     }
 
     fn send_without_particles(&mut self, scene: Scene) {
@@ -830,6 +871,19 @@ fn field_points(space: SpaceKind, source: &Points, target: &Points) -> Points {
 
 /// Lowers this thread's scheduling priority, so that on a machine with few cores the window
 /// (and a software GPU driver drawing it) stays smooth while training takes what is left.
+/// Held-out points for live scores: `wanted` up to [`LIVE_EVAL_POINTS`], fewer (down to
+/// [`MIN_LIVE_EVAL_POINTS`]) where each takes `secs_per_point` and all would overrun
+/// [`LIVE_SCORING_SECS`]; all of them while the pace is unknown.
+fn points_within_budget(wanted: usize, secs_per_point: Option<f64>) -> usize {
+    let wanted = wanted.min(LIVE_EVAL_POINTS);
+    match secs_per_point {
+        Some(secs) if secs > 0.0 => {
+            ((LIVE_SCORING_SECS / secs) as usize).clamp(MIN_LIVE_EVAL_POINTS.min(wanted), wanted)
+        }
+        _ => wanted,
+    }
+}
+
 fn yield_to_the_window() {
     #[cfg(target_os = "linux")]
     // SAFETY: plain system calls on the calling thread; failure only leaves the priority as is.
@@ -851,5 +905,22 @@ fn sentence(error: &crate::Error) -> String {
             out
         }
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn live_scores_keep_a_thousand_points_unless_the_model_is_slow() {
+        // The plane's MLP: about a microsecond a point and step, 100 steps.
+        assert_eq!(points_within_budget(1000, Some(1e-4)), 1000);
+        assert_eq!(points_within_budget(400, Some(1e-4)), 400);
+        assert_eq!(points_within_budget(5000, None), LIVE_EVAL_POINTS);
+        // LJ13's EGNN beside the solver: about 155 µs a point and step.
+        assert_eq!(points_within_budget(1000, Some(155e-4)), 129);
+        assert_eq!(points_within_budget(1000, Some(1.0)), MIN_LIVE_EVAL_POINTS);
+        assert_eq!(points_within_budget(64, Some(1.0)), 64);
     }
 }
