@@ -3,7 +3,9 @@
 
 use eframe::egui;
 
-use crate::coupling::{Corruption, CouplingMethod, MAX_K, MAX_REUSE, PairedApproach};
+use crate::coupling::{
+    Corruption, CouplingConfig, CouplingMethod, MAX_K, MAX_REUSE, PairedApproach,
+};
 use crate::data::{DistConfig, build_sampler, find};
 use crate::flow::{Activation, GUIDANCE_RANGE, GuidanceConfig, Network, RequestedLabel, Solver};
 use crate::geometry::Symmetry;
@@ -430,10 +432,12 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         ui.label(format!(
             "Reflow: a {level}-rectified flow trained on the endpoints (x0, ψ1(x0)) of the run it reflows."
         ));
+        reuse_ui(ui, coupling);
         return;
     }
     if coupling.method == CouplingMethod::Paired {
         paired_ui(ui, scene);
+        reuse_ui(ui, &mut scene.coupling);
         return;
     }
     ui.add_enabled_ui(coupling.method != CouplingMethod::Independent, |ui| {
@@ -445,15 +449,6 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
         tip(
             response,
             "OT batch size: how many source and target points are matched together; larger k gives straighter paths.",
-        );
-        let response = ui.add(
-            scene_slider(&mut coupling.reuse, 1..=MAX_REUSE)
-                .logarithmic(true)
-                .text("steps a batch"),
-        );
-        tip(
-            response,
-            "Training steps on each batch of coupled pairs, each with fresh times: while the model trains on one batch the next is solved, so a slow coupling (equivariant OT on LJ13) still trains live. Each pair is then seen this many times.",
         );
         if coupling.method == CouplingMethod::Sinkhorn {
             let response = ui.add(
@@ -467,6 +462,20 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
             );
         }
     });
+    reuse_ui(ui, coupling);
+}
+
+/// Training steps per batch of pairs, whatever the coupling.
+fn reuse_ui(ui: &mut egui::Ui, coupling: &mut CouplingConfig) {
+    let response = ui.add(
+        scene_slider(&mut coupling.reuse, 1..=MAX_REUSE)
+            .logarithmic(true)
+            .text("steps a batch"),
+    );
+    tip(
+        response,
+        "Training steps on each batch of coupled pairs, each with fresh times: while the model trains on one batch the next is solved, so a slow coupling (equivariant OT on LJ13) still trains live. Each pair is then seen this many times.",
+    );
 }
 
 fn paired_ui(ui: &mut egui::Ui, scene: &mut Scene) {
