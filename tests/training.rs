@@ -259,7 +259,7 @@ fn reused_batches_train_several_steps_each_on_the_stream_of_single_use_batches()
         let mut seen = Vec::new();
         for _ in 0..steps {
             let report = session.step().unwrap();
-            let (x0, x1) = session.last_pairs().unwrap().clone();
+            let (x0, x1) = session.last_pairs().unwrap();
             seen.push((x0.data().to_vec(), x1.data().to_vec(), report.loss));
         }
         seen

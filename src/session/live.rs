@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use burn::tensor::Device;
 
 use super::turns::{TurnTaker, Turns};
-use super::{GuidancePoint, SceneChange, Session};
+use super::{GuidancePoint, INVARIANCE_POINTS, SceneChange, Session};
 use crate::data::Points;
 use crate::flow::{StepReport, velocity_at};
 use crate::metrics::{FlowMetrics, Restoration};
@@ -204,9 +204,6 @@ const LIVE_EVAL_POINTS: usize = 1000;
 /// first scores (taken at the first slice) left the window at step 1 for most of a minute.
 const MIN_LIVE_EVAL_POINTS: usize = 128;
 const LIVE_SCORING_SECS: f64 = 2.0;
-/// Held-out points of the live likelihood invariance at the full live count (it takes exact
-/// traces: LJ13's 39 coordinates cost 39 backward passes a step).
-const LIVE_INVARIANCE_POINTS: usize = 32;
 /// Guidance scales of the live sweep (the window's w slider spans −1 … 8).
 pub const SWEEP_SCALES: [f64; 10] = [-1.0, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0, 8.0];
 /// Particles and Euler steps per scale of the live sweep.
@@ -610,8 +607,10 @@ impl<W: Fn()> Worker<W> {
                 points,
                 steps: scene.eval.steps,
             };
-            let invariance_points = (LIVE_INVARIANCE_POINTS * points / LIVE_EVAL_POINTS)
-                .clamp(4, LIVE_INVARIANCE_POINTS);
+            // The likelihood invariance takes exact traces (LJ13's 39 coordinates cost 39
+            // backward passes a step), so it shrinks with the held-out points.
+            let invariance_points =
+                (INVARIANCE_POINTS * points / LIVE_EVAL_POINTS).clamp(4, INVARIANCE_POINTS);
             let one_step = EvalConfig {
                 steps: 1,
                 ..eval.clone()
@@ -627,12 +626,11 @@ impl<W: Fn()> Worker<W> {
                         .session
                         .equivariance_error(eval.points.min(EQUIVARIANCE_POINTS))?,
                     likelihood_invariance: match &held_out {
-                        Some(held_out) => {
-                            let mut points = held_out.points.clone();
-                            let points = points.take_front(invariance_points.min(points.len()));
-                            self.session
-                                .likelihood_invariance(&points, held_out.steps)?
-                        }
+                        Some(held_out) => self.session.likelihood_invariance(
+                            &held_out.points,
+                            held_out.steps,
+                            invariance_points,
+                        )?,
                         None => None,
                     },
                     nll: held_out.as_ref().map(|h| h.nll),
@@ -869,8 +867,6 @@ fn field_points(space: SpaceKind, source: &Points, target: &Points) -> Points {
     Points::new(space.dim(), probes, None)
 }
 
-/// Lowers this thread's scheduling priority, so that on a machine with few cores the window
-/// (and a software GPU driver drawing it) stays smooth while training takes what is left.
 /// Held-out points for live scores: `wanted` up to [`LIVE_EVAL_POINTS`], fewer (down to
 /// [`MIN_LIVE_EVAL_POINTS`]) where each takes `secs_per_point` and all would overrun
 /// [`LIVE_SCORING_SECS`]; all of them while the pace is unknown.
@@ -884,6 +880,8 @@ fn points_within_budget(wanted: usize, secs_per_point: Option<f64>) -> usize {
     }
 }
 
+/// Lowers this thread's scheduling priority, so that on a machine with few cores the window
+/// (and a software GPU driver drawing it) stays smooth while training takes what is left.
 fn yield_to_the_window() {
     #[cfg(target_os = "linux")]
     // SAFETY: plain system calls on the calling thread; failure only leaves the priority as is.

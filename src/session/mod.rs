@@ -59,9 +59,8 @@ pub struct Session {
     /// Every step taken in this session: step, loss and coupling cost.
     history: Vec<StepReport>,
     training_secs: f64,
-    /// The last training batch's pairs (x0, x1), for drawing the coupling.
-    last_pairs: Option<(Points, Points)>,
-    /// The current batch of pairs and the steps it has trained (`coupling.reuse` each).
+    /// The batch of pairs being trained on and the steps it has served (`coupling.reuse`
+    /// each); its pairs are drawn as the coupling.
     current_batch: Option<(PairBatch, usize)>,
 }
 
@@ -259,8 +258,8 @@ pub struct HeldOutNll {
 /// RK4 steps of the backward integration behind metrics.json's `nll`.
 const NLL_STEPS: usize = 50;
 
-/// Held-out points the likelihood's invariance is measured on.
-const INVARIANCE_POINTS: usize = 32;
+/// Held-out points the likelihood's invariance is measured on (at most).
+pub(crate) const INVARIANCE_POINTS: usize = 32;
 
 /// Up to this many dimensions `nll` uses exact traces.
 const EXACT_NLL_DIM: usize = 3;
@@ -380,7 +379,6 @@ impl Session {
             trainer,
             history: Vec::new(),
             training_secs: 0.0,
-            last_pairs: None,
             current_batch: None,
         })
     }
@@ -399,8 +397,10 @@ impl Session {
     }
 
     /// The last training batch's pairs (x0, x1).
-    pub fn last_pairs(&self) -> Option<&(Points, Points)> {
-        self.last_pairs.as_ref()
+    pub fn last_pairs(&self) -> Option<(&Points, &Points)> {
+        self.current_batch
+            .as_ref()
+            .map(|(batch, _)| (&batch.x0, &batch.x1))
     }
 
     pub fn source(&self) -> &Arc<dyn Sampler> {
@@ -469,18 +469,11 @@ impl Session {
     pub fn step(&mut self) -> Result<StepReport> {
         let start = Instant::now();
         let (size, reuse) = (self.scene.train.batch, self.scene.coupling.reuse);
-        let spent = self
-            .current_batch
-            .as_ref()
-            .is_none_or(|(batch, uses)| *uses >= reuse || batch.x0.len() != size);
-        if spent {
-            let batch = self.pairs.next_batch(size)?;
-            self.last_pairs = Some((batch.x0.clone(), batch.x1.clone()));
-            self.current_batch = Some((batch, 0));
-        }
-        let Some((batch, uses)) = self.current_batch.as_mut() else {
-            return Err(Error::Internal("no batch of pairs to train on".into()));
+        let current = match self.current_batch.take() {
+            Some((batch, uses)) if uses < reuse && batch.x0.len() == size => (batch, uses),
+            _ => (self.pairs.next_batch(size)?, 0),
         };
+        let (batch, uses) = self.current_batch.insert(current);
         let report = self.trainer.step(batch)?;
         *uses += 1;
         self.training_secs += start.elapsed().as_secs_f64();
@@ -896,7 +889,11 @@ impl Session {
             bits_per_dim: held_out.bits_per_dim,
             nll_se: held_out.nll_se,
             data_nll: held_out.data_nll,
-            likelihood_invariance: self.likelihood_invariance(&held_out.points, held_out.steps)?,
+            likelihood_invariance: self.likelihood_invariance(
+                &held_out.points,
+                held_out.steps,
+                INVARIANCE_POINTS,
+            )?,
         }))
     }
 
@@ -952,12 +949,17 @@ impl Session {
         }))
     }
 
-    /// The mean |log q(g·x) − log q(x)| over the first few of `points`, each moved by a random
-    /// element of the scene's group, both with exact traces (a stochastic trace's noise would
-    /// hide the gap); none without a group.
-    pub fn likelihood_invariance(&self, points: &Points, steps: usize) -> Result<Option<f64>> {
+    /// The mean |log q(g·x) − log q(x)| over the first `count` of `points`, each moved by a
+    /// random element of the scene's group, both with exact traces (a stochastic trace's noise
+    /// would hide the gap); none without a group.
+    pub fn likelihood_invariance(
+        &self,
+        points: &Points,
+        steps: usize,
+        count: usize,
+    ) -> Result<Option<f64>> {
         let dim = points.dim();
-        let count = points.len().min(INVARIANCE_POINTS);
+        let count = points.len().min(count);
         let points = Points::new(
             dim,
             points.iter().take(count).flatten().copied().collect(),
