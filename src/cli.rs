@@ -1233,9 +1233,14 @@ fn metrics_files(args: MetricsArgs) -> Result<()> {
     // Point clouds: the interparticle-distance histograms, and the energy histograms of the
     // particle system of that shape.
     if let Some(cloud) = flowscope::geometry::Cloud::of(space.geometry()) {
+        let mut bootstrap = Rng::new(0);
         output["distance_w1"] = metrics::distance_w1(cloud, &a, &b).into();
+        output["distance_w1_se"] =
+            metrics::distance_w1_standard_error(cloud, &a, &b, &mut bootstrap).into();
         if let Some(system) = flowscope::data::SYSTEMS.iter().find(|s| s.cloud == cloud) {
             output["energy_w1"] = metrics::energy_w1(system, &a, &b).into();
+            output["energy_w1_se"] =
+                metrics::energy_w1_standard_error(system, &a, &b, &mut bootstrap).into();
         }
     }
     println!("{output}");

@@ -1066,6 +1066,12 @@ fn point_clouds_are_drawn_coupled_and_compared_from_the_command_line() {
     let compared: serde_json::Value = serde_json::from_str(&stdout(&compared)).unwrap();
     assert!(compared["distance_w1"].as_f64().unwrap() < 0.3);
     assert!(compared["energy_w1"].as_f64().unwrap() < 2.0);
+    // Each W1 comes with its bootstrap standard error: positive, and well under the W1 of two
+    // samples of the same target.
+    for key in ["distance_w1_se", "energy_w1_se"] {
+        let se = compared[key].as_f64().unwrap();
+        assert!(se > 0.0 && se < 0.5, "{key} = {se}");
+    }
     // Clouds of another shape, a bad header, and networks a space does not offer.
     let lj13 = path("lj13.csv");
     let args = [
@@ -1186,6 +1192,8 @@ fn cloud_and_hyperbolic_runs_write_their_metrics() {
         "energy_w1",
         "distance_w1_floor",
         "energy_w1_floor",
+        "distance_w1_se",
+        "energy_w1_se",
         "equivariance_error",
     ] {
         assert!(metrics[key].is_number(), "{key} in {metrics}");

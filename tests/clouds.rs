@@ -629,3 +629,41 @@ fn an_early_egnn_flows_to_finite_positions() {
         assert!(metrics.w2.is_finite(), "step {}", session.steps_done());
     }
 }
+
+#[test]
+fn the_histograms_w1_comes_with_a_standard_error_that_matches_its_spread() {
+    use flowscope::metrics::{w1_1d, w1_standard_error};
+    // Two shifted normals: W1 ≈ 0.5. The spread of the W1 over 200 independent pairs of
+    // samples is what the bootstrap, from one pair, must estimate.
+    let mut rng = Rng::new(11);
+    let mut draw = |shift: f64, n: usize| -> Vec<f64> {
+        (0..n).map(|_| shift + rng.normal()).collect::<Vec<_>>()
+    };
+    let pairs: Vec<(Vec<f64>, Vec<f64>)> =
+        (0..200).map(|_| (draw(0.5, 500), draw(0.0, 500))).collect();
+    let estimates: Vec<f64> = pairs.iter().map(|(a, b)| w1_1d(a, b)).collect();
+    let mean = estimates.iter().sum::<f64>() / estimates.len() as f64;
+    let spread = (estimates.iter().map(|e| (e - mean).powi(2)).sum::<f64>()
+        / (estimates.len() - 1) as f64)
+        .sqrt();
+    let mut bootstrap = Rng::new(3);
+    let se: f64 = pairs[..20]
+        .iter()
+        .map(|(a, b)| w1_standard_error(a, b, 1, &mut bootstrap))
+        .sum::<f64>()
+        / 20.0;
+    assert!(
+        (se / spread - 1.0).abs() < 0.25,
+        "bootstrap {se:.4} against the spread {spread:.4}"
+    );
+    // A configuration's values are drawn together: doubling every value changes nothing when
+    // the two copies form one configuration, and hides half the spread when they do not.
+    let (a, b) = &pairs[0];
+    let doubled = |v: &[f64]| v.iter().flat_map(|&x| [x, x]).collect::<Vec<_>>();
+    let (a2, b2) = (doubled(a), doubled(b));
+    let single = w1_standard_error(a, b, 1, &mut Rng::new(5));
+    let grouped = w1_standard_error(&a2, &b2, 2, &mut Rng::new(5));
+    let split = w1_standard_error(&a2, &b2, 1, &mut Rng::new(5));
+    assert_eq!(single, grouped);
+    assert!(split < 0.85 * grouped, "{split} vs {grouped}");
+}

@@ -9,7 +9,9 @@ use crate::Result;
 use crate::data::{DistConfig, Points, system};
 use crate::flow::{Conditioning, velocity_at};
 use crate::geometry::Cloud;
-use crate::metrics::{distance_w1, energy_w1};
+use crate::metrics::{
+    distance_w1, distance_w1_standard_error, energy_w1, energy_w1_standard_error,
+};
 use crate::rng::Rng;
 use crate::scene::EvalConfig;
 
@@ -21,6 +23,12 @@ pub struct CloudReport {
     /// W1 between their energy histograms (targets with an energy: DW4, LJ13).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub energy_w1: Option<f64>,
+    /// Bootstrap standard errors of the two: how far another draw of as many points would move
+    /// them (the model's histograms are often heavier-tailed than the target's, so these exceed
+    /// the floors below).
+    pub distance_w1_se: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub energy_w1_se: Option<f64>,
     /// The same two for held-out samples against the training chains' own: sampling noise.
     pub distance_w1_floor: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -58,9 +66,13 @@ impl Session {
             .held_out_target()?
             .sample(eval.points, &mut Rng::stream(seed, "eval-held-out"));
         let energy_system = system(&self.scene.target.name);
+        let mut bootstrap = Rng::stream(seed, "eval-bootstrap");
         Ok(Some(CloudReport {
             distance_w1: distance_w1(cloud, &end, &held_out),
             energy_w1: energy_system.map(|s| energy_w1(s, &end, &held_out)),
+            distance_w1_se: distance_w1_standard_error(cloud, &end, &held_out, &mut bootstrap),
+            energy_w1_se: energy_system
+                .map(|s| energy_w1_standard_error(s, &end, &held_out, &mut bootstrap)),
             distance_w1_floor: distance_w1(cloud, &training_reference, &held_out),
             energy_w1_floor: energy_system.map(|s| energy_w1(s, &training_reference, &held_out)),
             equivariance_error: self.cloud_equivariance_error(cloud, &x0)?,
