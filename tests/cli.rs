@@ -968,7 +968,7 @@ fn conditional_guided_paired_and_reflow_runs_from_the_command_line() {
 }
 
 #[test]
-fn quality_bench_reports_guidance_restoration_and_straightening() {
+fn quality_bench_reports_guidance_restoration_straightening_and_point_clouds() {
     let report = json(&flowscope(&[
         "bench",
         "--quality",
@@ -1003,6 +1003,28 @@ fn quality_bench_reports_guidance_restoration_and_straightening() {
             "exact OT, k = 256"
         ]
     );
+    // DW4 with each coupling: orbit alignment pairs closest whatever the model has learnt.
+    let clouds = report["point_clouds"].as_array().unwrap();
+    let cost = |i: usize| clouds[i]["coupling_cost"].as_f64().unwrap();
+    assert!(
+        cost(2) < cost(1) && cost(1) < cost(0),
+        "independent, batch OT, equivariant OT: {} {} {}",
+        cost(0),
+        cost(1),
+        cost(2)
+    );
+    assert!(
+        clouds[2]["run"]
+            .as_str()
+            .unwrap()
+            .starts_with("equivariant OT")
+    );
+    for run in clouds {
+        for key in ["path_length", "dopri5_nfe", "distance_w1", "energy_w1_se"] {
+            assert!(run[key].is_number(), "{key} in {run}");
+        }
+        assert!(run["equivariance_error"].as_f64().unwrap() < 1e-5);
+    }
 }
 
 #[test]
