@@ -196,13 +196,18 @@ pub fn restoration(space: SpaceKind, restored: &Points, clean: &Points) -> Resul
 /// W1 between two samples of numbers (their histograms): ∫|F_a − F_b|, exact for the
 /// empirical distribution functions, whatever the sample sizes.
 pub fn w1_1d(a: &[f64], b: &[f64]) -> f64 {
-    if a.is_empty() || b.is_empty() {
-        return f64::NAN;
-    }
     let mut a = a.to_vec();
     let mut b = b.to_vec();
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
+    w1_sorted(&a, &b)
+}
+
+/// [`w1_1d`] of two samples already in ascending order.
+pub fn w1_sorted(a: &[f64], b: &[f64]) -> f64 {
+    if a.is_empty() || b.is_empty() {
+        return f64::NAN;
+    }
     let (na, nb) = (a.len() as f64, b.len() as f64);
     let (mut i, mut j) = (0, 0);
     let mut previous = a[0].min(b[0]);
@@ -266,25 +271,52 @@ pub const BOOTSTRAP_RESAMPLES: usize = 100;
 /// 1000 configurations swing by far more than the target's own sampling floor.
 pub fn w1_standard_error(a: &[f64], b: &[f64], per_configuration: usize, rng: &mut Rng) -> f64 {
     let group = per_configuration.max(1);
-    let resample = |values: &[f64], rng: &mut Rng, out: &mut Vec<f64>| {
-        let configurations = values.len() / group;
-        out.clear();
-        for _ in 0..configurations {
-            let c = rng.below(configurations);
-            out.extend_from_slice(&values[c * group..][..group]);
-        }
-    };
     if a.len() < 2 * group || b.len() < 2 * group {
         return f64::NAN;
     }
     let (mut ra, mut rb) = (Vec::with_capacity(a.len()), Vec::with_capacity(b.len()));
-    let estimates: Vec<f64> = (0..BOOTSTRAP_RESAMPLES)
-        .map(|_| {
-            resample(a, rng, &mut ra);
-            resample(b, rng, &mut rb);
-            w1_1d(&ra, &rb)
-        })
-        .collect();
+    spread((0..BOOTSTRAP_RESAMPLES).map(|_| {
+        resample(a, group, rng, &mut ra);
+        resample(b, group, rng, &mut rb);
+        w1_1d(&ra, &rb)
+    }))
+}
+
+/// [`w1_standard_error`] with the reference sample held fixed (ascending): the spread over
+/// redraws of `a`'s configurations alone, for a reference far larger than `a` (the window's
+/// target histogram against a run's few hundred displayed samples).
+pub fn w1_standard_error_against(
+    a: &[f64],
+    sorted_reference: &[f64],
+    per_configuration: usize,
+    rng: &mut Rng,
+) -> f64 {
+    let group = per_configuration.max(1);
+    if a.len() < 2 * group || sorted_reference.is_empty() {
+        return f64::NAN;
+    }
+    let mut ra = Vec::with_capacity(a.len());
+    spread((0..BOOTSTRAP_RESAMPLES).map(|_| {
+        resample(a, group, rng, &mut ra);
+        ra.sort_by(f64::total_cmp);
+        w1_sorted(&ra, sorted_reference)
+    }))
+}
+
+/// As many configurations as `values` holds (`group` consecutive values each), drawn from it
+/// with replacement, into `out`.
+fn resample(values: &[f64], group: usize, rng: &mut Rng, out: &mut Vec<f64>) {
+    let configurations = values.len() / group;
+    out.clear();
+    for _ in 0..configurations {
+        let c = rng.below(configurations);
+        out.extend_from_slice(&values[c * group..][..group]);
+    }
+}
+
+/// The sample standard deviation of the estimates.
+fn spread(estimates: impl Iterator<Item = f64>) -> f64 {
+    let estimates: Vec<f64> = estimates.collect();
     let mean = estimates.iter().sum::<f64>() / estimates.len() as f64;
     let variance = estimates
         .iter()

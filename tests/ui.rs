@@ -568,6 +568,37 @@ fn point_clouds_offer_equivariant_ot_the_egnn_and_a_three_way_comparison() {
 }
 
 #[test]
+fn the_cloud_histograms_give_each_runs_w1_with_its_standard_error() {
+    let mut harness = harness(quick_cloud_scene());
+    run_until(&mut harness, "the first snapshot arrives", |app| {
+        app.runs()[0].snapshot.is_some()
+    });
+    harness.step();
+    // "W1 0.52 ± 0.08" beside each histogram's title: two readouts, each two numbers.
+    let fit = |label: &str| -> Option<(f64, f64)> {
+        let (w1, error) = label.split_once(" ± ")?;
+        Some((w1.parse().ok()?, error.parse().ok()?))
+    };
+    // Each label's text shows on its node and on the node of its text run.
+    let mut fits: Vec<(f64, f64)> = harness
+        .query_all(By::new().predicate(move |node| {
+            let text = node.label().or_else(|| node.value());
+            text.as_deref().and_then(fit).is_some()
+        }))
+        .map(|node| {
+            let node = node.accesskit_node();
+            fit(&node.label().or_else(|| node.value()).unwrap_or_default()).unwrap()
+        })
+        .collect();
+    fits.dedup();
+    assert_eq!(fits.len(), 2, "distances and energies: {fits:?}");
+    for (w1, error) in fits {
+        // An untrained flow is far from the target, and 32 samples leave a visible error.
+        assert!(w1 > 0.0 && error > 0.0 && error < w1, "{w1} ± {error}");
+    }
+}
+
+#[test]
 fn the_live_scores_of_a_point_cloud_run_carry_its_equivariance_error() {
     let mut harness = harness(quick_cloud_scene());
     run_until(&mut harness, "the first snapshot arrives", |app| {

@@ -10,6 +10,8 @@ use egui_plot::{Bar, BarChart, Line, Plot, PlotPoints};
 use super::run::Run;
 use crate::data::{Points, system};
 use crate::geometry::Cloud;
+use crate::metrics::{w1_sorted, w1_standard_error_against};
+use crate::rng::Rng;
 use crate::session::live::Snapshot;
 
 /// Bars of each histogram.
@@ -35,6 +37,14 @@ enum Quantity {
 }
 
 impl Quantity {
+    /// How many values one configuration contributes.
+    fn per_configuration(self, cloud: Cloud) -> usize {
+        match self {
+            Quantity::Distances => cloud.n * (cloud.n - 1) / 2,
+            Quantity::Energies => 1,
+        }
+    }
+
     fn of(self, snapshot: &Snapshot, cloud: Cloud, points: &Points) -> Option<Vec<f64>> {
         match self {
             Quantity::Distances => Some(
@@ -80,8 +90,17 @@ struct Computed {
     hi: f64,
     /// The target's bars, as (centre, density).
     reference: Vec<[f64; 2]>,
-    /// Each run's step line, by its index in `runs`.
-    lines: Vec<(usize, Vec<[f64; 2]>)>,
+    /// Each run's step line and fit, by its index in `runs`.
+    lines: Vec<RunHistogram>,
+}
+
+struct RunHistogram {
+    run: usize,
+    line: Vec<[f64; 2]>,
+    /// W1 to the target's whole sample (values outside the plot included), and its bootstrap
+    /// standard error over the run's shown configurations.
+    w1: f64,
+    standard_error: f64,
 }
 
 /// Each run's snapshot as (id, run, samples): what a histogram's lines are computed from.
@@ -136,7 +155,19 @@ impl Computed {
                 }
                 let end = trajectories.frame(trajectories.frames.saturating_sub(1));
                 let values = quantity.of(snapshot, cloud, &end)?;
-                Some((index, histogram(&values, lo, hi)))
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                Some(RunHistogram {
+                    run: index,
+                    line: histogram(&values, lo, hi),
+                    w1: w1_sorted(&sorted, &reference),
+                    standard_error: w1_standard_error_against(
+                        &values,
+                        &reference,
+                        quantity.per_configuration(cloud),
+                        &mut Rng::new(0),
+                    ),
+                })
             })
             .collect();
         Some(Self {
@@ -162,7 +193,6 @@ pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
             "Histogram of the energies of the samples at t = 1 and of the target's Metropolis samples (grey); energies beyond the target's range are left out. energy_w1 in metrics.json is the W1 between the two.",
         ),
     ]) {
-        ui.label(title);
         let id = egui::Id::unique(("flowscope-histogram", title));
         let key = Computed::key(runs);
         let cached = ui
@@ -173,13 +203,32 @@ pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
             ui.data_mut(|data| data.insert_temp(id, computed.clone()));
             computed
         });
+        let fits: Vec<&RunHistogram> = cached.1.as_ref().map_or(Vec::new(), |computed| {
+            computed.lines.iter().filter(|h| h.w1.is_finite()).collect()
+        });
+        // One run's fit beside the title; several (compare mode) on a row of their own, the
+        // plot shortened by it so that its bottom stays level with its neighbours'.
+        let mut plot_height = height;
+        ui.horizontal(|ui| {
+            ui.label(title);
+            if !fits.is_empty() {
+                ui.weak("W1");
+            }
+            if fits.len() == 1 {
+                fits_ui(ui, runs, &fits);
+            }
+        });
+        if fits.len() > 1 {
+            let row = ui.horizontal(|ui| fits_ui(ui, runs, &fits)).response.rect;
+            plot_height -= row.height() + ui.spacing().item_spacing.y;
+        }
         let Some(computed) = &cached.1 else {
             ui.weak("no energy for this target");
             continue;
         };
         let width = (computed.hi - computed.lo) / BINS as f64;
         Plot::new(title)
-            .height(height.max(60.0))
+            .height(plot_height.max(60.0))
             .show_background(false)
             .allow_scroll(false)
             .include_y(0.0)
@@ -195,10 +244,10 @@ pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
                     })
                     .collect();
                 plot_ui.bar_chart(BarChart::new("target", bars));
-                for (index, line) in &computed.lines {
-                    let run = &runs[*index];
+                for histogram in &computed.lines {
+                    let run = &runs[histogram.run];
                     plot_ui.line(
-                        Line::new(run.name.clone(), PlotPoints::from(line.clone()))
+                        Line::new(run.name.clone(), PlotPoints::from(histogram.line.clone()))
                             .color(run.colour)
                             .width(1.5),
                     );
@@ -206,5 +255,47 @@ pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
             })
             .response
             .on_hover_text(help);
+    }
+}
+
+/// Each run's W1 to the target's histogram, in its colour, ± its standard error: how far the
+/// histograms are apart, and how much of that a few hundred samples can tell.
+fn fits_ui(ui: &mut egui::Ui, runs: &[Run], fits: &[&RunHistogram]) {
+    for histogram in fits {
+        let run = &runs[histogram.run];
+        ui.colored_label(run.colour, fit_text(histogram.w1, histogram.standard_error))
+            .on_hover_text(format!(
+                "{}: W1 between its samples' histogram and the target's, ± the bootstrap standard \
+             error over its {} shown configurations (more particles, under Sampling, narrow it)",
+                run.name,
+                run.snapshot.as_ref().map_or(0, |s| s.trajectories.count)
+            ));
+    }
+}
+
+/// "W1 ± error" to two significant digits of the W1; powers of ten past 10⁴ (an untrained
+/// flow can put LJ13's particles on top of one another, at energies of 10¹¹).
+fn fit_text(w1: f64, error: f64) -> String {
+    if w1.abs() >= 1e4 {
+        return format!("{w1:.1e} ± {error:.1e}");
+    }
+    let decimals = if w1 > 0.0 {
+        (1.0 - w1.log10().floor()).clamp(0.0, 6.0) as usize
+    } else {
+        2
+    };
+    format!("{w1:.decimals$} ± {error:.decimals$}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fit_text;
+
+    #[test]
+    fn fits_read_to_two_significant_digits() {
+        assert_eq!(fit_text(0.0434, 0.0101), "0.043 ± 0.010");
+        assert_eq!(fit_text(2.63, 0.21), "2.6 ± 0.2");
+        assert_eq!(fit_text(25.2, 3.1), "25 ± 3");
+        assert_eq!(fit_text(4.287e11, 3.61e10), "4.3e11 ± 3.6e10");
     }
 }
