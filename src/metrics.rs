@@ -295,12 +295,57 @@ pub fn w1_standard_error_against(
     if a.len() < 2 * group || sorted_reference.is_empty() {
         return f64::NAN;
     }
-    let mut ra = Vec::with_capacity(a.len());
+    // A resample only changes how often each configuration counts: `a` is sorted once, each
+    // value with its configuration, and every resample reweights it (no sort per resample).
+    let configurations = a.len() / group;
+    let mut order: Vec<(f64, usize)> = a[..configurations * group]
+        .iter()
+        .enumerate()
+        .map(|(i, &value)| (value, i / group))
+        .collect();
+    order.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let mut counts = vec![0u32; configurations];
+    let value_weight = 1.0 / (configurations * group) as f64;
     spread((0..BOOTSTRAP_RESAMPLES).map(|_| {
-        resample(a, group, rng, &mut ra);
-        ra.sort_by(f64::total_cmp);
-        w1_sorted(&ra, sorted_reference)
+        counts.fill(0);
+        for _ in 0..configurations {
+            counts[rng.below(configurations)] += 1;
+        }
+        weighted_w1(
+            &order,
+            |c| counts[c] as f64 * value_weight,
+            sorted_reference,
+        )
     }))
+}
+
+/// W1 between a weighted sample (ascending values, each with the key `weight` takes; the
+/// weights sum to one) and an ascending unweighted one.
+fn weighted_w1(a: &[(f64, usize)], weight: impl Fn(usize) -> f64, b: &[f64]) -> f64 {
+    let nb = b.len() as f64;
+    let (mut i, mut j) = (0, 0);
+    let (mut fa, mut fb) = (0.0f64, 0.0f64);
+    let mut previous = a[0].0.min(b[0]);
+    let mut total = 0.0;
+    while i < a.len() || j < b.len() {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&(x, _)), Some(&y)) => x.min(y),
+            (Some(&(x, _)), None) => x,
+            (None, Some(&y)) => y,
+            (None, None) => break,
+        };
+        total += (fa - fb).abs() * (next - previous);
+        while i < a.len() && a[i].0 <= next {
+            fa += weight(a[i].1);
+            i += 1;
+        }
+        while j < b.len() && b[j] <= next {
+            j += 1;
+        }
+        fb = j as f64 / nb;
+        previous = next;
+    }
+    total
 }
 
 /// As many configurations as `values` holds (`group` consecutive values each), drawn from it

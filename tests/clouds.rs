@@ -632,7 +632,7 @@ fn an_early_egnn_flows_to_finite_positions() {
 
 #[test]
 fn the_histograms_w1_comes_with_a_standard_error_that_matches_its_spread() {
-    use flowscope::metrics::{w1_1d, w1_standard_error};
+    use flowscope::metrics::{w1_1d, w1_standard_error, w1_standard_error_against};
     // Two shifted normals: W1 ≈ 0.5. The spread of the W1 over 200 independent pairs of
     // samples is what the bootstrap, from one pair, must estimate.
     let mut rng = Rng::new(11);
@@ -666,4 +666,33 @@ fn the_histograms_w1_comes_with_a_standard_error_that_matches_its_spread() {
     let split = w1_standard_error(&a2, &b2, 1, &mut Rng::new(5));
     assert_eq!(single, grouped);
     assert!(split < 0.85 * grouped, "{split} vs {grouped}");
+    // Holding the reference fixed (as the window does with its large target sample) is the
+    // same as redrawing the run's configurations, sorting and merging each time.
+    let reference = {
+        let mut sorted = b2.clone();
+        sorted.sort_by(f64::total_cmp);
+        sorted
+    };
+    let mut rng = Rng::new(9);
+    let configurations = a2.len() / 2;
+    let redrawn: Vec<f64> = (0..flowscope::metrics::BOOTSTRAP_RESAMPLES)
+        .map(|_| {
+            let drawn: Vec<f64> = (0..configurations)
+                .flat_map(|_| {
+                    let c = rng.below(configurations);
+                    [a2[2 * c], a2[2 * c + 1]]
+                })
+                .collect();
+            w1_1d(&drawn, &reference)
+        })
+        .collect();
+    let mean = redrawn.iter().sum::<f64>() / redrawn.len() as f64;
+    let direct = (redrawn.iter().map(|e| (e - mean).powi(2)).sum::<f64>()
+        / (redrawn.len() - 1) as f64)
+        .sqrt();
+    let against = w1_standard_error_against(&a2, &reference, 2, &mut Rng::new(9));
+    assert!(
+        (against - direct).abs() < 1e-9 * direct,
+        "{against} vs {direct}"
+    );
 }
