@@ -405,11 +405,16 @@ fn coupling_ui(ui: &mut egui::Ui, scene: &mut Scene) {
                 help,
             );
         }
-        let response = ui
-            .add_enabled_ui(aligns, |ui| {
-                ui.selectable_value(&mut coupling.method, CouplingMethod::Equivariant, "Equivariant OT")
-            })
-            .inner;
+        // A widget of the wrapped row itself (not a child ui), so that it moves to the next
+        // line whole when the panel is narrow instead of wrapping its text.
+        let selected = coupling.method == CouplingMethod::Equivariant;
+        let response = ui.add_enabled(
+            aligns,
+            egui::Button::selectable(selected, "Equivariant OT"),
+        );
+        if response.clicked() {
+            coupling.method = CouplingMethod::Equivariant;
+        }
         if aligns {
             tip(
                 response,

@@ -206,20 +206,18 @@ pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
         let fits: Vec<&RunHistogram> = cached.1.as_ref().map_or(Vec::new(), |computed| {
             computed.lines.iter().filter(|h| h.w1.is_finite()).collect()
         });
-        // One run's fit beside the title; several (compare mode) on a row of their own, the
-        // plot shortened by it so that its bottom stays level with its neighbours'.
+        // The fits on a row of their own, wrapped in a narrow window, the plot shortened by it
+        // so that its bottom stays level with its neighbours'.
+        ui.label(title);
         let mut plot_height = height;
-        ui.horizontal(|ui| {
-            ui.label(title);
-            if !fits.is_empty() {
-                ui.weak("W1");
-            }
-            if fits.len() == 1 {
-                fits_ui(ui, runs, &fits);
-            }
-        });
-        if fits.len() > 1 {
-            let row = ui.horizontal(|ui| fits_ui(ui, runs, &fits)).response.rect;
+        if !fits.is_empty() {
+            let row = ui
+                .horizontal_wrapped(|ui| {
+                    ui.weak("W1");
+                    fits_ui(ui, runs, &fits);
+                })
+                .response
+                .rect;
             plot_height -= row.height() + ui.spacing().item_spacing.y;
         }
         let Some(computed) = &cached.1 else {
@@ -273,17 +271,22 @@ fn fits_ui(ui: &mut egui::Ui, runs: &[Run], fits: &[&RunHistogram]) {
     }
 }
 
-/// "W1 ± error" to two significant digits of the W1; powers of ten past 10⁴ (an untrained
-/// flow can put LJ13's particles on top of one another, at energies of 10¹¹).
+/// "W1 ± error": two significant digits of the W1, or more where the error needs them to show
+/// its first; powers of ten past 10⁴ (an untrained flow can put LJ13's particles on top of one
+/// another, at energies of 10¹¹).
 fn fit_text(w1: f64, error: f64) -> String {
     if w1.abs() >= 1e4 {
         return format!("{w1:.1e} ± {error:.1e}");
     }
-    let decimals = if w1 > 0.0 {
-        (1.0 - w1.log10().floor()).clamp(0.0, 6.0) as usize
-    } else {
-        2
+    // Decimals that show a number's leading digit and `more` after it.
+    let decimals = |x: f64, more: f64| {
+        if x > 0.0 && x.is_finite() {
+            (more - x.log10().floor()).clamp(0.0, 6.0) as usize
+        } else {
+            0
+        }
     };
+    let decimals = decimals(w1, 1.0).max(decimals(error, 0.0));
     format!("{w1:.decimals$} ± {error:.decimals$}")
 }
 
@@ -296,6 +299,8 @@ mod tests {
         assert_eq!(fit_text(0.0434, 0.0101), "0.043 ± 0.010");
         assert_eq!(fit_text(2.63, 0.21), "2.6 ± 0.2");
         assert_eq!(fit_text(25.2, 3.1), "25 ± 3");
+        assert_eq!(fit_text(2.434, 0.041), "2.43 ± 0.04");
+        assert_eq!(fit_text(177.2, 8.3), "177 ± 8");
         assert_eq!(fit_text(4.287e11, 3.61e10), "4.3e11 ± 3.6e10");
     }
 }
