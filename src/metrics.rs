@@ -205,10 +205,17 @@ pub fn w1_1d(a: &[f64], b: &[f64]) -> f64 {
 
 /// [`w1_1d`] of two samples already in ascending order.
 pub fn w1_sorted(a: &[f64], b: &[f64]) -> f64 {
+    let na = a.len() as f64;
+    w1_merge(a, |i| i as f64 / na, b)
+}
+
+/// ∫|F_a − F_b| for ascending `a` and `b`, where `cdf_a(i)` is the mass of `a`'s first i values
+/// (i/n unweighted) and `b` is unweighted.
+fn w1_merge(a: &[f64], cdf_a: impl Fn(usize) -> f64, b: &[f64]) -> f64 {
     if a.is_empty() || b.is_empty() {
         return f64::NAN;
     }
-    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let nb = b.len() as f64;
     let (mut i, mut j) = (0, 0);
     let mut previous = a[0].min(b[0]);
     let mut total = 0.0;
@@ -219,7 +226,7 @@ pub fn w1_sorted(a: &[f64], b: &[f64]) -> f64 {
             (None, Some(&y)) => y,
             (None, None) => break,
         };
-        total += (i as f64 / na - j as f64 / nb).abs() * (next - previous);
+        total += (cdf_a(i) - j as f64 / nb).abs() * (next - previous);
         while i < a.len() && a[i] <= next {
             i += 1;
         }
@@ -304,48 +311,20 @@ pub fn w1_standard_error_against(
         .map(|(i, &value)| (value, i / group))
         .collect();
     order.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let (values, owners): (Vec<f64>, Vec<usize>) = order.into_iter().unzip();
     let mut counts = vec![0u32; configurations];
+    let mut cumulative = vec![0.0; values.len() + 1];
     let value_weight = 1.0 / (configurations * group) as f64;
     spread((0..BOOTSTRAP_RESAMPLES).map(|_| {
         counts.fill(0);
         for _ in 0..configurations {
             counts[rng.below(configurations)] += 1;
         }
-        weighted_w1(
-            &order,
-            |c| counts[c] as f64 * value_weight,
-            sorted_reference,
-        )
+        for (i, &owner) in owners.iter().enumerate() {
+            cumulative[i + 1] = cumulative[i] + counts[owner] as f64 * value_weight;
+        }
+        w1_merge(&values, |i| cumulative[i], sorted_reference)
     }))
-}
-
-/// W1 between a weighted sample (ascending values, each with the key `weight` takes; the
-/// weights sum to one) and an ascending unweighted one.
-fn weighted_w1(a: &[(f64, usize)], weight: impl Fn(usize) -> f64, b: &[f64]) -> f64 {
-    let nb = b.len() as f64;
-    let (mut i, mut j) = (0, 0);
-    let (mut fa, mut fb) = (0.0f64, 0.0f64);
-    let mut previous = a[0].0.min(b[0]);
-    let mut total = 0.0;
-    while i < a.len() || j < b.len() {
-        let next = match (a.get(i), b.get(j)) {
-            (Some(&(x, _)), Some(&y)) => x.min(y),
-            (Some(&(x, _)), None) => x,
-            (None, Some(&y)) => y,
-            (None, None) => break,
-        };
-        total += (fa - fb).abs() * (next - previous);
-        while i < a.len() && a[i].0 <= next {
-            fa += weight(a[i].1);
-            i += 1;
-        }
-        while j < b.len() && b[j] <= next {
-            j += 1;
-        }
-        fb = j as f64 / nb;
-        previous = next;
-    }
-    total
 }
 
 /// As many configurations as `values` holds (`group` consecutive values each), drawn from it

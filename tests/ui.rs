@@ -80,45 +80,48 @@ fn clicking_start_trains_and_pause_stops() {
     });
 }
 
-#[test]
-fn changing_k_reaches_the_running_session() {
-    let mut scene = quick_scene();
+/// Opens an exact-OT run of `scene`, sets the coupling slider `slider` to `value` once its
+/// first snapshot arrives, and steps the UI until a snapshot's coupling shows `reached`.
+fn slide_coupling_until(
+    mut scene: Scene,
+    slider: &str,
+    value: f64,
+    reached: impl Fn(&flowscope::coupling::CouplingConfig) -> bool,
+) -> Harness<'static, FlowscopeApp> {
     scene.coupling.method = flowscope::coupling::CouplingMethod::Exact;
-    scene.coupling.k = 64;
     let mut harness = harness(scene);
     run_until(&mut harness, "the first snapshot arrives", |app| {
         app.runs()[0].snapshot.is_some()
     });
     harness
-        .get_by_role_and_label(Role::Slider, "k")
-        .set_value_accesskit(512.0);
+        .get_by_role_and_label(Role::Slider, slider)
+        .set_value_accesskit(value);
     harness.step();
-    run_until(&mut harness, "the session reports k = 512", |app| {
-        app.runs()[0]
-            .snapshot
-            .as_ref()
-            .is_some_and(|s| s.scene.coupling.k == 512)
-    });
+    run_until(
+        &mut harness,
+        &format!("the session reports {slider} = {value}"),
+        |app| {
+            app.runs()[0]
+                .snapshot
+                .as_ref()
+                .is_some_and(|s| reached(&s.scene.coupling))
+        },
+    );
+    harness
+}
+
+#[test]
+fn changing_k_reaches_the_running_session() {
+    let mut scene = quick_scene();
+    scene.coupling.k = 64;
+    let harness = slide_coupling_until(scene, "k", 512.0, |coupling| coupling.k == 512);
     assert_eq!(harness.state().scene().coupling.k, 512);
 }
 
 #[test]
 fn steps_a_batch_reaches_the_running_session_and_names_its_runs() {
-    let mut scene = quick_scene();
-    scene.coupling.method = flowscope::coupling::CouplingMethod::Exact;
-    let mut harness = harness(scene);
-    run_until(&mut harness, "the first snapshot arrives", |app| {
-        app.runs()[0].snapshot.is_some()
-    });
-    harness
-        .get_by_role_and_label(Role::Slider, "steps a batch")
-        .set_value_accesskit(8.0);
-    harness.step();
-    run_until(&mut harness, "the session reports 8 steps a batch", |app| {
-        app.runs()[0]
-            .snapshot
-            .as_ref()
-            .is_some_and(|s| s.scene.coupling.reuse == 8)
+    let harness = slide_coupling_until(quick_scene(), "steps a batch", 8.0, |coupling| {
+        coupling.reuse == 8
     });
     assert_eq!(
         harness.state().scene().coupling.label(),
