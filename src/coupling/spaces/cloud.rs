@@ -689,30 +689,79 @@ impl Hungarian {
     pub fn solve_into(&mut self, costs: &[f64], matching: &mut [usize]) {
         let n = self.n;
         assert_eq!(costs.len(), n * n, "an n×n cost matrix");
-        // Every row takes its cheapest column if it is still free: with zero prices that edge
-        // is tight, so only the rows that collided need augmenting paths.
+        // With zero prices every row is free; the row reduction below settles most of them.
         self.price.fill(0.0);
         self.row_of.fill(UNMATCHED);
         self.free_rows.clear();
-        for (row, row_costs) in costs.chunks_exact(n).enumerate() {
-            let (mut best, mut column) = (f64::INFINITY, 0);
-            for (j, &c) in row_costs.iter().enumerate() {
-                if c < best {
-                    (best, column) = (c, j);
-                }
-            }
-            if self.row_of[column] == UNMATCHED {
-                self.row_of[column] = row;
-                self.col_of[row] = column;
-            } else {
-                self.free_rows.push(row);
-            }
-        }
+        self.free_rows.extend(0..n);
+        self.reduce_free_rows(costs);
         for f in 0..self.free_rows.len() {
             let free_row = self.free_rows[f];
             self.augment(costs, free_row);
         }
         matching.copy_from_slice(&self.col_of);
+    }
+
+    /// Augmenting row reduction (Jonker and Volgenant): each free row takes its cheapest column
+    /// and raises that column's price until the row's second choice is as cheap, evicting the
+    /// column's row, which is served next while prices strictly rise. Every matched row keeps a
+    /// column of least reduced cost, so the shortest paths that follow stay exact; nearly every
+    /// collision is settled here with one scan of a row instead of a search.
+    fn reduce_free_rows(&mut self, costs: &[f64]) {
+        let n = self.n;
+        for _pass in 0..2 {
+            let pending = self.free_rows.len();
+            let (mut k, mut next) = (0, 0);
+            // Strict price rises can come in ever smaller steps: the cap hands what is left
+            // to the searches, which need no such luck.
+            let mut budget = 4 * n;
+            while k < pending && budget > 0 {
+                budget -= 1;
+                let row = self.free_rows[k];
+                k += 1;
+                let row_costs = &costs[row * n..][..n];
+                // The two least reduced costs and the first's column, without a branch to
+                // mispredict: this scan is most of an assignment's time.
+                let (mut first, mut second, mut j1) = (f64::INFINITY, f64::INFINITY, 0);
+                for (j, (&c, &price)) in row_costs.iter().zip(&self.price).enumerate() {
+                    let reduced = c - price;
+                    let better = reduced < first;
+                    second = if better { first } else { second.min(reduced) };
+                    j1 = if better { j } else { j1 };
+                    first = if better { reduced } else { first };
+                }
+                let rises = first < second;
+                let mut evicted = self.row_of[j1];
+                if rises {
+                    self.price[j1] -= second - first;
+                } else if evicted != UNMATCHED {
+                    // A tie: another column is as cheap, and taking it evicts no one for nothing.
+                    let tied = (0..n).find(|&j| j != j1 && row_costs[j] - self.price[j] == first);
+                    if let Some(j2) = tied {
+                        j1 = j2;
+                        evicted = self.row_of[j2];
+                    }
+                }
+                self.row_of[j1] = row;
+                self.col_of[row] = j1;
+                if evicted != UNMATCHED {
+                    if rises {
+                        // Served at once, in the slot its evictor just left.
+                        k -= 1;
+                        self.free_rows[k] = evicted;
+                    } else {
+                        self.free_rows[next] = evicted;
+                        next += 1;
+                    }
+                }
+            }
+            // Rows the budget did not reach stay free.
+            for f in k..pending {
+                self.free_rows[next] = self.free_rows[f];
+                next += 1;
+            }
+            self.free_rows.truncate(next);
+        }
     }
 
     /// Dijkstra from `start` over reduced costs to the nearest unmatched column, then the
