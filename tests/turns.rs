@@ -1,5 +1,6 @@
 //! Compared runs take turns: one trains at a time, the turn goes round in order, a paused run
-//! steps out of the line, and live sessions sharing the turns all make progress.
+//! steps out of the line, and live sessions sharing the turns all make progress. A live run of
+//! a slow model shows pictures at least eight steps apart.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier, Mutex};
@@ -101,4 +102,44 @@ fn live_sessions_sharing_the_turns_all_train() {
         }
     }
     assert!(steps.iter().all(|&s| s > 0), "every run trained: {steps:?}");
+}
+
+#[test]
+fn a_slow_model_is_pictured_at_least_eight_steps_apart() {
+    // Steps of about a tenth of a second and pictures of a few milliseconds: 300 ms of
+    // training held three steps, and the window redrew a model that had barely moved.
+    let mut scene = Scene::default();
+    scene.train.steps = 100_000;
+    scene.train.batch = 4096;
+    scene.model.width = 256;
+    scene.model.depth = 4;
+    scene.sample.particles = 50;
+    scene.sample.steps = 5;
+    scene.eval.points = 100;
+    let live = LiveSession::start(
+        Start::Fresh(Box::new(scene)),
+        Device::flex(),
+        &Turns::default(),
+        || {},
+    )
+    .expect("a live session starts");
+    live.send(Command::Play);
+    let mut pictured = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while pictured.len() < 6 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        for snapshot in live.receive() {
+            if snapshot.running && snapshot.step > pictured.last().copied().unwrap_or(0) {
+                pictured.push(snapshot.step);
+            }
+        }
+    }
+    live.send(Command::Pause);
+    assert!(pictured.len() >= 6, "pictures while training: {pictured:?}");
+    for pair in pictured.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= 8,
+            "pictures at steps {pictured:?}: fewer than eight steps apart"
+        );
+    }
 }

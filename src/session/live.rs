@@ -177,6 +177,11 @@ const SNAPSHOT_INTERVAL: Duration = Duration::from_millis(300);
 /// the display particles through a wide model (the sphere scene's) costs more than 300 ms of
 /// training, and the window should show a model that learns, not one that is redrawn.
 const TRAINING_PER_PUBLISHING: u32 = 3;
+/// ...and at least this many steps, unless they take longer than [`STEPS_PER_PICTURE_WAIT`]:
+/// a picture of LJ13's EGNN (0.15 s a step) three steps newer showed nothing new, and such
+/// pictures took a quarter of its training time.
+const STEPS_PER_PICTURE: usize = 8;
+const STEPS_PER_PICTURE_WAIT: Duration = Duration::from_secs(2);
 /// Held-out points the live equivariance error is measured on.
 const EQUIVARIANCE_POINTS: usize = 100;
 
@@ -185,9 +190,11 @@ const TURN_PATIENCE: Duration = Duration::from_millis(50);
 /// Held-out scores are refreshed at most this often (they need an exact W2)...
 const METRICS_INTERVAL: Duration = Duration::from_millis(2000);
 /// ...and, from the start of one scoring to the next, at least this many times as long as the
-/// last one took: an EGNN integrates the thousand held-out points in about 3 s on two cores,
-/// and scoring at every snapshot left the view a dozen seconds between pictures.
-const SCORING_SPACING: u32 = 5;
+/// last one took, so that slow scores take a tenth of the time at most: an EGNN integrates
+/// the thousand held-out points in about 3 s on two cores, scoring at every snapshot left the
+/// view a dozen seconds between pictures, and LJ13's 5 s scores every 25 s took a fifth of
+/// its training.
+const SCORING_SPACING: u32 = 10;
 /// The density view is refreshed this often while training (from the start of one
 /// computation to the next), or less often where a computation takes more than half of it: a
 /// slice of training ends early for it, and its time does not lengthen the next slice.
@@ -196,6 +203,8 @@ const DENSITY_INTERVAL: Duration = Duration::from_millis(1500);
 /// are within a few hundredths of a nat of 100 on the plane's shipped flows) at a small share
 /// of each scoring's time; metrics.json's `nll` uses the scene's points and 50 steps.
 const LIVE_NLL_POINTS: usize = 128;
+/// ...or fewer, down to this many, with the held-out points of a slow model.
+const MIN_LIVE_NLL_POINTS: usize = 32;
 const LIVE_NLL_STEPS: usize = 8;
 /// Held-out points for live scores (the scene's own count is for reports)...
 const LIVE_EVAL_POINTS: usize = 1000;
@@ -299,6 +308,8 @@ struct Worker<W> {
     reported_steps: usize,
     source_samples: Arc<Points>,
     target_samples: Arc<Points>,
+    /// When the last scores were taken, or when training began if none yet: the next are due
+    /// an interval after it.
     last_metrics: Option<Instant>,
     notice: Option<String>,
     slice_steps: usize,
@@ -412,6 +423,7 @@ impl<W: Fn()> Worker<W> {
                     self.publish(false);
                 } else {
                     self.running = true;
+                    self.last_metrics.get_or_insert_with(Instant::now);
                     self.publish(false);
                 }
             }
@@ -462,7 +474,10 @@ impl<W: Fn()> Worker<W> {
                 (self.source_samples, self.target_samples) = samples_shown(&self.session);
                 self.run += 1;
                 self.reported_steps = 0;
-                self.last_metrics = None;
+                // A run's first scores wait one interval into training (from Play, or from
+                // here while training): taken at the first slice, a slow model's (LJ13's) held
+                // the window at step 1 for seconds.
+                self.last_metrics = self.running.then(Instant::now);
                 self.live_eval_points = None;
                 self.notice = notice;
                 self.publish(true);
@@ -480,7 +495,13 @@ impl<W: Fn()> Worker<W> {
         let start = Instant::now();
         let target_steps = self.session.scene().train.steps;
         let length = SNAPSHOT_INTERVAL.max(self.last_publish * TRAINING_PER_PUBLISHING);
-        while start.elapsed() < length
+        let first_step = self.session.steps_done();
+        let slice_goes_on = |elapsed: Duration, steps: usize| {
+            elapsed < length
+                || (steps.saturating_sub(first_step) < STEPS_PER_PICTURE
+                    && elapsed < STEPS_PER_PICTURE_WAIT)
+        };
+        while slice_goes_on(start.elapsed(), self.session.steps_done())
             && self.session.steps_done() < target_steps
             && !self.density_due()
         {
@@ -608,15 +629,18 @@ impl<W: Fn()> Worker<W> {
                 steps: scene.eval.steps,
             };
             // The likelihood invariance takes exact traces (LJ13's 39 coordinates cost 39
-            // backward passes a step), so it shrinks with the held-out points.
+            // backward passes a step), so it shrinks with the held-out points; so does the
+            // NLL (LJ13's 128 took 1.3 s of a 5 s scoring).
             let invariance_points =
                 (INVARIANCE_POINTS * points / LIVE_EVAL_POINTS).clamp(4, INVARIANCE_POINTS);
+            let nll_points = (LIVE_NLL_POINTS * points / LIVE_EVAL_POINTS)
+                .clamp(MIN_LIVE_NLL_POINTS, LIVE_NLL_POINTS);
             let one_step = EvalConfig {
                 steps: 1,
                 ..eval.clone()
             };
             let scores = self.session.evaluate_with(&eval).and_then(|metrics| {
-                let held_out = self.session.held_out_nll(LIVE_NLL_POINTS, LIVE_NLL_STEPS)?;
+                let held_out = self.session.held_out_nll(nll_points, LIVE_NLL_STEPS)?;
                 Ok(MetricsAt {
                     step: self.session.steps_done(),
                     metrics,
