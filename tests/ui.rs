@@ -577,9 +577,10 @@ fn the_cloud_histograms_give_each_runs_w1_with_its_standard_error() {
         app.runs()[0].snapshot.is_some()
     });
     harness.step();
-    // "W1 0.52 ± 0.08" beside each histogram's title: two readouts, each two numbers.
+    // "W1 0.52 ± 0.08" beside each histogram's title: two readouts, each two numbers (joined
+    // by no-break spaces, so that a readout wraps whole).
     let fit = |label: &str| -> Option<(f64, f64)> {
-        let (w1, error) = label.split_once(" ± ")?;
+        let (w1, error) = label.split_once("\u{a0}±\u{a0}")?;
         Some((w1.parse().ok()?, error.parse().ok()?))
     };
     // Each label's text shows on its node and on the node of its text run.

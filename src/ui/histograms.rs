@@ -273,13 +273,14 @@ pub fn histograms_ui(columns: &mut [egui::Ui], runs: &[Run], height: f32) {
 fn fits_ui(ui: &mut egui::Ui, runs: &[Run], fits: &[&RunHistogram]) {
     for histogram in fits {
         let run = &runs[histogram.run];
-        ui.colored_label(run.colour, fit_text(histogram.w1, histogram.standard_error))
-            .on_hover_text(format!(
-                "{}: W1 between its samples' histogram and the target's, ± the bootstrap standard \
+        // No-break spaces: a readout that does not fit moves to the next row whole.
+        let text = fit_text(histogram.w1, histogram.standard_error).replace(' ', "\u{a0}");
+        ui.colored_label(run.colour, text).on_hover_text(format!(
+            "{}: W1 between its samples' histogram and the target's, ± the bootstrap standard \
              error over its {} shown configurations (more particles, under Sampling, narrow it)",
-                run.name,
-                run.snapshot.as_ref().map_or(0, |s| s.trajectories.count)
-            ));
+            run.name,
+            run.snapshot.as_ref().map_or(0, |s| s.trajectories.count)
+        ));
     }
 }
 

@@ -162,7 +162,11 @@ impl FlowscopeApp {
                 _ => {}
             }
             let font = egui::FontId::proportional(if self.presentation { 18.0 } else { 14.0 });
-            let mut heading = format!("{} · step {} · t = {:.2}", run.name, snapshot.step, t);
+            // No-break spaces keep "step 120" and "t = 0.54" whole where the heading wraps.
+            let mut heading = format!(
+                "{} · step\u{a0}{} · t\u{a0}=\u{a0}{:.2}",
+                run.name, snapshot.step, t
+            );
             if wanted && let Some(density) = &snapshot.model_density {
                 // The density lags behind an animation or training: say which one it is.
                 let (at, step) = (density.request.t, density.step);
@@ -173,13 +177,9 @@ impl FlowscopeApp {
             if snapshot.step == 0 && !snapshot.running {
                 heading.push_str("  —  press Space or ▶ Start to train");
             }
-            painter.text(
-                rect.left_top() + egui::vec2(8.0, 6.0),
-                egui::Align2::LEFT_TOP,
-                heading,
-                font,
-                run.colour,
-            );
+            // Wrapped to the panel: three compared runs side by side cut it off mid-word.
+            let galley = painter.layout(heading, font, run.colour, rect.width() - 16.0);
+            painter.galley(rect.left_top() + egui::vec2(8.0, 6.0), galley, run.colour);
         }
         ui.allocate_rect(area, egui::Sense::hover());
     }
