@@ -203,7 +203,7 @@ const DENSITY_INTERVAL: Duration = Duration::from_millis(1500);
 /// are within a few hundredths of a nat of 100 on the plane's shipped flows) at a small share
 /// of each scoring's time; metrics.json's `nll` uses the scene's points and 50 steps.
 const LIVE_NLL_POINTS: usize = 128;
-/// ...or fewer, down to this many, with the held-out points of a slow model.
+/// ...or fewer, down to this many, where a slow model's held-out points were cut to fit.
 const MIN_LIVE_NLL_POINTS: usize = 32;
 const LIVE_NLL_STEPS: usize = 8;
 /// Held-out points for live scores (the scene's own count is for reports)...
@@ -629,12 +629,13 @@ impl<W: Fn()> Worker<W> {
                 steps: scene.eval.steps,
             };
             // The likelihood invariance takes exact traces (LJ13's 39 coordinates cost 39
-            // backward passes a step), so it shrinks with the held-out points; so does the
-            // NLL (LJ13's 128 took 1.3 s of a 5 s scoring).
+            // backward passes a step), so it shrinks with the held-out points. The NLL shrinks
+            // as far as the time budget cut them (LJ13's 128 took 1.3 s of a 5 s scoring).
             let invariance_points =
                 (INVARIANCE_POINTS * points / LIVE_EVAL_POINTS).clamp(4, INVARIANCE_POINTS);
-            let nll_points = (LIVE_NLL_POINTS * points / LIVE_EVAL_POINTS)
-                .clamp(MIN_LIVE_NLL_POINTS, LIVE_NLL_POINTS);
+            let unbudgeted = scene.eval.points.clamp(1, LIVE_EVAL_POINTS);
+            let nll_points =
+                (LIVE_NLL_POINTS * points / unbudgeted).clamp(MIN_LIVE_NLL_POINTS, LIVE_NLL_POINTS);
             let one_step = EvalConfig {
                 steps: 1,
                 ..eval.clone()
