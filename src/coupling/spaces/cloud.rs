@@ -735,7 +735,8 @@ impl Hungarian {
                 if rises {
                     self.price[j1] -= second - first;
                 } else if evicted != UNMATCHED {
-                    // A tie: another column is as cheap, and taking it evicts no one for nothing.
+                    // A tie: the row takes the other cheapest column, whose price cannot rise
+                    // either, and any row it evicts waits for the next pass.
                     let tied = (0..n).find(|&j| j != j1 && row_costs[j] - self.price[j] == first);
                     if let Some(j2) = tied {
                         j1 = j2;
@@ -756,11 +757,8 @@ impl Hungarian {
                 }
             }
             // Rows the budget did not reach stay free.
-            for f in k..pending {
-                self.free_rows[next] = self.free_rows[f];
-                next += 1;
-            }
-            self.free_rows.truncate(next);
+            self.free_rows.copy_within(k..pending, next);
+            self.free_rows.truncate(next + pending - k);
         }
     }
 
